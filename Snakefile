@@ -1,0 +1,35 @@
+# tfbind: TF activation-domain x co-activator domain binding from AlphaFold-Multimer screens.
+#
+#   snakemake --cores 2                # the embedded (synthetic) demo, end to end
+#   snakemake --cores 2 features       # one stage: feature tables only
+#   snakemake -s <checkout>/Snakefile -d <workdir> --configfile <workdir>/config.yaml features
+#
+# Rules are thin; the logic is the tfbind package in workflow/tfbind, put on sys.path here (and by
+# every rule script) so that no job needs the project installed.
+
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
+WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
+sys.path.insert(0, str(WORKFLOW_DIR))
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/features.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.features.input,

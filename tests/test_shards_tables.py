@@ -1,0 +1,72 @@
+"""Shard planning (stable under appending) and atomic, schema-fixed table writing."""
+
+import os
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tfbind.columns import MODEL_SCHEMA
+from tfbind.pairs import PAIR_COLUMNS, PairPlan
+from tfbind.shards import read_manifest, write_plan
+from tfbind.tables import atomic_path, concat_parquet, rows_to_table, write_parquet
+
+
+def pairs(n: int) -> pd.DataFrame:
+    rows = [{c: "" for c in PAIR_COLUMNS} | {"pair_id": f"p{i:03d}", "tf_id": f"t{i}", "domain_id": "KIX"} for i in range(n)]
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+def test_shards_are_consecutive_and_cover_every_pair(tmp_path):
+    names = write_plan(PairPlan(pairs(25)), tmp_path, shard_size=10)
+    assert names == ["shard_00000", "shard_00001", "shard_00002"]
+    sizes = [len(read_manifest(tmp_path / f"{n}.tsv")) for n in names]
+    assert sizes == [10, 10, 5]
+    assert read_manifest(tmp_path / "shard_00002.tsv")["pair_id"].tolist() == [f"p{i:03d}" for i in range(20, 25)]
+
+
+def test_appending_pairs_rewrites_only_the_last_and_new_shards(tmp_path):
+    write_plan(PairPlan(pairs(25)), tmp_path, shard_size=10)
+    before = {p.name: os.stat(p).st_mtime_ns for p in tmp_path.glob("shard_*.tsv")}
+    contents = {p.name: p.read_text() for p in tmp_path.glob("shard_*.tsv")}
+    for p in tmp_path.glob("shard_*.tsv"):  # make any rewrite visible in the mtime
+        os.utime(p, ns=(1, 1))
+    names = write_plan(PairPlan(pairs(37)), tmp_path, shard_size=10)
+    assert names[-1] == "shard_00003"
+    after = {p.name: os.stat(p).st_mtime_ns for p in tmp_path.glob("shard_*.tsv")}
+    assert after["shard_00000.tsv"] == 1 and after["shard_00001.tsv"] == 1  # untouched
+    assert after["shard_00002.tsv"] != 1 and "shard_00003.tsv" in after
+    assert (tmp_path / "shard_00000.tsv").read_text() == contents["shard_00000.tsv"]
+    assert set(before) < set(after)
+
+
+def test_shrinking_plan_removes_stale_manifests(tmp_path):
+    write_plan(PairPlan(pairs(25)), tmp_path, shard_size=10)
+    write_plan(PairPlan(pairs(5)), tmp_path, shard_size=10)
+    assert sorted(p.name for p in tmp_path.glob("shard_*.tsv")) == ["shard_00000.tsv"]
+
+
+def test_unmatched_inputs_are_listed(tmp_path):
+    write_plan(PairPlan(pairs(2), [("msas", "not a pair")]), tmp_path, shard_size=10)
+    assert (tmp_path / "unmatched.tsv").read_text() == "name\treason\nmsas\tnot a pair\n"
+
+
+def test_tables_have_the_fixed_schema_even_when_empty(tmp_path):
+    write_parquet(rows_to_table([], MODEL_SCHEMA), tmp_path / "empty.parquet")
+    write_parquet(rows_to_table([{"pair_id": "p1", "model_rank": 0, "iptm": 0.5}], MODEL_SCHEMA), tmp_path / "one.parquet")
+    n = concat_parquet([tmp_path / "empty.parquet", tmp_path / "one.parquet"], MODEL_SCHEMA, tmp_path / "all.parquet")
+    table = pq.read_table(tmp_path / "all.parquet")
+    assert n == 1 and table.schema.equals(MODEL_SCHEMA)
+    row = table.to_pylist()[0]
+    assert row["iptm"] == 0.5 and row["model_rank"] == 0
+    assert row["pdockq"] != row["pdockq"]  # absent metric -> NaN, not 0
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.parquet"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("partial")
+            raise RuntimeError("interrupted")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,132 @@
+"""The features stage run by Snakemake, from another working directory, on the real fixture runs.
+
+Three real runs (AlphaPulldown, ColabFold, AlphaFold3 server) plus one corrupt copy go through
+``snakemake -s <checkout>/Snakefile -d <workdir> --configfile <workdir>/config.yaml features``; values
+are checked against the predictor's own files and the ipsae.py reference tables.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+AP = "alphapulldown_TEST_and_A0A075B6L2"
+
+
+def fasta(path: Path, records: dict[str, str]) -> str:
+    path.write_text("".join(f">{k}\n{v}\n" for k, v in records.items()))
+    return str(path)
+
+
+def chain_sequences(pdb: Path) -> dict[str, str]:
+    """Sequence of each chain from the CA records in file order, read from the PDB text by hand.
+
+    (The AlphaPulldown test run repeats residue numbers inside chain C, so a reader that merges
+    residues by number would get this wrong; PAE has one row per CA record.)
+    """
+    from Bio.PDB.Polypeptide import three_to_index, index_to_one
+
+    seqs: dict[str, str] = {}
+    for line in pdb.read_text().splitlines():
+        if line.startswith("ATOM") and line[12:16].strip() == "CA":
+            seqs[line[21]] = seqs.get(line[21], "") + index_to_one(three_to_index(line[17:20]))
+    return seqs
+
+
+def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir.parent)
+
+
+@pytest.fixture(scope="module")
+def features_run(tmp_path_factory):
+    from conftest import FIXTURES
+
+    if not FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    work = tmp_path_factory.mktemp("work")
+    ap_seqs = chain_sequences(FIXTURES / AP / "ranked_0.pdb")
+    cf_seqs = chain_sequences(next((FIXTURES / "colabfold_5b8c").glob("*.pdb")))
+    # 5b8c: score chain C (as the "TF") against chain B (the "domain"); chain A is an extra chain.
+    fasta(work / "tf.fasta", {"A0A075B6L2": ap_seqs["C"], "5b8c_C": cf_seqs["C"]})
+    fasta(work / "domains.fasta", {"TEST category=BAIT": ap_seqs["B"], "5b8c_B category=FAB": cf_seqs["B"]})
+    corrupt = work / "runs" / "corrupt"
+    shutil.copytree(FIXTURES / AP, corrupt)
+    pae = corrupt / "pae_model_2_multimer_v3_pred_0.json"  # the top-ranked model's PAE
+    pae.chmod(0o644)
+    pae.write_text(pae.read_text()[:5000])  # truncated JSON
+    (work / "pairs.tsv").write_text(
+        "pair_id\ttf_id\tdomain_id\tprediction\tformat\n"
+        f"ap\tA0A075B6L2\tTEST\t{FIXTURES / AP}\t\n"
+        f"cf\t5b8c_C\t5b8c_B\t{FIXTURES / 'colabfold_5b8c'}\tcolabfold\n"
+        f"af3\t5b8c_C\t5b8c_B\t{FIXTURES / 'af3_server_5b8c'}\t\n"
+        "bad\tA0A075B6L2\tTEST\truns/corrupt\t\n"
+    )
+    config = {"tf_fasta": "tf.fasta", "domain_fasta": "domains.fasta", "pairs": "pairs.tsv",
+              "features": {"shard_size": 2}}  # fmt: skip
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(work, "features")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work, proc
+
+
+def ipsae_reference(path: Path) -> dict:
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    header = rows[0]
+    return {(r[0], r[1]): dict(zip(header, r)) for r in rows[1:] if r[0] != "Chn1" and r[4] == "asym"}
+
+
+def test_three_outputs_and_the_corrupt_run_is_listed(features_run):
+    work, proc = features_run
+    out = work / "results" / "features"
+    pairs = pd.read_parquet(out / "pairs.parquet")
+    models = pd.read_parquet(out / "models.parquet")
+    failed = pd.read_csv(out / "failed.tsv", sep="\t")
+    assert sorted(pairs["pair_id"]) == ["af3", "ap", "cf"]
+    assert failed["pair_id"].tolist() == ["bad"]
+    assert "pae_model_2_multimer_v3_pred_0.json" in failed["reason"][0]
+    assert models.groupby("pair_id").size().to_dict() == {"af3": 1, "ap": 5, "cf": 1}
+    assert "1 pairs or inputs could not be scored" in proc.stderr
+
+
+def test_alphapulldown_values_come_from_ranking_debug(features_run, fixtures_dir):
+    work, _ = features_run
+    ranking = json.loads((fixtures_dir / AP / "ranking_debug.json").read_text())
+    models = pd.read_parquet(work / "results/features/models.parquet").query("pair_id == 'ap'")
+    by_rank = models.sort_values("model_rank")
+    assert by_rank["model_name"].tolist() == ranking["order"]
+    assert by_rank["iptm"].tolist() == pytest.approx([ranking["iptm"][m] for m in ranking["order"]])
+    assert by_rank["ranking_confidence"].tolist() == pytest.approx([ranking["iptm+ptm"][m] for m in ranking["order"]])
+    pair = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id").loc["ap"]
+    assert (pair["tf_chain"], pair["domain_chain"], pair["tf_length"], pair["domain_length"]) == ("C", "B", 24, 64)
+    assert pair["n_models"] == 5
+    assert pair["iptm"] == pytest.approx(ranking["iptm"][ranking["order"][0]])
+    assert pair["iptm_mean"] == pytest.approx(sum(ranking["iptm"].values()) / 5)
+
+
+@pytest.mark.parametrize("pair_id, table", [("cf", "colabfold_5b8c/*_15_15.txt"), ("af3", "af3_server_5b8c/*_10_10.txt")])
+def test_ipsae_matches_reference_with_an_extra_chain(features_run, fixtures_dir, pair_id, table):
+    work, _ = features_run
+    ref = ipsae_reference(next(fixtures_dir.glob(table)))
+    pair = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id").loc[pair_id]
+    assert (pair["tf_chain"], pair["domain_chain"]) == ("C", "B")
+    assert pair["ipsae_tf_to_domain"] == pytest.approx(float(ref[("C", "B")]["ipSAE"]), abs=1e-4)
+    assert pair["ipsae_domain_to_tf"] == pytest.approx(float(ref[("B", "C")]["ipSAE"]), abs=1e-4)
+    assert pair["pdockq"] == pytest.approx(float(ref[("B", "C")]["pDockQ"]), abs=0.01)
+
+
+def test_rerun_is_up_to_date(features_run):
+    work, _ = features_run
+    proc = run_snakemake(work, "features", "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr

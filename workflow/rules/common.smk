@@ -1,0 +1,31 @@
+# Shared plumbing: where outputs go, and the pair plan read once when the workflow is parsed.
+
+from snakemake.exceptions import WorkflowError
+
+from tfbind import config as tfconfig
+from tfbind.errors import InputError
+from tfbind.shards import write_plan
+
+RESULTS = "results"
+FEATURES = f"{RESULTS}/features"
+PLAN_DIR = f"{FEATURES}/plan"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+
+try:
+    PLAN = tfconfig.plan_pairs(config)
+except (InputError, ValueError) as exc:
+    raise WorkflowError(f"input error: {exc}") from None
+
+# One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
+# up to date when pairs are appended to a screen.
+SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
+
+
+wildcard_constraints:
+    shard=r"shard_\d{5}",
+
+
+def demo_runs():
+    """The generated demo runs are an input of extraction only when the demo generates them."""
+    return [config["predictions_dir"]] if config["demo"]["generate"] else []

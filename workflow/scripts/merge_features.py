@@ -1,0 +1,21 @@
+"""Rule merge_features: shard tables -> results/features/{models,pairs}.parquet and failed.tsv."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+from tfbind import logs  # noqa: E402
+from tfbind.merge import merge_features  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0], echo=True)  # echo: the skipped-pairs summary belongs on the console too
+merge_features(
+    smk.input.models,
+    smk.input.pairs,
+    smk.input.failed,
+    smk.input.unmatched,
+    smk.output.models,
+    smk.output.pairs,
+    smk.output.failed,
+)

@@ -1,0 +1,99 @@
+"""Which chain of a prediction is the TF and which is the domain.
+
+Chains are matched to the FASTA sequences: an exact match wins; otherwise the chain with the best
+global-alignment identity (identical aligned positions / length of the longer sequence) is taken if it
+reaches ``min_identity``. ``tf_chain`` / ``domain_chain`` from the pairs table override the matching.
+Extra chains (a third partner, a ligand chain) are allowed; only the two assigned chains are scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from Bio import Align
+
+from .errors import PredictionError
+
+
+@dataclass(frozen=True)
+class ChainAssignment:
+    tf_chain: str
+    domain_chain: str
+    tf_identity: float
+    domain_identity: float
+
+
+@lru_cache(maxsize=1)
+def _aligner() -> Align.PairwiseAligner:
+    aligner = Align.PairwiseAligner()
+    aligner.mode = "global"
+    aligner.match_score = 1.0
+    aligner.mismatch_score = 0.0
+    aligner.open_gap_score = -1.0
+    aligner.extend_gap_score = -0.1
+    return aligner
+
+
+def identity(a: str, b: str) -> float:
+    """Identical aligned positions over the length of the longer sequence (1.0 only for equal strings)."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    alignment = _aligner().align(a, b)[0]
+    matches = alignment.counts().identities
+    return matches / max(len(a), len(b))
+
+
+def assign_chains(
+    chain_sequences: dict[str, str],
+    tf_sequence: str,
+    domain_sequence: str,
+    tf_chain: str = "",
+    domain_chain: str = "",
+    min_identity: float = 0.9,
+    where: str = "",
+) -> ChainAssignment:
+    """Assign the TF and the domain to two different chains of ``chain_sequences``.
+
+    Raises ``PredictionError`` (stage ``chains``) naming the run when a named chain is absent, when no
+    chain reaches ``min_identity`` or when both would land on the same chain.
+    """
+    chains = list(chain_sequences)
+    for name, value in (("tf_chain", tf_chain), ("domain_chain", domain_chain)):
+        if value and value not in chain_sequences:
+            raise PredictionError(f"{where}: {name} {value!r} is not a chain of the prediction (chains: {', '.join(chains)})", "chains")
+
+    def best(target: str, exclude: str) -> tuple[str, float]:
+        exact = [c for c in chains if c != exclude and chain_sequences[c] == target]
+        if exact:
+            return exact[0], 1.0
+        scored = [(identity(chain_sequences[c], target), c) for c in chains if c != exclude]
+        if not scored:
+            return "", 0.0
+        score, chain = max(scored, key=lambda t: (t[0], -chains.index(t[1])))
+        return chain, score
+
+    def pick(fixed: str, target: str, exclude: str, label: str) -> tuple[str, float]:
+        if fixed:
+            return fixed, identity(chain_sequences[fixed], target)
+        chain, score = best(target, exclude)
+        if score < min_identity:
+            raise PredictionError(
+                f"{where}: no chain matches the {label} sequence (best: chain {chain or '-'} at identity "
+                f"{score:.2f} < min_identity {min_identity}; chains: {', '.join(chains)})",
+                "chains",
+            )
+        return chain, score
+
+    # The exact/overridden side is fixed first so that it cannot be taken by the other side's search.
+    if tf_chain or (not domain_chain and tf_sequence in chain_sequences.values() and domain_sequence not in chain_sequences.values()):
+        tf, tf_id = pick(tf_chain, tf_sequence, domain_chain, "TF")
+        dom, dom_id = pick(domain_chain, domain_sequence, tf, "domain")
+    else:
+        dom, dom_id = pick(domain_chain, domain_sequence, tf_chain, "domain")
+        tf, tf_id = pick(tf_chain, tf_sequence, dom, "TF")
+    if tf == dom:
+        raise PredictionError(f"{where}: TF and domain both assigned to chain {tf!r}", "chains")
+    return ChainAssignment(tf, dom, tf_id, dom_id)

@@ -1,0 +1,34 @@
+"""Turning the validated Snakemake config into the package's inputs and settings.
+
+Relative paths in the config are relative to Snakemake's working directory (``-d``), which is the
+process's current directory when this runs.
+"""
+
+from __future__ import annotations
+
+from .extract import DEFAULT_IPSAE_CUTOFF, ExtractSettings
+from .pairs import PairPlan, discover_pairs, read_pairs_table
+from .sequences import read_fasta
+
+
+def extract_settings(config: dict) -> ExtractSettings:
+    features = config.get("features", {})
+    cutoff = dict(DEFAULT_IPSAE_CUTOFF)
+    cutoff.update(features.get("ipsae_pae_cutoff", {}))
+    return ExtractSettings(
+        ipsae_pae_cutoff=cutoff,
+        min_identity=float(features.get("chain_min_identity", 0.9)),
+        on_error=config.get("on_error", "skip"),
+    )
+
+
+def plan_pairs(config: dict) -> PairPlan:
+    """Read the FASTA files and the pairs table (or discover pairs); raise ``InputError`` on bad input."""
+    tfs = read_fasta(config["tf_fasta"], "tf")
+    domains = read_fasta(config["domain_fasta"], "domain")
+    predictions_dir = config.get("predictions_dir") or None
+    if config.get("pairs"):
+        return read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
+    if not predictions_dir:
+        raise ValueError("config: set 'pairs' (a pairs TSV) or 'predictions_dir' (folders {domain}_and_{tf})")
+    return discover_pairs(predictions_dir, tfs, domains)

@@ -1,0 +1,19 @@
+"""Exceptions that carry enough context (file, record, problem) to be acted on by a user."""
+
+
+class InputError(ValueError):
+    """Bad user input: a config value, a FASTA/TSV record or a prediction file that cannot be used.
+
+    The message names the file and the record; callers never need to add context to be understood.
+    """
+
+
+class PredictionError(InputError):
+    """One AlphaFold run cannot be read or scored (missing/truncated files, size mismatch, unknown chain).
+
+    Raised per pair; the extraction stage records it in ``failed.tsv`` and carries on with the others.
+    """
+
+    def __init__(self, message: str, stage: str = "read"):
+        super().__init__(message)
+        self.stage = stage

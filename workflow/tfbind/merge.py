@@ -1,0 +1,41 @@
+"""Merging the per-shard feature tables into the stage's three outputs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .columns import MODEL_SCHEMA, PAIR_SCHEMA
+from .tables import concat_parquet, read_failed, write_failed
+
+log = logging.getLogger(__name__)
+
+
+def merge_features(
+    models_parts: Sequence[str | Path],
+    pairs_parts: Sequence[str | Path],
+    failed_parts: Sequence[str | Path],
+    unmatched: str | Path | None,
+    out_models: str | Path,
+    out_pairs: str | Path,
+    out_failed: str | Path,
+) -> tuple[int, int]:
+    """Concatenate shards; ``failed.tsv`` also lists prediction folders that matched no pair.
+
+    Returns (pairs scored, entries in failed.tsv).
+    """
+    n_models = concat_parquet(models_parts, MODEL_SCHEMA, out_models)
+    n_pairs = concat_parquet(pairs_parts, PAIR_SCHEMA, out_pairs)
+    failed = [read_failed(p) for p in failed_parts]
+    if unmatched and Path(unmatched).is_file():
+        extra = pd.read_csv(unmatched, sep="\t", dtype=str, keep_default_na=False)
+        failed.append(pd.DataFrame({"pair_id": extra["name"], "stage": "discover", "reason": extra["reason"]}))
+    records = pd.concat(failed, ignore_index=True).to_dict("records") if failed else []
+    write_failed(records, out_failed)
+    log.info("merged %d shards: %d pairs, %d model rows", len(pairs_parts), n_pairs, n_models)
+    if records:
+        log.warning("%d pairs or inputs could not be scored: see %s", len(records), out_failed)
+    return n_pairs, len(records)

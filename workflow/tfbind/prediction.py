@@ -1,0 +1,61 @@
+"""The in-memory form of one predicted model, shared by every reader and every metric.
+
+Readers (``tfbind.readers``) turn AlphaFold2/AlphaPulldown, ColabFold and AlphaFold3 outputs into
+``ModelPrediction`` objects with one entry per *residue* (AlphaFold3 tokens already reduced), in the
+order of the PAE matrix. Metrics (``tfbind.metrics``) only ever see these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+NAN = float("nan")
+
+
+@dataclass
+class ModelPrediction:
+    """One ranked model of one AlphaFold run.
+
+    Attributes
+    ----------
+    model_name : predictor's model name (e.g. ``model_2_multimer_v3_pred_0``, ``seed-1_sample-0``).
+    model_rank : 0 for the top-ranked model of the run, 1 for the next, ...
+    source_format : ``alphafold2`` | ``colabfold`` | ``alphafold3``.
+    chain_ids : (n_res,) str array, chain id of every residue, in PAE order.
+    residue_numbers : (n_res,) int array, author residue number (sequence id) of every residue.
+    sequences : chain id -> one-letter sequence of that chain's residues, in order (X for unknown).
+    cb_coords : (n_res, 3) float array, CB coordinates (CA for Gly; CA when CB is missing).
+    plddt : (n_res,) float array, per-residue pLDDT on the 0-100 scale (CB atom, CA for Gly).
+    pae : (n_res, n_res) float array, predicted aligned error in Angstrom (row = aligned residue).
+    iptm, ptm, ranking_confidence : as the predictor reported them; NaN when absent.
+    chain_pair_iptm : AlphaFold3 ``chain_pair_iptm`` as {(chain_a, chain_b): value}; empty otherwise.
+    structure_path : the coordinate file of this model.
+    structure : the parsed ``gemmi.Structure`` (kept so that interface metrics need not re-read it).
+    """
+
+    model_name: str
+    model_rank: int
+    source_format: str
+    chain_ids: np.ndarray
+    residue_numbers: np.ndarray
+    sequences: dict[str, str]
+    cb_coords: np.ndarray
+    plddt: np.ndarray
+    pae: np.ndarray
+    iptm: float = NAN
+    ptm: float = NAN
+    ranking_confidence: float = NAN
+    chain_pair_iptm: dict[tuple[str, str], float] = field(default_factory=dict)
+    structure_path: Path | None = None
+    structure: object | None = None
+
+    @property
+    def n_residues(self) -> int:
+        return int(self.chain_ids.shape[0])
+
+    def chain_mask(self, chain: str) -> np.ndarray:
+        """Boolean mask of the residues of ``chain``."""
+        return self.chain_ids == chain

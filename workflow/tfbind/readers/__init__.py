@@ -1,0 +1,93 @@
+"""Readers that turn one AlphaFold run into ``ModelPrediction`` objects, whatever wrote it.
+
+Public API::
+
+    detect_format(path) -> "alphafold2" | "colabfold" | "alphafold3"
+    read_run(path, fmt=None) -> Iterator[ModelPrediction]   # model_rank 0, 1, ... lazily
+    safe_pickle.load(path) / safe_pickle.loads(data)         # restricted unpickler
+
+``path`` is a run folder, or one file of the run (its folder is then the run; for folders holding
+several ColabFold / AlphaFold Server jobs the file selects the job). Every problem (missing files,
+truncated JSON, PAE/structure size mismatch, missing keys, no models) raises ``PredictionError``
+naming the file. See the format modules for which files are read and how models are ranked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from tfbind.errors import PredictionError
+from tfbind.prediction import ModelPrediction
+from tfbind.readers import alphafold2, alphafold3, colabfold, safe_pickle
+
+FORMATS = ("alphafold2", "colabfold", "alphafold3")
+_READERS = {"alphafold2": alphafold2.read_run, "colabfold": colabfold.read_run, "alphafold3": alphafold3.read_run}
+
+_AF3_FILE = re.compile(
+    r"(^|_)(model\.cif|(summary_)?confidences\.json|ranking_scores\.csv)$|_(full_data|summary_confidences)_\d+\.json$"
+    r"|_model_\d+\.cif$"
+)
+_AF2_FILE = re.compile(r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$")
+_COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
+
+__all__ = ["FORMATS", "detect_format", "read_run", "safe_pickle", "ModelPrediction", "PredictionError"]
+
+
+def _format_of_file(name: str) -> str | None:
+    if _COLABFOLD_FILE.search(name):
+        return "colabfold"
+    if _AF2_FILE.match(name):
+        return "alphafold2"
+    if _AF3_FILE.search(name):
+        return "alphafold3"
+    return None
+
+
+def _formats_of_folder(folder: Path) -> set[str]:
+    found = set()
+    if (folder / "ranking_debug.json").is_file() or any(folder.glob("ranked_*.pdb")):
+        found.add("alphafold2")
+    if any(folder.glob("*_scores_*.json")):
+        found.add("colabfold")
+    if (
+        any(folder.glob("*_full_data_*.json"))
+        or any(folder.glob("*summary_confidences*.json"))
+        or any(d.is_dir() and re.match(r"^seed-\d+_sample-\d+$", d.name) for d in folder.iterdir())
+    ):
+        found.add("alphafold3")
+    return found
+
+
+def detect_format(path: Path) -> str:
+    """Which predictor wrote the run at ``path`` (folder or file); ``PredictionError`` when unclear."""
+    path = Path(path)
+    if not path.exists():
+        raise PredictionError(f"{path}: does not exist")
+    if path.is_file():
+        fmt = _format_of_file(path.name)
+        if fmt is not None:
+            return fmt
+        path = path.parent
+    found = _formats_of_folder(path)
+    if len(found) == 1:
+        return found.pop()
+    if not found:
+        raise PredictionError(f"{path}: cannot tell the AlphaFold output format (no known result files)")
+    raise PredictionError(f"{path}: ambiguous output format, files of {', '.join(sorted(found))} found")
+
+
+def read_run(path: Path, fmt: str | None = None) -> Iterator[ModelPrediction]:
+    """Yield every ranked model of one run, top-ranked first (model_rank 0, 1, ...), one at a time.
+
+    ``fmt`` is one of ``FORMATS``; ``None`` detects it. Files are located (and ranked) when this is
+    called, so missing files fail early; each model's large files are read when it is yielded.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise PredictionError(f"{path}: does not exist")
+    fmt = fmt or detect_format(path)
+    if fmt not in _READERS:
+        raise PredictionError(f"{path}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    return _READERS[fmt](path)

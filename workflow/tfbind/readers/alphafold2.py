@@ -1,0 +1,133 @@
+"""Reader for classic AlphaFold2 / AlphaFold-Multimer / AlphaPulldown output folders.
+
+Files read, per run folder:
+
+- ``ranking_debug.json``: ``order`` (model names, best first) gives the ranking: model_rank i is
+  ``order[i]``. ``iptm`` (multimer) -> iptm; ``iptm+ptm`` (multimer) or ``plddts`` (monomer) ->
+  ranking_confidence.
+- coordinates: ``ranked_<i>.pdb``, else ``relaxed_<model>.pdb``, else ``unrelaxed_<model>.pdb``.
+  pLDDT is the B-factor of the CB atom (CA for Gly).
+- PAE: ``pae_<model>.json`` (``[{"predicted_aligned_error": [[...]], ...}]``), else the
+  ``predicted_aligned_error`` of ``result_<model>.pkl`` / ``.pkl.gz`` / ``.pkl.xz``.
+- ``result_<model>.pkl*`` when present (loaded with the restricted unpickler, once per model):
+  ``ptm`` (only there), and ``iptm`` / ``ranking_confidence`` where ranking_debug lacks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from tfbind.errors import PredictionError
+from tfbind.prediction import ModelPrediction
+from tfbind.readers import safe_pickle
+from tfbind.readers.structure import (
+    as_matrix,
+    check_pae,
+    load_json,
+    read_structure,
+    require,
+    residue_table,
+    to_float,
+)
+
+FORMAT = "alphafold2"
+_PICKLE_SUFFIXES = (".pkl", ".pkl.gz", ".pkl.xz")
+
+
+def _first_existing(paths: list[Path]) -> Path | None:
+    return next((p for p in paths if p.is_file()), None)
+
+
+def _plan(folder: Path) -> list[dict]:
+    """Model name, rank, files and ranking_debug scores of every ranked model (no large file read)."""
+    debug_path = folder / "ranking_debug.json"
+    debug = load_json(debug_path)
+    order = require(debug, "order", debug_path)
+    if not isinstance(order, list) or not order:
+        raise PredictionError(f"{debug_path}: 'order' lists no models")
+    iptms = debug.get("iptm", {}) or {}
+    confidences = debug.get("iptm+ptm", debug.get("plddts", {})) or {}
+    plan = []
+    for rank, model in enumerate(order):
+        structure = _first_existing(
+            [folder / f"ranked_{rank}.pdb", folder / f"relaxed_{model}.pdb", folder / f"unrelaxed_{model}.pdb"]
+        )
+        if structure is None:
+            raise PredictionError(
+                f"{folder}: no structure for model {model} (looked for ranked_{rank}.pdb, "
+                f"relaxed_{model}.pdb, unrelaxed_{model}.pdb)"
+            )
+        pae_json = folder / f"pae_{model}.json"
+        pickle_path = _first_existing([folder / f"result_{model}{s}" for s in _PICKLE_SUFFIXES])
+        if not pae_json.is_file() and pickle_path is None:
+            raise PredictionError(
+                f"{folder}: no PAE for model {model} (looked for pae_{model}.json and "
+                f"result_{model}.pkl[.gz|.xz])"
+            )
+        plan.append(
+            dict(
+                model=model,
+                rank=rank,
+                structure=structure,
+                pae_json=pae_json if pae_json.is_file() else None,
+                pickle=pickle_path,
+                iptm=to_float(iptms.get(model)),
+                ranking_confidence=to_float(confidences.get(model)),
+            )
+        )
+    return plan
+
+
+def _pae_from_json(path: Path) -> np.ndarray:
+    data = load_json(path)
+    if isinstance(data, list):
+        if not data:
+            raise PredictionError(f"{path}: empty PAE list")
+        data = data[0]
+    return as_matrix(require(data, "predicted_aligned_error", path), path)
+
+
+def _load_model(item: dict) -> ModelPrediction:
+    st = read_structure(item["structure"])
+    table = residue_table(st, item["structure"])
+    iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
+    result = None
+    if item["pickle"] is not None:
+        result = safe_pickle.load(item["pickle"])
+        if not isinstance(result, dict):
+            raise PredictionError(f"{item['pickle']}: expected a dict, got {type(result).__name__}")
+        ptm = to_float(result.get("ptm"))
+        iptm = iptm if not np.isnan(iptm) else to_float(result.get("iptm"))
+        conf = conf if not np.isnan(conf) else to_float(result.get("ranking_confidence"))
+    if item["pae_json"] is not None:
+        pae_path, pae = item["pae_json"], _pae_from_json(item["pae_json"])
+    else:
+        pae_path = item["pickle"]
+        pae = as_matrix(require(result, "predicted_aligned_error", pae_path), pae_path)
+    check_pae(pae, table.n_residues, pae_path, item["structure"])
+    return ModelPrediction(
+        model_name=item["model"],
+        model_rank=item["rank"],
+        source_format=FORMAT,
+        chain_ids=table.chain_ids,
+        residue_numbers=table.residue_numbers,
+        sequences=table.sequences,
+        cb_coords=table.cb_coords,
+        plddt=table.cb_bfactor,
+        pae=pae,
+        iptm=iptm,
+        ptm=ptm,
+        ranking_confidence=conf,
+        structure_path=item["structure"],
+        structure=st,
+    )
+
+
+def read_run(folder: Path) -> Iterator[ModelPrediction]:
+    """Yield the models of an AlphaFold2 run folder, top-ranked first (files are checked up front)."""
+    folder = Path(folder)
+    plan = _plan(folder if folder.is_dir() else folder.parent)
+    return (_load_model(item) for item in plan)

@@ -1,0 +1,220 @@
+"""Reader for AlphaFold3 outputs: AlphaFold Server downloads and local AlphaFold3 runs.
+
+Server folder: ``fold_<job>_model_<N>.cif``, ``fold_<job>_full_data_<N>.json`` (per-token ``pae``,
+``token_chain_ids``, ``token_res_ids``; per-atom ``atom_plddts``, ``atom_chain_ids``) and
+``fold_<job>_summary_confidences_<N>.json`` (``iptm``, ``ptm``, ``ranking_score``,
+``chain_pair_iptm``). N is the rank (0 = top).
+
+Local folder ``<job>/``: when ``seed-<S>_sample-<K>/`` subfolders exist, each is one model
+(model_name ``seed-S_sample-K``) with ``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json``
+and ``..summary_confidences.json``; models are ranked by ``ranking_score`` (from
+``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else from each summary), highest
+first, and the top-level copy of the best model is not counted again. Without subfolders the
+top-level ``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are
+the single model.
+
+Token -> residue reduction: a standard residue is one token; a modified residue (and every ligand)
+has one token per heavy atom, in the residue's atom order in the CIF. For each polymer amino-acid
+residue the tokens carrying its (chain id, residue id) are collected; one token is taken as is,
+several are matched to the residue's heavy atoms and the CA token is kept. Ligand and nucleic-acid
+tokens are dropped. pLDDT per residue is ``atom_plddts`` at the CB atom (CA for Gly) by atom index in
+the CIF's atom order. ``chain_pair_iptm`` rows/columns are the chains in structure (token) order.
+All sizes are checked; mismatches raise ``PredictionError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from tfbind.errors import PredictionError
+from tfbind.prediction import ModelPrediction
+from tfbind.readers.structure import (
+    ResidueTable,
+    as_matrix,
+    load_json,
+    read_structure,
+    require,
+    residue_table,
+    to_float,
+)
+
+FORMAT = "alphafold3"
+_SERVER_CIF = re.compile(r"^(?P<job>.+)_model_(?P<n>\d+)\.cif$")
+_SAMPLE_DIR = re.compile(r"^seed-(?P<seed>-?\d+)_sample-(?P<sample>\d+)$")
+
+
+def _find_one(folder: Path, suffix: str, exclude: str | None = None) -> Path | None:
+    """The file named ``suffix`` or ``*_<suffix>`` in ``folder`` (not ending in ``exclude``)."""
+    hits = [
+        p for p in sorted(folder.iterdir())
+        if p.is_file() and (p.name == suffix or p.name.endswith("_" + suffix))
+        and not (exclude and p.name.endswith(exclude))
+    ]
+    if len(hits) > 1:
+        raise PredictionError(f"{folder}: several *{suffix} files ({', '.join(p.name for p in hits)})")
+    return hits[0] if hits else None
+
+
+def _local_files(folder: Path) -> dict | None:
+    cif = _find_one(folder, "model.cif")
+    if cif is None:
+        return None
+    conf = _find_one(folder, "confidences.json", exclude="summary_confidences.json")
+    summary = _find_one(folder, "summary_confidences.json")
+    for name, p in (("confidences.json", conf), ("summary_confidences.json", summary)):
+        if p is None:
+            raise PredictionError(f"{folder}: {cif.name} found but no *{name}")
+    return dict(structure=cif, confidences=conf, summary=summary)
+
+
+def _ranking_csv(folder: Path) -> dict[tuple[int, int], float]:
+    path = next(iter(sorted(folder.glob("*ranking_scores.csv"))), None)
+    if path is None:
+        return {}
+    try:
+        with open(path, newline="") as fh:
+            return {(int(r["seed"]), int(r["sample"])): float(r["ranking_score"]) for r in csv.DictReader(fh)}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PredictionError(f"{path}: bad ranking scores table ({exc})") from exc
+
+
+def _plan_server(folder: Path, job: str | None) -> list[dict]:
+    items = []
+    for cif in sorted(folder.glob("*_model_*.cif")):
+        m = _SERVER_CIF.match(cif.name)
+        if not m or (job is not None and m["job"] != job):
+            continue
+        n = int(m["n"])
+        items.append(dict(
+            model=f"model_{n}", rank=n, structure=cif,
+            confidences=folder / f"{m['job']}_full_data_{n}.json",
+            summary=folder / f"{m['job']}_summary_confidences_{n}.json", job=m["job"],
+        ))
+    if len({i["job"] for i in items}) > 1:
+        raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")
+    for item in items:
+        for key in ("confidences", "summary"):
+            if not item[key].is_file():
+                raise PredictionError(f"{item[key]}: file not found (needed for {item['structure'].name})")
+    return sorted(items, key=lambda i: i["rank"])
+
+
+def _plan_local(folder: Path) -> list[dict]:
+    samples = [d for d in sorted(folder.iterdir()) if d.is_dir() and _SAMPLE_DIR.match(d.name)]
+    if not samples:
+        files = _local_files(folder)
+        return [dict(model=folder.name, rank=0, **files)] if files else []
+    scores = _ranking_csv(folder)
+    items = []
+    for d in samples:
+        m = _SAMPLE_DIR.match(d.name)
+        files = _local_files(d)
+        if files is None:
+            raise PredictionError(f"{d}: no model.cif in sample folder")
+        key = (int(m["seed"]), int(m["sample"]))
+        score = scores.get(key)
+        if score is None:
+            score = to_float(require(load_json(files["summary"]), "ranking_score", files["summary"]))
+        items.append(dict(model=d.name, score=score, key=key, **files))
+    items.sort(key=lambda i: (-i["score"] if not np.isnan(i["score"]) else np.inf, i["key"]))
+    for rank, item in enumerate(items):
+        item["rank"] = rank
+    return items
+
+
+def _plan(path: Path) -> list[dict]:
+    folder = path if path.is_dir() else path.parent
+    job = None
+    if path.is_file():
+        m = re.match(r"^(?P<job>.+?)_(model|full_data|summary_confidences)_\d+\.(cif|json)$", path.name)
+        job = m["job"] if m else None
+    items = _plan_server(folder, job) or _plan_local(folder)
+    if not items:
+        raise PredictionError(f"{path}: no AlphaFold3 models found (no *_model_N.cif or *model.cif)")
+    return items
+
+
+def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
+    """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
+    chains = [str(c) for c in require(conf, "token_chain_ids", path)]
+    res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=int)
+    if len(chains) != len(res_ids):
+        raise PredictionError(f"{path}: {len(chains)} token_chain_ids but {len(res_ids)} token_res_ids")
+    tokens: dict[tuple[str, int], list[int]] = {}
+    for i, key in enumerate(zip(chains, res_ids.tolist())):
+        tokens.setdefault(key, []).append(i)
+    keep = np.empty(table.n_residues, dtype=int)
+    for r, key in enumerate(zip(table.chain_ids.tolist(), table.label_seq.tolist())):
+        idx = tokens.get(key)
+        if idx is None:
+            raise PredictionError(f"{path}: no token for residue {key[0]} {key[1]} of the structure")
+        if len(idx) == 1:
+            keep[r] = idx[0]
+        elif len(idx) == table.n_heavy_atoms[r]:
+            keep[r] = idx[table.ca_heavy_index[r]]
+        else:
+            raise PredictionError(
+                f"{path}: residue {key[0]} {key[1]} has {len(idx)} tokens but "
+                f"{table.n_heavy_atoms[r]} heavy atoms in the structure"
+            )
+    return keep
+
+
+def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict[tuple[str, str], float]:
+    matrix = summary.get("chain_pair_iptm")
+    if matrix is None:
+        return {}
+    order = list(dict.fromkeys(token_chains))
+    arr = np.asarray(matrix, dtype=float)
+    if arr.shape != (len(order), len(order)):
+        raise PredictionError(f"{path}: chain_pair_iptm is {arr.shape}, expected {len(order)} chains {order}")
+    return {(a, b): float(arr[i, j]) for i, a in enumerate(order) for j, b in enumerate(order)}
+
+
+def _load_model(item: dict) -> ModelPrediction:
+    cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
+    st = read_structure(cif)
+    table = residue_table(st, cif)
+    conf = load_json(conf_path)
+    summary = load_json(summary_path)
+    pae = as_matrix(require(conf, "pae", conf_path), conf_path)
+    keep = _token_index_per_residue(table, conf, conf_path)
+    n_tokens = len(conf["token_chain_ids"])
+    if pae.shape[0] != n_tokens:
+        raise PredictionError(f"{conf_path}: PAE is {pae.shape[0]}x{pae.shape[1]} but there are {n_tokens} tokens")
+    atom_plddts = np.asarray(require(conf, "atom_plddts", conf_path), dtype=float)
+    if atom_plddts.shape != (len(table.atom_chain_ids),):
+        raise PredictionError(
+            f"{conf_path}: {atom_plddts.size} atom_plddts but {cif} has {len(table.atom_chain_ids)} atoms"
+        )
+    atom_chains = conf.get("atom_chain_ids")
+    if atom_chains is not None and [str(c) for c in atom_chains] != table.atom_chain_ids:
+        raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
+    return ModelPrediction(
+        model_name=item["model"],
+        model_rank=item["rank"],
+        source_format=FORMAT,
+        chain_ids=table.chain_ids,
+        residue_numbers=table.residue_numbers,
+        sequences=table.sequences,
+        cb_coords=table.cb_coords,
+        plddt=atom_plddts[table.cb_atom_index],
+        pae=pae[np.ix_(keep, keep)],
+        iptm=to_float(summary.get("iptm")),
+        ptm=to_float(summary.get("ptm")),
+        ranking_confidence=to_float(summary.get("ranking_score")),
+        chain_pair_iptm=_chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path),
+        structure_path=cif,
+        structure=st,
+    )
+
+
+def read_run(path: Path) -> Iterator[ModelPrediction]:
+    """Yield the models of an AlphaFold3 run (server or local folder, or one of its files), best first."""
+    plan = _plan(Path(path))
+    return (_load_model(item) for item in plan)

@@ -1,0 +1,147 @@
+"""Reader for ColabFold output folders.
+
+Files read: every ``<job>_scores_<tag>.json`` (keys ``pae``, ``ptm``, ``iptm``, ``plddt``) with the
+coordinate file of the same tag: ``<job>_relaxed_<tag>.pdb`` if present, else
+``<job>_unrelaxed_<tag>.pdb`` (``.cif`` accepted too). ``<tag>`` is e.g.
+``rank_001_alphafold2_multimer_v3_model_4_seed_000``; model_name is the tag without ``rank_NNN_``.
+Everything else (``*_predicted_aligned_error_v1.json``, ``config.json``, images) is ignored.
+
+Ranking: by ``rank_NNN`` in the tags; when the tags carry no rank, by ColabFold's multimer score
+0.8*iptm + 0.2*ptm (mean pLDDT for monomers, as ColabFold does), highest first. ranking_confidence is NaN (ColabFold
+does not write it). pLDDT is the B-factor of the CB atom (CA for Gly).
+
+A folder holding several jobs must be given as one of its scores files to select the job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from tfbind.errors import PredictionError
+from tfbind.prediction import ModelPrediction
+from tfbind.readers.structure import (
+    as_matrix,
+    check_pae,
+    load_json,
+    read_structure,
+    require,
+    residue_table,
+    to_float,
+)
+
+FORMAT = "colabfold"
+_RANK = re.compile(r"(?:^|_)rank_(\d+)(?:_|$)")
+_TAIL_SCALARS = re.compile(rb'"(iptm|ptm)"\s*:\s*(-?[0-9.eE+-]+|NaN|null)')
+
+
+def scores_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*_scores_*.json") if p.is_file())
+
+
+def _peek_scores(path: Path) -> dict[str, float]:
+    """``ptm``/``iptm`` read from the end of a scores JSON (ColabFold writes them after ``pae``), so
+    that ranking does not parse every large file twice; falls back to a full parse."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 4096))
+        found = {k.decode(): to_float(v.decode()) if v not in (b"NaN", b"null") else float("nan")
+                 for k, v in _TAIL_SCALARS.findall(fh.read())}
+    if "iptm" not in found:  # not at the end, or a monomer (ranked by mean pLDDT): parse it all
+        data = load_json(path)
+        if not isinstance(data, dict):
+            return {}
+        found = {k: to_float(data.get(k)) for k in ("ptm", "iptm")}
+        plddt = data.get("plddt")
+        found["plddt"] = float(np.mean(plddt)) if plddt else float("nan")
+    return found
+
+
+def _structure_for(scores: Path, job: str, tag: str) -> Path:
+    folder = scores.parent
+    for kind in ("relaxed", "unrelaxed"):
+        for ext in (".pdb", ".cif"):
+            candidate = folder / f"{job}_{kind}_{tag}{ext}"
+            if candidate.is_file():
+                return candidate
+    raise PredictionError(f"{scores}: no matching {job}_relaxed_{tag}.pdb or {job}_unrelaxed_{tag}.pdb")
+
+
+def _plan(path: Path) -> list[dict]:
+    folder = path if path.is_dir() else path.parent
+    files = scores_files(folder)
+    if path.is_file():
+        job = path.name.rpartition("_scores_")[0]
+        files = [f for f in files if f.name.rpartition("_scores_")[0] == job]
+    if not files:
+        raise PredictionError(f"{path}: no ColabFold *_scores_*.json files found")
+    jobs = {f.name.rpartition("_scores_")[0] for f in files}
+    if len(jobs) > 1:
+        raise PredictionError(
+            f"{folder}: holds several ColabFold jobs ({', '.join(sorted(jobs))}); pass one scores file"
+        )
+    items = []
+    for f in files:
+        job, _, tag = f.name.rpartition("_scores_")
+        tag = tag[: -len(".json")]
+        m = _RANK.search(tag)
+        items.append(
+            dict(
+                scores=f,
+                structure=_structure_for(f, job, tag),
+                model=_RANK.sub("_", tag).strip("_") if m else tag,
+                rank_in_name=int(m.group(1)) if m else None,
+            )
+        )
+    if all(i["rank_in_name"] is not None for i in items):
+        items.sort(key=lambda i: i["rank_in_name"])
+    else:
+        def score(item):
+            s = _peek_scores(item["scores"])
+            iptm, ptm = s.get("iptm", np.nan), s.get("ptm", np.nan)
+            value = 0.8 * iptm + 0.2 * ptm if not np.isnan(iptm) else s.get("plddt", np.nan)
+            return -value if not np.isnan(value) else np.inf
+
+        items.sort(key=lambda i: (score(i), i["scores"].name))
+    for rank, item in enumerate(items):
+        item["rank"] = rank
+    return items
+
+
+def _load_model(item: dict) -> ModelPrediction:
+    scores_path, structure_path = item["scores"], item["structure"]
+    scores = load_json(scores_path)
+    st = read_structure(structure_path)
+    table = residue_table(st, structure_path)
+    pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path),
+                    table.n_residues, scores_path, structure_path)
+    plddt = scores.get("plddt")
+    if plddt is not None and len(plddt) != table.n_residues:
+        raise PredictionError(
+            f"{scores_path}: {len(plddt)} pLDDT values but {structure_path} has {table.n_residues} residues"
+        )
+    return ModelPrediction(
+        model_name=item["model"],
+        model_rank=item["rank"],
+        source_format=FORMAT,
+        chain_ids=table.chain_ids,
+        residue_numbers=table.residue_numbers,
+        sequences=table.sequences,
+        cb_coords=table.cb_coords,
+        plddt=table.cb_bfactor,
+        pae=pae,
+        iptm=to_float(scores.get("iptm")),
+        ptm=to_float(scores.get("ptm")),
+        ranking_confidence=float("nan"),
+        structure_path=structure_path,
+        structure=st,
+    )
+
+
+def read_run(path: Path) -> Iterator[ModelPrediction]:
+    """Yield the models of a ColabFold job (folder, or one of its scores files), top-ranked first."""
+    plan = _plan(Path(path))
+    return (_load_model(item) for item in plan)

@@ -1,0 +1,69 @@
+"""TF and domain FASTA files.
+
+TF fragments (candidates) are plain FASTA records. Domain (bait) headers carry the category the model
+uses: ``>KIX_human category=KIX``; without ``category=`` the category is the ID.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from Bio import SeqIO
+
+from .errors import InputError
+from .ids import check_id, check_unique
+
+# The 20 standard amino acids plus X (unknown); anything else (B, Z, U, O, gaps, digits) is refused so
+# that sequence descriptors and chain matching never see letters they cannot interpret.
+AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+ALLOWED_LETTERS = frozenset(AMINO_ACIDS + "X")
+_CATEGORY = re.compile(r"(?:^|\s)category=(\S+)")
+
+
+@dataclass(frozen=True)
+class SequenceRecord:
+    id: str
+    sequence: str
+    category: str
+
+
+def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
+    """Read a TF (``kind="tf"``) or domain (``kind="domain"``) FASTA file into {id: record}.
+
+    Raises ``InputError`` naming the file and record for: unreadable or empty files, invalid or
+    duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories.
+    A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: {kind} FASTA file not found")
+    records: dict[str, SequenceRecord] = {}
+    ids: list[str] = []
+    try:
+        parsed = list(SeqIO.parse(path, "fasta"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable FASTA file: {str(exc).splitlines()[0]}") from exc
+    for n, rec in enumerate(parsed, start=1):
+        where = f"{path} record {n} (>{rec.description})"
+        rid = check_id(rec.id, "ID", where)
+        seq = str(rec.seq).upper().rstrip("*")
+        if not seq:
+            raise InputError(f"{where}: empty sequence")
+        bad = sorted(set(seq) - ALLOWED_LETTERS)
+        if bad:
+            raise InputError(
+                f"{where}: sequence has letters outside the 20 amino acids plus X: {''.join(bad)}"
+            )
+        category = rid
+        if kind == "domain":
+            m = _CATEGORY.search(rec.description[len(rec.id):])
+            if m:
+                category = check_id(m.group(1), "category", where)
+        ids.append(rid)
+        records[rid] = SequenceRecord(rid, seq, category)
+    if not ids:
+        raise InputError(f"{path}: no FASTA records found (is this a FASTA file?)")
+    check_unique(ids, f"{kind} IDs", str(path))
+    return records

@@ -1,0 +1,69 @@
+"""Cutting the pairs into shards: one extraction job per shard.
+
+Shards are consecutive runs of ``shard_size`` pairs in input order, so appending pairs to a screen
+only changes the last shard and adds new ones. Each shard's manifest is a small TSV that is rewritten
+only when its content changes: Snakemake sees unchanged manifests as up to date and re-extracts only
+the shards whose pairs changed.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from .pairs import PAIR_COLUMNS, PairPlan
+
+SHARD_GLOB = "shard_*.tsv"
+
+
+def shard_name(index: int) -> str:
+    return f"shard_{index:05d}"
+
+
+def split(pairs: pd.DataFrame, shard_size: int) -> dict[str, pd.DataFrame]:
+    if shard_size < 1:
+        raise ValueError("features.shard_size must be at least 1")
+    return {
+        shard_name(i // shard_size): pairs.iloc[i : i + shard_size]
+        for i in range(0, len(pairs), shard_size)
+    }
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it already holds exactly that; return True if written."""
+    if path.is_file() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return True
+
+
+def _tsv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    frame.to_csv(buf, sep="\t", index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[str]:
+    """Write one manifest per shard plus ``unmatched.tsv``; drop manifests of shards that no longer exist.
+
+    Returns the shard names in order.
+    """
+    plan_dir = Path(plan_dir)
+    shards = split(plan.pairs[PAIR_COLUMNS], shard_size)
+    for name, frame in shards.items():
+        write_if_changed(plan_dir / f"{name}.tsv", _tsv(frame))
+    for stale in plan_dir.glob(SHARD_GLOB):
+        if stale.stem not in shards:
+            stale.unlink()
+    unmatched = pd.DataFrame(plan.unmatched, columns=["name", "reason"])
+    write_if_changed(plan_dir / "unmatched.tsv", _tsv(unmatched))
+    return list(shards)
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)

@@ -1,0 +1,70 @@
+"""Writing and merging the feature tables: columnar, atomic, with a fixed schema.
+
+Every file is written to a temporary name in the same folder and renamed into place, so an interrupted
+job never leaves a partial Parquet file under the final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .columns import FAILED_COLUMNS
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Build a table with exactly ``schema``'s columns (missing values become nulls/NaN)."""
+    columns = {}
+    for fld in schema:
+        values = [r.get(fld.name) for r in rows]
+        if pa.types.is_floating(fld.type):
+            values = [float("nan") if v is None else float(v) for v in values]
+        columns[fld.name] = pa.array(values, type=fld.type)
+    return pa.table(columns, schema=schema)
+
+
+def write_parquet(table: pa.Table, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def write_failed(records: Iterable[dict], path: str | Path) -> None:
+    frame = pd.DataFrame(list(records), columns=FAILED_COLUMNS)
+    # Reasons are one line each so the TSV stays one record per line.
+    frame["reason"] = frame["reason"].astype(str).str.replace(r"\s+", " ", regex=True)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False)
+
+
+def read_failed(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Path) -> int:
+    """Concatenate shard files (same schema) into ``out`` with pyarrow; return the row count."""
+    tables = [pq.read_table(p, schema=schema) for p in paths]
+    merged = pa.concat_tables(tables) if tables else schema.empty_table()
+    write_parquet(merged, out)
+    return merged.num_rows
