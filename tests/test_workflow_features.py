@@ -130,3 +130,29 @@ def test_rerun_is_up_to_date(features_run):
     proc = run_snakemake(work, "features", "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_score_table_input_becomes_pairs_parquet(tmp_path, fixtures_dir):
+    """The shared AlphaPulldown CSV (with LIS columns) through `snakemake features`."""
+    import csv
+
+    src = fixtures_dir / "alphapulldown_csv"
+    config = {"tf_fasta": str(src / "candidate.fasta"), "domain_fasta": str(src / "bait.fasta"),
+              "score_table": str(src / "LIA_LIS_output.csv")}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(tmp_path, "features")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(src / "LIA_LIS_output.csv", newline="") as fh:
+        cells = {row["jobs"]: {k.strip(): v for k, v in row.items()} for row in csv.DictReader(fh)}
+    pairs = pd.read_parquet(tmp_path / "results/features/pairs.parquet").set_index("pair_id")
+    assert sorted(pairs.index) == sorted(cells)
+    row, cell = pairs.loc["KIX_and_MYB_24"], cells["KIX_and_MYB_24"]
+    assert (row["tf_id"], row["domain_id"], row["source_format"]) == ("MYB_24", "KIX", "score_table")
+    assert row["iptm"] == float(cell["iptm"])
+    assert row["ranking_confidence"] == float(cell["iptm_ptm"])
+    assert row["pdockq"] == float(cell["mpDockQ/pDockQ"])
+    assert row["interface_area"] == float(cell["int_area"])
+    assert row["solvation_energy"] == float(cell["int_solv_en"])
+    assert row["lis"] == float(cell["lis_score"])
+    assert pd.read_csv(tmp_path / "results/features/failed.tsv", sep="\t").empty
+    assert len(pd.read_parquet(tmp_path / "results/features/models.parquet")) == 0

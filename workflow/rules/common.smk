@@ -12,14 +12,17 @@ PLAN_DIR = f"{FEATURES}/plan"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
-try:
-    PLAN = tfconfig.plan_pairs(config)
-except (InputError, ValueError) as exc:
-    raise WorkflowError(f"input error: {exc}") from None
+# A score table replaces the AlphaFold runs: no pair plan, no shards.
+USE_SCORE_TABLE = bool(config.get("score_table"))
 
-# One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
-# up to date when pairs are appended to a screen.
-SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
+if not USE_SCORE_TABLE:
+    try:
+        PLAN = tfconfig.plan_pairs(config)
+    except (InputError, ValueError) as exc:
+        raise WorkflowError(f"input error: {exc}") from None
+    # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
+    # up to date when pairs are appended to a screen.
+    SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
 
 
 wildcard_constraints:

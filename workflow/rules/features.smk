@@ -1,55 +1,79 @@
-# Feature extraction: AlphaFold runs -> per-model and per-pair Parquet tables, one job per shard.
+# Feature extraction: AlphaFold runs -> per-model and per-pair Parquet tables, one job per shard;
+# or, with config `score_table`, an AlphaPulldown score table -> the same pairs table.
 
+FEATURE_TABLES = {
+    "models": f"{FEATURES}/models.parquet",
+    "pairs": f"{FEATURES}/pairs.parquet",
+    "failed": f"{FEATURES}/failed.tsv",
+}
 
-rule extract_shard:
-    input:
-        manifest=f"{PLAN_DIR}/{{shard}}.tsv",
-        tf_fasta=config["tf_fasta"],
-        domain_fasta=config["domain_fasta"],
-        runs=demo_runs(),
-    output:
-        models=f"{FEATURES}/shards/{{shard}}.models.parquet",
-        pairs=f"{FEATURES}/shards/{{shard}}.pairs.parquet",
-        failed=f"{FEATURES}/shards/{{shard}}.failed.tsv",
-    params:
-        # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
-        features=config["features"],
-        on_error=config["on_error"],
-    log:
-        f"{LOGS}/features/{{shard}}.log",
-    benchmark:
-        f"{BENCHMARKS}/features/{{shard}}.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    conda:
-        "../../envs/features.yaml"
-    script:
-        "../scripts/extract_shard.py"
+if USE_SCORE_TABLE:
 
+    rule import_score_table:
+        input:
+            table=config["score_table"],
+            tf_fasta=config["tf_fasta"],
+            domain_fasta=config["domain_fasta"],
+        output:
+            **FEATURE_TABLES,
+        log:
+            f"{LOGS}/features/import_score_table.log",
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        conda:
+            "../../envs/features.yaml"
+        script:
+            "../scripts/import_score_table.py"
 
-rule merge_features:
-    input:
-        models=expand(f"{FEATURES}/shards/{{shard}}.models.parquet", shard=SHARDS),
-        pairs=expand(f"{FEATURES}/shards/{{shard}}.pairs.parquet", shard=SHARDS),
-        failed=expand(f"{FEATURES}/shards/{{shard}}.failed.tsv", shard=SHARDS),
-        unmatched=f"{PLAN_DIR}/unmatched.tsv",
-    output:
-        models=f"{FEATURES}/models.parquet",
-        pairs=f"{FEATURES}/pairs.parquet",
-        failed=f"{FEATURES}/failed.tsv",
-    log:
-        f"{LOGS}/features/merge.log",
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    conda:
-        "../../envs/features.yaml"
-    script:
-        "../scripts/merge_features.py"
+else:
+
+    rule extract_shard:
+        input:
+            manifest=f"{PLAN_DIR}/{{shard}}.tsv",
+            tf_fasta=config["tf_fasta"],
+            domain_fasta=config["domain_fasta"],
+            runs=demo_runs(),
+        output:
+            models=f"{FEATURES}/shards/{{shard}}.models.parquet",
+            pairs=f"{FEATURES}/shards/{{shard}}.pairs.parquet",
+            failed=f"{FEATURES}/shards/{{shard}}.failed.tsv",
+        params:
+            # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
+            features=config["features"],
+            on_error=config["on_error"],
+        log:
+            f"{LOGS}/features/{{shard}}.log",
+        benchmark:
+            f"{BENCHMARKS}/features/{{shard}}.tsv"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=60,
+        conda:
+            "../../envs/features.yaml"
+        script:
+            "../scripts/extract_shard.py"
+
+    rule merge_features:
+        input:
+            models=expand(f"{FEATURES}/shards/{{shard}}.models.parquet", shard=SHARDS),
+            pairs=expand(f"{FEATURES}/shards/{{shard}}.pairs.parquet", shard=SHARDS),
+            failed=expand(f"{FEATURES}/shards/{{shard}}.failed.tsv", shard=SHARDS),
+            unmatched=f"{PLAN_DIR}/unmatched.tsv",
+        output:
+            **FEATURE_TABLES,
+        log:
+            f"{LOGS}/features/merge.log",
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        conda:
+            "../../envs/features.yaml"
+        script:
+            "../scripts/merge_features.py"
 
 
 rule features:
     input:
-        rules.merge_features.output,
+        **FEATURE_TABLES,

@@ -10,5 +10,5 @@ from tfbind.demo import write_predictions  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-written = write_predictions(Path(smk.output[0]), seed=smk.params.seed)
+written = write_predictions(Path(smk.output[0]), seed=smk.params.seed, pair_ids=list(smk.params.pair_ids))
 logs.logging.getLogger("tfbind.demo").info("wrote %d demo runs to %s", len(written), smk.output[0])

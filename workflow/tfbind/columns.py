@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .metrics.confidence import METRIC_KEYS
+
 # Identity of a model row.
 ID_COLUMNS = {
     "pair_id": pa.string(),
@@ -19,16 +21,8 @@ ID_COLUMNS = {
     "domain_length": pa.int64(),
 }
 
-# AlphaFold confidence metrics per model (tfbind.metrics.confidence_metrics returns exactly these).
-CONFIDENCE_METRICS = [
-    "iptm", "ptm", "ranking_confidence",
-    "plddt_mean", "plddt_tf", "plddt_domain", "plddt_interface",
-    "pae_mean", "pae_inter_mean", "pae_inter_min",
-    "pdockq", "pdockq2_tf", "pdockq2_domain",
-    "lis", "lia", "clis", "clia", "ilis",
-    "ipsae_tf_to_domain", "ipsae_domain_to_tf", "ipsae_min", "ipsae_max",
-    "iptm_pae",
-]  # fmt: skip
+# AlphaFold confidence metrics per model, as tfbind.metrics.confidence_metrics returns them.
+CONFIDENCE_METRICS = list(METRIC_KEYS)
 
 # Provenance kept beside the metrics: how the chains were matched and what else was in the run.
 EXTRA_MODEL_COLUMNS = {

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError
 from .ids import check_id, check_unique
+from .jobnames import split_job_name, unmatched_reason
 from .sequences import SequenceRecord
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
@@ -110,17 +111,11 @@ def discover_pairs(
     with os.scandir(root) as entries:
         names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
     for name in names:
-        splits = [
-            (d, name[len(d) + 5:])
-            for d in domains
-            if name.startswith(d + "_and_") and name[len(d) + 5:] in tfs
-        ]
-        if len(splits) > 1:
-            raise InputError(f"{root / name}: folder name splits into several (domain, TF) pairs: {splits}")
-        if not splits:
-            unmatched.append((name, "folder name is not {domain_id}_and_{tf_id} for records of the FASTA files"))
+        job = split_job_name(name, tfs, domains, where=str(root / name))
+        if job is None:
+            unmatched.append((name, unmatched_reason(name, tfs, domains)))
             continue
-        domain_id, tf_id = splits[0]
+        domain_id, tf_id = job
         rows.append(
             {
                 "pair_id": check_id(name, "pair_id", str(root / name)),

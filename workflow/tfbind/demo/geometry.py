@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 # Standard geometry (Angstrom / degrees)
 B_N_CA, B_CA_C, B_C_N, B_C_O, B_CA_CB = 1.458, 1.525, 1.329, 1.231, 1.53
@@ -27,6 +28,19 @@ N_, CA_, C_, O_, CB_ = range(5)
 CLASH = 3.0
 
 
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    u, v = np.broadcast_arrays(u, v)
+    out = np.empty(u.shape)
+    out[..., 0] = u[..., 1] * v[..., 2] - u[..., 2] * v[..., 1]
+    out[..., 1] = u[..., 2] * v[..., 0] - u[..., 0] * v[..., 2]
+    out[..., 2] = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.sqrt((v * v).sum(-1, keepdims=True))
+
+
 def place(a, b, c, bond: float, angle_deg, torsion_deg):
     """NeRF: position of D given A, B, C with |CD| = bond, angle BCD, torsion ABCD.
 
@@ -35,12 +49,9 @@ def place(a, b, c, bond: float, angle_deg, torsion_deg):
     a, b, c = np.asarray(a, float), np.asarray(b, float), np.asarray(c, float)
     ang = np.radians(angle_deg)
     tor = np.radians(torsion_deg)
-    bc = c - b
-    bc = bc / np.linalg.norm(bc, axis=-1, keepdims=True)
-    ab = b - a
-    n = np.cross(ab, bc)
-    n = n / np.linalg.norm(n, axis=-1, keepdims=True)
-    m = np.cross(n, bc)
+    bc = _unit(c - b)
+    n = _unit(_cross(b - a, bc))
+    m = _cross(n, bc)
     d2x = -bond * np.cos(ang)
     d2y = bond * np.sin(ang) * np.cos(tor)
     d2z = bond * np.sin(ang) * np.sin(tor)
@@ -87,6 +98,18 @@ def build_backbone(phi, psi, start: np.ndarray | None = None) -> np.ndarray:
     return add_o_cb(bb, psi[-1])
 
 
+def add_o_cb_batch(bb: np.ndarray, psi_last: np.ndarray) -> np.ndarray:
+    """Batched ``add_o_cb``: (K, n, 3, 3) -> (K, n, 5, 3)."""
+    K, n = bb.shape[:2]
+    out = np.zeros((K, n, 5, 3))
+    out[:, :, :3] = bb
+    N, CA, C = bb[:, :, 0], bb[:, :, 1], bb[:, :, 2]
+    out[:, :-1, O_] = place(N[:, 1:], CA[:, :-1], C[:, :-1], B_C_O, A_CA_C_O, 180.0)
+    out[:, -1, O_] = place(N[:, -1], CA[:, -1], C[:, -1], B_C_O, A_CA_C_O, np.asarray(psi_last) + 180.0)
+    out[:, :, CB_] = place(C, N, CA, B_CA_CB, A_N_CA_CB, T_C_N_CA_CB)
+    return out
+
+
 def helix(n: int) -> np.ndarray:
     return build_backbone(np.full(n, HELIX_PHI), np.full(n, HELIX_PSI))
 
@@ -123,85 +146,98 @@ def _min_dist(new: np.ndarray, fixed: np.ndarray, new_codes=None, fixed_codes=No
     The threshold is CLASH for every pair except N...O pairs (HBOND), so the result can be compared
     with CLASH directly. Without codes every pair uses CLASH.
     """
+    K, m = new.shape[:2]
     if fixed.shape[0] == 0:
-        return np.full(new.shape[0], np.inf)
-    d = np.sqrt(((new[:, :, None, :] - fixed[None, None, :, :]) ** 2).sum(-1))
+        return np.full(K, np.inf)
+    d = cdist(new.reshape(-1, 3), fixed).reshape(K, m, -1)
     if new_codes is not None and fixed_codes is not None:
-        nc = np.asarray(new_codes)[:, None]
-        fc = np.asarray(fixed_codes)[None, :]
-        hb = ((nc == 1) & (fc == 2)) | ((nc == 2) & (fc == 1))
-        d = d + np.where(hb, CLASH - HBOND, 0.0)[None]
+        nc = np.asarray(new_codes)
+        fc = np.asarray(fixed_codes)
+        hb = ((nc[:, None] == 1) & (fc[None] == 2)) | ((nc[:, None] == 2) & (fc[None] == 1))
+        if hb.any():
+            d = d + np.where(hb, CLASH - HBOND, 0.0)[None]
     return d.min(axis=(1, 2))
 
 
 def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obstacle_codes: np.ndarray,
-         rng: np.random.Generator,
-         away_from: np.ndarray | None = None, k: int = 16, away_cap: float = 12.0,
-         own_first: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+         rng: np.random.Generator, away_from: np.ndarray | None = None, k: int = 16,
+         away_cap: float = 12.0, max_tries: int = 400) -> np.ndarray:
     """Grow ``n`` coil residues from an anchor residue (its N/CA/C, shape (3, 3)).
 
     direction=+1 grows C-terminally (new residues after the anchor), -1 N-terminally (before it).
-    Each step tries ``k`` torsion sets, drops those whose new N/CA/C/CB come closer than CLASH to the
-    obstacles or to the already grown residues (except the neighbouring residue), and keeps the one
-    whose CA is farthest (capped at ``away_cap``) from ``away_from`` points, with a random tie-break.
-
-    Returns (bb (n, 3, 3) in chain order, phi (n,), psi (n,)) plus the torsion of the anchor that
-    was chosen (psi of the anchor when growing forward, phi when growing backward) as the last
-    element of a third array. Raises RuntimeError when stuck.
+    Each step tries ``k`` torsion sets (coil region), drops those whose new atoms come closer than
+    CLASH (HBOND for N...O) to the obstacles or to grown residues (except sequence neighbours), and
+    keeps the one whose CA is farthest (capped at ``away_cap``) from ``away_from``, with a random
+    tie-break. Backtracks a few residues when stuck. Returns N/CA/C (n, 3, 3) in chain order; O/CB
+    are recomputed by ``add_o_cb`` on the assembled chain (same values as checked here).
     """
-    out = np.zeros((n, 3, 3))
-    tors_a = np.zeros(n)  # forward: phi of the new residue; backward: psi of the new residue
-    tors_b = np.zeros(n)  # forward: psi of the previous residue; backward: phi of the next residue
-    prev = anchor.copy()
-    grown_pts: list[np.ndarray] = [anchor.copy()]
-    grown_codes: list[np.ndarray] = [CODE3]
-    for step in range(n):
-        ok_any = False
-        for _attempt in range(6):
-            phi_new, psi_new = sample_coil(rng, k)
-            phi_prev, psi_prev = sample_coil(rng, k)
-            if direction > 0:
-                # psi of prev residue, phi of new residue
-                Nn = place(prev[0], prev[1], prev[2], B_C_N, A_CA_C_N, psi_prev)
-                CAn = place(np.broadcast_to(prev[1], Nn.shape), np.broadcast_to(prev[2], Nn.shape), Nn,
-                            B_N_CA, A_C_N_CA, OMEGA)
-                Cn = place(np.broadcast_to(prev[2], Nn.shape), Nn, CAn, B_CA_C, A_N_CA_C, phi_new)
-                t_a, t_b = phi_new, psi_prev
-            else:
-                # phi of prev (next in sequence) residue, psi of new residue
-                Cn = place(prev[2], prev[1], prev[0], B_C_N, A_C_N_CA, phi_prev)
-                CAn = place(np.broadcast_to(prev[1], Cn.shape), np.broadcast_to(prev[0], Cn.shape), Cn,
-                            B_CA_C, A_CA_C_N, OMEGA)
-                Nn = place(np.broadcast_to(prev[0], Cn.shape), Cn, CAn, B_N_CA, A_N_CA_C, psi_new)
-                t_a, t_b = psi_new, phi_prev
-            CBn = place(Cn, Nn, CAn, B_CA_CB, A_N_CA_CB, T_C_N_CA_CB)
-            new = np.stack([Nn, CAn, Cn, CBn], axis=1)  # (k, 4, 3)
-            fixed = np.concatenate([obstacles] + grown_pts[:-1])
-            fcodes = np.concatenate([obstacle_codes] + grown_codes[:-1])
-            md = _min_dist(new, fixed, np.tile(CODE4, 1), fcodes)
-            ok = md >= CLASH
-            if not ok.any():
-                continue
-            if away_from is not None and away_from.shape[0]:
-                dd = np.sqrt(((CAn[:, None, :] - away_from[None]) ** 2).sum(-1)).min(1)
-                score = np.minimum(dd, away_cap) + rng.random(k) * 1.5
-            else:
-                score = rng.random(k)
-            score = np.where(ok, score, -np.inf)
-            j = int(np.argmax(score))
-            ok_any = True
-            break
-        if not ok_any:
+    res: list[np.ndarray] = [anchor.copy()]  # N/CA/C of anchor + grown residues (growth order)
+    atoms: list[np.ndarray] = [anchor.copy()]  # atoms checked per residue (growth order)
+    codes: list[np.ndarray] = [CODE3]
+    tries = 0
+    fails = 0
+    while len(res) - 1 < n:
+        tries += 1
+        if tries > max_tries:
             raise RuntimeError("coil growth stuck")
-        out[step] = (Nn[j], CAn[j], Cn[j])
-        tors_a[step], tors_b[step] = t_a[j], t_b[j]
-        # include the previous residue's atoms as obstacles from two steps on
-        grown_pts.append(np.concatenate([out[step], CBn[j][None]]))
-        grown_codes.append(CODE4)
-        prev = out[step]
+        prev = res[-1]
+        phi_a, psi_a = sample_coil(rng, k)
+        if direction > 0:
+            # psi of the previous residue (psi_a), phi of the new residue (phi_a)
+            Nn = place(prev[0], prev[1], prev[2], B_C_N, A_CA_C_N, psi_a)
+            CAn = place(np.broadcast_to(prev[1], Nn.shape), np.broadcast_to(prev[2], Nn.shape), Nn,
+                        B_N_CA, A_C_N_CA, OMEGA)
+            Cn = place(np.broadcast_to(prev[2], Nn.shape), Nn, CAn, B_CA_C, A_N_CA_C, phi_a)
+            On = place(Nn, np.broadcast_to(prev[1], Nn.shape), np.broadcast_to(prev[2], Nn.shape),
+                       B_C_O, A_CA_C_O, 180.0)  # O of the previous residue
+        else:
+            # phi of the next residue (phi_a), psi of the new residue (psi_a)
+            Cn = place(prev[2], prev[1], prev[0], B_C_N, A_C_N_CA, phi_a)
+            CAn = place(np.broadcast_to(prev[1], Cn.shape), np.broadcast_to(prev[0], Cn.shape), Cn,
+                        B_CA_C, A_CA_C_N, OMEGA)
+            Nn = place(np.broadcast_to(prev[0], Cn.shape), Cn, CAn, B_N_CA, A_N_CA_C, psi_a)
+            On = place(np.broadcast_to(prev[0], Cn.shape), CAn, Cn, B_C_O, A_CA_C_O, 180.0)  # own O
+        CBn = place(Cn, Nn, CAn, B_CA_CB, A_N_CA_CB, T_C_N_CA_CB)
+        new = np.stack([Nn, CAn, Cn, CBn], axis=1)  # (k, 4, 3)
+        near = ((obstacles - prev[1]) ** 2).sum(1) < 121.0
+        ob, oc = obstacles[near], obstacle_codes[near]
+        fixed = np.concatenate([ob] + atoms[:-1])
+        fcodes = np.concatenate([oc] + codes[:-1])
+        md = _min_dist(new, fixed, CODE4, fcodes)
+        if direction < 0:
+            md = np.minimum(md, _min_dist(On[:, None], fixed, [2], fcodes))
+        elif len(atoms) > 2:
+            fixed_o = np.concatenate([ob] + atoms[:-2])
+            fcodes_o = np.concatenate([oc] + codes[:-2])
+            md = np.minimum(md, _min_dist(On[:, None], fixed_o, [2], fcodes_o))
+        ok = md >= CLASH
+        if not ok.any():
+            fails += 1
+            if fails % 4 == 0 and len(res) > 2:  # backtrack
+                back = min(len(res) - 1, 1 + fails // 8)
+                del res[-back:], atoms[-back:], codes[-back:]
+            continue
+        if away_from is not None and away_from.shape[0]:
+            dd = np.sqrt(((CAn[:, None, :] - away_from[None]) ** 2).sum(-1)).min(1)
+            score = np.minimum(dd, away_cap) + rng.random(k) * 1.5
+        else:
+            score = rng.random(k)
+        j = int(np.argmax(np.where(ok, score, -np.inf)))
+        if direction > 0:
+            atoms[-1] = np.concatenate([atoms[-1], On[j][None]]) if len(atoms) > 1 else atoms[-1]
+            if len(atoms) > 1:
+                codes[-1] = np.concatenate([codes[-1], [2]])
+        res.append(np.stack([Nn[j], CAn[j], Cn[j]]))
+        if direction < 0:
+            atoms.append(np.concatenate([new[j], On[j][None]]))
+            codes.append(np.concatenate([CODE4, [2]]))
+        else:
+            atoms.append(new[j])
+            codes.append(CODE4)
+    out = np.stack(res[1:])
     if direction < 0:
         out = out[::-1].copy()
-    return out, tors_a, tors_b
+    return out
 
 
 # --------------------------------------------------------------------------- folds
@@ -270,41 +306,45 @@ def build_fold(seq: str, helices: list[tuple[int, int]], rng: np.random.Generato
         # previous segments except the last residue (bonded neighbour of the new loop)
         fixed = xyz[h0s:pe - 1].reshape(-1, 3)
         centers = [_axis(xyz[a:b, CA_]) for a, b in placed]
+        fcodes = np.tile(CODE5, pe - 1 - h0s)
+        prev_atoms = xyz[pe - 1, [N_, CA_, C_, CB_]]
         best = None
-        for _round in range(6):
+        for _round in range(5):
             lphi, lpsi = sample_loop(rng, (n_candidates, L))
             psi_prev = np.where(rng.random(n_candidates) < 0.5, HELIX_PSI, rng.normal(-30, 20, n_candidates))
             bb, phis, psis = _segment_helix_after(prev, lphi, lpsi, psi_prev, he - hs)
-            CB = place(bb[:, :, 2], bb[:, :, 0], bb[:, :, 1], B_CA_CB, A_N_CA_CB, T_C_N_CA_CB)
-            new = np.concatenate([bb, CB[:, :, None]], axis=2)  # (K, m, 4, 3)
-            # exclude the first new residue vs the previous residue (bonded neighbours)
-            m_new = bb.shape[1]
-            md = _min_dist(new[:, 1:].reshape(n_candidates, -1, 3), xyz[pe - 1].reshape(-1, 3)[[0, 1, 2, 4]],
-                           np.tile(CODE4, m_new - 1), CODE4)
-            md = np.minimum(md, _min_dist(new.reshape(n_candidates, -1, 3), fixed,
-                                          np.tile(CODE4, m_new), np.tile(CODE5, pe - 1 - h0s)))
-            # internal loop/helix self-check (non-neighbour residues)
             ca = bb[:, :, 1]
-            dca = np.sqrt(((ca[:, :, None] - ca[:, None]) ** 2).sum(-1))
-            m = ca.shape[1]
-            far = np.abs(np.arange(m)[:, None] - np.arange(m)[None]) >= 3
-            self_ok = np.where(far[None], dca, 99).min(axis=(1, 2)) >= 4.2
             hca = ca[:, L:]
             hc = hca.mean(1)
             hax = hca[:, -4:].mean(1) - hca[:, :4].mean(1)
             hax /= np.linalg.norm(hax, axis=1, keepdims=True)
-            score = np.zeros(n_candidates)
             c_last, ax_last = centers[-1]
             d_last = np.linalg.norm(hc - c_last, axis=1)
-            score += (d_last - 10.0) ** 2 + 20.0 * (1.0 + hax @ ax_last)
+            score = (d_last - 10.0) ** 2 + 20.0 * (1.0 + hax @ ax_last)
             for c_o, ax_o in centers[:-1]:
                 d_o = np.linalg.norm(hc - c_o, axis=1)
                 score += np.maximum(0.0, d_o - 12.0) ** 2 + np.maximum(0.0, 8.5 - d_o) ** 2 * 4
-            valid = (md >= CLASH + 0.15) & self_ok
-            score = np.where(valid, score, np.inf)
-            j = int(np.argmin(score))
-            if np.isfinite(score[j]) and (best is None or score[j] < best[0]):
-                best = (score[j], bb[j], phis[j], psis[j], psi_prev[j])
+            order = np.argsort(score, kind="stable")
+            m = bb.shape[1]
+            far = np.abs(np.arange(m)[:, None] - np.arange(m)[None]) >= 2
+            far5 = np.repeat(np.repeat(far, 5, 0), 5, 1)
+            c5 = np.tile(CODE5, m)
+            hb5 = ((c5[:, None] == 1) & (c5[None] == 2)) | ((c5[:, None] == 2) & (c5[None] == 1))
+            for s0 in range(0, n_candidates, 24):
+                idx = order[s0:s0 + 24]
+                if best is not None and score[idx[0]] >= best[0]:
+                    break
+                full = add_o_cb_batch(bb[idx], psis[idx, -1])  # (k, m, 5, 3)
+                flat = full.reshape(len(idx), -1, 3)
+                md = _min_dist(flat, fixed, c5, fcodes)
+                md1 = _min_dist(full[:, 1:].reshape(len(idx), -1, 3), prev_atoms, np.tile(CODE5, m - 1), CODE4)
+                dself = np.sqrt(((flat[:, :, None] - flat[:, None]) ** 2).sum(-1)) + np.where(hb5, CLASH - HBOND, 0)
+                dself = np.where(far5[None], dself, 99.0).min(axis=(1, 2))
+                valid = (np.minimum(md, md1) >= CLASH + 0.1) & (dself >= CLASH + 0.1)
+                if valid.any():
+                    j = idx[int(np.argmax(valid))]
+                    best = (score[j], bb[j], phis[j], psis[j], psi_prev[j])
+                    break
             if best is not None and best[0] < 15.0:
                 break
         if best is None:
@@ -322,13 +362,13 @@ def build_fold(seq: str, helices: list[tuple[int, int]], rng: np.random.Generato
     cs, ce = helices[0][0], helices[-1][1]
     if ce < n:
         obst = xyz[cs:ce - 1].reshape(-1, 3)
-        bb, _, _ = grow(xyz[ce - 1, :3], n - ce, +1, obst, np.tile(CODE5, ce - 1 - cs), rng, away_from=away, away_cap=9.0)
+        bb = grow(xyz[ce - 1, :3], n - ce, +1, obst, np.tile(CODE5, ce - 1 - cs), rng, away_from=away, away_cap=9.0)
         full = add_o_cb(np.concatenate([xyz[ce - 1:ce, :3], bb]), 140.0)
         xyz[ce - 1:] = full
         # the last core residue's O depends on the first tail residue
     if cs > 0:
         obst = xyz[cs + 1:].reshape(-1, 3)
-        bb, _, _ = grow(xyz[cs, :3], cs, -1, obst, np.tile(CODE5, n - cs - 1), rng, away_from=away, away_cap=9.0)
+        bb = grow(xyz[cs, :3], cs, -1, obst, np.tile(CODE5, n - cs - 1), rng, away_from=away, away_cap=9.0)
         full = add_o_cb(np.concatenate([bb, xyz[cs:cs + 1, :3]]), HELIX_PSI)
         xyz[:cs] = full[:cs]
     ss = np.full(n, "T")
@@ -351,8 +391,50 @@ def nonlocal_min_distance(chains: list[np.ndarray], skip_gly_cb: list[str] | Non
     best = np.inf
     step = 512
     for s in range(0, len(P), step):
-        d = np.sqrt(((P[s:s + step, None] - P[None]) ** 2).sum(-1))
+        d = cdist(P[s:s + step], P)
         local = (C[s:s + step, None] == C[None]) & (np.abs(R[s:s + step, None] - R[None]) <= 1)
         d[local] = np.inf
         best = min(best, float(d.min()))
     return best
+
+
+def build_fold_valid(seq: str, helices: list[tuple[int, int]], seed_seq: list[int],
+                     min_dist: float = 2.9, attempts: int = 20) -> Chain:
+    """``build_fold`` retried on sub-streams of ``seed_seq`` until every non-local pair >= min_dist."""
+    for attempt in range(attempts):
+        rng = np.random.default_rng(list(seed_seq) + [attempt])
+        try:
+            c = build_fold(seq, helices, rng)
+        except RuntimeError:
+            continue
+        if nonlocal_min_distance([c.xyz]) >= min_dist:
+            return c
+    raise RuntimeError(f"could not build a clash-free fold for {seq[:10]}...")
+
+
+def superpose_matrix(mobile: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kabsch: rotation R and translation t with mobile @ R.T + t ~ target."""
+    mc, tc = mobile.mean(0), target.mean(0)
+    H = (mobile - mc).T @ (target - tc)
+    U, _, Vt = np.linalg.svd(H)
+    d = np.sign(np.linalg.det(Vt.T @ U.T))
+    D = np.diag([1.0, 1.0, d])
+    R = Vt.T @ D @ U.T
+    return R, tc - mc @ R.T
+
+
+def rotation(axis: np.ndarray, angle_deg: float) -> np.ndarray:
+    axis = np.asarray(axis, float)
+    axis = axis / np.linalg.norm(axis)
+    a = np.radians(angle_deg)
+    K = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(a) * K + (1 - np.cos(a)) * K @ K
+
+
+def random_rotation(rng: np.random.Generator) -> np.ndarray:
+    q = rng.normal(size=4)
+    q /= np.linalg.norm(q)
+    w, x, y, z = q
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])

@@ -13,6 +13,10 @@ Per residue it records:
 - indices into the file's atom order (first model, all atoms counted, ligands included) of that
   atom and of CA, and the position of CA among the residue's heavy atoms: AlphaFold3 uses these to
   pick per-atom pLDDT and to reduce per-atom tokens of modified residues.
+
+PDB files whose chain numbering restarts (AlphaPulldown fragments) get insertion codes on the
+repeated segments before parsing, so that gemmi does not merge them (see
+``_separate_repeated_residues``); author numbers are kept.
 """
 
 from __future__ import annotations

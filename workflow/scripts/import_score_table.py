@@ -1,0 +1,20 @@
+"""Rule import_score_table: an AlphaPulldown score table -> the features stage's three outputs."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+from tfbind import logs  # noqa: E402
+from tfbind.score_table import import_score_table  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0], echo=True)
+import_score_table(
+    smk.input.table,
+    smk.input.tf_fasta,
+    smk.input.domain_fasta,
+    smk.output.models,
+    smk.output.pairs,
+    smk.output.failed,
+)

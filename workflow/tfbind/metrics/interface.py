@@ -1,0 +1,334 @@
+"""Interface structure metrics of one TF chain against one domain chain of a predicted model.
+
+:func:`interface_metrics` is the entry point (keys in :data:`INTERFACE_KEYS`); the buried surface
+area and solvation energy are computed in :mod:`.interface_sasa`.
+
+Which atoms take part
+---------------------
+* First model of ``pred.structure`` only (``pred.structure_path`` is parsed when the structure is
+  not kept); only the TF chain and the domain chain (every gemmi chain of those names); other chains,
+  waters, ligands and hydrogens/deuterium are ignored; of alternative conformations the first.
+* Residues kept: polymer residues that gemmi tabulates as amino acids (residues of non-polymer,
+  branched or water entities are dropped; an untabulated residue is kept when it has a CA atom).
+  **Modified residues** (SEP, TPO, MSE, MLY, ...) are kept with all their heavy atoms, which take
+  part in contacts, SASA and solvation energy; they are classified by their parent amino acid
+  (gemmi's one-letter code, SEP -> S, MSE -> M) for ``frac_*``, and the per-atom H-bond / charge
+  tables below apply by the parent residue's name and the atom's name (an approximation: e.g. the
+  phosphate oxygens of SEP are neutral O, its OG still counts as a Ser OG). Unknown residues (X)
+  are unclassed. Atom-level typing of elements other than C, N, O, S/Se contributes nothing.
+
+Definitions
+-----------
+* ``n_contact_pairs``: TF-domain residue pairs with representative atoms (CB, CA for Gly:
+  ``pred.cb_coords``) within 8 A (inclusive), as pDockQ counts them.
+* ``n_interface_res_tf`` / ``n_interface_res_domain``: residues with any heavy atom within 5 A
+  (inclusive) of any heavy atom of the partner chain; ``n_interface_res`` their sum.
+* ``frac_polar`` / ``frac_hydrophobic`` / ``frac_charged``: fractions of those interface residues
+  (both chains together) in the classes polar S T N Q Y C; hydrophobic A V L I M F W; charged
+  R K D E H. G, P and X are unclassed (so the three need not sum to 1). NaN without interface.
+* ``bsa``: SASA(TF alone) + SASA(domain alone) - SASA(complex), A^2, probe 1.4 A (Shrake-Rupley,
+  element radii, see :mod:`.interface_sasa`); ``interface_area`` = bsa / 2 (PISA convention).
+* ``solvation_energy`` (kcal/mol): open estimate of PISA's interface solvation energy (Krissinel &
+  Henrick 2007, J Mol Biol 372:774) with the atomic solvation parameters of Eisenberg & McLachlan
+  1986 (Nature 319:199), cal/mol/A^2:
+
+  ======================================================================  =======
+  atom class                                                              sigma
+  ======================================================================  =======
+  C                                                                        16
+  N, O (neutral)                                                           -6
+  O-: Asp OD1/OD2, Glu OE1/OE2, C-terminal OXT                             -24
+  N+: Lys NZ, Arg NE/NH1/NH2, N-terminal N (first residue of the chain)    -50
+  S (Cys SG, Met SD; Se of MSE treated as S)                               21
+  ======================================================================  =======
+
+  dG = sum_i sigma_i (ASA_complex,i - ASA_alone,i) / 1000 = -sum_i sigma_i buried_i / 1000.
+  **Negative = favourable** (hydrophobic interface); burying charged groups makes it positive.
+* ``n_hbonds``: donor-acceptor heavy-atom pairs, one atom in each chain, within 3.5 A (inclusive),
+  each atom pair counted once (also when both atoms are donor and acceptor, e.g. Ser OG-Ser OG):
+
+  =========  =================================================================================
+  donors     backbone N (not Pro, except an N-terminal Pro), Arg NE/NH1/NH2, Lys NZ, Asn ND2,
+             Gln NE2, His ND1/NE2, Trp NE1, Ser OG, Thr OG1, Tyr OH (Cys SG is not counted)
+  acceptors  backbone O and OXT, Asp OD1/OD2, Glu OE1/OE2, Asn OD1, Gln OE1, His ND1/NE2,
+             Ser OG, Thr OG1, Tyr OH, Met SD
+  =========  =================================================================================
+
+  No angle criterion (hydrogens are not modelled), so this is an upper estimate.
+* ``n_salt_bridges``: distinct residue pairs, a K/R/H on one chain and a D/E on the other, with any
+  N+ (Lys NZ, Arg NE/NH1/NH2, His ND1/NE2) to O- (Asp OD1/OD2, Glu OE1/OE2) distance <= 4.0 A.
+
+When the two chains do not touch, counts and areas are 0 and fractions NaN; with ``sasa=False``
+``bsa``, ``interface_area`` and ``solvation_energy`` are NaN (fast mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gemmi
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..prediction import ModelPrediction
+from .dockq import CONTACT_CUTOFF
+from .interface_sasa import (
+    SOLVATION_PARAMETERS,
+    buried_area_per_atom,
+    element_radius,
+    solvation_energy,
+)
+
+#: Keys of :func:`interface_metrics`, in output order.
+INTERFACE_KEYS: tuple[str, ...] = (
+    "n_contact_pairs", "n_interface_res_tf", "n_interface_res_domain", "n_interface_res",
+    "frac_polar", "frac_hydrophobic", "frac_charged",
+    "bsa", "interface_area", "solvation_energy",
+    "n_hbonds", "n_salt_bridges",
+)
+
+#: Heavy-atom distance (A, inclusive) for an interface residue.
+INTERFACE_ATOM_CUTOFF = 5.0
+#: Donor-acceptor distance (A, inclusive) for an H-bond.
+HBOND_CUTOFF = 3.5
+#: N+ to O- distance (A, inclusive) for a salt bridge.
+SALT_BRIDGE_CUTOFF = 4.0
+
+POLAR = frozenset("STNQYC")
+HYDROPHOBIC = frozenset("AVLIMFW")
+CHARGED = frozenset("RKDEH")
+
+_THREE = {
+    "A": "ALA", "R": "ARG", "N": "ASN", "D": "ASP", "C": "CYS", "Q": "GLN", "E": "GLU", "G": "GLY",
+    "H": "HIS", "I": "ILE", "L": "LEU", "K": "LYS", "M": "MET", "F": "PHE", "P": "PRO", "S": "SER",
+    "T": "THR", "W": "TRP", "Y": "TYR", "V": "VAL",
+}
+
+# Per-atom flags.
+_DONOR, _ACCEPTOR, _SB_CATION, _SB_ANION, _N_PLUS, _O_MINUS = 1, 2, 4, 8, 16, 32
+
+_SIDE_CHAIN_FLAGS: dict[tuple[str, str], int] = {}
+
+
+def _flag(res: str, atoms: str, bits: int) -> None:
+    for atom in atoms.split():
+        _SIDE_CHAIN_FLAGS[(res, atom)] = _SIDE_CHAIN_FLAGS.get((res, atom), 0) | bits
+
+
+_flag("ARG", "NE NH1 NH2", _DONOR | _SB_CATION | _N_PLUS)
+_flag("LYS", "NZ", _DONOR | _SB_CATION | _N_PLUS)
+_flag("HIS", "ND1 NE2", _DONOR | _ACCEPTOR | _SB_CATION)
+_flag("ASN", "ND2", _DONOR)
+_flag("ASN", "OD1", _ACCEPTOR)
+_flag("GLN", "NE2", _DONOR)
+_flag("GLN", "OE1", _ACCEPTOR)
+_flag("TRP", "NE1", _DONOR)
+_flag("SER", "OG", _DONOR | _ACCEPTOR)
+_flag("THR", "OG1", _DONOR | _ACCEPTOR)
+_flag("TYR", "OH", _DONOR | _ACCEPTOR)
+_flag("ASP", "OD1 OD2", _ACCEPTOR | _SB_ANION | _O_MINUS)
+_flag("GLU", "OE1 OE2", _ACCEPTOR | _SB_ANION | _O_MINUS)
+_flag("MET", "SD", _ACCEPTOR)
+
+_EXCLUDED_ENTITIES = (gemmi.EntityType.NonPolymer, gemmi.EntityType.Branched, gemmi.EntityType.Water)
+
+
+@dataclass
+class _InterfaceAtoms:
+    """Heavy atoms of the two chains (TF first, then domain)."""
+
+    xyz: np.ndarray  # (n, 3)
+    is_tf: np.ndarray  # (n,) bool
+    residue: np.ndarray  # (n,) int, index into letters (TF residues first)
+    element: np.ndarray  # (n,) str, upper-case symbol
+    flags: np.ndarray  # (n,) int, _DONOR | _ACCEPTOR | ...
+    letters: list  # one-letter parent code per residue
+    n_res_tf: int
+
+
+def _parent_letter(name: str) -> str | None:
+    """One-letter parent code of an amino-acid residue name, '' for untabulated; None = not kept."""
+    info = gemmi.find_tabulated_residue(name)
+    if info is None:
+        return ""
+    if not info.is_amino_acid():
+        return None
+    code = info.one_letter_code.strip().upper()
+    return code if len(code) == 1 and code.isalpha() else "X"
+
+
+def _collect(structure: gemmi.Structure, chain: str, letters: list, rows: list) -> int:
+    """Append the heavy atoms of the kept residues of ``chain`` (first model) to ``rows``."""
+    start = len(letters)
+    for ch in structure[0]:
+        if ch.name != chain:
+            continue
+        kept = []
+        for res in ch:
+            if res.entity_type in _EXCLUDED_ENTITIES or res.is_water():
+                continue
+            letter = _parent_letter(res.name)
+            if letter is None or (letter == "" and res.find_atom("CA", "*") is None):
+                continue
+            kept.append((res, letter or "X"))
+        for k, (res, letter) in enumerate(kept):
+            parent = res.name if res.name in _THREE.values() else _THREE.get(letter, res.name)
+            n_term = k == 0
+            i_res = len(letters)
+            letters.append(letter)
+            for atom in res.first_conformer():
+                el = atom.element
+                if el.is_hydrogen:
+                    continue
+                name = atom.name
+                flags = _SIDE_CHAIN_FLAGS.get((parent, name), 0)
+                if name == "N":
+                    flags |= _N_PLUS if n_term else 0
+                    flags |= _DONOR if (parent != "PRO" or n_term) else 0
+                elif name == "O":
+                    flags |= _ACCEPTOR
+                elif name == "OXT":
+                    flags |= _ACCEPTOR | _O_MINUS
+                p = atom.pos
+                rows.append((p.x, p.y, p.z, i_res, el.name.upper(), flags))
+    return len(letters) - start
+
+
+def _atoms(structure: gemmi.Structure, tf_chain: str, domain_chain: str, model_name: str) -> _InterfaceAtoms:
+    letters: list = []
+    rows: list = []
+    n_tf = _collect(structure, tf_chain, letters, rows)
+    n_atoms_tf = len(rows)
+    n_dom = _collect(structure, domain_chain, letters, rows)
+    for chain, n, role in ((tf_chain, n_tf, "TF"), (domain_chain, n_dom, "domain")):
+        if n == 0:
+            present = sorted({ch.name for ch in structure[0]})
+            raise ValueError(f"{role} chain {chain!r} has no amino-acid residues in the structure of model "
+                             f"{model_name!r} (chains present: {', '.join(present) or 'none'})")
+    x, y, z, res, el, flags = zip(*rows)
+    is_tf = np.zeros(len(rows), dtype=bool)
+    is_tf[:n_atoms_tf] = True
+    return _InterfaceAtoms(
+        xyz=np.column_stack([x, y, z]).astype(float),
+        is_tf=is_tf,
+        residue=np.array(res, dtype=int),
+        element=np.array(el, dtype=str),
+        flags=np.array(flags, dtype=int),
+        letters=letters,
+        n_res_tf=n_tf,
+    )
+
+
+def _sigma(atoms: _InterfaceAtoms) -> np.ndarray:
+    """Eisenberg-McLachlan solvation parameter (cal/mol/A^2) of every atom."""
+    el, flags = atoms.element, atoms.flags
+    sigma = np.full(el.shape, SOLVATION_PARAMETERS["other"])
+    sigma[el == "C"] = SOLVATION_PARAMETERS["C"]
+    sigma[(el == "S") | (el == "SE")] = SOLVATION_PARAMETERS["S"]
+    sigma[(el == "N") | (el == "O")] = SOLVATION_PARAMETERS["N/O"]
+    sigma[(el == "N") & (flags & _N_PLUS > 0)] = SOLVATION_PARAMETERS["N+"]
+    sigma[(el == "O") & (flags & _O_MINUS > 0)] = SOLVATION_PARAMETERS["O-"]
+    return sigma
+
+
+def _structure_of(pred: ModelPrediction) -> gemmi.Structure:
+    if pred.structure is not None:
+        return pred.structure
+    if pred.structure_path is not None:
+        from ..readers.structure import read_structure
+
+        return read_structure(pred.structure_path)
+    raise ValueError(f"model {pred.model_name!r} has neither a structure nor a structure_path")
+
+
+def count_contact_pairs(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> int:
+    """TF-domain residue pairs with CB-CB (CA for Gly) <= 8 A, from ``pred.cb_coords``."""
+    chain_ids = np.asarray(pred.chain_ids)
+    cb = np.asarray(pred.cb_coords, dtype=float).reshape(-1, 3)
+    a, b = cb[chain_ids == tf_chain], cb[chain_ids == domain_chain]
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return 0
+    return int(cKDTree(a).count_neighbors(cKDTree(b), CONTACT_CUTOFF))
+
+
+def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
+                      sasa: bool = True) -> dict[str, float]:
+    """Interface structure metrics of ``tf_chain`` vs ``domain_chain`` in one predicted model.
+
+    Returns floats under exactly the keys of :data:`INTERFACE_KEYS`:
+
+    ``n_contact_pairs`` (CB-CB, CA for Gly, <= 8 A), ``n_interface_res_tf``,
+    ``n_interface_res_domain``, ``n_interface_res`` (any heavy atom within 5 A of the partner chain),
+    ``frac_polar`` (S T N Q Y C), ``frac_hydrophobic`` (A V L I M F W), ``frac_charged`` (R K D E H)
+    over all interface residues of both chains (G, P, X unclassed; NaN without interface),
+    ``bsa`` (A^2, SASA(TF) + SASA(domain) - SASA(complex), probe 1.4 A), ``interface_area``
+    (bsa / 2, PISA convention), ``solvation_energy`` (kcal/mol, Eisenberg-McLachlan parameters on
+    the buried area per atom; negative = favourable), ``n_hbonds`` (donor-acceptor pairs <= 3.5 A),
+    ``n_salt_bridges`` (K/R/H - D/E residue pairs with N+ to O- <= 4.0 A).
+
+    Only the two chains' heavy atoms of the first model count; modified amino acids are kept and
+    classified by their parent residue. The full rules, atom tables and the sign convention are in
+    the module docstring of :mod:`tfbind.metrics.interface`. With ``sasa=False`` the three area
+    metrics are NaN. Chains that do not touch give zeros (fractions NaN), never an error.
+
+    Raises ValueError when the two chains are the same, a chain has no amino-acid residue in the
+    structure, or the prediction carries no structure.
+    """
+    if tf_chain == domain_chain:
+        raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
+    structure = _structure_of(pred)
+    atoms = _atoms(structure, tf_chain, domain_chain, pred.model_name)
+
+    idx_t, idx_d = np.flatnonzero(atoms.is_tf), np.flatnonzero(~atoms.is_tf)
+    reach = max(INTERFACE_ATOM_CUTOFF, HBOND_CUTOFF, SALT_BRIDGE_CUTOFF)
+    pairs = cKDTree(atoms.xyz[idx_t]).sparse_distance_matrix(
+        cKDTree(atoms.xyz[idx_d]), reach, output_type="ndarray")
+    pi, pj, dist = idx_t[pairs["i"]], idx_d[pairs["j"]], pairs["v"]
+
+    # Interface residues: any heavy atom within 5 A of the partner chain.
+    near = dist <= INTERFACE_ATOM_CUTOFF
+    res_tf = np.unique(atoms.residue[pi[near]])
+    res_dom = np.unique(atoms.residue[pj[near]])
+    n_if = res_tf.size + res_dom.size
+    if n_if:
+        classes = [atoms.letters[r] for r in np.concatenate([res_tf, res_dom])]
+        frac_polar = sum(c in POLAR for c in classes) / n_if
+        frac_hydrophobic = sum(c in HYDROPHOBIC for c in classes) / n_if
+        frac_charged = sum(c in CHARGED for c in classes) / n_if
+    else:
+        frac_polar = frac_hydrophobic = frac_charged = float("nan")
+
+    # H-bonds: one atom donor, the other acceptor; each atom pair once.
+    fi, fj = atoms.flags[pi], atoms.flags[pj]
+    is_hb = (((fi & _DONOR) > 0) & ((fj & _ACCEPTOR) > 0)) | (((fi & _ACCEPTOR) > 0) & ((fj & _DONOR) > 0))
+    n_hbonds = int(np.count_nonzero(is_hb & (dist <= HBOND_CUTOFF)))
+
+    # Salt bridges: distinct residue pairs with an N+ - O- atom pair within 4 A.
+    is_sb = (((fi & _SB_CATION) > 0) & ((fj & _SB_ANION) > 0)) | (((fi & _SB_ANION) > 0) & ((fj & _SB_CATION) > 0))
+    is_sb &= dist <= SALT_BRIDGE_CUTOFF
+    sb_pairs = {(int(a), int(b)) for a, b in zip(atoms.residue[pi[is_sb]], atoms.residue[pj[is_sb]])}
+
+    if sasa:
+        radii = np.array([element_radius(e) for e in atoms.element])
+        buried = buried_area_per_atom(atoms.xyz, radii, atoms.is_tf)
+        bsa = float(buried.sum())
+        interface_area = bsa / 2.0
+        dg = solvation_energy(buried, _sigma(atoms))
+    else:
+        bsa = interface_area = dg = float("nan")
+
+    out = {
+        "n_contact_pairs": count_contact_pairs(pred, tf_chain, domain_chain),
+        "n_interface_res_tf": res_tf.size,
+        "n_interface_res_domain": res_dom.size,
+        "n_interface_res": n_if,
+        "frac_polar": frac_polar,
+        "frac_hydrophobic": frac_hydrophobic,
+        "frac_charged": frac_charged,
+        "bsa": bsa,
+        "interface_area": interface_area,
+        "solvation_energy": dg,
+        "n_hbonds": n_hbonds,
+        "n_salt_bridges": len(sb_pairs),
+    }
+    return {key: float(out[key]) for key in INTERFACE_KEYS}
