@@ -11,8 +11,6 @@ from tfbind.columns import PAIR_SCHEMA
 from tfbind.errors import InputError
 from tfbind.jobnames import split_job_name, unmatched_reason
 from tfbind.score_table import (
-    SCORE_TABLE_EXTRA_COLUMNS,
-    SCORE_TABLE_SCHEMA,
     read_score_table,
 )
 from tfbind.sequences import SequenceRecord, read_fasta
@@ -72,7 +70,7 @@ def test_real_tables_one_row_per_job(csv_dir, fasta, name):
     assert list(frame["pair_id"]) == list(rows)  # table order kept
     assert set(frame["tf_id"]) == set(tfs)  # every tile of candidate.fasta has a job
     assert (frame["domain_id"] == "KIX").all() and (frame["domain_category"] == "KIX").all()
-    assert list(frame.columns) == SCORE_TABLE_SCHEMA.names
+    assert list(frame.columns) == PAIR_SCHEMA.names
     assert (frame["source_format"] == "score_table").all()
     assert (frame["model_name"] == "score_table").all()
     assert (frame["model_rank"] == 0).all() and (frame["n_models"] == 1).all()
@@ -156,9 +154,9 @@ def test_header_spaces_and_missing_row_counted(csv_dir, fasta, name):
 
 def test_arrow_round_trip(csv_dir, fasta):
     frame, _, _ = read_score_table(csv_dir / "LIA_LIS_output.csv", *fasta)
-    table = rows_to_table(frame.to_dict("records"), SCORE_TABLE_SCHEMA)
-    assert table.schema == SCORE_TABLE_SCHEMA and table.num_rows == len(frame)
-    assert table.column("n_hbonds").null_count == 1
+    table = rows_to_table(frame.to_dict("records"), PAIR_SCHEMA)
+    assert table.schema == PAIR_SCHEMA and table.num_rows == len(frame)
+    assert table.column("n_hbonds").to_pandas().isna().sum() == 1  # floats: missing is NaN
     assert table.column("score_table_interface").null_count == 1
 
 
@@ -275,12 +273,12 @@ def test_unknown_columns_reported(tmp_path):
     assert "pdockq" in stats["absent_columns"] and frame["pdockq"].isna().all()
 
 
-def test_extra_columns_and_types():
-    assert not set(SCORE_TABLE_EXTRA_COLUMNS) & set(PAIR_SCHEMA.names)
-    assert SCORE_TABLE_EXTRA_COLUMNS["n_interface_res"] == pa.int64()
-    assert SCORE_TABLE_EXTRA_COLUMNS["shape_complementarity"] == pa.float64()
-    assert SCORE_TABLE_EXTRA_COLUMNS["score_table_interface"] == pa.string()
-    assert SCORE_TABLE_SCHEMA.names == PAIR_SCHEMA.names + list(SCORE_TABLE_EXTRA_COLUMNS)
+def test_descriptors_come_from_the_fasta(tmp_path):
+    path = _write(tmp_path, "jobs,iptm\nKIX_and_MYB_24,0.5\n")
+    frame, _, _ = read_score_table(path, TFS, DOMAINS)
+    seq = TFS["MYB_24"].sequence
+    acidic = sum(seq.count(a) for a in "DE") / len(seq)
+    assert frame.loc[0, "tf_frac_acidic"] == pytest.approx(acidic)
 
 
 def test_split_job_name():

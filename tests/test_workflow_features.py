@@ -156,3 +156,19 @@ def test_score_table_input_becomes_pairs_parquet(tmp_path, fixtures_dir):
     assert row["lis"] == float(cell["lis_score"])
     assert pd.read_csv(tmp_path / "results/features/failed.tsv", sep="\t").empty
     assert len(pd.read_parquet(tmp_path / "results/features/models.parquet")) == 0
+
+
+def test_interface_metrics_and_descriptors_are_in_pairs_parquet(features_run):
+    work, _ = features_run
+    pairs = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id")
+    tf_seq = pairs.loc["cf", "tf_sequence"]
+    assert pairs.loc["cf", "tf_frac_acidic"] == pytest.approx(sum(tf_seq.count(a) for a in "DE") / len(tf_seq))
+    assert pairs.loc["cf", "tf_ncpr"] == pytest.approx(
+        (sum(tf_seq.count(a) for a in "KR") - sum(tf_seq.count(a) for a in "DE")) / len(tf_seq)
+    )
+    # 5b8c chains B and C form a real antibody VH/VL interface: buried area, contacts and H-bonds.
+    for pair_id in ["cf", "af3"]:
+        row = pairs.loc[pair_id]
+        assert row["interface_area"] == pytest.approx(row["bsa"] / 2)
+        assert row["bsa"] > 500 and row["n_contact_pairs"] > 10 and row["n_hbonds"] > 0
+        assert row["n_interface_res"] == row["n_interface_res_tf"] + row["n_interface_res_domain"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .descriptors import DESCRIPTOR_COLUMNS
 from .metrics.confidence import METRIC_KEYS
+from .metrics.interface import INTERFACE_KEYS
 
 # Identity of a model row.
 ID_COLUMNS = {
@@ -24,6 +26,10 @@ ID_COLUMNS = {
 # AlphaFold confidence metrics per model, as tfbind.metrics.confidence_metrics returns them.
 CONFIDENCE_METRICS = list(METRIC_KEYS)
 
+# Interface structure metrics per model, as tfbind.metrics.interface.interface_metrics returns them
+# (counts are float64 too, so that every metric column can hold NaN).
+INTERFACE_METRICS = list(INTERFACE_KEYS)
+
 # Provenance kept beside the metrics: how the chains were matched and what else was in the run.
 EXTRA_MODEL_COLUMNS = {
     "iptm_chain_pair": pa.float64(),  # AlphaFold3 chain_pair_iptm of (TF, domain); NaN for AF2/ColabFold
@@ -35,16 +41,25 @@ EXTRA_MODEL_COLUMNS = {
 
 MODEL_SCHEMA = pa.schema(
     list(ID_COLUMNS.items())
-    + [(m, pa.float64()) for m in CONFIDENCE_METRICS]
+    + [(m, pa.float64()) for m in CONFIDENCE_METRICS + INTERFACE_METRICS]
     + list(EXTRA_MODEL_COLUMNS.items())
 )
 
+# Only AlphaPulldown score tables carry these (NaN/null for pairs read from AlphaFold runs).
+SCORE_TABLE_ONLY_COLUMNS = {
+    "shape_complementarity": pa.float64(),  # PI-score's sc
+    "pi_score": pa.float64(),
+    "score_table_interface": pa.string(),  # the chain pair as the table names it, e.g. "C_B"
+}
+
 # pairs.parquet: the top-ranked model's row, the mean over the run's models of each confidence metric,
-# the model count and the two sequences.
+# the model count, the two sequences and their descriptors.
 PAIR_SCHEMA = pa.schema(
     list(MODEL_SCHEMA)
     + [(f"{m}_mean", pa.float64()) for m in CONFIDENCE_METRICS]
     + [("n_models", pa.int64()), ("tf_sequence", pa.string()), ("domain_sequence", pa.string())]
+    + [(d, pa.float64()) for d in DESCRIPTOR_COLUMNS]
+    + list(SCORE_TABLE_ONLY_COLUMNS.items())
 )
 
 FAILED_COLUMNS = ["pair_id", "stage", "reason"]

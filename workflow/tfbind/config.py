@@ -18,6 +18,7 @@ def extract_settings(config: dict) -> ExtractSettings:
     return ExtractSettings(
         ipsae_pae_cutoff=cutoff,
         min_identity=float(features.get("chain_min_identity", 0.9)),
+        sasa=bool(features.get("sasa", True)),
         on_error=config.get("on_error", "skip"),
     )
 

@@ -20,7 +20,8 @@ import numpy as np
 from .chains import ChainAssignment, assign_chains
 from .columns import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
 from .errors import PredictionError
-from .metrics import confidence_metrics
+from .descriptors import pair_descriptors
+from .metrics import confidence_metrics, interface_metrics
 from .prediction import ModelPrediction
 from .readers import detect_format, read_run
 from .sequences import SequenceRecord, read_fasta
@@ -37,6 +38,7 @@ DEFAULT_IPSAE_CUTOFF = {"alphafold2": 15.0, "colabfold": 15.0, "alphafold3": 10.
 class ExtractSettings:
     ipsae_pae_cutoff: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_IPSAE_CUTOFF))
     min_identity: float = 0.9
+    sasa: bool = True  # False: skip buried area / solvation energy (NaN), several times faster
     on_error: str = "skip"  # "skip": record and continue; "fail": stop at the first bad pair
 
 
@@ -67,11 +69,13 @@ def _model_row(
         "prediction": pair["prediction"],
     }
     row.update(confidence_metrics(pred, chains.tf_chain, chains.domain_chain, cutoff))
+    row.update(interface_metrics(pred, chains.tf_chain, chains.domain_chain, sasa=settings.sasa))
     return row
 
 
 def summarise_pair(model_rows: list[dict], tf: SequenceRecord, domain: SequenceRecord) -> dict:
-    """The top-ranked model's values, ``<metric>_mean`` over all models, ``n_models`` and sequences."""
+    """The top-ranked model's values, ``<metric>_mean`` over all models (confidence metrics),
+    ``n_models``, the sequences and their descriptors."""
     top = min(model_rows, key=lambda r: r["model_rank"])
     row = dict(top)
     for metric in CONFIDENCE_METRICS:
@@ -80,6 +84,7 @@ def summarise_pair(model_rows: list[dict], tf: SequenceRecord, domain: SequenceR
     row["n_models"] = len(model_rows)
     row["tf_sequence"] = tf.sequence
     row["domain_sequence"] = domain.sequence
+    row.update(pair_descriptors(tf.sequence, domain.sequence))
     return row
 
 

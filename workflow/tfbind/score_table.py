@@ -7,7 +7,7 @@ hb, sb, int_solv_en, int_area, pi_score``); some screens add ``lis_score, averag
 lia_score``. Headers may carry stray leading spaces (`` sc``) and the misspelling ``Hydrophobhic``.
 
 ``read_score_table`` maps such a table onto the rows of ``pairs.parquet`` (``columns.PAIR_SCHEMA``) plus
-the interface columns of ``SCORE_TABLE_EXTRA_COLUMNS``. Rules:
+(the same columns as pairs read from AlphaFold runs). Rules:
 
 * one row per job; the job name is the ``pair_id`` and is split into (domain_id, tf_id) with the FASTA
   IDs (``jobnames.split_job_name``); jobs that match no FASTA pair go to the failed records, never
@@ -43,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .columns import PAIR_SCHEMA
+from .descriptors import pair_descriptors
 from .errors import InputError
 from .ids import check_unique
 from .jobnames import split_job_name, unmatched_reason
@@ -80,26 +81,8 @@ COLUMN_MAP = {**NUMERIC_COLUMNS, **TEXT_COLUMNS}
 IGNORED_HEADERS = ("pdb", "pvalue")
 
 # Types of the columns a score table adds beside the confidence metrics.
-_NEW_COLUMN_TYPES: dict[str, pa.DataType] = {
-    "n_interface_res": pa.int64(),
-    "frac_polar": pa.float64(),
-    "frac_hydrophobic": pa.float64(),
-    "frac_charged": pa.float64(),
-    "n_contact_pairs": pa.int64(),
-    "shape_complementarity": pa.float64(),
-    "n_hbonds": pa.int64(),
-    "n_salt_bridges": pa.int64(),
-    "solvation_energy": pa.float64(),
-    "interface_area": pa.float64(),
-    "pi_score": pa.float64(),
-    "score_table_interface": pa.string(),
-}
-#: Columns of the score-table rows that ``columns.PAIR_SCHEMA`` does not have yet, with their types.
-SCORE_TABLE_EXTRA_COLUMNS: dict[str, pa.DataType] = {
-    name: typ for name, typ in _NEW_COLUMN_TYPES.items() if name not in PAIR_SCHEMA.names
-}
-#: PAIR_SCHEMA followed by the extra columns: the columns (and types) of ``read_score_table``'s rows.
-SCORE_TABLE_SCHEMA = pa.schema(list(PAIR_SCHEMA) + list(SCORE_TABLE_EXTRA_COLUMNS.items()))
+#: Count columns: their cells must be whole numbers (stored as float64 like every metric, NaN allowed).
+COUNT_COLUMNS = frozenset({"n_interface_res", "n_contact_pairs", "n_hbonds", "n_salt_bridges"})
 
 MISSING_TOKENS = frozenset({"", "none", "nan", "na", "n/a", "null"})
 
@@ -157,9 +140,9 @@ def _parse_number(text: str, column: str, integer: bool, where: str) -> tuple[fl
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows -> DataFrame with SCORE_TABLE_SCHEMA's columns and matching dtypes (NaN/<NA>/None)."""
+    """Rows -> DataFrame with PAIR_SCHEMA's columns and matching dtypes (NaN/<NA>/None)."""
     data = {}
-    for field in SCORE_TABLE_SCHEMA:
+    for field in PAIR_SCHEMA:
         values = [r.get(field.name) for r in rows]
         if pa.types.is_floating(field.type):
             data[field.name] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
@@ -167,7 +150,7 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
             data[field.name] = pd.array(values, dtype="Int64")
         else:
             data[field.name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data, columns=SCORE_TABLE_SCHEMA.names)
+    return pd.DataFrame(data, columns=PAIR_SCHEMA.names)
 
 
 def read_score_table(
@@ -178,9 +161,9 @@ def read_score_table(
     """Read an AlphaPulldown score table; return (pair rows, failed records, stats).
 
     * pair rows: one per job that matches a (domain, TF) pair of the FASTA files, columns
-      ``SCORE_TABLE_SCHEMA.names`` (PAIR_SCHEMA then ``SCORE_TABLE_EXTRA_COLUMNS``), in table order;
+      ``PAIR_SCHEMA.names`` (PAIR_SCHEMA then ``SCORE_TABLE_EXTRA_COLUMNS``), in table order;
       float columns hold NaN, integer columns pandas ``Int64`` (<NA>), text columns ``None`` when
-      missing, so ``tables.rows_to_table(frame.to_dict("records"), SCORE_TABLE_SCHEMA)`` works;
+      missing, so ``tables.rows_to_table(frame.to_dict("records"), PAIR_SCHEMA)`` works;
     * failed records: ``{"pair_id", "stage": "score_table", "reason"}`` for jobs that match no pair;
     * stats: ``path``, ``n_table_rows``, ``n_pairs``, ``n_failed``, ``source_columns`` (output column
       -> header used), ``absent_columns`` (mapped output columns the table lacks: all NaN),
@@ -230,6 +213,7 @@ def read_score_table(
             "n_models": 1,
             "tf_sequence": tf.sequence,
             "domain_sequence": domain.sequence,
+            **pair_descriptors(tf.sequence, domain.sequence),
         }
         for out, idx in located.items():
             text = cells[idx]
@@ -240,7 +224,7 @@ def read_score_table(
                 else:
                     status = "ok"
             else:
-                integer = pa.types.is_integer(SCORE_TABLE_SCHEMA.field(out).type)
+                integer = out in COUNT_COLUMNS
                 value, status = _parse_number(text, header[idx], integer, where)
             if status != "ok":
                 missing[out] += 1
@@ -293,7 +277,7 @@ def import_score_table(
 
     tfs, domains = read_fasta(tf_fasta, "tf"), read_fasta(domain_fasta, "domain")
     frame, failed, stats = read_score_table(table, tfs, domains)
-    write_parquet(rows_to_table(frame.to_dict("records"), SCORE_TABLE_SCHEMA), out_pairs)
+    write_parquet(rows_to_table(frame.to_dict("records"), PAIR_SCHEMA), out_pairs)
     write_parquet(MODEL_SCHEMA.empty_table(), out_models)  # a score table holds no per-model rows
     write_failed(failed, out_failed)
     log.info("%s: %d rows -> %d pairs, %d failed", table, stats["n_table_rows"], stats["n_pairs"], stats["n_failed"])

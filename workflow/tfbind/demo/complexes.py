@@ -168,18 +168,19 @@ def park_motif(dom: g.Chain, motif_xyz: np.ndarray, rng: np.random.Generator) ->
 def build_tile(dom: g.Chain, tile: Tile, pair: Pair, rng: np.random.Generator) -> np.ndarray:
     """Full tile (80, 5, 3) in the domain frame: placed motif + coil flanks grown outward."""
     ms, me = tile.motif_start, tile.motif_start + MOTIF_LEN
-    motif = g.helix(MOTIF_LEN)
     mseq = tile.seq[ms:me]
-    if pair.docked:
-        motif = dock_motif(dom, motif, mseq, pair.quality, rng)
-    else:
-        motif = park_motif(dom, motif, rng)
     dom_atoms = dom.xyz.reshape(-1, 3)
     dom_codes = np.tile(g.CODE5, len(dom.seq))
     away = dom.xyz[:, g.CA_]
     cap = 12.0 if pair.docked else 18.0
     n = len(tile.seq)
-    for attempt in range(8):
+    for attempt in range(40):
+        if attempt % 4 == 0:  # (re)place the motif
+            motif = g.helix(MOTIF_LEN)
+            if pair.docked:
+                motif = dock_motif(dom, motif, mseq, pair.quality, rng)
+            else:
+                motif = park_motif(dom, motif, rng)
         sub = np.random.default_rng([int(rng.integers(2**31)), attempt])
         try:
             obst = np.concatenate([dom_atoms, motif[:-1].reshape(-1, 3)])

@@ -161,7 +161,7 @@ def _min_dist(new: np.ndarray, fixed: np.ndarray, new_codes=None, fixed_codes=No
 
 def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obstacle_codes: np.ndarray,
          rng: np.random.Generator, away_from: np.ndarray | None = None, k: int = 16,
-         away_cap: float = 12.0, max_tries: int = 400) -> np.ndarray:
+         away_cap: float = 12.0, max_tries: int | None = None) -> np.ndarray:
     """Grow ``n`` coil residues from an anchor residue (its N/CA/C, shape (3, 3)).
 
     direction=+1 grows C-terminally (new residues after the anchor), -1 N-terminally (before it).
@@ -176,6 +176,7 @@ def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obst
     codes: list[np.ndarray] = [CODE3]
     tries = 0
     fails = 0
+    max_tries = 2 * n + 40 if max_tries is None else max_tries
     while len(res) - 1 < n:
         tries += 1
         if tries > max_tries:

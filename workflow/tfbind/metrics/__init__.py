@@ -7,6 +7,10 @@ by the later stages; every metric is also available as a function on plain numpy
   ``iptm_pae_direction`` (Dunbrack 2025).
 * :mod:`.dockq`: ``pdockq`` (Bryant 2022), ``pdockq2`` (Zhu 2023), contact helpers.
 * :mod:`.lis_scores`: ``lis``, ``lia``, ``clis``, ``clia``, ``ilis``, ``lis_family`` (Kim 2024).
+
+``interface_metrics(pred, tf_chain, domain_chain, sasa=True)`` (:mod:`.interface`,
+:mod:`.interface_sasa`) gives the interface structure metrics: contacts, interface residues and their
+classes, buried surface area, solvation energy, hydrogen bonds and salt bridges.
 """
 
 from .confidence import METRIC_KEYS, confidence_metrics
@@ -21,11 +25,13 @@ from .dockq import (
     pdockq2_from_contacts,
     pdockq_from_contacts,
 )
+from .interface import INTERFACE_KEYS, interface_metrics
 from .ipsae_scores import calc_d0, ipsae, ipsae_by_residue, iptm_pae, iptm_pae_direction, ptm_term
 from .lis_scores import clia, clis, ilis, lia, lis, lis_direction, lis_family
 
 __all__ = [
     "CONTACT_CUTOFF",
+    "INTERFACE_KEYS",
     "METRIC_KEYS",
     "calc_d0",
     "cb_distances",
@@ -35,6 +41,7 @@ __all__ = [
     "contact_matrix",
     "ilis",
     "interface_masks",
+    "interface_metrics",
     "interface_plddt",
     "ipsae",
     "ipsae_by_residue",

@@ -130,6 +130,7 @@ _flag("ASP", "OD1 OD2", _ACCEPTOR | _SB_ANION | _O_MINUS)
 _flag("GLU", "OE1 OE2", _ACCEPTOR | _SB_ANION | _O_MINUS)
 _flag("MET", "SD", _ACCEPTOR)
 
+_STANDARD = frozenset(_THREE.values())
 _EXCLUDED_ENTITIES = (gemmi.EntityType.NonPolymer, gemmi.EntityType.Branched, gemmi.EntityType.Water)
 
 
@@ -172,7 +173,7 @@ def _collect(structure: gemmi.Structure, chain: str, letters: list, rows: list) 
                 continue
             kept.append((res, letter or "X"))
         for k, (res, letter) in enumerate(kept):
-            parent = res.name if res.name in _THREE.values() else _THREE.get(letter, res.name)
+            parent = res.name if res.name in _STANDARD else _THREE.get(letter, res.name)
             n_term = k == 0
             i_res = len(letters)
             letters.append(letter)
@@ -300,11 +301,14 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
 
     # H-bonds: one atom donor, the other acceptor; each atom pair once.
     fi, fj = atoms.flags[pi], atoms.flags[pj]
-    is_hb = (((fi & _DONOR) > 0) & ((fj & _ACCEPTOR) > 0)) | (((fi & _ACCEPTOR) > 0) & ((fj & _DONOR) > 0))
+    def has(flags, bit):
+        return (flags & bit) > 0
+
+    is_hb = (has(fi, _DONOR) & has(fj, _ACCEPTOR)) | (has(fi, _ACCEPTOR) & has(fj, _DONOR))
     n_hbonds = int(np.count_nonzero(is_hb & (dist <= HBOND_CUTOFF)))
 
     # Salt bridges: distinct residue pairs with an N+ - O- atom pair within 4 A.
-    is_sb = (((fi & _SB_CATION) > 0) & ((fj & _SB_ANION) > 0)) | (((fi & _SB_ANION) > 0) & ((fj & _SB_CATION) > 0))
+    is_sb = (has(fi, _SB_CATION) & has(fj, _SB_ANION)) | (has(fi, _SB_ANION) & has(fj, _SB_CATION))
     is_sb &= dist <= SALT_BRIDGE_CUTOFF
     sb_pairs = {(int(a), int(b)) for a, b in zip(atoms.residue[pi[is_sb]], atoms.residue[pj[is_sb]])}
 
