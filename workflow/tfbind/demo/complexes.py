@@ -113,22 +113,22 @@ def dock_motif(dom: g.Chain, motif_xyz: np.ndarray, motif_seq: str, quality: flo
     local = motif_xyz - mc
     src = np.stack([max_, mface, np.cross(max_, mface)])
     poses = []  # (contacts at each offset, offsets, R, u)
-    for k in range(6):
+    for k in range(12):
         u = u0 + rng.normal(0.0, 0.2, 3)
         u /= np.linalg.norm(u)
         perp = np.cross(u, [0.0, 0.0, 1.0] if abs(u[2]) < 0.9 else [1.0, 0.0, 0.0])
         perp /= np.linalg.norm(perp)
-        t_ax = g.rotation(u, 30.0 * k + rng.normal(0.0, 8.0)) @ perp
+        t_ax = g.rotation(u, 15.0 * k + rng.normal(0.0, 5.0)) @ perp
         dst = np.stack([t_ax, -u, np.cross(t_ax, -u)])
         R = dst.T @ src
         rot = local @ R.T
         proj = (dom_atoms - core_c) @ u
-        s_far = proj.max() + 14.0
+        s_far = proj.max() + 10.0
         rows = []
         for s in np.arange(s_far, 0.0, -0.5):
             x = rot + core_c + s * u
             md = _min_heavy(x, dom_atoms)
-            if md < 3.4:
+            if md < 3.2:
                 break
             rows.append((s, count_contacts(x, motif_seq, dom.xyz, dom.seq), md))
         if rows:
@@ -172,7 +172,7 @@ def build_tile(dom: g.Chain, tile: Tile, pair: Pair, rng: np.random.Generator) -
     dom_atoms = dom.xyz.reshape(-1, 3)
     dom_codes = np.tile(g.CODE5, len(dom.seq))
     away = dom.xyz[:, g.CA_]
-    cap = 12.0 if pair.docked else 18.0
+    cap = 20.0 if pair.docked else 30.0
     n = len(tile.seq)
     for attempt in range(40):
         if attempt % 4 == 0:  # (re)place the motif
@@ -185,24 +185,32 @@ def build_tile(dom: g.Chain, tile: Tile, pair: Pair, rng: np.random.Generator) -
         try:
             obst = np.concatenate([dom_atoms, motif[:-1].reshape(-1, 3)])
             codes = np.concatenate([dom_codes, np.tile(g.CODE5, MOTIF_LEN - 1)])
-            c_bb = g.grow(motif[-1, :3], n - me, +1, obst, codes, sub, away_from=away, away_cap=cap) \
+            c_bb = g.grow(motif[-1, [g.N_, g.CA_, g.C_, g.CB_]], n - me, +1, obst, codes, sub,
+                          away_from=away, away_cap=cap) \
                 if me < n else np.zeros((0, 3, 3))
             c_full = np.concatenate([motif[:, :3], c_bb])
             c_xyz = g.add_o_cb(c_full, 140.0)
             obst = np.concatenate([dom_atoms, c_xyz[1:].reshape(-1, 3)])
             codes = np.concatenate([dom_codes, np.tile(g.CODE5, len(c_full) - 1)])
-            n_bb = g.grow(motif[0, :3], ms, -1, obst, codes, sub, away_from=away, away_cap=cap) \
+            n_bb = g.grow(c_xyz[0, [g.N_, g.CA_, g.C_, g.CB_, g.O_]], ms, -1, obst, codes, sub,
+                          away_from=away, away_cap=cap) \
                 if ms > 0 else np.zeros((0, 3, 3))
         except RuntimeError:
             continue
         bb = np.concatenate([n_bb, c_full])
         xyz = g.add_o_cb(bb, 140.0)
+        others = np.concatenate([dom_atoms, xyz[:-2].reshape(-1, 3)])
+        for psi_last in (140.0, 120.0, 160.0, 100.0, -40.0, 180.0):  # free O of the last residue
+            xyz[-1] = g.add_o_cb(bb[-2:], psi_last)[-1]
+            if cdist(xyz[-1:, g.O_], others).min() >= 3.0:
+                break
         if g.nonlocal_min_distance([dom.xyz, xyz]) >= 2.85:
             return xyz
     raise RuntimeError(f"could not build tile {tile.tf_id} for {pair.domain_id}")
 
 
-def perturb(dom: g.Chain, xyz: np.ndarray, motif: slice, docked: bool, rng: np.random.Generator) -> np.ndarray:
+def perturb(dom: g.Chain, xyz: np.ndarray, motif: slice, docked: bool,
+            rng: np.random.Generator) -> np.ndarray:
     """Small rigid-body move of the whole tile about its motif (a different 'model' of the run)."""
     dom_atoms = dom.xyz.reshape(-1, 3)
     c = xyz[motif, g.CA_].mean(0)
@@ -250,7 +258,7 @@ def confidences(dom: g.Chain, pair: Pair, tile_ss: np.ndarray, rng: np.random.Ge
         if ss[i] == "H":
             # helix ends a little lower
             hs = [j for j in range(max(0, i - 2), min(nd, i + 3)) if ss[j] == "H"]
-            plddt[i] = 86.0 + 2.0 * len(hs) + rng.normal(0.0, 1.0)
+            plddt[i] = np.clip(84.0 + 2.0 * len(hs) + rng.normal(0.0, 1.0), 85.0, 95.0)
             err[i] = 1.2 + rng.uniform(0.0, 1.5)
             group[i] = 0
         elif ss[i] == "L":
@@ -287,7 +295,7 @@ def confidences(dom: g.Chain, pair: Pair, tile_ss: np.ndarray, rng: np.random.Ge
     within = np.maximum(err[:, None], err[None]) + np.abs(rng.normal(0.0, 0.4, (n, n)))
     pae = np.where(rigid, within, pae)
     np.fill_diagonal(pae, 0.3 + 0.5 * rng.random(n))
-    pae = np.clip(pae, 0.25, 31.75)
+    pae = np.clip(pae, 0.25, 31.7)  # rounded values never exceed max_pae (31.75)
     return plddt, pae, chains, q
 
 

@@ -29,12 +29,9 @@ CLASH = 3.0
 
 
 def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    u, v = np.broadcast_arrays(u, v)
-    out = np.empty(u.shape)
-    out[..., 0] = u[..., 1] * v[..., 2] - u[..., 2] * v[..., 1]
-    out[..., 1] = u[..., 2] * v[..., 0] - u[..., 0] * v[..., 2]
-    out[..., 2] = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    return out
+    u0, u1, u2 = u[..., 0], u[..., 1], u[..., 2]
+    v0, v1, v2 = v[..., 0], v[..., 1], v[..., 2]
+    return np.stack([u1 * v2 - u2 * v1, u2 * v0 - u0 * v2, u0 * v1 - u1 * v0], axis=-1)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -171,9 +168,10 @@ def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obst
     tie-break. Backtracks a few residues when stuck. Returns N/CA/C (n, 3, 3) in chain order; O/CB
     are recomputed by ``add_o_cb`` on the assembled chain (same values as checked here).
     """
-    res: list[np.ndarray] = [anchor.copy()]  # N/CA/C of anchor + grown residues (growth order)
+    anchor = np.asarray(anchor, float)
+    res: list[np.ndarray] = [anchor[:3].copy()]  # N/CA/C of anchor + grown residues (growth order)
     atoms: list[np.ndarray] = [anchor.copy()]  # atoms checked per residue (growth order)
-    codes: list[np.ndarray] = [CODE3]
+    codes: list[np.ndarray] = [{3: CODE3, 4: CODE4, 5: CODE5[[0, 1, 2, 4, 3]]}[len(anchor)]]
     tries = 0
     fails = 0
     max_tries = 2 * n + 40 if max_tries is None else max_tries
@@ -207,7 +205,7 @@ def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obst
         md = _min_dist(new, fixed, CODE4, fcodes)
         if direction < 0:
             md = np.minimum(md, _min_dist(On[:, None], fixed, [2], fcodes))
-        elif len(atoms) > 2:
+        else:
             fixed_o = np.concatenate([ob] + atoms[:-2])
             fcodes_o = np.concatenate([oc] + codes[:-2])
             md = np.minimum(md, _min_dist(On[:, None], fixed_o, [2], fcodes_o))
@@ -217,6 +215,9 @@ def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obst
             if fails % 4 == 0 and len(res) > 2:  # backtrack
                 back = min(len(res) - 1, 1 + fails // 8)
                 del res[-back:], atoms[-back:], codes[-back:]
+                if direction > 0 and codes[-1][-1] == 2:
+                    # the O of the new last residue depended on a removed residue
+                    atoms[-1], codes[-1] = atoms[-1][:4], codes[-1][:4]
             continue
         if away_from is not None and away_from.shape[0]:
             dd = np.sqrt(((CAn[:, None, :] - away_from[None]) ** 2).sum(-1)).min(1)
@@ -225,9 +226,8 @@ def grow(anchor: np.ndarray, n: int, direction: int, obstacles: np.ndarray, obst
             score = rng.random(k)
         j = int(np.argmax(np.where(ok, score, -np.inf)))
         if direction > 0:
-            atoms[-1] = np.concatenate([atoms[-1], On[j][None]]) if len(atoms) > 1 else atoms[-1]
-            if len(atoms) > 1:
-                codes[-1] = np.concatenate([codes[-1], [2]])
+            atoms[-1] = np.concatenate([atoms[-1], On[j][None]])
+            codes[-1] = np.concatenate([codes[-1], [2]])
         res.append(np.stack([Nn[j], CAn[j], Cn[j]]))
         if direction < 0:
             atoms.append(np.concatenate([new[j], On[j][None]]))
@@ -338,8 +338,10 @@ def build_fold(seq: str, helices: list[tuple[int, int]], rng: np.random.Generato
                 full = add_o_cb_batch(bb[idx], psis[idx, -1])  # (k, m, 5, 3)
                 flat = full.reshape(len(idx), -1, 3)
                 md = _min_dist(flat, fixed, c5, fcodes)
-                md1 = _min_dist(full[:, 1:].reshape(len(idx), -1, 3), prev_atoms, np.tile(CODE5, m - 1), CODE4)
-                dself = np.sqrt(((flat[:, :, None] - flat[:, None]) ** 2).sum(-1)) + np.where(hb5, CLASH - HBOND, 0)
+                md1 = _min_dist(full[:, 1:].reshape(len(idx), -1, 3), prev_atoms,
+                                np.tile(CODE5, m - 1), CODE4)
+                dself = np.sqrt(((flat[:, :, None] - flat[:, None]) ** 2).sum(-1))
+                dself = dself + np.where(hb5, CLASH - HBOND, 0)
                 dself = np.where(far5[None], dself, 99.0).min(axis=(1, 2))
                 valid = (np.minimum(md, md1) >= CLASH + 0.1) & (dself >= CLASH + 0.1)
                 if valid.any():
@@ -363,13 +365,15 @@ def build_fold(seq: str, helices: list[tuple[int, int]], rng: np.random.Generato
     cs, ce = helices[0][0], helices[-1][1]
     if ce < n:
         obst = xyz[cs:ce - 1].reshape(-1, 3)
-        bb = grow(xyz[ce - 1, :3], n - ce, +1, obst, np.tile(CODE5, ce - 1 - cs), rng, away_from=away, away_cap=9.0)
+        bb = grow(xyz[ce - 1, [N_, CA_, C_, CB_]], n - ce, +1, obst, np.tile(CODE5, ce - 1 - cs), rng,
+                  away_from=away, away_cap=9.0)
         full = add_o_cb(np.concatenate([xyz[ce - 1:ce, :3], bb]), 140.0)
         xyz[ce - 1:] = full
         # the last core residue's O depends on the first tail residue
     if cs > 0:
         obst = xyz[cs + 1:].reshape(-1, 3)
-        bb = grow(xyz[cs, :3], cs, -1, obst, np.tile(CODE5, n - cs - 1), rng, away_from=away, away_cap=9.0)
+        bb = grow(xyz[cs, [N_, CA_, C_, CB_, O_]], cs, -1, obst, np.tile(CODE5, n - cs - 1), rng,
+                  away_from=away, away_cap=9.0)
         full = add_o_cb(np.concatenate([bb, xyz[cs:cs + 1, :3]]), HELIX_PSI)
         xyz[:cs] = full[:cs]
     ss = np.full(n, "T")

@@ -53,7 +53,8 @@ def pdb_text(chains, pad80: bool) -> str:
             for a in _residue_atoms(aa, AF2_ATOM_ORDER):
                 name = g.ATOM_NAMES[a]
                 x, y, z = xyz[i, a]
-                lines.append(f"{'ATOM':<6}{serial:>5} {(' ' + name):<4}{'':>1}{res3:>3} {cid:>1}{i + 1:>4}{'':>1}   "
+                lines.append(f"{'ATOM':<6}{serial:>5} {(' ' + name):<4}{'':>1}{res3:>3} {cid:>1}"
+                             f"{i + 1:>4}{'':>1}   "
                              f"{x:>8.3f}{y:>8.3f}{z:>8.3f}{1.0:>6.2f}{b:>6.2f}          {name[0]:>2}"
                              + ("  " if pad80 else ""))
                 serial += 1
@@ -92,11 +93,18 @@ def write_cif(path: Path, chains, name: str) -> list[tuple[str, float]]:
             ch.add_residue(res)
         model.add_chain(ch)
     st.add_model(model)
-    st.setup_entities()
-    for ent, (cid, seq, _x, _p) in zip(st.entities, chains):
-        ent.full_sequence = [AA3[c] for c in seq]
+    for k, (cid, seq, _x, _p) in enumerate(chains):
+        ent = gemmi.Entity(str(k + 1))
+        ent.entity_type = gemmi.EntityType.Polymer
         ent.polymer_type = gemmi.PolymerType.PeptideL
-    st.assign_label_seq_id(True)
+        ent.subchains = [cid]
+        ent.full_sequence = [AA3[c] for c in seq]
+        st.entities.append(ent)
+    for ch in st[0]:
+        for k, r in enumerate(ch):
+            r.subchain = ch.name
+            r.entity_id = str([c[0] for c in chains].index(ch.name) + 1)
+            r.label_seq = k + 1
     doc = st.make_mmcif_document()
     doc.write_file(str(path))
     return per_atom
@@ -108,13 +116,33 @@ def _round(a: np.ndarray, nd: int) -> list:
     return np.round(np.asarray(a, float), nd).tolist()
 
 
+_TABLES: dict[int, np.ndarray] = {}
+
+
+def _matrix_json(a: np.ndarray, nd: int, sep: str = ",") -> str:
+    """JSON text of a non-negative matrix rounded to ``nd`` decimals, identical to
+    ``json.dumps(np.round(a, nd).tolist(), separators=(sep, ...))`` but fast (string lookup table)."""
+    scale = 10 ** nd
+    k = np.rint(np.asarray(a, float) * scale).astype(np.int64)
+    if k.min() < 0:
+        raise ValueError("negative values")
+    table = _TABLES.get(nd)
+    if table is None or len(table) <= k.max():
+        n = max(int(k.max()) + 1, 40 * scale)
+        table = np.array([repr(i / scale) for i in range(n)], dtype=object)
+        _TABLES[nd] = table
+    rows = table[k]
+    return "[" + sep.join("[" + sep.join(r) + "]" for r in rows.tolist()) + "]"
+
+
 def _dump_compact(obj) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
 def _af3_full(keys_values: dict) -> str:
     """AF3 confidences layout: top-level keys on their own lines, arrays compact."""
-    body = ",\n".join(f'  "{k}": {_dump_compact(v)}' for k, v in keys_values.items())
+    body = ",\n".join(f'  "{k}": {v if isinstance(v, str) else _dump_compact(v)}'
+                      for k, v in keys_values.items())
     return "{\n" + body + "\n}\n"
 
 
@@ -152,8 +180,9 @@ def write_alphafold2(cx: Complex, run: Path, use_pickle: bool = False) -> None:
                 pickle.dump(result, fh, protocol=4)
             (run / f"result_{names[m]}.pkl.gz").write_bytes(buf.getvalue())
         else:
-            pae = [{"predicted_aligned_error": _round(cx.pae[m], 1), "max_predicted_aligned_error": MAX_PAE}]
-            (run / f"pae_{names[m]}.json").write_text(_dump_compact(pae))
+            text = ('[{"predicted_aligned_error":' + _matrix_json(cx.pae[m], 1)
+                    + f',"max_predicted_aligned_error":{MAX_PAE}}}]')
+            (run / f"pae_{names[m]}.json").write_text(text)
 
 
 # --------------------------------------------------------------------------- ColabFold
@@ -163,9 +192,10 @@ def write_colabfold(cx: Complex, run: Path) -> None:
     pair = cx.pair.pair_id
     for k, m in enumerate(cx.order()):
         tag = f"rank_{k + 1:03d}_alphafold2_multimer_v3_model_{m + 1}_seed_000"
-        scores = {"plddt": _round(cx.plddt[m], 2), "max_pae": MAX_PAE, "pae": _round(cx.pae[m], 2),
-                  "ptm": round(cx.ptm[m], 2), "iptm": round(cx.iptm[m], 2)}
-        (run / f"{pair}_scores_{tag}.json").write_text(json.dumps(scores))
+        text = (f'{{"plddt": {json.dumps(_round(cx.plddt[m], 2))}, "max_pae": {MAX_PAE}, '
+                f'"pae": {_matrix_json(cx.pae[m], 2, ", ")}, "ptm": {round(cx.ptm[m], 2)}, '
+                f'"iptm": {round(cx.iptm[m], 2)}}}')
+        (run / f"{pair}_scores_{tag}.json").write_text(text)
         (run / f"{pair}_unrelaxed_{tag}.pdb").write_text(pdb_text(chains_of(cx, m, ids), pad80=False))
 
 
@@ -222,8 +252,8 @@ def _af3_files(cx: Complex, m: int, cif: Path, conf: Path, summ: Path) -> float:
     full = {
         "atom_chain_ids": [c for c, _ in per_atom],
         "atom_plddts": [b for _, b in per_atom],
-        "contact_probs": _round(_contact_probs(cx, m), 2),
-        "pae": _round(cx.pae[m], 1),
+        "contact_probs": _matrix_json(_contact_probs(cx, m), 2),
+        "pae": _matrix_json(cx.pae[m], 1),
         "token_chain_ids": tok_chain,
         "token_res_ids": list(range(1, nd + 1)) + list(range(1, nt + 1)),
     }

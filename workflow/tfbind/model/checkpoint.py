@@ -1,0 +1,118 @@
+"""``model.pt``: the state dict plus plain-data meta, loadable with ``torch.load(path, weights_only=True)``.
+
+Layout of the file (a dict)::
+
+    format      "tfbind-model/1"
+    state_dict  parameter/buffer name -> tensor
+    meta        architecture   the BindingFusionModel config (dims, encoding, features, categories)
+                preprocess     Preprocessor.to_meta(): features, categories, medians, scalers (plain lists)
+                target         TargetTransform.to_meta(): kind, lo, hi
+                versions       torch, numpy, python
+                ... anything else plain (scope, train config, split counts, metrics)
+
+Only tensors, dicts, lists, str, int, float, bool and None are stored; :func:`save` checks the meta.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from .architecture import BindingFusionModel
+
+FORMAT = "tfbind-model/1"
+
+
+def versions() -> dict:
+    return {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()}
+
+
+def _plain(value, where: str = "meta"):
+    """Return ``value`` as plain data (tuples -> lists, numpy scalars -> Python); raise on anything else."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    for kind in (bool, int, float, str):  # exact built-in types (e.g. torch's TorchVersion is a str subclass)
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where}: key {k!r} is not a string")
+            out[k] = _plain(v, f"{where}.{k}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"{where}: {type(value).__name__} is not plain data")
+
+
+def save(path: str | Path, model: BindingFusionModel, meta: dict) -> None:
+    """Write ``model.pt``: state dict (on CPU) + meta (architecture config and versions added)."""
+    meta = _plain({**meta, "architecture": model.config, "versions": versions()})
+    state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, tmp)
+    tmp.replace(path)
+
+
+def _read(path: str | Path, device) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: model checkpoint not found")
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # truncated file, not a torch file, unsafe content
+        raise InputError(f"{path}: cannot read the model checkpoint: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise InputError(f"{path}: not a tfbind model checkpoint (format {FORMAT} expected)")
+    return payload
+
+
+def _differences(expected: dict, found: dict) -> list[str]:
+    out = []
+    for key in sorted(set(expected) | set(found)):
+        a, b = expected.get(key), found.get(key)
+        if key == "features":
+            for group in sorted(set(a or {}) | set(b or {})):
+                ga, gb = (a or {}).get(group), (b or {}).get(group)
+                if ga != gb:
+                    out.append(f"features.{group}: checkpoint {ga} vs model {gb}")
+        elif a != b and not (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b)):
+            out.append(f"{key}: checkpoint {a!r} vs model {b!r}")
+    return out
+
+
+def load_into(model: BindingFusionModel, path: str | Path) -> dict:
+    """Load the checkpoint's weights into an existing ``model``; returns the meta.
+
+    Refused (InputError listing the differences) when the model's config differs from the checkpoint's
+    architecture: another feature list, category vocabulary, encoding or dimension.
+    """
+    payload = _read(path, next(model.parameters()).device)
+    arch = payload["meta"]["architecture"]
+    diffs = _differences(arch, model.config)
+    if diffs:
+        raise InputError(f"{path}: checkpoint does not match the model config: " + "; ".join(diffs))
+    model.load_state_dict(payload["state_dict"])
+    return payload["meta"]
+
+
+def load(path: str | Path, device="cpu") -> tuple[BindingFusionModel, dict]:
+    """(model in eval mode on ``device``, meta) from ``model.pt``."""
+    payload = _read(path, device)
+    meta = payload["meta"]
+    model = BindingFusionModel(meta["architecture"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        raise InputError(f"{path}: weights do not fit the stored architecture: {exc}") from exc
+    return model.to(device).eval(), meta
