@@ -350,3 +350,14 @@ def test_real_model_reads_structure_path_when_structure_dropped(af3_prediction):
     reread = interface_metrics(replace(af3_prediction, structure=None), "B", "C", sasa=False)
     assert reread == pytest.approx(kept, nan_ok=True)
     assert kept["n_hbonds"] >= 0 and kept["n_interface_res"] > 0
+
+
+def test_real_model_same_from_atom_table_structure_or_path(af3_prediction):
+    from dataclasses import replace
+
+    assert af3_prediction.atoms is not None  # the reader keeps its atom table
+    kept = interface_metrics(af3_prediction, "A", "B")
+    from_structure = interface_metrics(replace(af3_prediction, atoms=None), "A", "B")
+    from_path = interface_metrics(replace(af3_prediction, atoms=None, structure=None), "A", "B")
+    assert from_structure == pytest.approx(kept, nan_ok=True, abs=0, rel=0)
+    assert from_path == pytest.approx(kept, nan_ok=True, abs=0, rel=0)

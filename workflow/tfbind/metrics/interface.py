@@ -158,65 +158,65 @@ def _parent_letter(name: str) -> str | None:
     return code if len(code) == 1 and code.isalpha() else "X"
 
 
-def _collect(structure: gemmi.Structure, chain: str, letters: list, rows: list) -> int:
-    """Append the heavy atoms of the kept residues of ``chain`` (first model) to ``rows``."""
-    start = len(letters)
-    for ch in structure[0]:
-        if ch.name != chain:
-            continue
-        kept = []
-        for res in ch:
-            if res.entity_type in _EXCLUDED_ENTITIES or res.is_water():
-                continue
-            letter = _parent_letter(res.name)
-            if letter is None or (letter == "" and res.find_atom("CA", "*") is None):
-                continue
-            kept.append((res, letter or "X"))
-        for k, (res, letter) in enumerate(kept):
-            parent = res.name if res.name in _STANDARD else _THREE.get(letter, res.name)
-            n_term = k == 0
-            i_res = len(letters)
-            letters.append(letter)
-            for atom in res.first_conformer():
-                el = atom.element
-                if el.is_hydrogen:
-                    continue
-                name = atom.name
-                flags = _SIDE_CHAIN_FLAGS.get((parent, name), 0)
-                if name == "N":
-                    flags |= _N_PLUS if n_term else 0
-                    flags |= _DONOR if (parent != "PRO" or n_term) else 0
-                elif name == "O":
-                    flags |= _ACCEPTOR
-                elif name == "OXT":
-                    flags |= _ACCEPTOR | _O_MINUS
-                p = atom.pos
-                rows.append((p.x, p.y, p.z, i_res, el.name.upper(), flags))
-    return len(letters) - start
+def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarray:
+    """Side-chain flags of the selected atoms by (parent residue name, atom name)."""
+    parents = res_parent[atoms.atom_residue[atom_sel]].tolist()
+    names = atoms.atom_name[atom_sel].tolist()
+    get = _SIDE_CHAIN_FLAGS.get
+    return np.fromiter((get(key, 0) for key in zip(parents, names)), dtype=int, count=len(names))
 
 
-def _atoms(structure: gemmi.Structure, tf_chain: str, domain_chain: str, model_name: str) -> _InterfaceAtoms:
-    letters: list = []
-    rows: list = []
-    n_tf = _collect(structure, tf_chain, letters, rows)
-    n_atoms_tf = len(rows)
-    n_dom = _collect(structure, domain_chain, letters, rows)
-    for chain, n, role in ((tf_chain, n_tf, "TF"), (domain_chain, n_dom, "domain")):
+def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _InterfaceAtoms:
+    """Heavy atoms of the two chains from ``structure`` (a ``gemmi.Structure`` or the
+    :class:`~tfbind.readers.structure.AtomTable` of one)."""
+    from ..readers.structure import AtomTable, atom_table
+
+    atoms = structure if isinstance(structure, AtomTable) else atom_table(structure)
+    kept = atoms.res_in_interface
+    res_tf = np.flatnonzero(kept & (atoms.res_chain == tf_chain))
+    res_dom = np.flatnonzero(kept & (atoms.res_chain == domain_chain))
+    for chain, n, role in ((tf_chain, res_tf.size, "TF"), (domain_chain, res_dom.size, "domain")):
         if n == 0:
-            present = sorted({ch.name for ch in structure[0]})
+            present = sorted(set(atoms.model_chain_names))
             raise ValueError(f"{role} chain {chain!r} has no amino-acid residues in the structure of model "
                              f"{model_name!r} (chains present: {', '.join(present) or 'none'})")
-    x, y, z, res, el, flags = zip(*rows)
-    is_tf = np.zeros(len(rows), dtype=bool)
-    is_tf[:n_atoms_tf] = True
+    # interface residue numbering: TF residues first, then domain residues
+    order = np.concatenate([res_tf, res_dom])
+    new_index = np.full(atoms.res_chain.shape[0], -1)
+    new_index[order] = np.arange(order.size)
+    # N-terminal residue: the first kept residue of every gemmi chain
+    kept_idx = np.flatnonzero(kept)
+    chain_of = atoms.res_chain_index[kept_idx]
+    n_term_res = np.zeros(atoms.res_chain.shape[0], dtype=bool)
+    n_term_res[kept_idx[np.concatenate([[True], chain_of[1:] != chain_of[:-1]])]] = True
+    letters = atoms.res_letter
+    res_parent = np.array(
+        [name if name in _STANDARD else _THREE.get(letter, name)
+         for name, letter in zip(atoms.res_name.tolist(), letters.tolist())], dtype=object)
+    usable = ~atoms.is_hydrogen & atoms.first_conformer
+    atom_new_res = new_index[atoms.atom_residue]
+    sel_tf = np.flatnonzero(usable & kept[atoms.atom_residue] & (atom_new_res >= 0) & (atom_new_res < res_tf.size))
+    sel_dom = np.flatnonzero(usable & kept[atoms.atom_residue] & (atom_new_res >= res_tf.size))
+    sel = np.concatenate([sel_tf, sel_dom])
+    names = atoms.atom_name[sel]
+    parent = res_parent[atoms.atom_residue[sel]]
+    n_term = n_term_res[atoms.atom_residue[sel]]
+    flags = _flag_table(atoms, res_parent, sel)
+    is_n = names == "N"
+    flags |= np.where(is_n & n_term, _N_PLUS, 0)
+    flags |= np.where(is_n & ((parent != "PRO") | n_term), _DONOR, 0)
+    flags |= np.where(names == "O", _ACCEPTOR, 0)
+    flags |= np.where(names == "OXT", _ACCEPTOR | _O_MINUS, 0)
+    is_tf = np.zeros(sel.size, dtype=bool)
+    is_tf[: sel_tf.size] = True
     return _InterfaceAtoms(
-        xyz=np.column_stack([x, y, z]).astype(float),
+        xyz=atoms.xyz[sel],
         is_tf=is_tf,
-        residue=np.array(res, dtype=int),
-        element=np.array(el, dtype=str),
-        flags=np.array(flags, dtype=int),
-        letters=letters,
-        n_res_tf=n_tf,
+        residue=atom_new_res[sel],
+        element=atoms.atom_element[sel],
+        flags=flags,
+        letters=letters[order].tolist(),
+        n_res_tf=res_tf.size,
     )
 
 
@@ -277,8 +277,8 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     """
     if tf_chain == domain_chain:
         raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
-    structure = _structure_of(pred)
-    atoms = _atoms(structure, tf_chain, domain_chain, pred.model_name)
+    table = getattr(pred, "atoms", None)
+    atoms = _atoms(table if table is not None else _structure_of(pred), tf_chain, domain_chain, pred.model_name)
 
     idx_t, idx_d = np.flatnonzero(atoms.is_tf), np.flatnonzero(~atoms.is_tf)
     reach = max(INTERFACE_ATOM_CUTOFF, HBOND_CUTOFF, SALT_BRIDGE_CUTOFF)

@@ -25,6 +25,7 @@ from tfbind.prediction import ModelPrediction
 from tfbind.readers import safe_pickle
 from tfbind.readers.structure import (
     as_matrix,
+    atom_table,
     check_pae,
     load_json,
     read_structure,
@@ -92,7 +93,8 @@ def _pae_from_json(path: Path) -> np.ndarray:
 
 def _load_model(item: dict) -> ModelPrediction:
     st = read_structure(item["structure"])
-    table = residue_table(st, item["structure"])
+    atoms = atom_table(st)
+    table = residue_table(st, item["structure"], atoms)
     iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
     result = None
     if item["pickle"] is not None:
@@ -123,6 +125,7 @@ def _load_model(item: dict) -> ModelPrediction:
         ranking_confidence=conf,
         structure_path=item["structure"],
         structure=st,
+        atoms=atoms,
     )
 
 

@@ -36,6 +36,7 @@ from tfbind.prediction import ModelPrediction
 from tfbind.readers.structure import (
     ResidueTable,
     as_matrix,
+    atom_table,
     load_json,
     read_structure,
     require,
@@ -141,28 +142,45 @@ def _plan(path: Path) -> list[dict]:
 
 def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
-    chains = [str(c) for c in require(conf, "token_chain_ids", path)]
+    chains = np.array([str(c) for c in require(conf, "token_chain_ids", path)], dtype=str)
     res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=int)
     if len(chains) != len(res_ids):
         raise PredictionError(f"{path}: {len(chains)} token_chain_ids but {len(res_ids)} token_res_ids")
-    tokens: dict[tuple[str, int], list[int]] = {}
-    for i, key in enumerate(zip(chains, res_ids.tolist())):
-        tokens.setdefault(key, []).append(i)
-    keep = np.empty(table.n_residues, dtype=int)
-    for r, key in enumerate(zip(table.chain_ids.tolist(), table.label_seq.tolist())):
-        idx = tokens.get(key)
-        if idx is None:
+    n_res = table.n_residues
+    res_chains = np.asarray(table.chain_ids, dtype=str)
+    res_labels = np.asarray(table.label_seq, dtype=int)
+    # one integer key per (chain id, residue id), for the tokens and for the residues
+    _, codes = np.unique(np.concatenate([chains, res_chains]), return_inverse=True)
+    ids = np.concatenate([res_ids, res_labels])
+    low = int(ids.min()) if ids.size else 0
+    span = (int(ids.max()) - low + 1) if ids.size else 1
+    keys = codes.astype(np.int64) * span + (ids - low)
+    tok_keys, res_keys = keys[: chains.size], keys[chains.size:]
+    # tokens grouped by key, in token order within a group
+    order = np.argsort(tok_keys, kind="stable")
+    group_keys, group_start, group_size = np.unique(tok_keys[order], return_index=True, return_counts=True)
+    g = np.searchsorted(group_keys, res_keys)
+    found = g < group_keys.size
+    found[found] = group_keys[g[found]] == res_keys[found]
+    g = np.where(found, g, 0)
+    n_tok = np.where(found, group_size[g] if group_size.size else 0, 0)
+    n_heavy = np.asarray(table.n_heavy_atoms, dtype=int)
+    single = found & (n_tok == 1)
+    multi = found & ~single & (n_tok == n_heavy)
+    bad = np.flatnonzero(~(single | multi))
+    if bad.size:
+        r = int(bad[0])
+        key = (res_chains[r], int(res_labels[r]))
+        if not found[r]:
             raise PredictionError(f"{path}: no token for residue {key[0]} {key[1]} of the structure")
-        if len(idx) == 1:
-            keep[r] = idx[0]
-        elif len(idx) == table.n_heavy_atoms[r]:
-            keep[r] = idx[table.ca_heavy_index[r]]
-        else:
-            raise PredictionError(
-                f"{path}: residue {key[0]} {key[1]} has {len(idx)} tokens but "
-                f"{table.n_heavy_atoms[r]} heavy atoms in the structure"
-            )
-    return keep
+        raise PredictionError(
+            f"{path}: residue {key[0]} {key[1]} has {int(n_tok[r])} tokens but "
+            f"{int(n_heavy[r])} heavy atoms in the structure"
+        )
+    if n_res == 0:
+        return np.empty(0, dtype=int)
+    offset = np.where(single, 0, np.asarray(table.ca_heavy_index, dtype=int))
+    return order[group_start[g] + offset].astype(int)
 
 
 def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict[tuple[str, str], float]:
@@ -176,10 +194,20 @@ def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict
     return {(a, b): float(arr[i, j]) for i, a in enumerate(order) for j, b in enumerate(order)}
 
 
+def _same_strings(values: list, expected: np.ndarray) -> bool:
+    """``[str(v) for v in values] == expected.tolist()``, vectorised when every value is a str."""
+    if len(values) != expected.shape[0]:
+        return False
+    if all(type(v) is str for v in values):
+        return bool((np.array(values, dtype=str) == expected).all()) if values else True
+    return [str(v) for v in values] == expected.tolist()
+
+
 def _load_model(item: dict) -> ModelPrediction:
     cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
     st = read_structure(cif)
-    table = residue_table(st, cif)
+    atoms = atom_table(st)
+    table = residue_table(st, cif, atoms)
     conf = load_json(conf_path)
     summary = load_json(summary_path)
     pae = as_matrix(require(conf, "pae", conf_path), conf_path)
@@ -188,12 +216,13 @@ def _load_model(item: dict) -> ModelPrediction:
     if pae.shape[0] != n_tokens:
         raise PredictionError(f"{conf_path}: PAE is {pae.shape[0]}x{pae.shape[1]} but there are {n_tokens} tokens")
     atom_plddts = np.asarray(require(conf, "atom_plddts", conf_path), dtype=float)
-    if atom_plddts.shape != (len(table.atom_chain_ids),):
+    n_atoms = table.atom_chain_ids.shape[0]
+    if atom_plddts.shape != (n_atoms,):
         raise PredictionError(
-            f"{conf_path}: {atom_plddts.size} atom_plddts but {cif} has {len(table.atom_chain_ids)} atoms"
+            f"{conf_path}: {atom_plddts.size} atom_plddts but {cif} has {n_atoms} atoms"
         )
     atom_chains = conf.get("atom_chain_ids")
-    if atom_chains is not None and [str(c) for c in atom_chains] != table.atom_chain_ids:
+    if atom_chains is not None and not _same_strings(atom_chains, table.atom_chain_ids):
         raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
     return ModelPrediction(
         model_name=item["model"],
@@ -211,6 +240,7 @@ def _load_model(item: dict) -> ModelPrediction:
         chain_pair_iptm=_chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path),
         structure_path=cif,
         structure=st,
+        atoms=atoms,
     )
 
 

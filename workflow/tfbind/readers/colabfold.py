@@ -25,6 +25,7 @@ from tfbind.errors import PredictionError
 from tfbind.prediction import ModelPrediction
 from tfbind.readers.structure import (
     as_matrix,
+    atom_table,
     check_pae,
     load_json,
     read_structure,
@@ -115,7 +116,8 @@ def _load_model(item: dict) -> ModelPrediction:
     scores_path, structure_path = item["scores"], item["structure"]
     scores = load_json(scores_path)
     st = read_structure(structure_path)
-    table = residue_table(st, structure_path)
+    atoms = atom_table(st)
+    table = residue_table(st, structure_path, atoms)
     pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path),
                     table.n_residues, scores_path, structure_path)
     plddt = scores.get("plddt")
@@ -138,6 +140,7 @@ def _load_model(item: dict) -> ModelPrediction:
         ranking_confidence=float("nan"),
         structure_path=structure_path,
         structure=st,
+        atoms=atoms,
     )
 
 

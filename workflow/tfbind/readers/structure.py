@@ -27,6 +27,7 @@ from pathlib import Path
 
 import gemmi
 import numpy as np
+import orjson
 
 from tfbind.errors import PredictionError
 
@@ -46,11 +47,155 @@ class ResidueTable:
     cb_atom_index: np.ndarray  # (n,) int, index of the representative atom in file atom order
     ca_heavy_index: np.ndarray  # (n,) int, position of CA among the residue's heavy atoms
     n_heavy_atoms: np.ndarray  # (n,) int
-    atom_chain_ids: list[str]  # chain id of every atom of the first model, file order
+    atom_chain_ids: np.ndarray  # (n_atoms,) str, chain id of every atom of the first model, file order
 
     @property
     def n_residues(self) -> int:
         return int(self.chain_ids.shape[0])
+
+
+@dataclass
+class AtomTable:
+    """Every atom of the amino-acid residues of the first model, read from gemmi in one pass.
+
+    Residues kept: those that :func:`residue_table` keeps (``in_table``) and those that the interface
+    metrics keep (``in_interface``, see :mod:`tfbind.metrics.interface`); both rules are recorded so
+    that either consumer selects its own residues. Atoms are all atoms of those residues (hydrogens
+    and alternative conformations included), in gemmi's order.
+    """
+
+    # per residue
+    res_chain: np.ndarray  # (r,) str, chain name
+    res_chain_index: np.ndarray  # (r,) int, index of the gemmi chain object in the model
+    res_name: np.ndarray  # (r,) str, residue name
+    res_num: np.ndarray  # (r,) int, author seq number
+    res_label_seq: np.ndarray  # (r,) int, label_seq_id (author number when none)
+    res_letter: np.ndarray  # (r,) str, one-letter (parent) code, X for unknown
+    res_in_table: np.ndarray  # (r,) bool
+    res_in_interface: np.ndarray  # (r,) bool
+    res_start: np.ndarray  # (r,) int, index of the residue's first atom in these atom arrays
+    res_model_offset: np.ndarray  # (r,) int, index of that atom in the model's atom order
+    # per atom
+    atom_residue: np.ndarray  # (a,) int, index into the residue arrays
+    atom_name: np.ndarray  # (a,) str
+    atom_element: np.ndarray  # (a,) str, upper-case element symbol
+    xyz: np.ndarray  # (a, 3) float
+    b_iso: np.ndarray  # (a,) float (gemmi's float32 value)
+    # whole model
+    model_atom_chains: np.ndarray  # (every atom of the model,) str, chain name, file order
+    model_chain_names: list  # name of every gemmi chain of the model, in order
+
+    @property
+    def is_hydrogen(self) -> np.ndarray:
+        return (self.atom_element == "H") | (self.atom_element == "D")
+
+    @property
+    def first_conformer(self) -> np.ndarray:
+        """Atoms that gemmi's ``Residue.first_conformer()`` yields: not a repeat of the previous
+        atom's name within the residue (alternative locations follow each other)."""
+        names, res = self.atom_name, self.atom_residue
+        keep = np.ones(names.shape[0], dtype=bool)
+        if names.shape[0] > 1:
+            keep[1:] = (names[1:] != names[:-1]) | (res[1:] != res[:-1])
+        return keep
+
+
+_RESIDUE_INFO: dict[str, tuple[bool, bool, str]] = {}
+
+
+def _residue_info(name: str) -> tuple[bool, bool, str]:
+    """(tabulated, is amino acid, one-letter code or X) of a residue name (cached)."""
+    info = _RESIDUE_INFO.get(name)
+    if info is None:
+        tab = gemmi.find_tabulated_residue(name)
+        info = _RESIDUE_INFO[name] = (tab is not None, tab is not None and tab.is_amino_acid(), _one_letter(name))
+    return info
+
+
+_POLYMER_OR_UNKNOWN = (gemmi.EntityType.Polymer, gemmi.EntityType.Unknown)
+_NOT_INTERFACE = (gemmi.EntityType.NonPolymer, gemmi.EntityType.Branched, gemmi.EntityType.Water)
+
+
+def _upper(values: np.ndarray) -> np.ndarray:
+    """Upper-case copy of a str array (gemmi writes two-letter elements as e.g. "Se")."""
+    if values.size == 0:
+        return values
+    unique, inverse = np.unique(values, return_inverse=True)
+    if all(u == u.upper() for u in unique.tolist()):
+        return values
+    return np.char.upper(unique)[inverse]
+
+
+def atom_table(st: gemmi.Structure) -> AtomTable:
+    """One pass over the first model of ``st``: the :class:`AtomTable` of its amino-acid residues."""
+    unknown = gemmi.EntityType.Unknown
+    chains, chain_idx, names, nums, label, letters, in_table, in_iface = [], [], [], [], [], [], [], []
+    starts, offsets, n_atoms = [], [], []
+    atom_names: list = []
+    elements: list = []
+    xyz: list = []
+    b_iso: list = []
+    chain_names, chain_counts = [], []
+    offset = 0
+    for ci, chain in enumerate(st[0]):
+        cname = chain.name
+        chain_start = offset
+        for res in chain:
+            n = len(res)
+            start, offset = offset, offset + n
+            et = res.entity_type
+            tabulated, is_aa, letter = _residue_info(res.name)
+            if tabulated:
+                if not is_aa:
+                    continue
+            elif res.find_atom("CA", "*") is None:
+                continue
+            t = et in _POLYMER_OR_UNKNOWN and not (et == unknown and res.het_flag != "A")
+            f = et not in _NOT_INTERFACE and not res.is_water()
+            if not (t or f):
+                continue
+            chains.append(cname)
+            chain_idx.append(ci)
+            names.append(res.name)
+            num = res.seqid.num
+            nums.append(num)
+            ls = res.label_seq
+            label.append(ls if ls is not None else num)
+            letters.append(letter)
+            in_table.append(t)
+            in_iface.append(f)
+            starts.append(len(atom_names))
+            offsets.append(start)
+            n_atoms.append(n)
+            for a in res:
+                atom_names.append(a.name)
+                elements.append(a.element.name)
+                p = a.pos
+                xyz += (p.x, p.y, p.z)
+                b_iso.append(a.b_iso)
+        chain_names.append(cname)
+        chain_counts.append(offset - chain_start)
+    n_res = len(chains)
+    atom_residue = np.repeat(np.arange(n_res), np.array(n_atoms, dtype=int)) if n_res else np.zeros(0, dtype=int)
+    return AtomTable(
+        res_chain=np.array(chains, dtype=str),
+        res_chain_index=np.array(chain_idx, dtype=int),
+        res_name=np.array(names, dtype=str),
+        res_num=np.array(nums, dtype=int),
+        res_label_seq=np.array(label, dtype=int),
+        res_letter=np.array(letters, dtype=str),
+        res_in_table=np.array(in_table, dtype=bool),
+        res_in_interface=np.array(in_iface, dtype=bool),
+        res_start=np.array(starts, dtype=int),
+        res_model_offset=np.array(offsets, dtype=int),
+        atom_residue=atom_residue,
+        atom_name=np.array(atom_names, dtype=str),
+        atom_element=_upper(np.array(elements, dtype=str)),
+        xyz=np.array(xyz, dtype=float).reshape(-1, 3),
+        b_iso=np.array(b_iso, dtype=float),
+        model_atom_chains=np.repeat(np.array(chain_names, dtype=str), np.array(chain_counts, dtype=int)),
+        model_chain_names=chain_names,
+    )
 
 
 def read_structure(path: Path) -> gemmi.Structure:
@@ -61,7 +206,7 @@ def read_structure(path: Path) -> gemmi.Structure:
     try:
         if path.suffix.lower() in (".pdb", ".ent"):
             text = path.read_text(errors="replace")
-            fixed = _separate_repeated_residues(text)
+            fixed = _separate_repeated_residues(text) if _may_repeat_residues(text) else None
             st = gemmi.read_pdb_string(fixed if fixed is not None else text)
         else:
             st = gemmi.read_structure(str(path))
@@ -106,6 +251,44 @@ def _separate_repeated_residues(text: str) -> str | None:
     return "".join(lines) if changed else None
 
 
+_OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"  # besides \n, ASCII characters that str.splitlines breaks at
+_ATOM, _HETATM, _MODEL = (np.frombuffer(t, dtype=np.uint8) for t in (b"ATOM  ", b"HETATM", b"MODEL"))
+
+
+def _may_repeat_residues(text: str) -> bool:
+    """False only when :func:`_separate_repeated_residues` would return None (numpy scan, no loop).
+
+    Takes columns 18-27 (residue name, chain, number, insertion code) of every ATOM/HETATM record,
+    collapses consecutive equal records into residues and looks for a (chain, number, insertion
+    code) that starts twice within one model (MODEL records start the numbering again). Anything
+    unusual (non-ASCII text, other line breaks, records shorter than 27 characters) answers True,
+    i.e. takes the exact path.
+    """
+    if not text.isascii() or any(c in text for c in _OTHER_LINE_BREAKS):
+        return True
+    data = np.frombuffer(text.encode("ascii") + b"\n" * 32, dtype=np.uint8)
+    size = len(text)
+    newlines = np.flatnonzero(data[:size] == 10)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.append(newlines, size)
+    keep = starts < size
+    starts, ends = starts[keep], ends[keep]
+    head = data[starts[:, None] + np.arange(6)]
+    is_model = (head[:, :5] == _MODEL).all(axis=1)
+    is_atom = (head == _ATOM).all(axis=1) | (head == _HETATM).all(axis=1)
+    if not is_atom.any():
+        return False
+    if (ends[is_atom] - starts[is_atom] < 27).any():
+        return True
+    model = np.cumsum(is_model)[is_atom]
+    keys = data[starts[is_atom][:, None] + np.arange(17, 27)]
+    new_run = np.ones(keys.shape[0], dtype=bool)
+    new_run[1:] = (keys[1:] != keys[:-1]).any(axis=1) | (model[1:] != model[:-1])
+    rid = keys[new_run, 4:].astype(np.int64)  # chain, number, insertion code: 6 bytes
+    code = (rid << (8 * np.arange(6, dtype=np.int64))).sum(axis=1) | (model[new_run].astype(np.int64) << 48)
+    return np.unique(code).size != code.size
+
+
 def _icode(icode: str, level: int) -> str:
     return icode if level == 0 or icode != " " else chr(ord("A") + (level - 1) % 26)
 
@@ -127,69 +310,90 @@ def _one_letter(name: str) -> str:
     return code if len(code) == 1 and code.isalpha() else "X"
 
 
-def residue_table(st: gemmi.Structure, path: Path) -> ResidueTable:
-    """Per-residue arrays of the first model of ``st`` (see the module docstring for the rules)."""
-    chain_ids, numbers, label_seq, letters = [], [], [], []
-    coords, bfac, rep_idx, ca_heavy, n_heavy = [], [], [], [], []
-    atom_chain_ids: list[str] = []
-    offset = 0
-    for chain in st[0]:
-        for res in chain:
-            n_atoms = len(res)
-            atom_chain_ids.extend([chain.name] * n_atoms)
-            start, offset = offset, offset + n_atoms
-            if not _is_amino_acid_residue(res):
-                continue
-            names = [a.name for a in res]
-            heavy = [a.name for a in res if a.element.name.upper() not in _HYDROGENS]
-            if "CA" not in names:
-                raise PredictionError(
-                    f"{path}: residue {chain.name} {res.name} {res.seqid.num} has no CA atom"
-                )
-            rep = "CB" if ("CB" in names and res.name != "GLY") else "CA"
-            i_rep = names.index(rep)
-            atom = res[i_rep]
-            chain_ids.append(chain.name)
-            numbers.append(res.seqid.num)
-            label_seq.append(res.label_seq if res.label_seq is not None else res.seqid.num)
-            letters.append(_one_letter(res.name))
-            coords.append((atom.pos.x, atom.pos.y, atom.pos.z))
-            bfac.append(atom.b_iso)
-            rep_idx.append(start + i_rep)
-            ca_heavy.append(heavy.index("CA"))
-            n_heavy.append(len(heavy))
-    if not chain_ids:
+def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = None) -> ResidueTable:
+    """Per-residue arrays of the first model of ``st`` (see the module docstring for the rules).
+
+    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise).
+    """
+    if atoms is None:
+        atoms = atom_table(st)
+    sel = np.flatnonzero(atoms.res_in_table)
+    if sel.size == 0:
         raise PredictionError(f"{path}: no amino-acid residues found")
-    chain_arr = np.array(chain_ids, dtype=str)
+    n_res_all = atoms.res_chain.shape[0]
+    names, res_of = atoms.atom_name, atoms.atom_residue
+    heavy = ~atoms.is_hydrogen
+    # first CA / CB atom of every residue (np.unique on the sorted residue index: first occurrence)
+    first_ca = np.full(n_res_all, -1)
+    idx = np.flatnonzero(names == "CA")
+    r, i = np.unique(res_of[idx], return_index=True)
+    first_ca[r] = idx[i]
+    missing = sel[first_ca[sel] < 0]
+    if missing.size:
+        k = missing[0]
+        raise PredictionError(
+            f"{path}: residue {atoms.res_chain[k]} {atoms.res_name[k]} {atoms.res_num[k]} has no CA atom"
+        )
+    first_cb = np.full(n_res_all, -1)
+    idx = np.flatnonzero(names == "CB")
+    r, i = np.unique(res_of[idx], return_index=True)
+    first_cb[r] = idx[i]
+    use_cb = (first_cb >= 0) & (atoms.res_name != "GLY")
+    rep = np.where(use_cb, first_cb, first_ca)[sel]
+    # heavy atoms: count per residue, and position of the first heavy CA among them
+    heavy_before = np.concatenate([[0], np.cumsum(heavy)])  # heavy atoms before atom i
+    ends = np.append(atoms.res_start[1:], names.shape[0])
+    n_heavy = heavy_before[ends] - heavy_before[atoms.res_start]
+    first_heavy_ca = np.full(n_res_all, -1)
+    idx = np.flatnonzero((names == "CA") & heavy)
+    r, i = np.unique(res_of[idx], return_index=True)
+    first_heavy_ca[r] = idx[i]
+    hca = first_heavy_ca[sel]
+    if (hca < 0).any():  # CA present only as hydrogen: list.index would raise ValueError
+        raise ValueError("'CA' is not in list")
+    ca_heavy = heavy_before[hca] - heavy_before[atoms.res_start[sel]]
+    chain_arr = atoms.res_chain[sel]
+    letters = atoms.res_letter[sel]
     sequences: dict[str, str] = {}
-    for c, letter in zip(chain_ids, letters):
-        sequences[c] = sequences.get(c, "") + letter
+    for c in dict.fromkeys(chain_arr.tolist()):
+        sequences[c] = "".join(letters[chain_arr == c].tolist())
     return ResidueTable(
         chain_ids=chain_arr,
-        residue_numbers=np.array(numbers, dtype=int),
-        label_seq=np.array(label_seq, dtype=int),
+        residue_numbers=atoms.res_num[sel],
+        label_seq=atoms.res_label_seq[sel],
         sequences=sequences,
-        cb_coords=np.array(coords, dtype=float).reshape(-1, 3),
-        cb_bfactor=np.round(np.array(bfac, dtype=float), 2),  # gemmi keeps float32; files have 2 decimals
-        cb_atom_index=np.array(rep_idx, dtype=int),
-        ca_heavy_index=np.array(ca_heavy, dtype=int),
-        n_heavy_atoms=np.array(n_heavy, dtype=int),
-        atom_chain_ids=atom_chain_ids,
+        cb_coords=atoms.xyz[rep],
+        cb_bfactor=np.round(atoms.b_iso[rep], 2),  # gemmi keeps float32; files have 2 decimals
+        cb_atom_index=atoms.res_model_offset[sel] + (rep - atoms.res_start[sel]),
+        ca_heavy_index=ca_heavy,
+        n_heavy_atoms=n_heavy[sel],
+        atom_chain_ids=atoms.model_atom_chains,
     )
 
 
 def load_json(path: Path):
-    """Parse a JSON file; ``PredictionError`` naming the file when it is missing or invalid/truncated."""
+    """Parse a JSON file; ``PredictionError`` naming the file when it is missing or invalid/truncated.
+
+    Parsed with orjson; what orjson refuses but Python's json accepts (NaN/Infinity literals,
+    integers beyond 64 bits, UTF-16/32 text) is parsed again with json, so results do not depend
+    on the parser.
+    """
     path = Path(path)
     if not path.is_file():
         raise PredictionError(f"{path}: file not found")
     try:
         with open(path, "rb") as fh:
-            return json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PredictionError(f"{path}: invalid or truncated JSON ({exc})") from exc
+            data = fh.read()
     except OSError as exc:
         raise PredictionError(f"{path}: cannot read ({exc})") from exc
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PredictionError(f"{path}: invalid or truncated JSON ({exc})") from exc
 
 
 def require(mapping, key: str, path: Path):
