@@ -29,7 +29,13 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/features.smk"
 
 
+if TRAIN_ENABLED:
+
+    include: "workflow/rules/train.smk"
+
+
 rule all:
     default_target: True
     input:
         rules.features.input,
+        rules.train.input if TRAIN_ENABLED else [],

@@ -94,7 +94,7 @@ def test_gradients_reach_every_input_group(encoding):
 
 
 def test_tokens_padding_does_not_change_scores():
-    """A short sequence scores the same alone (no padding) and beside a long one (padded + key padding mask)."""
+    """A short sequence scores the same alone (no padding) and beside a long one (padding + key mask)."""
     model = make_model("tokens", max_len=40).eval()
     batch = make_batch(model, 2)
     for key in ("tf_seq", "domain_seq"):

@@ -10,13 +10,14 @@ from tfbind.model import DEFAULT_TRAIN_CONFIG, merge_config
 from tfbind.model import checkpoint
 from tfbind.model.architecture import BindingFusionModel, architecture_config
 from tfbind.model.data import TargetTransform, join_labels, make_split, split_group_tf, split_stratified
-from tfbind.model.encoding import encode_index
+from tfbind.model.encoding import MASK_TOKEN, encode_index
 from tfbind.model.loss import top_weighted_mse, top_weights
 from tfbind.model.predict import predict
 from tfbind.model.synthetic import synthetic_tables
-from tfbind.model.training import HISTORY_COLUMNS, train_scope
+from tfbind.model.training import HISTORY_COLUMNS, augment, train_scope
 
-TINY = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 32, "epochs": 3}
+TINY = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 32, "epochs": 3,
+        "device": "cpu"}
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +118,15 @@ def test_scalers_fitted_on_training_rows_and_applied_at_prediction(tables, tmp_p
     got = predict(tmp_path / "model.pt", rows)
     feats = meta["preprocess"]["features"]
     batch = {
-        g: torch.tensor(((rows[feats[g]] - scalers[g]["mean"]) / scalers[g]["scale"]).to_numpy(), dtype=torch.float32)
+        g: torch.tensor(
+            ((rows[feats[g]] - scalers[g]["mean"]) / scalers[g]["scale"]).to_numpy(), dtype=torch.float32
+        )
         for g in ("alphafold", "interface")
     }
     batch["tf_seq"] = torch.from_numpy(encode_index(rows["tf_sequence"], 32))
     batch["domain_seq"] = torch.from_numpy(encode_index(rows["domain_sequence"], 32))
-    batch["category"] = torch.tensor(rows["domain_category"].map({c: i for i, c in enumerate(meta["preprocess"]["categories"])}).to_numpy())
+    vocab = {c: i for i, c in enumerate(meta["preprocess"]["categories"])}
+    batch["category"] = torch.tensor(rows["domain_category"].map(vocab).to_numpy())
     with torch.no_grad():
         expected = model(batch).numpy()
     np.testing.assert_allclose(got["score"].to_numpy(), expected, rtol=1e-5, atol=1e-6)
@@ -155,7 +159,9 @@ def test_same_seed_same_model(tables, tmp_path, encoding):
     a = torch.load(tmp_path / "a" / "model.pt", weights_only=True)["state_dict"]
     b = torch.load(tmp_path / "b" / "model.pt", weights_only=True)["state_dict"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    pd.testing.assert_frame_equal(predict(tmp_path / "a" / "model.pt", pairs), predict(tmp_path / "b" / "model.pt", pairs))
+    pd.testing.assert_frame_equal(
+        predict(tmp_path / "a" / "model.pt", pairs), predict(tmp_path / "b" / "model.pt", pairs)
+    )
 
 
 def test_checkpoint_refuses_table_without_feature(trained, tables):
@@ -163,6 +169,7 @@ def test_checkpoint_refuses_table_without_feature(trained, tables):
     pairs, _ = tables
     with pytest.raises(InputError, match="missing column.*solvation_energy"):
         predict(out / "model.pt", pairs.drop(columns=["solvation_energy"]))
+    assert len(predict(out / "model.pt", pairs.drop(columns=["tf_id", "domain_id", "lis"]))) == len(pairs)
 
 
 def test_checkpoint_refuses_other_feature_list(trained):
@@ -185,6 +192,27 @@ def test_checkpoint_save_load_roundtrip(tmp_path):
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())
     with pytest.raises(TypeError):
         checkpoint.save(tmp_path / "bad.pt", model, {"obj": object()})
+
+
+def test_augmentation():
+    aug = merge_config({})["augment"] | {"probability": 1.0}
+    gen = torch.Generator().manual_seed(0)
+    tokens = torch.randint(1, 22, (64, 50), generator=gen)
+    tokens[:, 40:] = 0
+    batch = {"tf_seq": tokens, "domain_seq": tokens.clone(), "interface": torch.zeros(64, 5),
+             "alphafold": torch.zeros(64, 3), "category": torch.zeros(64, dtype=torch.long)}
+    out = augment(batch, aug, "tokens", gen)
+    changed = out["tf_seq"] != tokens
+    assert (out["tf_seq"][changed] == MASK_TOKEN).all() and not changed[:, 40:].any()
+    assert 0.15 < changed[:, :40].float().mean() < 0.25
+    assert 0.15 < out["interface"].std() < 0.25
+    index = {**batch, "tf_seq": tokens.float(), "domain_seq": tokens.float()}
+    out = augment(index, aug, "index", gen)
+    ratio = out["tf_seq"][out["tf_seq"] != 0] / index["tf_seq"][out["tf_seq"] != 0]
+    assert ratio.min() >= 0.9 and ratio.max() <= 1.1
+    zeroed = (out["tf_seq"][:, :40] == 0).float().mean()
+    assert 0.22 < zeroed < 0.34  # 20 % masked, 10 % dropped: 1 - 0.8 * 0.9 = 0.28
+    assert augment(batch, aug | {"probability": 0.0}, "tokens", gen) is batch
 
 
 # ------------------------------------------------------------------------------------------------
@@ -258,6 +286,20 @@ def test_planted_signal_within_category(tmp_path):
     rhos = []
     for _, rows in test.groupby("domain_category"):
         ids = rows["pair_id"]
-        rhos.append(pd.Series(pred.loc[ids, "score"].to_numpy()).corr(pd.Series(-kd.loc[ids].to_numpy()), method="spearman"))
+        score, strength = pd.Series(pred.loc[ids, "score"].to_numpy()), pd.Series(-kd.loc[ids].to_numpy())
+        rhos.append(score.corr(strength, method="spearman"))
     print("within-category test Spearman", rhos)
     assert np.mean(rhos) > 0.5, rhos
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("encoding", ["index", "tokens"])
+def test_cuda_training_with_amp(tables, tmp_path, encoding):
+    pairs, labels = tables
+    cfg = {**TINY, "encoding": encoding, "epochs": 2, "device": "auto", "amp": True}
+    summary = train_scope(pairs, labels, "all", cfg, tmp_path)
+    assert summary["device"].startswith("cuda")
+    cpu = predict(tmp_path / "model.pt", pairs)  # a CUDA-trained checkpoint scores on CPU
+    gpu = predict(tmp_path / "model.pt", pairs, device="cuda")
+    np.testing.assert_allclose(cpu["score"], gpu["score"], atol=1e-4)
+    assert cpu["score"].between(0, 1).all()

@@ -7,7 +7,8 @@ Usage (from the checkout):
 Measures, with the default dimensions (embed 64, hidden 128, 4 heads, 2 encoder layers, batch 32):
 
 1. one training epoch (shuffle, augmentation, forward, loss, backward, Adam step) over 600 synthetic pairs,
-   all used as training rows: median of ``--repeat`` epochs after one warm-up epoch;
+   all used as training rows: median of ``--repeat`` epochs after one warm-up epoch (also at batch 128,
+   for comparison);
 2. forward+backward+step throughput (samples/s) on batches drawn from a 100,000-pair synthetic table, at
    batch 32 (training) and 512, on CPU and on CUDA when available;
 3. ``predict`` on 100,000 pairs (untrained weights; the time does not depend on them), from the DataFrame
@@ -51,7 +52,7 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def prepared(n_tfs: int, cfg: dict, device) -> tuple[BindingFusionModel, Preprocessor, dict, torch.Tensor, object]:
+def prepared(n_tfs: int, cfg: dict, device) -> tuple:
     """Synthetic table -> (model, fitted preprocessor, tensors, targets, pairs table)."""
     pairs, labels = synthetic_tables(n_tfs=n_tfs, seed=0)
     table = join_labels(pairs, labels, "all", cfg["features"], 10)
@@ -64,16 +65,16 @@ def prepared(n_tfs: int, cfg: dict, device) -> tuple[BindingFusionModel, Preproc
     return model, prep, to_tensors(arrays, device), targets, table
 
 
-def epoch_seconds(encoding: str, repeat: int) -> float:
-    cfg = merge_config({"encoding": encoding})
-    model, _, tensors, targets, _ = prepared(150, cfg, "cpu")  # 150 TFs x 4 domains = 600 pairs
+def epoch_seconds(encoding: str, repeat: int, device: str = "cpu", batch_size: int = 32) -> float:
+    cfg = merge_config({"encoding": encoding, "batch_size": batch_size})
+    model, _, tensors, targets, _ = prepared(150, cfg, device)  # 150 TFs x 4 domains = 600 pairs
     optimizer = make_optimizer(model, cfg)
     gen = torch.Generator().manual_seed(0)
-    idx = torch.arange(len(targets))
+    idx = torch.arange(len(targets), device=device)
     times = []
     for i in range(repeat + 1):
         start = time.perf_counter()
-        train_epoch(model, optimizer, tensors, targets, idx, cfg, gen)
+        train_epoch(model, optimizer, tensors, targets, idx, cfg, gen)  # ends with a host sync (loss total)
         if i:  # the first epoch is a warm-up
             times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -116,7 +117,9 @@ def predict_seconds(encoding: str, rows: int, device: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5, help="epochs timed (median reported)")
     parser.add_argument("--encodings", nargs="+", default=["index", "tokens"])
@@ -136,8 +139,11 @@ def main() -> None:
     tables: dict = {}
     with torch_settings(args.threads, 0):
         for enc in args.encodings:
-            print(f"{'epoch, 600 pairs (median s)':<46} {enc:<8} {'cpu':<6} {epoch_seconds(enc, args.repeat):>12.3f}",
-                  flush=True)
+            for device in devices:
+                for bs in (32, 128):
+                    seconds = epoch_seconds(enc, args.repeat, device, bs)
+                    label = "epoch, 600 pairs (median s)" + ("" if bs == 32 else f", batch {bs}")
+                    print(f"{label:<46} {enc:<8} {device:<6} {seconds:>12.3f}", flush=True)
         for enc in args.encodings:
             for device in devices:
                 for bs in (32, 512):

@@ -4,6 +4,7 @@ from snakemake.exceptions import WorkflowError
 
 from tfbind import config as tfconfig
 from tfbind.errors import InputError
+from tfbind.model import merge_config
 from tfbind.shards import write_plan
 
 RESULTS = "results"
@@ -27,6 +28,14 @@ if not USE_SCORE_TABLE:
 
 wildcard_constraints:
     shard=r"shard_\d{5}",
+
+
+# Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
+TRAIN_ENABLED = bool(config.get("labels"))
+try:
+    TRAIN_CONFIG = merge_config(config.get("train", {}))
+except InputError as exc:
+    raise WorkflowError(f"config error: {exc}") from None
 
 
 def demo_runs():

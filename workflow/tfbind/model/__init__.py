@@ -9,6 +9,7 @@ Modules
 ``training``      ``train_scope``: split, fit, early stopping, history, checkpoint
 ``checkpoint``    ``save`` / ``load`` of ``model.pt`` (weights + plain-data meta, ``weights_only`` safe)
 ``predict``       ``predict``: scores and predicted Kd for a pairs table
+``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_train.py``
 
 This module holds the training configuration: :data:`DEFAULT_TRAIN_CONFIG` (every key of the ``train``
 config section with its default) and :func:`merge_config`. It imports no torch, so config validation is cheap.
@@ -26,7 +27,9 @@ DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
     # Input groups: numeric feature columns of pairs.parquet (sequences are always used).
     "features": {
         "alphafold": ["iptm", "pae_mean", "pdockq"],
-        "interface": ["solvation_energy", "frac_charged", "frac_hydrophobic", "n_contact_pairs", "interface_area"],
+        "interface": [
+            "solvation_energy", "frac_charged", "frac_hydrophobic", "n_contact_pairs", "interface_area"
+        ],
     },
     "target": "minmax_kd",  # or "neglog10_kd"
     "split": "stratified",  # or "group_tf"
@@ -99,7 +102,9 @@ def merge_config(user: dict | None) -> dict:
             if group not in cfg["features"]:
                 raise InputError(f"train.features: unknown group {group!r} (known: alphafold, interface)")
             if not isinstance(cols, (list, tuple)) or not cols or not all(isinstance(c, str) for c in cols):
-                raise InputError(f"train.features.{group}: expected a non-empty list of column names, got {cols!r}")
+                raise InputError(
+                    f"train.features.{group}: expected a non-empty list of column names, got {cols!r}"
+                )
             if len(set(cols)) != len(cols):
                 raise InputError(f"train.features.{group}: duplicate column names in {cols!r}")
             cfg["features"][group] = list(cols)
@@ -115,7 +120,9 @@ def merge_config(user: dict | None) -> dict:
             raise InputError(f"train.{dim} ({cfg[dim]}) must be divisible by num_heads ({cfg['num_heads']})")
     fractions = cfg["split_fractions"]
     if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
-        raise InputError(f"train.split_fractions: expected three positive fractions summing to 1, got {fractions!r}")
+        raise InputError(
+            f"train.split_fractions: expected three positive fractions summing to 1, got {fractions!r}"
+        )
     if not 0 <= cfg["dropout"] < 1:
         raise InputError(f"train.dropout: expected a value in [0, 1), got {cfg['dropout']!r}")
     if not (cfg["device"] in ("auto", "cpu") or str(cfg["device"]).startswith("cuda")):

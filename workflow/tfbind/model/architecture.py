@@ -89,13 +89,15 @@ class FeatureTokens(nn.Module):
 
 
 class CrossAttention(nn.Module):
-    """Query attends over key tokens: project q, k, v to ``embed_dim``, one shared LayerNorm, multi-head attention.
+    """Query attends over key tokens: q, k, v projected to ``embed_dim``, one shared LayerNorm, attention.
 
     ``forward(query (B, Lq, query_dim), key (B, Lk, key_dim)) -> (B, Lq, key_dim)``: the attention output
     is projected back to ``key_dim`` so that it can be added to the key group's representation.
     """
 
-    def __init__(self, query_dim: int, key_dim: int, embed_dim: int, num_heads: int = 4, dropout: float = 0.2):
+    def __init__(
+        self, query_dim: int, key_dim: int, embed_dim: int, num_heads: int = 4, dropout: float = 0.2
+    ):
         super().__init__()
         self.query_proj = nn.Linear(query_dim, embed_dim)
         self.key_proj = nn.Linear(key_dim, embed_dim)
@@ -121,7 +123,7 @@ def architecture_config(config: dict, features: dict[str, list[str]], categories
 
 
 class BindingFusionModel(nn.Module):
-    """The fusion model. ``config``: :data:`ARCH_KEYS` + ``features`` {alphafold, interface: [cols]} + ``categories``.
+    """The fusion model; ``config``: :data:`ARCH_KEYS`, ``features`` {alphafold, interface}, ``categories``.
 
     ``batch`` (a dict of tensors): ``tf_seq``, ``domain_seq`` ((B, max_len) float for ``index``, int64 for
     ``tokens``), ``interface`` (B, n_interface), ``alphafold`` (B, n_alphafold) scaled floats, ``category``
@@ -172,7 +174,9 @@ class BindingFusionModel(nn.Module):
         self.category_bias = nn.Parameter(torch.zeros(n_categories))
 
     # -- sequence branches -------------------------------------------------------------------------
-    def _encode_sequences(self, tf_seq: torch.Tensor, domain_seq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _encode_sequences(
+        self, tf_seq: torch.Tensor, domain_seq: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         B = tf_seq.shape[0]
         if self.config["encoding"] == "index":
             both = torch.cat([self.tf_processor(tf_seq), self.domain_processor(domain_seq)]).unsqueeze(1)

@@ -20,7 +20,8 @@ from .encoding import encode
 log = logging.getLogger("tfbind.model")
 
 SEQUENCE_COLUMNS = ("tf_sequence", "domain_sequence")
-ID_COLUMNS = ("pair_id", "tf_id", "domain_id", "domain_category")
+ID_COLUMNS = ("pair_id", "domain_category")  # what scoring needs; training also joins on tf_id, domain_id
+JOIN_COLUMNS = ("tf_id", "domain_id")
 SPLIT_NAMES = ("train", "val", "test")
 
 
@@ -42,18 +43,25 @@ def check_columns(pairs: pd.DataFrame, features: dict[str, list[str]], what: str
         raise InputError(f"{what}: missing column(s) {', '.join(missing)} (the model uses them)")
 
 
-def join_labels(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int) -> pd.DataFrame:
+def join_labels(
+    pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int
+) -> pd.DataFrame:
     """The labelled pairs of ``scope`` ("all" or a domain category): pairs rows + ``kd_nm``, index 0..n-1.
 
     Pairs without a label are not used for training; labels without a pair are counted and logged.
     """
     check_columns(pairs, features)
-    for col in ("tf_id", "domain_id", "kd_nm"):
+    missing = [c for c in JOIN_COLUMNS if c not in pairs.columns]
+    if missing:
+        raise InputError(f"pairs table: missing column(s) {', '.join(missing)} (needed to join the labels)")
+    for col in (*JOIN_COLUMNS, "kd_nm"):
         if col not in labels.columns:
             raise InputError(f"labels table: missing column {col}")
     if pairs.duplicated(["tf_id", "domain_id"]).any():
         dup = pairs.loc[pairs.duplicated(["tf_id", "domain_id"]), ["tf_id", "domain_id"]].iloc[0]
-        raise InputError(f"pairs table: more than one row for tf_id {dup.tf_id!r}, domain_id {dup.domain_id!r}")
+        raise InputError(
+            f"pairs table: more than one row for tf_id {dup.tf_id!r}, domain_id {dup.domain_id!r}"
+        )
     kd = pd.to_numeric(labels["kd_nm"], errors="coerce")
     if not (kd > 0).all():
         raise InputError("labels table: every kd_nm must be a positive number")
@@ -61,16 +69,21 @@ def join_labels(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features:
     table = pairs.drop(columns=["kd_nm"], errors="ignore").merge(lab, on=["tf_id", "domain_id"], how="inner")
     unmatched = len(lab) - len(table)
     if unmatched:
-        log.info("labels: %d of %d labelled (tf_id, domain_id) have no row in the pairs table", unmatched, len(lab))
+        log.info("labels: %d of %d labelled (tf_id, domain_id) have no row in the pairs table",
+                 unmatched, len(lab))
     if scope != "all":
         known = sorted(table["domain_category"].dropna().unique())
         table = table[table["domain_category"] == scope]
         if table.empty:
-            raise InputError(f"scope {scope!r}: no labelled pairs of that domain category (labelled: {', '.join(known)})")
+            raise InputError(
+                f"scope {scope!r}: no labelled pairs of that domain category (labelled: {', '.join(known)})"
+            )
     if table["domain_category"].isna().any():
         raise InputError("pairs table: domain_category is empty for some labelled pairs")
     if len(table) < min_pairs:
-        raise InputError(f"scope {scope!r}: only {len(table)} labelled pair(s); at least {min_pairs} are needed to train")
+        raise InputError(
+            f"scope {scope!r}: only {len(table)} labelled pair(s); at least {min_pairs} are needed to train"
+        )
     return table.sort_values("pair_id", kind="stable").reset_index(drop=True)
 
 
@@ -317,7 +330,8 @@ class Preprocessor:
 
 
 def to_tensors(arrays: dict[str, np.ndarray], device="cpu") -> dict:
-    """numpy arrays -> torch tensors on ``device`` (imported here so that this module's other parts need no torch)."""
+    """numpy arrays -> torch tensors on ``device`` (the only part of this module that needs torch)."""
     import torch
 
-    return {k: torch.from_numpy(np.array(v, copy=True)).to(device) for k, v in arrays.items()}  # own, writable
+    # np.array copies: pandas 3 hands out read-only arrays, torch wants writable memory
+    return {k: torch.from_numpy(np.array(v, copy=True)).to(device) for k, v in arrays.items()}

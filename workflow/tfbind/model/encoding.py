@@ -27,7 +27,7 @@ _PAD_BYTE = b"\0"
 
 
 def _table(unknown: int) -> np.ndarray:
-    """Byte value -> code; lower case maps like upper case, the pad byte to 0, other letters to ``unknown``."""
+    """Byte value -> code; lower case like upper case, the pad byte 0, any other byte ``unknown``."""
     table = np.full(256, unknown, dtype=np.int64)
     for i, aa in enumerate(AMINO_ACIDS, start=1):
         table[ord(aa)] = i

@@ -16,7 +16,9 @@ log = logging.getLogger("tfbind.model")
 PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "imputed"]
 
 
-def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", batch_size: int = 4096) -> pd.DataFrame:
+def predict(
+    model_path: str | Path, pairs: pd.DataFrame, device="cpu", batch_size: int = 4096
+) -> pd.DataFrame:
     """One row per row of ``pairs`` (same order).
 
     ``score`` in (0, 1) (1 = strongest binding), ``kd_pred_nm`` the score mapped back to Kd (nM) with the

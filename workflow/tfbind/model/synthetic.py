@@ -1,4 +1,4 @@
-"""Synthetic pairs + labels tables with a planted signal, for the model's tests and benchmark (not for analysis).
+"""Synthetic pairs + labels tables with a planted signal, for the model's tests and benchmark only.
 
 Every TF is paired with every domain; the domains come in the four EP300 categories. Feature columns are
 random except ``signal_feature`` (default ``iptm``), which sets the Kd within each category:
@@ -39,8 +39,10 @@ def _sequences(rng: np.random.Generator, n: int, lo: int, hi: int) -> list[str]:
     return ["".join(rng.choice(letters, size=int(rng.integers(lo, hi + 1)))) for _ in range(n)]
 
 
-def synthetic_tables(n_tfs: int = 50, domains_per_category: int = 1, seed: int = 0, signal_feature: str = "iptm",
-                     noise: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic_tables(
+    n_tfs: int = 50, domains_per_category: int = 1, seed: int = 0, signal_feature: str = "iptm",
+    noise: float = 0.1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pairs, labels): ``n_tfs * 4 * domains_per_category`` pairs and one Kd label per pair."""
     rng = np.random.default_rng(seed)
     tf_ids = [f"TF{i:05d}" for i in range(n_tfs)]

@@ -13,7 +13,8 @@ The loop (defaults of the original design, every number a key of the ``train`` c
 
 Reproducible: with the same data, config, seed and thread count, CPU runs give identical weights (seeded
 global RNG for dropout and weight init, seeded generator for shuffling and augmentation, deterministic
-algorithms switched on for the duration of the run).
+algorithms switched on for the duration of the run). On CUDA, runs are close but not bit-identical: the
+fused attention backward kernels have no deterministic variant (torch warns), and ``amp`` uses bfloat16.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import time
 from pathlib import Path
 
@@ -38,9 +40,9 @@ from .loss import l2_penalty, parameter_groups, top_weighted_mse
 
 log = logging.getLogger("tfbind.model")
 
-#: history.tsv: train_loss = mean top-weighted MSE over the epoch's (augmented) training batches and val_loss the
-#: same on the validation rows (both without the L2 term, so they compare); l2_penalty = the L2 term at the end
-#: of the epoch (the full training objective is train_loss + l2_penalty).
+#: history.tsv: train_loss = mean top-weighted MSE over the epoch's (augmented) training batches, val_loss
+#: the same on the validation rows (both without the L2 term, so they compare); l2_penalty = the L2 term
+#: at the end of the epoch (the full training objective is train_loss + l2_penalty).
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_acc_0.1", "val_top25_acc", "lr", "l2_penalty"]
 EVAL_BATCH = 4096
 
@@ -80,7 +82,8 @@ def augment(batch: dict, aug: dict, encoding: str, gen: torch.Generator) -> dict
     * ``interface``/``alphafold`` (already scaled): + N(0, noise_std);
     * ``index`` sequences: each entry set to 0 with probability mask_fraction (masking) or seq_dropout
       (the design's input dropout, no rescaling), the rest multiplied by U(scale_range) per sample;
-    * ``tokens`` sequences: each residue (not padding) replaced by the mask token with probability mask_fraction.
+    * ``tokens`` sequences: each residue (not padding) replaced by the mask token with probability
+      mask_fraction.
     """
     if float(torch.rand((), generator=gen)) >= aug["probability"]:
         return batch
@@ -147,13 +150,15 @@ def _loss_args(loss_cfg: dict) -> dict:
 
 
 def make_optimizer(model: BindingFusionModel, cfg: dict) -> torch.optim.Adam:
-    """Adam; the loss's L2 term enters as extra (coupled) weight decay on the weight matrices (see ``loss``)."""
+    """Adam; the loss's L2 term enters as extra (coupled) weight decay on the weight matrices (``loss``)."""
     groups = parameter_groups(model, cfg["loss"]["l2"], cfg["weight_decay"])
     return torch.optim.Adam(groups, lr=cfg["lr"], fused=True)
 
 
-def train_epoch(model: BindingFusionModel, optimizer: torch.optim.Optimizer, tensors: dict, targets: torch.Tensor,
-                train_idx: torch.Tensor, cfg: dict, gen: torch.Generator) -> float:
+def train_epoch(
+    model: BindingFusionModel, optimizer: torch.optim.Optimizer, tensors: dict, targets: torch.Tensor,
+    train_idx: torch.Tensor, cfg: dict, gen: torch.Generator,
+) -> float:
     """One pass over ``train_idx`` in shuffled batches (augmented); returns the mean loss (without L2)."""
     device = targets.device
     model.train()
@@ -174,7 +179,7 @@ def train_epoch(model: BindingFusionModel, optimizer: torch.optim.Optimizer, ten
 
 def fit(model: BindingFusionModel, tensors: dict, targets: torch.Tensor, train_idx: torch.Tensor,
         val_idx: torch.Tensor, cfg: dict) -> tuple[list[dict], int]:
-    """Train ``model`` in place (ends holding the best epoch's weights); returns (history rows, best epoch)."""
+    """Train ``model`` in place (it ends with the best epoch's weights); returns (history, best epoch)."""
     gen = torch.Generator().manual_seed(cfg["seed"])
     loss_cfg, amp = cfg["loss"], bool(cfg["amp"])
     optimizer = make_optimizer(model, cfg)
@@ -210,8 +215,8 @@ def fit(model: BindingFusionModel, tensors: dict, targets: torch.Tensor, train_i
         else:
             stale += 1
             if stale >= cfg["patience"]:
-                log.info("early stop after epoch %d: no better validation score for %d epochs (best: epoch %d)",
-                         epoch, stale, best_epoch)
+                log.info("early stop after epoch %d: no better validation score for %d epochs "
+                         "(best: epoch %d)", epoch, stale, best_epoch)
                 break
     model.load_state_dict(best_state)
     return history, best_epoch
@@ -243,6 +248,8 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     prep = Preprocessor.fit(train_rows, categories, cfg)
     arrays, imputed = prep.transform(table)
     device = resolve_device(str(cfg["device"]))
+    if device.type == "cuda":  # deterministic cuBLAS (read when CUDA is first used in this process)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     counts = {name: int((split == name).sum()) for name in ("train", "val", "test")}
     log.info("scope %s: %d labelled pairs (train %d, val %d, test %d), %d categories, device %s, encoding %s",
              scope, len(table), counts["train"], counts["val"], counts["test"], len(categories), device,
@@ -250,8 +257,9 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
 
     with torch_settings(threads, cfg["seed"]):
         tensors = to_tensors(arrays, device)
-        targets = torch.tensor(transform.transform(table["kd_nm"].to_numpy()), dtype=torch.float32, device=device)
-        index = {name: torch.from_numpy(np.flatnonzero(split == name)).to(device) for name in ("train", "val", "test")}
+        y = transform.transform(table["kd_nm"].to_numpy())
+        targets = torch.tensor(y, dtype=torch.float32, device=device)
+        index = {name: torch.from_numpy(np.flatnonzero(split == name)).to(device) for name in counts}
         model = BindingFusionModel(architecture_config(cfg, prep.features, categories)).to(device)
         history, best_epoch = fit(model, tensors, targets, index["train"], index["val"], cfg)
         results = {}
@@ -286,9 +294,10 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     }
     save(out_dir / "model.pt", model, meta)
     pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(out_dir / "history.tsv", sep="\t", index=False)
-    pd.DataFrame({"pair_id": table["pair_id"], "split": split}).to_csv(out_dir / "split.tsv", sep="\t", index=False)
+    split_table = pd.DataFrame({"pair_id": table["pair_id"], "split": split})
+    split_table.to_csv(out_dir / "split.tsv", sep="\t", index=False)
     summary["model"] = str(out_dir / "model.pt")
-    log.info("scope %s: best epoch %d of %d, val_acc_0.1 %.3f, test_acc_0.1 %.3f, test spearman %.3f (%.1f s)",
-             scope, best_epoch, len(history), results["val"]["acc"], results["test"]["acc"],
+    log.info("scope %s: best epoch %d of %d, val_acc_0.1 %.3f, test_acc_0.1 %.3f, test spearman %.3f "
+             "(%.1f s)", scope, best_epoch, len(history), results["val"]["acc"], results["test"]["acc"],
              results["test"]["spearman"], summary["seconds"])
     return summary

@@ -1,0 +1,36 @@
+# Training: one fusion model per scope in `models` ("all" or a domain category), in parallel.
+# Asks the scheduler for a GPU (resources gpu=1, SLURM: --gpus via the profile); runs on the CPU
+# when none is present (train.device: auto).
+
+MODELS = f"{RESULTS}/models"
+
+
+rule train_model:
+    input:
+        pairs=FEATURE_TABLES["pairs"],
+        labels=config["labels"],
+    output:
+        model=f"{MODELS}/{{model}}/model.pt",
+        history=f"{MODELS}/{{model}}/history.tsv",
+        split=f"{MODELS}/{{model}}/split.tsv",
+    params:
+        # Any change of a training key re-runs training (and what depends on it), not extraction.
+        train=TRAIN_CONFIG,
+    log:
+        f"{LOGS}/train/{{model}}.log",
+    benchmark:
+        f"{BENCHMARKS}/train/{{model}}.tsv"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=240,
+    conda:
+        "../../envs/training.yaml"
+    script:
+        "../scripts/train_model.py"
+
+
+rule train:
+    input:
+        expand(rules.train_model.output.model, model=config["models"]),

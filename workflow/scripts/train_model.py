@@ -1,0 +1,23 @@
+"""Rule train_model: pairs.parquet + labels -> results/models/{model}/model.pt, history.tsv, split.tsv."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+import pandas as pd  # noqa: E402
+
+from tfbind import logs  # noqa: E402
+from tfbind.model.training import train_scope  # noqa: E402
+from tfbind.pairs import read_labels  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0])
+train_scope(
+    pd.read_parquet(smk.input.pairs),
+    read_labels(smk.input.labels),
+    smk.wildcards.model,
+    smk.params.train,
+    Path(smk.output.model).parent,
+    threads=smk.threads,
+)
