@@ -1,0 +1,122 @@
+"""Rerunning single stages: what a config change or appended pairs re-run, and recovery after a kill."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+from tfbind.demo import write_predictions
+
+pytestmark = pytest.mark.slow
+DEMO = REPO / "resources" / "demo"
+
+
+def snakemake(work, *args):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
+           "--configfile", str(work / "config.yaml"), "--cores", "2", *args]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+
+
+def planned_jobs(work, *args) -> dict[str, int]:
+    """Job counts of a dry run (rule -> count), from Snakemake's job stats table."""
+    proc = snakemake(work, *args, "-n", "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def make_workdir(work, pairs: pd.DataFrame, runs_from=None):
+    """A demo-like working dir with pre-generated runs (no demo rule: the run set is fixed)."""
+    runs = work / "runs"
+    if runs_from is None:
+        write_predictions(runs, pair_ids=pairs["pair_id"].tolist())
+    else:
+        runs.symlink_to(runs_from, target_is_directory=True)
+    pairs.to_csv(work / "pairs.tsv", sep="\t", index=False)
+    config = {"tf_fasta": str(DEMO / "tf.fasta"), "domain_fasta": str(DEMO / "domains.fasta"),
+              "labels": str(DEMO / "labels.tsv"), "pairs": "pairs.tsv", "predictions_dir": "runs",
+              "features": {"shard_size": 4}, "models": ["all"],
+              "train": {"epochs": 2, "min_pairs": 8}}  # fmt: skip
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module")
+def demo_pairs():
+    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    return pairs.groupby("domain_id", sort=False).head(3).reset_index(drop=True)  # 12 pairs: 3 shards of 4
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, demo_pairs):
+    work = tmp_path_factory.mktemp("rerun")
+    make_workdir(work, demo_pairs.head(10))
+    proc = snakemake(work, "train")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_nothing_to_do_after_a_run(trained):
+    assert planned_jobs(trained, "train") == {}
+
+
+def test_training_key_change_reruns_training_not_extraction(trained):
+    config = yaml.safe_load((trained / "config.yaml").read_text())
+    config["train"]["epochs"] = 3
+    (trained / "config.yaml").write_text(yaml.safe_dump(config))
+    try:
+        jobs = planned_jobs(trained, "train")
+    finally:
+        config["train"]["epochs"] = 2
+        (trained / "config.yaml").write_text(yaml.safe_dump(config))
+    assert jobs.get("train_model") == 1
+    assert "extract_shard" not in jobs and "merge_features" not in jobs
+
+
+def test_appending_pairs_reextracts_only_new_shards(trained, demo_pairs):
+    demo_pairs.to_csv(trained / "pairs.tsv", sep="\t", index=False)  # 10 -> 12 pairs: shard 2 grows
+    write_predictions(trained / "runs", pair_ids=demo_pairs["pair_id"].tolist()[10:])
+    jobs = planned_jobs(trained, "features")
+    assert jobs == {"extract_shard": 1, "merge_features": 1, "features": 1}
+    proc = snakemake(trained, "features", "--printshellcmds", "-n")
+    assert "shard_00002" in proc.stdout and "shard_00000.models" not in proc.stdout.split("rule merge_features")[0]
+    assert planned_jobs(trained, "--until", "features") .get("extract_shard") == 1
+
+
+def test_interrupted_run_completes_identically(tmp_path, demo_pairs):
+    """Kill Snakemake and its jobs mid-way, run again: outputs equal an uninterrupted run's."""
+    full = tmp_path / "full"
+    full.mkdir()
+    make_workdir(full, demo_pairs)
+    assert snakemake(full, "features").returncode == 0
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    make_workdir(cut, demo_pairs, runs_from=full / "runs")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(cut),
+           "--configfile", str(cut / "config.yaml"), "--cores", "1", "features"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=cut, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    shards = cut / "results" / "features" / "shards"
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(shards.glob("*.models.parquet")):
+        time.sleep(0.2)  # wait until the first shard is done and the second is running
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    proc.wait()
+    assert not (cut / "results" / "features" / "pairs.parquet").exists()
+    # A killed Snakemake leaves its lock; the documented recovery is --unlock, then run again.
+    assert snakemake(cut, "--unlock").returncode == 0
+    again = snakemake(cut, "features", "--rerun-incomplete")
+    assert again.returncode == 0, again.stderr[-3000:]
+    for name in ["pairs.parquet", "models.parquet"]:
+        a = pd.read_parquet(full / "results" / "features" / name).drop(columns="prediction")
+        b = pd.read_parquet(cut / "results" / "features" / name).drop(columns="prediction")
+        pd.testing.assert_frame_equal(a, b)
+    assert (full / "results/features/failed.tsv").read_text() == (cut / "results/features/failed.tsv").read_text()
