@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .ids import check_id, check_unique
+from .ids import ID_PATTERN, check_id, check_unique
 from .jobnames import split_job_name, unmatched_reason
 from .sequences import SequenceRecord
 
@@ -35,11 +35,10 @@ class PairPlan:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
 
 
-def _resolve(prediction: str, base: Path | None) -> str:
-    p = Path(prediction)
-    if not p.is_absolute() and base is not None:
-        p = base / p
-    return str(p)
+def _first_bad(mask: pd.Series) -> int | None:
+    """Row position of the first True in ``mask`` (None when there is none)."""
+    bad = mask.to_numpy().nonzero()[0]
+    return int(bad[0]) if bad.size else None
 
 
 def read_pairs_table(
@@ -48,7 +47,11 @@ def read_pairs_table(
     domains: dict[str, SequenceRecord],
     predictions_dir: str | Path | None = None,
 ) -> PairPlan:
-    """Read and validate a pairs TSV; every error names the file, line and problem."""
+    """Read and validate a pairs TSV; every error names the file, line and problem.
+
+    Validation is column-wise (a screen of 10^5 pairs is read when the workflow is parsed); the first
+    offending line is reported.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: pairs table not found")
@@ -60,38 +63,36 @@ def read_pairs_table(
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(table.columns)})")
-    base = Path(predictions_dir) if predictions_dir else None
-    rows = []
-    for i, rec in enumerate(table.to_dict("records"), start=2):  # line 1 is the header
-        where = f"{path} line {i}"
-        pair_id = check_id(rec["pair_id"].strip(), "pair_id", where)
-        tf_id = check_id(rec["tf_id"].strip(), "tf_id", where)
-        domain_id = check_id(rec["domain_id"].strip(), "domain_id", where)
-        if tf_id not in tfs:
-            raise InputError(f"{where}: tf_id {tf_id!r} is not in the TF FASTA")
-        if domain_id not in domains:
-            raise InputError(f"{where}: domain_id {domain_id!r} is not in the domain FASTA")
-        prediction = rec["prediction"].strip()
-        if not prediction:
-            raise InputError(f"{where}: empty prediction path for pair {pair_id}")
-        fmt = rec.get("format", "").strip().lower()
-        if fmt and fmt not in FORMATS:
-            raise InputError(f"{where}: format {fmt!r} is not one of {', '.join(FORMATS)} (or empty = detect)")
-        rows.append(
-            {
-                "pair_id": pair_id,
-                "tf_id": tf_id,
-                "domain_id": domain_id,
-                "prediction": _resolve(prediction, base),
-                "tf_chain": rec.get("tf_chain", "").strip(),
-                "domain_chain": rec.get("domain_chain", "").strip(),
-                "format": fmt,
-            }
-        )
-    if not rows:
+    if table.empty:
         raise InputError(f"{path}: the pairs table has no rows")
-    check_unique([r["pair_id"] for r in rows], "pair_id", str(path))
-    return PairPlan(pd.DataFrame(rows, columns=PAIR_COLUMNS))
+    out = pd.DataFrame({c: table[c].str.strip() if c in table.columns else "" for c in PAIR_COLUMNS})
+    out["format"] = out["format"].str.lower()
+
+    def line(row: int) -> str:
+        return f"{path} line {row + 2}"  # line 1 is the header
+
+    for column in ("pair_id", "tf_id", "domain_id"):
+        row = _first_bad(~out[column].str.fullmatch(ID_PATTERN.pattern) | out[column].isin([".", ".."]))
+        if row is not None:
+            check_id(out[column].iat[row], column, line(row))  # raises with the standard message
+    for column, records, what in (("tf_id", tfs, "TF"), ("domain_id", domains, "domain")):
+        row = _first_bad(~out[column].isin(records.keys()))
+        if row is not None:
+            raise InputError(f"{line(row)}: {column} {out[column].iat[row]!r} is not in the {what} FASTA")
+    row = _first_bad(out["prediction"] == "")
+    if row is not None:
+        raise InputError(f"{line(row)}: empty prediction path for pair {out['pair_id'].iat[row]}")
+    row = _first_bad(~out["format"].isin(("",) + FORMATS))
+    if row is not None:
+        raise InputError(
+            f"{line(row)}: format {out['format'].iat[row]!r} is not one of {', '.join(FORMATS)} (or empty = detect)"
+        )
+    if predictions_dir:
+        base = str(predictions_dir)
+        relative = ~out["prediction"].str.startswith("/")
+        out.loc[relative, "prediction"] = [os.path.join(base, p) for p in out.loc[relative, "prediction"]]
+    check_unique(out["pair_id"].tolist(), "pair_id", str(path))
+    return PairPlan(out)
 
 
 def discover_pairs(

@@ -8,7 +8,6 @@ the shards whose pairs changed.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -42,10 +41,17 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def _tsv_lines(frame: pd.DataFrame) -> list[str]:
+    """One TSV line per row (no quoting: IDs are validated and fields never hold tabs or newlines).
+
+    Built once for the whole plan with plain joins: pandas' to_csv per shard costs about a millisecond
+    each, which adds up to seconds for the 1,000 shards of a 10^5-pair screen at every parse.
+    """
+    return ["\t".join(values) + "\n" for values in zip(*(frame[c].astype(str).tolist() for c in frame.columns))]
+
+
 def _tsv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    frame.to_csv(buf, sep="\t", index=False, lineterminator="\n")
-    return buf.getvalue()
+    return "\t".join(frame.columns) + "\n" + "".join(_tsv_lines(frame))
 
 
 def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[str]:
@@ -54,9 +60,14 @@ def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[st
     Returns the shard names in order.
     """
     plan_dir = Path(plan_dir)
-    shards = split(plan.pairs[PAIR_COLUMNS], shard_size)
-    for name, frame in shards.items():
-        write_if_changed(plan_dir / f"{name}.tsv", _tsv(frame))
+    pairs = plan.pairs[PAIR_COLUMNS]
+    if any(pairs[c].astype(str).str.contains("[\t\n]", regex=True).any() for c in PAIR_COLUMNS):
+        raise ValueError("pairs table values must not contain tabs or newlines")
+    shards = split(pairs, shard_size)
+    header = "\t".join(PAIR_COLUMNS) + "\n"
+    lines = _tsv_lines(pairs)
+    for i, name in enumerate(shards):
+        write_if_changed(plan_dir / f"{name}.tsv", header + "".join(lines[i * shard_size : (i + 1) * shard_size]))
     for stale in plan_dir.glob(SHARD_GLOB):
         if stale.stem not in shards:
             stale.unlink()
