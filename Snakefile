@@ -21,6 +21,9 @@ sys.path.insert(0, str(WORKFLOW_DIR))
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
 
 
@@ -32,10 +35,11 @@ include: "workflow/rules/features.smk"
 if TRAIN_ENABLED:
 
     include: "workflow/rules/train.smk"
+    include: "workflow/rules/evaluate.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.features.input,
-        rules.train.input if TRAIN_ENABLED else [],
+        rules.evaluate.input if TRAIN_ENABLED else [],

@@ -34,7 +34,7 @@ from ..errors import InputError
 from . import merge_config
 from .architecture import BindingFusionModel, architecture_config
 from .checkpoint import save
-from .data import Preprocessor, TargetTransform, join_labels, make_split, to_tensors
+from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, to_tensors
 from .encoding import MASK_TOKEN, PAD_TOKEN
 from .loss import l2_penalty, parameter_groups, top_weighted_mse
 
@@ -228,19 +228,53 @@ def _spearman(pred: np.ndarray, target: np.ndarray) -> float:
     return float(pd.Series(pred).corr(pd.Series(target), method="spearman"))
 
 
+def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
+    """The split names of ``table``'s rows from ``split`` (pair_id -> "train"/"val"/"test").
+
+    Pair IDs of ``split`` outside the table are ignored; a pair of the table missing from ``split``, a name
+    other than train/val/test, or no train or no val row raise InputError.
+    """
+    split = pd.Series(split)
+    if split.index.has_duplicates:
+        dup = split.index[split.index.duplicated()][0]
+        raise InputError(f"given split: pair_id {dup!r} appears more than once")
+    bad = sorted(set(split.astype(str)) - set(SPLIT_NAMES))
+    if bad:
+        raise InputError(f"given split: unknown split name(s) {', '.join(map(repr, bad))} "
+                         f"(expected {', '.join(SPLIT_NAMES)})")
+    names = table["pair_id"].map(split)
+    missing = table.loc[names.isna(), "pair_id"]
+    if len(missing):
+        raise InputError(f"given split: {len(missing)} labelled pair(s) of the scope have no split, "
+                         f"e.g. {', '.join(map(str, missing.iloc[:3]))}")
+    names = names.astype(str).to_numpy()
+    for name in ("train", "val"):
+        if not (names == name).any():
+            raise InputError(f"given split: no {name} row among the {len(table)} labelled pairs of the scope")
+    return names
+
+
 def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict, out_dir: Path,
-                threads: int = 1) -> dict:
+                threads: int = 1, *, split: pd.Series | None = None) -> dict:
     """Train one model on the labelled pairs of ``scope`` ("all" or a domain category).
 
     ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG). Writes
     ``out_dir/model.pt``, ``history.tsv`` (HISTORY_COLUMNS) and ``split.tsv`` (pair_id, split) and returns
     a summary (counts, best epoch, validation and test metrics, imputed rows, device, seconds).
+
+    ``split`` (pair_id -> "train"/"val"/"test", e.g. a cross-validation fold) replaces the configured
+    split (``make_split``); every labelled pair of the scope must be in it (:func:`given_split`). The
+    summary's ``split`` is then ``"given"``.
     """
     start = time.perf_counter()
     cfg = merge_config(config)
     out_dir = Path(out_dir)
     table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"])
-    split = make_split(table, cfg["split"], cfg["seed"], cfg["split_fractions"])
+    given = split is not None
+    if given:
+        split = given_split(table, split)
+    else:
+        split = make_split(table, cfg["split"], cfg["seed"], cfg["split_fractions"])
     is_train = split == "train"
     categories = sorted(table["domain_category"].astype(str).unique())
     train_rows = table[is_train]
@@ -276,7 +310,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "categories": categories,
         "encoding": cfg["encoding"],
         "target": cfg["target"],
-        "split": cfg["split"],
+        "split": "given" if given else cfg["split"],
         "epochs_run": len(history),
         "best_epoch": best_epoch,
         **{f"{name}_{k}": v for name, m in results.items() for k, v in m.items()},

@@ -1,0 +1,166 @@
+"""Score table, cross-validation folds and evaluate_scope on tiny trained models (synthetic tables)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tfbind.errors import InputError
+from tfbind.evaluation.evaluate import (
+    OOF_COLUMNS, cv_split, evaluate_scope, read_oof, run_cv_fold, scope_folds, write_outputs,
+)
+from tfbind.evaluation.metrics import METRIC_COLUMNS, PREDICTORS
+from tfbind.evaluation.scores import SCORE_COLUMNS, score_table
+from tfbind.model.synthetic import synthetic_tables
+from tfbind.model.training import train_scope
+
+TINY = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 32, "epochs": 3,
+        "device": "cpu"}
+N_FOLDS = 3
+
+
+@pytest.fixture(scope="module")
+def tables():
+    """80 pairs (20 TFs x 4 categories); the labels of 2 TFs are dropped (8 unlabelled pairs)."""
+    pairs, labels = synthetic_tables(n_tfs=20, seed=7)
+    labels = labels[~labels["tf_id"].isin(["TF00018", "TF00019"])].reset_index(drop=True)
+    return pairs, labels
+
+
+@pytest.fixture(scope="module")
+def model_dir(tables, tmp_path_factory):
+    pairs, labels = tables
+    out = tmp_path_factory.mktemp("model_all")
+    train_scope(pairs, labels, "all", TINY, out, threads=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def folds(tables):
+    pairs, labels = tables
+    return scope_folds(pairs, labels, "all", TINY, N_FOLDS, seed=0)
+
+
+@pytest.fixture(scope="module")
+def oof_tables(tables, folds, tmp_path_factory):
+    pairs, labels = tables
+    root = tmp_path_factory.mktemp("cv")
+    return [run_cv_fold(pairs, labels, "all", TINY, folds, k, root / f"fold{k}", threads=1)
+            for k in range(N_FOLDS)], root
+
+
+# ------------------------------------------------------------------------------------------------
+# score table
+# ------------------------------------------------------------------------------------------------
+def test_score_table(tables, model_dir):
+    pairs, labels = tables
+    scores = score_table(model_dir, pairs, labels)
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert set(scores["pair_id"]) == set(pairs["pair_id"])  # every pair of the scope
+    unlabelled = scores[scores["tf_id"].isin(["TF00018", "TF00019"])]
+    assert len(unlabelled) == 8 and (unlabelled["split"] == "unlabelled").all()
+    assert unlabelled[["kd_nm", "target", "binder"]].isna().all().all()
+    split = pd.read_csv(model_dir / "split.tsv", sep="\t").set_index("pair_id")["split"]
+    lab = scores[scores["split"] != "unlabelled"].set_index("pair_id")
+    assert lab["split"].to_dict() == split[lab.index].to_dict()
+    assert lab["score"].between(0, 1).all()
+    # rank within domain, computed independently: 1 + number of pairs of the category with a higher score
+    for row in scores.itertuples():
+        same = scores[scores["domain_category"] == row.domain_category]
+        assert row.rank_in_domain == 1 + int((same["score"] > row.score).sum())
+    # synthetic labels have no binder column: derived from the category's ceiling (largest Kd)
+    assert (lab["binder_source"] == "ceiling").all()
+    joined = pairs.merge(labels, on=["tf_id", "domain_id"])
+    ceiling = joined.groupby("domain_category")["kd_nm"].max()
+    joined = joined.set_index("pair_id")
+    expected = joined["kd_nm"] < joined["domain_category"].map(ceiling)
+    assert lab["binder"].to_dict() == expected.astype(float)[lab.index].to_dict()
+
+
+def test_score_table_refuses_labels_without_split(tables, model_dir):
+    pairs, labels = tables
+    more = synthetic_tables(n_tfs=20, seed=7)[1]  # labels for the two held-back TFs too
+    with pytest.raises(InputError, match="no split"):
+        score_table(model_dir, pairs, more)
+
+
+# ------------------------------------------------------------------------------------------------
+# cross-validation
+# ------------------------------------------------------------------------------------------------
+def test_cv_split_grouped(tables, folds):
+    pairs, labels = tables
+    table = pairs.merge(labels, on=["tf_id", "domain_id"]).sort_values("pair_id").reset_index(drop=True)
+    split = cv_split(table, folds, 1, seed=0)
+    assert set(split[split == "test"].index) == set(folds[folds == 1].index)
+    tf = table.set_index("pair_id")["tf_id"]
+    per_tf = pd.DataFrame({"tf": tf[split.index].to_numpy(), "split": split.to_numpy()})
+    assert (per_tf.groupby("tf")["split"].nunique() == 1).all()
+    assert (split == "val").sum() > 0 and (split == "train").sum() > (split == "val").sum()
+
+
+def test_run_cv_fold_returns_held_out_rows(oof_tables, folds):
+    oofs, root = oof_tables
+    for k, oof in enumerate(oofs):
+        assert list(oof.columns) == OOF_COLUMNS
+        held = set(folds[folds == k].index)
+        assert set(oof["pair_id"]) == held  # only the held-out fold's pairs
+        assert set(oof["predictor"]) == set(PREDICTORS)  # every predictor present
+        assert (oof.groupby("predictor").size() == len(held)).all()
+        assert (oof["fold"] == k).all()
+        on_target_scale = oof.predictor.isin(["fusion", "domain_mean", "ridge", "gbm"])
+        assert oof.loc[on_target_scale, "score"].between(0, 1).all()
+        for name in ("model.pt", "history.tsv", "split.tsv", "oof.tsv"):
+            assert (root / f"fold{k}" / name).is_file()
+        split = pd.read_csv(root / f"fold{k}" / "split.tsv", sep="\t")
+        assert set(split.loc[split["split"] == "test", "pair_id"]) == held
+        pd.testing.assert_frame_equal(read_oof(root / f"fold{k}" / "oof.tsv"), oof, check_dtype=False)
+    all_oof = pd.concat(oofs)
+    assert not all_oof.duplicated(["pair_id", "predictor"]).any()
+
+
+# ------------------------------------------------------------------------------------------------
+# evaluate_scope end to end
+# ------------------------------------------------------------------------------------------------
+def test_evaluate_scope_end_to_end(tables, model_dir, oof_tables, tmp_path):
+    pairs, labels = tables
+    oofs, _ = oof_tables
+    scores, metrics = evaluate_scope(model_dir, pairs, labels, oofs, {"bootstrap": 200, "seed": 0})
+    assert list(metrics.columns) == METRIC_COLUMNS
+    assert (metrics["model"] == "all").all()
+    assert set(scores["split"]) == {"train", "val", "test", "unlabelled"}
+    domains = ["all", "KIX", "NCBD", "TAZ1", "TAZ2"]
+    for split in ("train", "val", "test", "cv"):
+        if split == "cv":
+            present = domains[1:]
+        else:
+            present = scores.loc[scores["split"] == split, "domain_category"].unique()
+        for domain in ["all", *present]:
+            for predictor in PREDICTORS:
+                rows = metrics[(metrics.split == split) & (metrics.domain == domain)
+                               & (metrics.predictor == predictor)]
+                assert len(rows) == 1, (split, domain, predictor)
+                assert rows["n"].iloc[0] > 0
+    assert not metrics.duplicated(["split", "domain", "predictor"]).any()
+    cv_all = metrics[(metrics.split == "cv") & (metrics.domain == "all")].set_index("predictor")
+    assert (cv_all["n"] == 72).all()  # every labelled pair once, out of fold
+    train_all = metrics[(metrics.split == "train") & (metrics.domain == "all")].set_index("predictor")
+    assert train_all.loc["fusion", "n"] == (scores["split"] == "train").sum()
+    assert np.isnan(train_all.loc["iptm", "r2"]) and np.isfinite(train_all.loc["ridge", "r2"])
+    # the planted signal (iptm within category) is found by the ranking column
+    assert train_all.loc["iptm", "spearman"] > 0.3
+    # deterministic
+    again = evaluate_scope(model_dir, pairs, labels, oofs, {"bootstrap": 200, "seed": 0})[1]
+    pd.testing.assert_frame_equal(metrics, again)
+
+    paths = write_outputs(scores, metrics, tmp_path / "eval")
+    assert {p.name for p in paths.values()} == {"predictions.tsv", "predictions.parquet", "metrics.tsv"}
+    back = pd.read_parquet(paths["predictions_parquet"])
+    assert list(back.columns) == SCORE_COLUMNS and len(back) == len(scores)
+    assert len(pd.read_csv(paths["metrics"], sep="\t")) == len(metrics)
+
+
+def test_evaluate_scope_without_cv(tables, model_dir):
+    pairs, labels = tables
+    _, metrics = evaluate_scope(model_dir, pairs, labels, None, {"bootstrap": 10})
+    assert "cv" not in set(metrics["split"])
+    with pytest.raises(InputError, match="unknown key"):
+        evaluate_scope(model_dir, pairs, labels, None, {"boot": 10})

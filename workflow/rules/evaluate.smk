@@ -1,0 +1,129 @@
+# Evaluation per model scope: cross-validation folds (one job each, in parallel), the score table and
+# metrics against baselines, plots with report captions; and scoring new pairs (`predict`).
+
+SCORES = f"{RESULTS}/scores"
+FOLDS = list(range(config["evaluate"]["cv_folds"]))
+
+
+wildcard_constraints:
+    fold=r"\d+",
+    model=r"[A-Za-z0-9._-]+",
+
+
+rule cv_fold:
+    input:
+        pairs=FEATURE_TABLES["pairs"],
+        labels=config["labels"],
+    output:
+        oof=f"{SCORES}/{{model}}/cv/fold_{{fold}}/oof.tsv",
+        model=f"{SCORES}/{{model}}/cv/fold_{{fold}}/model.pt",
+    params:
+        train=TRAIN_CONFIG,
+        n_folds=config["evaluate"]["cv_folds"],
+        seed=config["evaluate"]["seed"],
+    log:
+        f"{LOGS}/evaluate/{{model}}_fold_{{fold}}.log",
+    benchmark:
+        f"{BENCHMARKS}/evaluate/{{model}}_fold_{{fold}}.tsv"
+    threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=240,
+    conda:
+        "../../envs/evaluation.yaml"
+    script:
+        "../scripts/cv_fold.py"
+
+
+rule evaluate_model:
+    input:
+        model=f"{MODELS}/{{model}}/model.pt",
+        split=f"{MODELS}/{{model}}/split.tsv",
+        pairs=FEATURE_TABLES["pairs"],
+        labels=config["labels"],
+        oof=expand(f"{SCORES}/{{{{model}}}}/cv/fold_{{fold}}/oof.tsv", fold=FOLDS),
+    output:
+        predictions=report(
+            f"{SCORES}/{{model}}/predictions.tsv",
+            caption="../report/predictions.rst",
+            category="Scores",
+            subcategory="{model}",
+        ),
+        parquet=f"{SCORES}/{{model}}/predictions.parquet",
+        metrics=report(
+            f"{SCORES}/{{model}}/metrics.tsv",
+            caption="../report/metrics.rst",
+            category="Metrics",
+            subcategory="{model}",
+        ),
+    params:
+        # An evaluation key change re-runs evaluation only (not training, not extraction).
+        evaluate=config["evaluate"],
+    log:
+        f"{LOGS}/evaluate/{{model}}.log",
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/evaluation.yaml"
+    script:
+        "../scripts/evaluate_model.py"
+
+
+rule predict_pairs:
+    input:
+        model=f"{MODELS}/{{model}}/model.pt",
+        pairs=config["predict"]["pairs"] or FEATURE_TABLES["pairs"],
+    output:
+        f"{RESULTS}/predictions/{{model}}.tsv",
+    log:
+        f"{LOGS}/predict/{{model}}.log",
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/evaluation.yaml"
+    script:
+        "../scripts/predict_pairs.py"
+
+
+rule predict:
+    input:
+        f"{RESULTS}/predictions/{config['predict']['model']}.tsv",
+
+
+PLOTS = ["training_curves", "pred_vs_obs", "metric_bars", "roc_curves", "feature_pca"]
+
+
+rule plot_model:
+    input:
+        history=f"{MODELS}/{{model}}/history.tsv",
+        predictions=f"{SCORES}/{{model}}/predictions.parquet",
+        metrics=f"{SCORES}/{{model}}/metrics.tsv",
+        pairs=FEATURE_TABLES["pairs"],
+    output:
+        **{
+            name: report(
+                f"{SCORES}/{{model}}/plots/{name}.png",
+                caption=f"../report/{name}.rst",
+                category="Plots",
+                subcategory="{model}",
+            )
+            for name in PLOTS
+        },
+    log:
+        f"{LOGS}/evaluate/{{model}}_plots.log",
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    conda:
+        "../../envs/evaluation.yaml"
+    script:
+        "../scripts/plot_model.py"
+
+
+rule evaluate:
+    input:
+        expand(rules.evaluate_model.output.metrics, model=config["models"]),
+        expand(f"{SCORES}/{{model}}/plots/{{name}}.png", model=config["models"], name=PLOTS),

@@ -1,0 +1,22 @@
+"""Rule cv_fold: train and score one grouped cross-validation fold of a model scope."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+import pandas as pd  # noqa: E402
+
+from tfbind import logs  # noqa: E402
+from tfbind.evaluation.evaluate import run_cv_fold, scope_folds  # noqa: E402
+from tfbind.pairs import read_labels  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0])
+pairs = pd.read_parquet(smk.input.pairs)
+labels = read_labels(smk.input.labels)
+scope = smk.wildcards.model
+# Every fold job derives the same grouped folds (seeded), so folds need no shared state.
+folds = scope_folds(pairs, labels, scope, smk.params.train, smk.params.n_folds, smk.params.seed)
+run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold),
+            Path(smk.output.oof).parent, threads=smk.threads)  # fmt: skip

@@ -1,0 +1,24 @@
+"""Rule evaluate_model: score table and metrics (fusion vs baselines, per split and domain, with CV)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+import pandas as pd  # noqa: E402
+
+from tfbind import logs  # noqa: E402
+from tfbind.evaluation.evaluate import evaluate_scope, read_oof, write_outputs  # noqa: E402
+from tfbind.pairs import read_labels  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0])
+config = {k: v for k, v in smk.params.evaluate.items() if k in ("bootstrap", "seed")}
+scores, metrics = evaluate_scope(
+    Path(smk.input.model).parent,
+    pd.read_parquet(smk.input.pairs),
+    read_labels(smk.input.labels),
+    [read_oof(p) for p in smk.input.oof],
+    config,
+)
+write_outputs(scores, metrics, Path(smk.output.metrics).parent)

@@ -1,0 +1,16 @@
+"""Rule predict_pairs: score a feature table (labels not needed) with a trained model."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+from tfbind import logs  # noqa: E402
+from tfbind.evaluation.new_pairs import read_feature_table, score_pairs  # noqa: E402
+from tfbind.tables import atomic_path  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0])
+scored = score_pairs(smk.input.model, read_feature_table(smk.input.pairs))
+with atomic_path(smk.output[0]) as tmp:
+    scored.to_csv(tmp, sep="\t", index=False)

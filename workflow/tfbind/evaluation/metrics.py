@@ -1,0 +1,280 @@
+"""Evaluation metrics of binding predictors: long-format rows per (split, domain, predictor).
+
+Two kinds of predictor:
+
+* **target-scale** predictors (``fusion``, ``domain_mean``, ``ridge``, ``gbm``): a score in [0, 1] on the
+  scale of the fusion model's target (the model's ``TargetTransform`` of Kd, clipped to [0, 1]); every
+  metric is filled;
+* **ranking** predictors (``iptm``, ``ipsae_min``, ``pdockq``, ``lis``): a raw AlphaFold metric, larger =
+  stronger binding; only ``spearman`` (+ CI), ``auroc`` and ``auprc`` are filled, the rest are NaN (the
+  scores are not on the target scale).
+
+Metrics (rows with a finite score and a finite target only; ``n`` counts them):
+
+``r2``          1 - SS_res / SS_tot (NaN when n < 2 or the targets are constant)
+``mse``/``mae`` mean squared / absolute error of score vs target
+``spearman``    scipy.stats.spearmanr (NaN when n < 3 or either side is constant); ``pearson`` likewise
+``acc_0.1``     fraction with |score - target| < 0.1
+``top25_acc``   the same on the rows whose target is >= the 75th percentile (numpy linear) of the group's
+                targets, as the training loop's ``val_top25_acc``
+``auroc``/``auprc`` of the score against ``binder`` (rows with a known binder; NaN with one class only);
+                ``auprc`` is sklearn's average precision
+``spearman_ci_low``/``_high``  95 % percentile bootstrap interval of the Spearman correlation (resamples of
+                the rows with replacement, ``numpy.random.default_rng(seed)``; resamples where a side is
+                constant are dropped; NaN when n < 3 or a side is constant)
+
+Binder labels (:func:`binder_labels`): the labels' ``binder`` column where it has a value, else "Kd below the
+assay ceiling of the domain category", the ceiling being the largest Kd observed for that category in the
+labels (pairs at the ceiling were measured as non-binding).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import InputError
+
+SPLITS = ("train", "val", "test", "cv")
+TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "gbm")
+RANKING_PREDICTORS = ("iptm", "ipsae_min", "pdockq", "lis")
+PREDICTORS = ("fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm")
+METRIC_COLUMNS = [
+    "model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman", "pearson", "acc_0.1",
+    "top25_acc", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high",
+]
+#: Columns of the long input table of :func:`metric_rows`.
+LONG_COLUMNS = ["pair_id", "split", "domain_category", "predictor", "score", "target", "binder"]
+ACC_TOLERANCE = 0.1
+BOOTSTRAP_CHUNK = 200  # resamples ranked at once (memory: chunk x n floats)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Binder labels
+# ---------------------------------------------------------------------------------------------------------
+def category_ceilings(pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.Series:
+    """domain_category -> the largest kd_nm of that category in ``labels`` (category via domain_id)."""
+    categories = pairs[["domain_id", "domain_category"]].drop_duplicates("domain_id")
+    lab = labels[["domain_id", "kd_nm"]].assign(kd_nm=pd.to_numeric(labels["kd_nm"], errors="coerce"))
+    joined = lab.merge(categories, on="domain_id", how="inner")
+    return joined.groupby("domain_category")["kd_nm"].max()
+
+
+def binder_labels(table: pd.DataFrame, ceilings: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """(binder 0/1 float, source "labels"/"ceiling") of ``table``'s rows
+    (domain_category, kd_nm[, binder]).
+
+    ``binder`` of the table where it holds a value; otherwise 1.0 when ``kd_nm`` is below the ceiling of the
+    row's category (``ceilings``, default: the largest ``kd_nm`` per category within ``table``), else 0.0.
+    NaN where kd_nm is NaN and no binder is given.
+    """
+    if ceilings is None:
+        ceilings = table.groupby("domain_category")["kd_nm"].max()
+    kd = pd.to_numeric(table["kd_nm"], errors="coerce")
+    ceiling = table["domain_category"].map(ceilings).astype(float)
+    derived = (kd < ceiling).astype(float).where(kd.notna() & ceiling.notna())
+    if "binder" in table.columns:
+        given = _binder_values(table["binder"])
+    else:
+        given = pd.Series(np.nan, index=table.index)
+    binder = given.where(given.notna(), derived)
+    source = pd.Series(np.where(given.notna(), "labels", np.where(derived.notna(), "ceiling", "")),
+                       index=table.index)
+    return binder.astype(float), source
+
+
+def _binder_values(values: pd.Series) -> pd.Series:
+    """A labels ``binder`` column as 0/1 floats (bools, 0/1, "true"/"false"/"yes"/"no"); NaN stays NaN."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip().str.lower()
+        mapped = text.map({"true": 1.0, "yes": 1.0, "1": 1.0, "1.0": 1.0,
+                           "false": 0.0, "no": 0.0, "0": 0.0, "0.0": 0.0})
+        unknown = text.notna() & (text != "") & (text != "nan") & mapped.isna()
+        if unknown.any():
+            raise InputError(f"labels table: binder value {values[unknown].iloc[0]!r} is not 0/1/true/false")
+        return mapped.astype(float)
+    out = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = out.notna() & ~out.isin([0.0, 1.0])
+    if bad.any():
+        raise InputError(f"labels table: binder value {values[bad].iloc[0]!r} is not 0 or 1")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Single metrics
+# ---------------------------------------------------------------------------------------------------------
+def _constant(x: np.ndarray) -> bool:
+    return len(x) == 0 or bool(np.all(x == x[0]))
+
+
+def spearman(score, target) -> float:
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    if len(s) < 3 or _constant(s) or _constant(t):
+        return math.nan
+    return float(stats.spearmanr(s, t).statistic)
+
+
+def pearson(score, target) -> float:
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    if len(s) < 3 or _constant(s) or _constant(t):
+        return math.nan
+    return float(stats.pearsonr(s, t).statistic)
+
+
+def r2(score, target) -> float:
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    if len(s) < 2:
+        return math.nan
+    ss_tot = float(np.sum((t - t.mean()) ** 2))
+    if ss_tot == 0:
+        return math.nan
+    return 1.0 - float(np.sum((t - s) ** 2)) / ss_tot
+
+
+def accuracy(score, target, tol: float = ACC_TOLERANCE) -> float:
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    if len(s) == 0:
+        return math.nan
+    return float(np.mean(np.abs(s - t) < tol))
+
+
+def top25_accuracy(score, target, tol: float = ACC_TOLERANCE) -> float:
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    if len(s) == 0:
+        return math.nan
+    top = t >= np.quantile(t, 0.75)
+    return accuracy(s[top], t[top], tol)
+
+
+def auroc(score, binder) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    s, b = np.asarray(score, dtype=float), np.asarray(binder, dtype=float)
+    if len(np.unique(b)) < 2:
+        return math.nan
+    return float(roc_auc_score(b, s))
+
+
+def auprc(score, binder) -> float:
+    from sklearn.metrics import average_precision_score
+
+    s, b = np.asarray(score, dtype=float), np.asarray(binder, dtype=float)
+    if len(np.unique(b)) < 2:
+        return math.nan
+    return float(average_precision_score(b, s))
+
+
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks along axis 1 (ties share their mean rank), as spearmanr."""
+    return stats.rankdata(x, axis=1)
+
+
+def spearman_ci(score, target, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of Spearman's rho: ``n_boot`` resamples of the rows (with replacement).
+
+    Vectorised: the resample indices are drawn in one call per chunk, each resample is ranked once
+    (``rankdata`` along axis 1) and rho is the Pearson correlation of the ranks, row-wise. Resamples where
+    either side is constant are dropped. (NaN, NaN) when n < 3 or either side is constant.
+    """
+    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
+    n = len(s)
+    if n < 3 or _constant(s) or _constant(t) or n_boot < 1:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    rhos = []
+    for start in range(0, n_boot, BOOTSTRAP_CHUNK):
+        m = min(BOOTSTRAP_CHUNK, n_boot - start)
+        idx = rng.integers(0, n, size=(m, n))
+        rs, rt = _rank_rows(s[idx]), _rank_rows(t[idx])
+        rs -= rs.mean(axis=1, keepdims=True)
+        rt -= rt.mean(axis=1, keepdims=True)
+        denom = np.sqrt((rs * rs).sum(axis=1) * (rt * rt).sum(axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = (rs * rt).sum(axis=1) / denom
+        rhos.append(rho[denom > 0])
+    rho = np.concatenate(rhos)
+    if len(rho) == 0:
+        return math.nan, math.nan
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.percentile(np.clip(rho, -1.0, 1.0), [100 * alpha, 100 * (1 - alpha)])
+    return float(lo), float(hi)
+
+
+def predictor_metrics(score, target, binder, ranking_only: bool = False, n_boot: int = 1000,
+                      seed: int = 0) -> dict:
+    """Every metric of one group (the rows with a finite score and target; binder NaN = unknown)."""
+    s = np.asarray(score, dtype=float)
+    t = np.asarray(target, dtype=float)
+    b = np.asarray(binder, dtype=float)
+    keep = np.isfinite(s) & np.isfinite(t)
+    s, t, b = s[keep], t[keep], b[keep]
+    known = np.isfinite(b)
+    lo, hi = spearman_ci(s, t, n_boot, seed)
+    out = {
+        "n": int(len(s)),
+        "r2": math.nan, "mse": math.nan, "mae": math.nan,
+        "spearman": spearman(s, t),
+        "pearson": math.nan, "acc_0.1": math.nan, "top25_acc": math.nan,
+        "auroc": auroc(s[known], b[known]),
+        "auprc": auprc(s[known], b[known]),
+        "spearman_ci_low": lo, "spearman_ci_high": hi,
+    }
+    if not ranking_only and len(s):
+        out.update({
+            "r2": r2(s, t),
+            "mse": float(np.mean((s - t) ** 2)),
+            "mae": float(np.mean(np.abs(s - t))),
+            "pearson": pearson(s, t),
+            "acc_0.1": accuracy(s, t),
+            "top25_acc": top25_accuracy(s, t),
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Long format
+# ---------------------------------------------------------------------------------------------------------
+def _order(values, preferred) -> list:
+    values = list(dict.fromkeys(values))
+    return [v for v in preferred if v in values] + sorted(v for v in values if v not in preferred)
+
+
+def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0,
+                predictors=None) -> pd.DataFrame:
+    """METRIC_COLUMNS rows for every (split, domain, predictor) of ``long`` (LONG_COLUMNS).
+
+    ``domain`` is ``all`` (every row of the split) and each domain_category present in that split.
+    ``predictors`` (default: those in ``long``) fixes which predictors get rows; a predictor without rows
+    in a group gets n = 0 and NaN metrics. Ranking predictors (RANKING_PREDICTORS, or any name that is not
+    a target-scale predictor) get spearman/auroc/auprc only. Every group's bootstrap uses ``seed``.
+    """
+    missing = [c for c in LONG_COLUMNS if c not in long.columns and c != "pair_id"]
+    if missing:
+        raise InputError(f"metric_rows: missing column(s) {', '.join(missing)}")
+    predictors = _order(long["predictor"].unique() if predictors is None else predictors, PREDICTORS)
+    rows = []
+    for split in _order(long["split"].unique(), SPLITS):
+        in_split = long[long["split"] == split]
+        domains = ["all", *sorted(in_split["domain_category"].astype(str).unique())]
+        for domain in domains:
+            in_domain = in_split["domain_category"].astype(str) == domain
+            group = in_split if domain == "all" else in_split[in_domain]
+            by_predictor = dict(tuple(group.groupby("predictor", sort=False)))
+            for predictor in predictors:
+                g = by_predictor.get(predictor, group.iloc[:0])
+                m = predictor_metrics(g["score"], g["target"], g["binder"],
+                                      ranking_only=predictor not in TARGET_PREDICTORS, n_boot=n_boot,
+                                      seed=seed)
+                rows.append({"model": model, "split": split, "domain": domain, "predictor": predictor, **m})
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+__all__ = [
+    "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS",
+    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "pearson",
+    "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
+]

@@ -1,0 +1,49 @@
+"""Scoring pairs that have features but no labels with a trained model (the `predict` target)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..model.predict import predict
+
+log = logging.getLogger(__name__)
+
+PREDICTION_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "score", "kd_pred_nm",
+                      "rank_in_domain", "imputed"]  # fmt: skip
+
+
+def read_feature_table(path: str | Path) -> pd.DataFrame:
+    """A pairs feature table as Parquet (``.parquet``) or TSV (anything else)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: feature table not found")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, sep="\t")
+
+
+def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu") -> pd.DataFrame:
+    """Score every pair with the model (its saved scalers, imputation and target transform).
+
+    Refuses (``InputError`` naming them) a table without the columns the model was trained on; pairs with
+    missing feature values are scored with the model's training medians and flagged in ``imputed``.
+    ``rank_in_domain``: 1 = highest score within the pair's domain category.
+    """
+    for column in ("tf_id", "domain_id"):
+        if column not in pairs.columns:
+            raise InputError(f"feature table lacks the column {column!r}")
+    scored = predict(model_path, pairs, device).merge(
+        pairs[["pair_id", "tf_id", "domain_id", "domain_category"]], on="pair_id", how="left"
+    )
+    scored["rank_in_domain"] = (
+        scored.groupby("domain_category")["score"].rank(method="min", ascending=False).astype(int)
+    )
+    n_imputed = int(scored["imputed"].sum())
+    if n_imputed:
+        log.warning("%d of %d pairs had missing features, imputed with the training medians", n_imputed,
+                    len(scored))
+    return scored.sort_values(["domain_category", "rank_in_domain", "pair_id"], kind="stable")[PREDICTION_COLUMNS]

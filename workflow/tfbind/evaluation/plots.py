@@ -1,0 +1,694 @@
+"""Evaluation figures (PNG) of one model scope: training curves, predicted vs observed, metric bars,
+ROC curves and a PCA of the AlphaFold / interface features.
+
+Every ``plot_*`` function takes DataFrames (never paths), writes one PNG to ``out_png`` and returns
+nothing; ``title_prefix`` (usually the model scope, e.g. ``all`` or ``KIX``) starts every title.
+``write_all_plots`` writes the five figures of one model into a folder.
+
+Input tables (formats of the other stages):
+
+* ``history``: ``epoch, train_loss, val_loss, val_acc_0.1, val_top25_acc, lr, l2_penalty``;
+* ``predictions``: ``pair_id, tf_id, domain_id, domain_category, split, score, kd_pred_nm, imputed,
+  kd_nm, binder, target, rank_in_domain`` (``target`` on the 0-1 scale, 1 = strongest binder);
+* ``metrics``: long format ``model, split, domain, predictor, n, r2, ..., spearman, ..., auroc, auprc,
+  spearman_ci_low, spearman_ci_high``;
+* ``pairs``: ``pairs.parquet`` (AlphaFold and interface metric columns, ``pair_id``, ``domain_category``);
+* ``baseline_scores``: ``pair_id`` + one column per single-metric baseline (``iptm, ipsae_min, pdockq,
+  lis``; higher = stronger binding).
+
+Colours are fixed per predictor (``PREDICTOR_COLORS``) and markers per domain category
+(``CATEGORY_MARKERS``) so that figures can be compared side by side. The numbers drawn into a figure
+are computed by small public helpers (``best_epoch``, ``pred_obs_stats``, ``roc_curve``, ``pca``)
+that tests and other stages can call directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display (cluster nodes, CI)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from scipy import stats  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+DPI = 130
+
+#: Canonical order of the EP300 co-activator domain categories (others follow alphabetically).
+CATEGORIES = ("KIX", "NCBD", "TAZ1", "TAZ2")
+CATEGORY_MARKERS = {"KIX": "o", "NCBD": "s", "TAZ1": "^", "TAZ2": "D"}
+_EXTRA_MARKERS = ("v", "P", "X", "*", "h", "<", ">")
+
+#: Predictor order and colours (the same in every figure).
+PREDICTORS = ("fusion", "domain_mean", "ridge", "gbm", "iptm", "ipsae_min", "pdockq", "lis")
+PREDICTOR_COLORS = {
+    "fusion": "#d62728",  # red: the model of this pipeline
+    "domain_mean": "#7f7f7f",  # grey: the trivial per-domain baseline
+    "ridge": "#9467bd",
+    "gbm": "#8c564b",
+    "iptm": "#1f77b4",
+    "ipsae_min": "#2ca02c",
+    "pdockq": "#ff7f0e",
+    "lis": "#17becf",
+}
+PREDICTOR_LABELS = {
+    "fusion": "fusion model",
+    "domain_mean": "domain mean",
+    "ridge": "ridge regression",
+    "gbm": "gradient boosting",
+    "iptm": "ipTM",
+    "ipsae_min": "ipSAE (min)",
+    "pdockq": "pDockQ",
+    "lis": "LIS",
+}
+_EXTRA_COLORS = ("#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39")
+
+#: Single-metric baselines drawn as ROC curves beside the fusion score.
+BASELINE_METRICS = ("iptm", "ipsae_min", "pdockq", "lis")
+
+SPLIT_COLORS = {"train": "#9e9e9e", "val": "#6a9fd0", "test": "#d62728", "cv": "#d62728"}
+
+AF_METRICS = (
+    "iptm", "ptm", "pae_mean", "pae_inter_mean", "pdockq", "pdockq2_tf", "lis", "ipsae_min", "iptm_pae",
+    "plddt_interface",
+)
+INTERFACE_METRICS = (
+    "n_contact_pairs", "n_interface_res", "frac_polar", "frac_hydrophobic", "frac_charged", "bsa",
+    "interface_area", "solvation_energy", "n_hbonds", "n_salt_bridges",
+)
+
+OBS_LABEL = "observed binding score (1 - scaled Kd)"
+PRED_LABEL = "predicted score"
+TARGET_LABEL = "binding score (1 - scaled Kd)"
+
+FILES = {
+    "training_curves": "training_curves.png",
+    "pred_vs_obs": "pred_vs_obs.png",
+    "metric_bars": "metric_bars.png",
+    "roc_curves": "roc_curves.png",
+    "feature_pca": "feature_pca.png",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------------------
+def _title(prefix: str, text: str) -> str:
+    return f"{prefix}: {text}" if prefix else text
+
+
+def _suptitle(fig: Figure, text: str, **kwargs) -> None:
+    """Figure title wrapped to the figure's width (narrow one-panel figures keep the whole title)."""
+    kwargs.setdefault("fontsize", 12)
+    width = max(30, int(fig.get_figwidth() * 120 / kwargs["fontsize"]))
+    fig.suptitle(textwrap.fill(text, width=width), **kwargs)
+
+
+def _save(fig: Figure, out_png: str | Path) -> None:
+    out = Path(out_png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    log.info("wrote %s", out)
+
+
+def _check_columns(table: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
+
+
+def ordered_categories(values) -> list[str]:
+    """Domain categories present in ``values``: KIX, NCBD, TAZ1, TAZ2 first, then others sorted."""
+    present = {str(v) for v in pd.Series(values).dropna().unique()}
+    return [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+
+
+def _marker(category: str, extra: list[str]) -> str:
+    if category in CATEGORY_MARKERS:
+        return CATEGORY_MARKERS[category]
+    return _EXTRA_MARKERS[extra.index(category) % len(_EXTRA_MARKERS)] if category in extra else "o"
+
+
+def ordered_predictors(values) -> list[str]:
+    """Predictors present in ``values``: ``PREDICTORS`` order first, then others sorted."""
+    present = {str(v) for v in pd.Series(values).dropna().unique()}
+    return [p for p in PREDICTORS if p in present] + sorted(present - set(PREDICTORS))
+
+
+def predictor_color(name: str) -> str:
+    if name in PREDICTOR_COLORS:
+        return PREDICTOR_COLORS[name]
+    return _EXTRA_COLORS[sum(map(ord, name)) % len(_EXTRA_COLORS)]
+
+
+def predictor_label(name: str) -> str:
+    return PREDICTOR_LABELS.get(name, name)
+
+
+def _panel_domains(categories: list[str]) -> list[str]:
+    """``all`` + each category, or just the category when there is only one."""
+    return categories if len(categories) == 1 else ["all", *categories]
+
+
+def _grid(n: int, width: float = 4.4, height: float = 4.0, max_cols: int = 3):
+    ncols = min(n, max_cols) if n > 0 else 1
+    nrows = max(1, math.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows + 0.6), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def _note(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=10, color="#444444",
+            wrap=True, bbox=dict(boxstyle="round", facecolor="#f4f4f4", edgecolor="#bbbbbb"))
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Training curves
+# ---------------------------------------------------------------------------------------------------------
+def best_epoch(history: pd.DataFrame) -> int | None:
+    """The epoch with the largest ``val_acc_0.1``; ties go to the lower ``val_loss``, then the earlier epoch.
+
+    None when no epoch has a validation accuracy (e.g. training without a validation set).
+    """
+    _check_columns(history, ["epoch", "val_acc_0.1", "val_loss"], "history")
+    h = history[["epoch", "val_acc_0.1", "val_loss"]].apply(pd.to_numeric, errors="coerce")
+    h = h[h["val_acc_0.1"].notna()]
+    if h.empty:
+        return None
+    loss = h["val_loss"].fillna(np.inf)
+    order = h.assign(_neg_acc=-h["val_acc_0.1"], _loss=loss).sort_values(
+        ["_neg_acc", "_loss", "epoch"], kind="stable"
+    )
+    return int(order["epoch"].iloc[0])
+
+
+def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefix: str = "") -> None:
+    """Loss (train, validation) and validation accuracies per epoch; the best epoch as a vertical line."""
+    _check_columns(history, ["epoch", "train_loss", "val_loss", "val_acc_0.1", "val_top25_acc"], "history")
+    h = history.apply(pd.to_numeric, errors="coerce").sort_values("epoch")
+    best = best_epoch(h)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
+
+    ax_loss.plot(h["epoch"], h["train_loss"], color="#1f77b4", lw=2, marker=".", label="training loss")
+    ax_loss.plot(h["epoch"], h["val_loss"], color="#ff7f0e", lw=2, marker=".", label="validation loss")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("loss (top-weighted MSE, 0-1 score scale; unitless)")
+    ax_loss.set_title("Loss per epoch")
+    ax_loss.set_ylim(bottom=0)
+
+    ax_acc.plot(h["epoch"], h["val_acc_0.1"], color="#2ca02c", lw=2, marker=".",
+                label="validation: |predicted - observed| < 0.1")
+    ax_acc.plot(h["epoch"], h["val_top25_acc"], color="#9467bd", lw=2, marker=".",
+                label="validation: top-25% accuracy (within 0.1, strongest quarter)")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("fraction of validation pairs")
+    ax_acc.set_ylim(-0.02, 1.05)
+    ax_acc.set_title("Validation accuracy per epoch")
+
+    epochs = h["epoch"].dropna()
+    if h[["val_acc_0.1", "val_top25_acc"]].notna().to_numpy().sum() == 0:
+        _note(ax_acc, "no validation values recorded\n(training without a validation set)")
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(epochs):
+            pad = max(0.5, 0.03 * (epochs.max() - epochs.min()))
+            ax.set_xlim(epochs.min() - pad, epochs.max() + pad)
+        if best is not None:
+            ax.axvline(best, color="black", ls="--", lw=1.2, label=f"best epoch ({best})")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9, loc="best", framealpha=0.9)
+    note = (
+        f"best epoch {best} = highest accuracy within 0.1, ties: lower validation loss"
+        if best is not None else "no validation accuracy recorded, so no best epoch"
+    )
+    _suptitle(fig, _title(title_prefix, f"training curves over {len(h)} epochs ({note})"), fontsize=12)
+    fig.tight_layout()
+    _save(fig, out_png)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Predicted vs observed
+# ---------------------------------------------------------------------------------------------------------
+def r_squared(observed, predicted) -> float:
+    """Coefficient of determination 1 - SS_res / SS_tot of ``predicted`` for ``observed`` (NaN if n < 2
+    or the observed values are constant); negative when worse than predicting the mean."""
+    y, p = np.asarray(observed, dtype=float), np.asarray(predicted, dtype=float)
+    if len(y) < 2:
+        return float("nan")
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    if ss_tot == 0:
+        return float("nan")
+    return 1.0 - float(np.sum((y - p) ** 2)) / ss_tot
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation (NaN if n < 3 or either side is constant)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 3 or np.all(x == x[0]) or np.all(y == y[0]):
+        return float("nan")
+    return float(stats.spearmanr(x, y).statistic)
+
+
+def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+    """Per panel (``all`` + each category, or the single category): ``n``, ``r2`` and ``spearman`` of
+    ``score`` vs ``target`` over the labelled rows of ``split`` (the numbers in the figure's legends)."""
+    _check_columns(predictions, ["domain_category", "split", "score", "target"], "predictions")
+    rows = []
+    labelled = _labelled(predictions)
+    for panel in _panel_domains(ordered_categories(predictions["domain_category"])):
+        sub = labelled[labelled["split"] == split]
+        if panel != "all":
+            sub = sub[sub["domain_category"] == panel]
+        rows.append({
+            "panel": panel,
+            "n": len(sub),
+            "r2": r_squared(sub["target"], sub["score"]),
+            "spearman": spearman(sub["score"], sub["target"]),
+        })
+    return pd.DataFrame(rows, columns=["panel", "n", "r2", "spearman"])
+
+
+def pred_obs_legend_label(split: str, n: int, r2: float, rho: float) -> str:
+    """Legend text of the highlighted split, e.g. ``test (n=19): R² = 0.41, Spearman ρ = 0.62``."""
+    return f"{split} (n={n}): R² = {_fmt(r2)}, Spearman ρ = {_fmt(rho)}"
+
+
+def _labelled(predictions: pd.DataFrame) -> pd.DataFrame:
+    out = predictions.copy()
+    out["score"] = pd.to_numeric(out["score"], errors="coerce")
+    out["target"] = pd.to_numeric(out["target"], errors="coerce")
+    return out[out["score"].notna() & out["target"].notna()]
+
+
+def pred_vs_obs_figure(predictions: pd.DataFrame, split: str = "test", title_prefix: str = "") -> Figure:
+    """The figure of :func:`plot_pred_vs_obs` (left open, for tests and notebooks)."""
+    table = pred_obs_stats(predictions, split)
+    labelled = _labelled(predictions)
+    fig, axes = _grid(len(table), width=4.6, height=5.3)
+    for ax, row in zip(axes, table.itertuples(index=False)):
+        sub = labelled if row.panel == "all" else labelled[labelled["domain_category"] == row.panel]
+        others = sub[sub["split"] != split]
+        focus = sub[sub["split"] == split]
+        ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="y = x")
+        if len(others):
+            present = set(others["split"])
+            names = "/".join(s for s in ("train", "val", "test", "cv") if s in present) or "other"
+            ax.scatter(others["target"], others["score"], s=14, color="#b0b0b0", alpha=0.45, lw=0,
+                       label=f"{names} (n={len(others)})")
+        color = SPLIT_COLORS.get(split, "#d62728")
+        ax.scatter(focus["target"], focus["score"], s=34, color=color, edgecolor="black", lw=0.5, alpha=0.9,
+                   label=pred_obs_legend_label(split, row.n, row.r2, row.spearman))
+        if row.n == 0:
+            ax.text(0.5, 0.62, f"no labelled {split} pairs", transform=ax.transAxes, ha="center",
+                    fontsize=10, color="#444444")
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_aspect("equal")
+        ax.set_xlabel(OBS_LABEL)
+        ax.set_ylabel(PRED_LABEL)
+        ax.set_title("all domains" if row.panel == "all" else f"{row.panel}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+    _suptitle(fig, _title(title_prefix, f"predicted vs observed binding score, {split} split highlighted "
+                        "(grey: other splits)"), fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def plot_pred_vs_obs(predictions: pd.DataFrame, out_png: str | Path, split: str = "test",
+                     title_prefix: str = "") -> None:
+    """Predicted score vs observed target, one panel per domain category (+ ``all``); R² and Spearman of
+    the ``split`` rows in each legend (see :func:`pred_obs_stats`)."""
+    _save(pred_vs_obs_figure(predictions, split, title_prefix), out_png)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Metric bars
+# ---------------------------------------------------------------------------------------------------------
+def _metric_table(metrics: pd.DataFrame, split: str, model: str | None) -> pd.DataFrame:
+    _check_columns(metrics, ["split", "domain", "predictor", "spearman", "auroc"], "metrics")
+    table = metrics[metrics["split"] == split]
+    if "model" in table.columns:
+        models = list(pd.unique(table["model"].dropna()))
+        if model is not None:
+            table = table[table["model"] == model]
+        elif len(models) > 1:
+            raise ValueError(f"metrics: several models ({', '.join(map(str, models))}); pass model=")
+    table = table.copy()
+    for col in ("spearman", "auroc", "spearman_ci_low", "spearman_ci_high"):
+        table[col] = pd.to_numeric(table[col], errors="coerce") if col in table.columns else np.nan
+    return table.drop_duplicates(["domain", "predictor"], keep="first")
+
+
+def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "test", title_prefix: str = "",
+                     model: str | None = None) -> None:
+    """Spearman (with CI error bars) and AUROC per domain for the fusion model and every baseline present.
+
+    Missing values (NaN: too few pairs, one class only, ...) are drawn as "n/a" instead of a bar.
+    ``model`` selects one model of a table holding several.
+    """
+    table = _metric_table(metrics, split, model)
+    domains_present = set(table["domain"].astype(str))
+    domains = (["all"] if "all" in domains_present else []) + ordered_categories(
+        [d for d in domains_present if d != "all"]
+    )
+    predictors = ordered_predictors(table["predictor"])
+    n_bars = max(len(domains), 1) * max(len(predictors), 1)
+    fig, (ax_rho, ax_auc) = plt.subplots(2, 1, figsize=(min(16.0, max(8.0, 2.0 + 0.28 * n_bars)), 9.0))
+    if table.empty:
+        for ax, what in ((ax_rho, "Spearman ρ"), (ax_auc, "AUROC")):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            _note(ax, f"no {what} values: the metrics table has no rows for the {split} split")
+        _suptitle(fig, _title(title_prefix, f"metrics, {split} split"), fontsize=12)
+        _save(fig, out_png)
+        return
+
+    n_pred = len(predictors)
+    width = 0.8 / max(n_pred, 1)
+    x = np.arange(len(domains))
+    any_missing = False
+    for panel, ax, ref, ylabel in (
+        ("spearman", ax_rho, 0.0, "Spearman ρ (score vs observed)"),
+        ("auroc", ax_auc, 0.5, "AUROC (binder vs non-binder)"),
+    ):
+        lo_lim = -1.0 if panel == "spearman" else 0.0
+        for j, pred in enumerate(predictors):
+            sub = table[table["predictor"] == pred].set_index("domain")
+            values = np.array([sub[panel].get(d, np.nan) for d in domains], dtype=float)
+            pos = x - 0.4 + width * (j + 0.5)
+            ok = np.isfinite(values)
+            yerr = None
+            if panel == "spearman":
+                low = np.array([sub["spearman_ci_low"].get(d, np.nan) for d in domains], dtype=float)
+                high = np.array([sub["spearman_ci_high"].get(d, np.nan) for d in domains], dtype=float)
+                err_lo = np.where(np.isfinite(low), np.clip(values - low, 0, None), 0.0)
+                err_hi = np.where(np.isfinite(high), np.clip(high - values, 0, None), 0.0)
+                yerr = np.vstack([err_lo[ok], err_hi[ok]])
+            ax.bar(pos[ok], values[ok], width=width * 0.92, color=predictor_color(pred), edgecolor="black",
+                   lw=0.4, yerr=yerr, capsize=2.5 if yerr is not None else 0,
+                   error_kw=dict(lw=0.9, ecolor="#333333"))
+            for p in pos[~ok]:
+                any_missing = True
+                ax.text(p, ref + 0.03, "n/a", rotation=90, ha="center", va="bottom", fontsize=8.5,
+                        color=predictor_color(pred), fontweight="bold")
+        ax.axhline(ref, color="black", ls="--", lw=1)
+        ax.set_xticks(x)
+        ax.set_xticklabels(["all domains" if d == "all" else d for d in domains])
+        ax.set_ylim(lo_lim, 1.05)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_xlim(-0.5, len(domains) - 0.5)
+    ax_rho.set_title("Spearman rank correlation per domain (error bars: confidence interval; "
+                     "dashed line: no correlation)", fontsize=10)
+    ax_auc.set_title("AUROC for binder classification per domain (dashed line: chance = 0.5)", fontsize=10)
+    # explicit handles: a predictor whose bars are all NaN still gets its colour in the legend
+    handles = [Patch(facecolor=predictor_color(p), edgecolor="black", lw=0.4, label=predictor_label(p))
+               for p in predictors]
+    fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 4), fontsize=9,
+               bbox_to_anchor=(0.5, 0.955), frameon=False)
+    _suptitle(fig, _title(title_prefix, f"fusion model vs baselines, {split} split"), fontsize=12, y=0.995)
+    if any_missing:
+        fig.text(0.01, 0.005, "n/a: metric not computable for that domain and predictor "
+                 "(too few pairs or one class only); no bar is drawn.", fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.02, 1, 0.92))
+    _save(fig, out_png)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. ROC curves
+# ---------------------------------------------------------------------------------------------------------
+def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, float]:
+    """(false positive rates, true positive rates, AUC) of ``scores`` (higher = positive) for 0/1 ``labels``.
+
+    Tied scores form one step (their diagonal segment counts half, as in the Mann-Whitney AUC). Raises
+    ValueError when only one class is present.
+    """
+    y = np.asarray(labels, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC needs both classes")
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    last_of_tie = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
+    tps = np.cumsum(y == 1)[last_of_tie]
+    fps = np.cumsum(y == 0)[last_of_tie]
+    tpr = np.r_[0.0, tps / n_pos]
+    fpr = np.r_[0.0, fps / n_neg]
+    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+    return fpr, tpr, auc
+
+
+_DASHES = ("--", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (3, 1, 1, 1, 1, 1)))
+
+
+def _roc_table(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | None, split: str) -> pd.DataFrame:
+    _check_columns(predictions, ["pair_id", "domain_category", "split", "score", "binder"], "predictions")
+    table = predictions[predictions["split"] == split].copy()
+    table["binder"] = pd.to_numeric(table["binder"], errors="coerce")
+    table = table[table["binder"].isin([0, 1])]
+    if baseline_scores is not None and len(baseline_scores.columns) > 1:
+        _check_columns(baseline_scores, ["pair_id"], "baseline scores")
+        extra = [c for c in baseline_scores.columns if c != "pair_id" and c not in table.columns]
+        table = table.merge(baseline_scores[["pair_id", *extra]].drop_duplicates("pair_id"), on="pair_id",
+                            how="left")
+    return table
+
+
+def plot_roc_curves(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | None, out_png: str | Path,
+                    split: str = "test", title_prefix: str = "") -> None:
+    """ROC curves of the fusion score and of each single-metric baseline for ``binder``, per domain."""
+    table = _roc_table(predictions, baseline_scores, split)
+    baselines = [c for c in ordered_predictors(
+        [c for c in (baseline_scores.columns if baseline_scores is not None else []) if c != "pair_id"])]
+    predictors = ["fusion", *baselines]
+    columns = {"fusion": "score", **{b: b for b in baselines}}
+    panels = _panel_domains(ordered_categories(predictions["domain_category"]))
+    fig, axes = _grid(len(panels), width=4.8, height=5.4)
+    for ax, panel in zip(axes, panels):
+        sub = table if panel == "all" else table[table["domain_category"] == panel]
+        n_pos, n_neg = int((sub["binder"] == 1).sum()), int((sub["binder"] == 0).sum())
+        ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="chance (AUC 0.50)")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_aspect("equal")
+        ax.set_xlabel("false positive rate (non-binders called binders)")
+        ax.set_ylabel("true positive rate (binders found)")
+        ax.set_title(f"{'all domains' if panel == 'all' else panel} "
+                     f"({n_pos} binders, {n_neg} non-binders)", fontsize=10)
+        ax.grid(alpha=0.3)
+        if n_pos == 0 or n_neg == 0:
+            what = "no labelled pairs" if n_pos + n_neg == 0 else (
+                f"only {'binders' if n_neg == 0 else 'non-binders'} (n={n_pos + n_neg})")
+            _note(ax, f"{what}\nin the {split} split:\nROC undefined")
+            continue
+        for pred in predictors:
+            col = columns[pred]
+            if col not in sub.columns:
+                continue
+            vals = pd.to_numeric(sub[col], errors="coerce")
+            keep = vals.notna()
+            y = sub.loc[keep, "binder"]
+            if (y == 1).sum() == 0 or (y == 0).sum() == 0:
+                continue
+            fpr, tpr, auc = roc_curve(y, vals[keep])
+            n_note = "" if keep.all() else f", n={int(keep.sum())}"
+            # fusion: thick solid line underneath; baselines: thinner dashed lines on top, so that
+            # curves that coincide (small test sets) all stay visible
+            fusion = pred == "fusion"
+            ax.plot(fpr, tpr, color=predictor_color(pred), lw=4.0 if fusion else 1.6,
+                    ls="-" if fusion else _DASHES[baselines.index(pred) % len(_DASHES)],
+                    alpha=0.75 if fusion else 1.0, zorder=2 if fusion else 3,
+                    label=f"{predictor_label(pred)} (AUC {auc:.2f}{n_note})")
+        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, ncol=2)
+    _suptitle(fig, _title(title_prefix, f"ROC curves for binder vs non-binder, {split} split"), fontsize=12)
+    fig.tight_layout()
+    _save(fig, out_png)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. Feature PCA
+# ---------------------------------------------------------------------------------------------------------
+def pca(values: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scores, explained variance ratios, loadings) of the column-standardised ``values``.
+
+    NaN cells take their column's median first; constant columns (std 0) stay at 0 after scaling.
+    Plain numpy SVD; components beyond the matrix rank are returned as zeros.
+    """
+    x = np.asarray(values, dtype=float).copy()
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError("pca needs a non-empty 2-D array")
+    medians = np.nanmedian(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0) if x.size else np.array([])
+    medians = np.where(np.isnan(medians), 0.0, medians)
+    x = np.where(np.isnan(x), medians, x)
+    std = x.std(axis=0)
+    x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    var = s ** 2
+    ratio = var / var.sum() if var.sum() > 0 else np.zeros_like(var)
+    k = min(n_components, len(s))
+    scores = u[:, :k] * s[:k]
+    loadings = vt[:k].T
+    if k < n_components:
+        scores = np.hstack([scores, np.zeros((x.shape[0], n_components - k))])
+        loadings = np.hstack([loadings, np.zeros((x.shape[1], n_components - k))])
+        ratio = np.r_[ratio, np.zeros(n_components - k)]
+    return scores, ratio[:n_components], loadings
+
+
+def _targets_for(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None,
+                 target_kind: str = "minmax_kd") -> np.ndarray:
+    """Target per row of ``pairs``: from a ``target`` column (joined on pair_id) or from ``kd_nm``
+    labels (joined on tf_id, domain_id; scaled over the labelled pairs like the training target)."""
+    n = len(pairs)
+    if labels_or_targets is None or labels_or_targets.empty:
+        return np.full(n, np.nan)
+    lt = labels_or_targets
+    if "target" in lt.columns and "pair_id" in lt.columns:
+        t = lt[["pair_id", "target"]].drop_duplicates("pair_id")
+        merged = pairs[["pair_id"]].merge(t, on="pair_id", how="left")
+        return pd.to_numeric(merged["target"], errors="coerce").to_numpy(float)
+    if "kd_nm" in lt.columns:
+        keys = ["tf_id", "domain_id"] if {"tf_id", "domain_id"} <= set(lt.columns) & set(pairs.columns) \
+            else ["pair_id"]
+        _check_columns(lt, keys, "labels")
+        lab = lt[[*keys, "kd_nm"]].drop_duplicates(keys)
+        merged = pairs[keys].merge(lab, on=keys, how="left")
+        kd = pd.to_numeric(merged["kd_nm"], errors="coerce").to_numpy(float)
+        kd = np.where(kd > 0, kd, np.nan)
+        if not np.isfinite(kd).any():
+            return np.full(n, np.nan)
+        v = kd if target_kind == "minmax_kd" else -np.log10(kd * 1e-9)
+        lo, hi = np.nanmin(v), np.nanmax(v)
+        span = hi - lo if hi > lo else 1.0
+        t = 1.0 - (v - lo) / span if target_kind == "minmax_kd" else (v - lo) / span
+        return np.clip(t, 0.0, 1.0)
+    raise ValueError("labels_or_targets: needs pair_id + target, or kd_nm (+ tf_id, domain_id)")
+
+
+def _top_loadings(names: list[str], loadings: np.ndarray, k: int = 3) -> str:
+    parts = []
+    for i in range(loadings.shape[1]):
+        idx = np.argsort(-np.abs(loadings[:, i]))[:k]
+        top = ", ".join(f"{'+' if loadings[j, i] >= 0 else '−'}{names[j]}" for j in idx)
+        parts.append(f"PC{i + 1}: {top}")
+    return "\n".join(parts)
+
+
+def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None, out_png: str | Path,
+                     title_prefix: str = "", target_kind: str = "minmax_kd") -> None:
+    """PCA of the AlphaFold metrics and of the interface metrics; points coloured by the binding target
+    (grey: unlabelled), marker per domain category.
+
+    ``labels_or_targets``: a score table (``pair_id``, ``target``) or the labels (``tf_id``,
+    ``domain_id``, ``kd_nm``; scaled with ``target_kind`` like the training target).
+    """
+    _check_columns(pairs, ["pair_id", "domain_category"], "pairs")
+    target = _targets_for(pairs, labels_or_targets, target_kind)
+    categories = ordered_categories(pairs["domain_category"])
+    extra = [c for c in categories if c not in CATEGORY_MARKERS]
+    fig, axes = plt.subplots(1, 2, figsize=(13.5, 6.0))
+    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
+    cmap = plt.get_cmap("viridis")
+    for ax, (name, wanted) in zip(axes, (("AlphaFold confidence metrics", AF_METRICS),
+                                        ("interface metrics", INTERFACE_METRICS))):
+        cols = [c for c in wanted if c in pairs.columns]
+        raw = pairs[cols].apply(pd.to_numeric, errors="coerce") if cols else pd.DataFrame(index=pairs.index)
+        usable = [c for c in cols if raw[c].notna().any() and raw[c].nunique(dropna=True) > 1]
+        dropped = [c for c in cols if c not in usable]
+        ax.set_title(f"PCA of {len(usable)} {name}", fontsize=11)
+        if len(usable) < 2 or len(pairs) < 3:
+            _note(ax, f"too few varying columns ({len(usable)}) or pairs ({len(pairs)}) for a PCA")
+            continue
+        scores, ratio, loadings = pca(raw[usable].to_numpy(float))
+        labelled = np.isfinite(target)
+        for cat in categories:
+            m = (pairs["domain_category"] == cat).to_numpy()
+            mk = _marker(cat, extra)
+            ax.scatter(scores[m & ~labelled, 0], scores[m & ~labelled, 1], marker=mk, s=26,
+                       facecolor="none", edgecolor="#a0a0a0", lw=0.8)
+            ax.scatter(scores[m & labelled, 0], scores[m & labelled, 1], marker=mk, s=34,
+                       c=target[m & labelled], cmap=cmap, norm=norm, edgecolor="black", lw=0.4, alpha=0.9)
+        ax.set_xlabel(f"PC1 ({ratio[0] * 100:.1f}% of variance)")
+        ax.set_ylabel(f"PC2 ({ratio[1] * 100:.1f}% of variance)")
+        ax.grid(alpha=0.3)
+        text = "largest loadings\n" + _top_loadings(usable, loadings)
+        if dropped:
+            text += "\nleft out (constant/empty): " + ", ".join(dropped)
+        ax.text(0.01, -0.14, text, transform=ax.transAxes, fontsize=7.5, va="top", color="#333333")
+    handles = [Line2D([], [], marker=_marker(c, extra), ls="", color="#555555", markerfacecolor="#cccccc",
+                      markersize=7, label=c) for c in categories]
+    if (~np.isfinite(target)).any():
+        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor="#a0a0a0",
+                              markersize=7, label="unlabelled"))
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
+               bbox_to_anchor=(0.46, 0.94), title="domain category", title_fontsize=9)
+    _suptitle(fig, _title(title_prefix, "PCA of the feature table (standardised, median-imputed), "
+                        "coloured by binding score"), fontsize=12)
+    fig.tight_layout(rect=(0, 0.02, 0.9, 0.88))
+    cax = fig.add_axes((0.915, 0.2, 0.015, 0.6))
+    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=TARGET_LABEL)
+    _save(fig, out_png)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# All figures of one model
+# ---------------------------------------------------------------------------------------------------------
+def baseline_scores_from_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pair_id`` + the single-metric baseline columns that ``pairs`` holds."""
+    return pairs[["pair_id", *[c for c in BASELINE_METRICS if c in pairs.columns]]].copy()
+
+
+def write_all_plots(
+    history: pd.DataFrame,
+    predictions: pd.DataFrame,
+    metrics: pd.DataFrame,
+    pairs: pd.DataFrame,
+    baseline_scores: pd.DataFrame | None,
+    out_dir: str | Path,
+    split: str = "test",
+    title_prefix: str = "",
+    model: str | None = None,
+    bars_split: str | None = None,
+) -> dict[str, Path]:
+    """The five figures of one model into ``out_dir``; returns {name: path} (names: ``FILES`` keys).
+
+    ``baseline_scores`` None: the baseline columns of ``pairs``. The PCA is coloured by the score
+    table's ``target``. ``model`` picks one model of a metrics table holding several. The bar chart
+    uses ``bars_split``: by default the out-of-fold ``cv`` rows when the table has them (every labelled
+    pair is held out once, so per-domain intervals are far narrower than on the small test split).
+    """
+    if bars_split is None:
+        bars_split = "cv" if (metrics["split"] == "cv").any() else split
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / file for name, file in FILES.items()}
+    if baseline_scores is None:
+        baseline_scores = baseline_scores_from_pairs(pairs)
+    plot_training_curves(history, paths["training_curves"], title_prefix=title_prefix)
+    plot_pred_vs_obs(predictions, paths["pred_vs_obs"], split=split, title_prefix=title_prefix)
+    plot_metric_bars(metrics, paths["metric_bars"], split=bars_split, title_prefix=title_prefix, model=model)
+    plot_roc_curves(predictions, baseline_scores, paths["roc_curves"], split=split, title_prefix=title_prefix)
+    plot_feature_pca(pairs, predictions, paths["feature_pca"], title_prefix=title_prefix)
+    return paths
