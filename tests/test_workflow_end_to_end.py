@@ -1,0 +1,120 @@
+"""The whole DAG (features -> training -> CV folds -> evaluation -> plots -> report) on a reduced demo."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+DEMO = REPO / "resources" / "demo"
+PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm"}
+
+
+def snakemake(work, *args):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
+           "--configfile", str(work / "config.yaml"), "--cores", "2", *args]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+
+
+def planned(work, *args) -> set[str]:
+    proc = snakemake(work, *args, "-n", "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return {line.split()[0] for line in proc.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()} - {"total"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e")
+    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    pairs.groupby("domain_id", sort=False).head(6).to_csv(work / "pairs.tsv", sep="\t", index=False)
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        tf_fasta=str(DEMO / "tf.fasta"), domain_fasta=str(DEMO / "domains.fasta"), labels=str(DEMO / "labels.tsv"),
+        pairs="pairs.tsv", predictions_dir="runs", models=["all"],
+        train={"epochs": 4, "min_pairs": 8}, evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0},
+    )  # fmt: skip
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = snakemake(work, "--report", "report.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    return work
+
+
+def test_metrics_cover_every_predictor_domain_and_split(run):
+    metrics = pd.read_csv(run / "results/scores/all/metrics.tsv", sep="\t")
+    assert list(metrics.columns) == ["model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman",
+                                     "pearson", "acc_0.1", "top25_acc", "auroc", "auprc", "spearman_ci_low",
+                                     "spearman_ci_high"]  # fmt: skip
+    for split in ["train", "val", "test", "cv"]:
+        got = metrics[metrics["split"] == split]
+        assert set(got["predictor"]) == PREDICTORS, split
+        # every domain with pairs in that split (a 24-pair demo's val/test hold 2-3 pairs)
+        assert {"all"} < set(got["domain"]) <= {"all", "KIX", "NCBD", "TAZ1", "TAZ2"}, split
+        assert len(got) == len(PREDICTORS) * got["domain"].nunique(), split
+    for split in ["train", "cv"]:
+        assert set(metrics.query("split == @split")["domain"]) == {"all", "KIX", "NCBD", "TAZ1", "TAZ2"}
+    cv_all = metrics.query("split == 'cv' and domain == 'all'")
+    assert (cv_all["n"] == 24).all()  # every labelled pair is held out exactly once
+    fusion = metrics.query("predictor == 'fusion' and split == 'train' and domain == 'all'").iloc[0]
+    assert fusion["spearman_ci_low"] <= fusion["spearman"] <= fusion["spearman_ci_high"]
+
+
+def test_score_table(run):
+    scores = pd.read_parquet(run / "results/scores/all/predictions.parquet")
+    assert len(scores) == 24 and scores["score"].between(0, 1).all()
+    assert set(scores["split"]) == {"train", "val", "test"}
+    # rank within domain, recomputed here from the scores
+    for _, group in scores.groupby("domain_category"):
+        expected = group["score"].rank(method="min", ascending=False).astype(int)
+        assert (group["rank_in_domain"] == expected).all()
+    labels = pd.read_csv(DEMO / "labels.tsv", sep="\t")
+    merged = scores.merge(labels, on=["tf_id", "domain_id"], suffixes=("", "_label"))
+    assert np.allclose(merged["kd_nm"], merged["kd_nm_label"])
+
+
+def test_plots_and_report(run):
+    plots = run / "results/scores/all/plots"
+    for name in ["training_curves", "pred_vs_obs", "metric_bars", "roc_curves", "feature_pca"]:
+        assert (plots / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (run / "report.html").read_text(errors="replace")
+    assert len(html) > 100_000 and "metric_bars.png" in html
+
+
+def test_predict_scores_a_label_free_copy_identically(run):
+    pairs = pd.read_parquet(run / "results/features/pairs.parquet")
+    pairs.to_parquet(run / "new_pairs.parquet")  # features only: no labels anywhere
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["predict"] = {"model": "all", "pairs": "new_pairs.parquet"}
+    (run / "predict.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(run),
+           "--configfile", str(run / "predict.yaml"), "--cores", "2", "predict"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    predicted = pd.read_csv(run / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
+    evaluated = pd.read_parquet(run / "results/scores/all/predictions.parquet").set_index("pair_id")
+    assert set(predicted.index) == set(evaluated.index)
+    assert np.allclose(predicted.loc[evaluated.index, "score"], evaluated["score"], atol=1e-6)
+    assert np.allclose(predicted.loc[evaluated.index, "kd_pred_nm"], evaluated["kd_pred_nm"], rtol=1e-5)
+
+
+def test_evaluation_key_change_reruns_evaluation_only(run):
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["evaluate"]["bootstrap"] = 60
+    (run / "changed.yaml").write_text(yaml.safe_dump(config))
+    cmd_args = ["--configfile", str(run / "changed.yaml")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(run), *cmd_args,
+         "--cores", "2", "-n", "--quiet", "rules"],  # fmt: skip
+        capture_output=True, text=True, cwd=run,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    jobs = {line.split()[0] for line in proc.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
+    assert "evaluate_model" in jobs
+    assert not jobs & {"extract_shard", "merge_features", "train_model", "cv_fold"}
+    assert planned(run) == set()  # the original config is still up to date
