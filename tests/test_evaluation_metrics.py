@@ -239,3 +239,18 @@ def test_ranking_scores_raw_columns(labelled):
     assert list(out.columns) == ["iptm", "ipsae_min", "pdockq", "lis"]
     assert out["pdockq"].equals(labelled["pdockq"].astype(float))
     assert out["lis"].isna().all()
+
+
+def test_domain_mean_has_no_within_domain_ranking_even_pooled_over_folds():
+    """Out-of-fold domain means differ slightly between folds; that must not read as a ranking."""
+    from tfbind.evaluation.metrics import metric_rows
+
+    long = pd.DataFrame({
+        "pair_id": [f"p{i}" for i in range(6)],
+        "split": "cv", "domain_category": "KIX", "predictor": "domain_mean",
+        "score": [0.50, 0.50, 0.52, 0.52, 0.48, 0.48],  # three folds' means
+        "target": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7], "binder": [0, 1, 0, 1, 0, 1],
+    })  # fmt: skip
+    rows = metric_rows(long, "all", n_boot=20).set_index("domain")
+    assert np.isnan(rows.loc["KIX", "spearman"]) and np.isnan(rows.loc["KIX", "auroc"])
+    assert rows.loc["KIX", "mse"] == pytest.approx(np.mean((long["score"] - long["target"]) ** 2))

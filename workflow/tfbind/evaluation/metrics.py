@@ -243,6 +243,10 @@ def _order(values, preferred) -> list:
     return [v for v in preferred if v in values] + sorted(v for v in values if v not in preferred)
 
 
+# Ranking metrics that the per-domain mean cannot have within one domain.
+WITHIN_DOMAIN_UNDEFINED = ("spearman", "pearson", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high")
+
+
 def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0,
                 predictors=None) -> pd.DataFrame:
     """METRIC_COLUMNS rows for every (split, domain, predictor) of ``long`` (LONG_COLUMNS).
@@ -269,6 +273,11 @@ def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 
                 m = predictor_metrics(g["score"], g["target"], g["binder"],
                                       ranking_only=predictor not in TARGET_PREDICTORS, n_boot=n_boot,
                                       seed=seed)
+                if predictor == "domain_mean" and domain != "all":
+                    # Constant within a domain by construction: it ranks nothing there. (Pooled
+                    # out-of-fold rows differ only by fold-to-fold changes of the mean, which would
+                    # otherwise show up as a spurious, usually negative, correlation.)
+                    m.update(dict.fromkeys(WITHIN_DOMAIN_UNDEFINED, np.nan))
                 rows.append({"model": model, "split": split, "domain": domain, "predictor": predictor, **m})
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
