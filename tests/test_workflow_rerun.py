@@ -120,3 +120,42 @@ def test_interrupted_run_completes_identically(tmp_path, demo_pairs):
         b = pd.read_parquet(cut / "results" / "features" / name).drop(columns="prediction")
         pd.testing.assert_frame_equal(a, b)
     assert (full / "results/features/failed.tsv").read_text() == (cut / "results/features/failed.tsv").read_text()
+
+
+def test_appending_100_pairs_to_the_demo_touches_only_the_new_shards(tmp_path):
+    """The demo (192 pairs = shards of 100 + 92), then 100 more pairs of 25 new tiles: the new tiles go
+    into the TF FASTA, the new pairs at the end of the pairs table. Only the last shard (92 -> 100 pairs)
+    and the new one are extracted again, then the merge and what depends on it."""
+    demo = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    work = tmp_path / "demo"
+    work.mkdir()
+    write_predictions(work / "runs", pair_ids=demo["pair_id"].tolist())
+    tf_fasta = work / "tf.fasta"
+    tf_fasta.write_text((DEMO / "tf.fasta").read_text())
+    demo.to_csv(work / "pairs.tsv", sep="\t", index=False)
+    config = {"tf_fasta": str(tf_fasta), "domain_fasta": str(DEMO / "domains.fasta"), "pairs": "pairs.tsv",
+              "predictions_dir": "runs", "labels": str(DEMO / "labels.tsv")}  # fmt: skip
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    assert snakemake(work, "features").returncode == 0
+    assert planned_jobs(work, "features") == {}
+
+    # 25 new tiles (copies of demo tiles under new IDs) x 4 domains, runs linked from the demo runs
+    records = (DEMO / "tf.fasta").read_text().split(">")[1:26]
+    new_tiles = {f"NEW{i:02d}": rec.split("\n", 1) for i, rec in enumerate(records)}
+    with tf_fasta.open("a") as fh:
+        for new, (header, seq) in new_tiles.items():
+            fh.write(f">{new}\n{seq}")
+    rows = []
+    for new, (header, _) in new_tiles.items():
+        for domain, fmt in demo[["domain_id", "format"]].drop_duplicates().itertuples(index=False):
+            pair_id = f"{domain}_and_{new}"
+            (work / "runs" / pair_id).symlink_to(work / "runs" / f"{domain}_and_{header.split()[0]}")
+            rows.append({"pair_id": pair_id, "tf_id": new, "domain_id": domain, "prediction": pair_id, "format": fmt})
+    pd.concat([demo, pd.DataFrame(rows)]).to_csv(work / "pairs.tsv", sep="\t", index=False)
+    assert len(rows) == 100
+
+    proc = snakemake(work, "features", "-n")
+    jobs = planned_jobs(work, "features")
+    assert jobs == {"extract_shard": 2, "merge_features": 1, "features": 1}, proc.stdout[-2000:]
+    assert "shard=shard_00001" in proc.stdout and "shard=shard_00002" in proc.stdout
+    assert "shard=shard_00000" not in proc.stdout

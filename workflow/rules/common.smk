@@ -38,6 +38,6 @@ except InputError as exc:
     raise WorkflowError(f"config error: {exc}") from None
 
 
-def demo_runs():
-    """The generated demo runs are an input of extraction only when the demo generates them."""
-    return [config["predictions_dir"]] if config["demo"]["generate"] else []
+def demo_runs(wildcards):
+    """A shard's generated demo runs are an input of its extraction when the demo generates them."""
+    return [f"{RESULTS}/demo/generated/{wildcards.shard}.tsv"] if config["demo"]["generate"] else []

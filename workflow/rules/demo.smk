@@ -1,16 +1,18 @@
-# The embedded demo: synthetic AlphaFold runs generated on first use (too bulky to commit).
+# The embedded demo: synthetic AlphaFold runs generated on first use (too bulky to commit), one job per
+# shard, so that appending pairs to the demo generates (and re-extracts) only the shards that changed.
+# The runs land in predictions_dir/{pair_id}; the declared output is the list of runs a job wrote.
 
 if config["demo"]["generate"] and not USE_SCORE_TABLE:
 
     rule demo_predictions:
+        input:
+            manifest=f"{PLAN_DIR}/{{shard}}.tsv",
         output:
-            directory(config["predictions_dir"]),
+            f"{RESULTS}/demo/generated/{{shard}}.tsv",
         params:
             seed=config["demo"]["seed"],
-            # Only the runs the pairs table asks for (a reduced demo config generates fewer).
-            pair_ids=[Path(p).name for p in PLAN.pairs["prediction"]],
         log:
-            f"{LOGS}/demo/predictions.log",
+            f"{LOGS}/demo/{{shard}}.log",
         conda:
             "../../envs/features.yaml"
         script:

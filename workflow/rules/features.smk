@@ -30,10 +30,10 @@ else:
 
     rule extract_shard:
         input:
+            # The manifest carries the shard's pairs and sequences: the FASTA files are read when the
+            # workflow is parsed, so a job depends on its own pairs only.
             manifest=f"{PLAN_DIR}/{{shard}}.tsv",
-            tf_fasta=config["tf_fasta"],
-            domain_fasta=config["domain_fasta"],
-            runs=demo_runs(),
+            runs=demo_runs,
         output:
             models=f"{FEATURES}/shards/{{shard}}.models.parquet",
             pairs=f"{FEATURES}/shards/{{shard}}.pairs.parquet",

@@ -13,8 +13,6 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 run_shard(
     smk.input.manifest,
-    smk.input.tf_fasta,
-    smk.input.domain_fasta,
     smk.output.models,
     smk.output.pairs,
     smk.output.failed,

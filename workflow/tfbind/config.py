@@ -7,7 +7,7 @@ process's current directory when this runs.
 from __future__ import annotations
 
 from .extract import DEFAULT_IPSAE_CUTOFF, ExtractSettings
-from .pairs import PairPlan, discover_pairs, read_pairs_table
+from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import read_fasta
 
 
@@ -29,7 +29,10 @@ def plan_pairs(config: dict) -> PairPlan:
     domains = read_fasta(config["domain_fasta"], "domain")
     predictions_dir = config.get("predictions_dir") or None
     if config.get("pairs"):
-        return read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
-    if not predictions_dir:
+        plan = read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
+    elif predictions_dir:
+        plan = discover_pairs(predictions_dir, tfs, domains)
+    else:
         raise ValueError("config: set 'pairs' (a pairs TSV) or 'predictions_dir' (folders {domain}_and_{tf})")
-    return discover_pairs(predictions_dir, tfs, domains)
+    plan.pairs = with_sequences(plan.pairs, tfs, domains)
+    return plan

@@ -24,7 +24,8 @@ from .descriptors import pair_descriptors
 from .metrics import confidence_metrics, interface_metrics
 from .prediction import ModelPrediction
 from .readers import detect_format, read_run
-from .sequences import SequenceRecord, read_fasta
+from .sequences import SequenceRecord
+from .pairs import records_from_manifest
 from .shards import read_manifest
 from .tables import rows_to_table, write_failed, write_parquet
 
@@ -129,17 +130,15 @@ def extract_pair(
 
 def run_shard(
     manifest: str | Path,
-    tf_fasta: str | Path,
-    domain_fasta: str | Path,
     out_models: str | Path,
     out_pairs: str | Path,
     out_failed: str | Path,
     settings: ExtractSettings,
 ) -> tuple[int, int]:
-    """Extract every pair of a shard manifest; return (pairs scored, pairs failed)."""
-    tfs = read_fasta(tf_fasta, "tf")
-    domains = read_fasta(domain_fasta, "domain")
-    pairs = read_manifest(manifest).to_dict("records")
+    """Extract every pair of a shard manifest (pairs with their sequences); return (scored, failed)."""
+    table = read_manifest(manifest)
+    tfs, domains = records_from_manifest(table)
+    pairs = table.to_dict("records")
     name = Path(manifest).stem
     log.info("%s: %d pairs to extract", name, len(pairs))
     model_rows, pair_rows, failed = [], [], []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .pairs import PAIR_COLUMNS, PairPlan
+from .pairs import MANIFEST_COLUMNS, PAIR_COLUMNS, PairPlan
 
 SHARD_GLOB = "shard_*.tsv"
 
@@ -60,11 +60,12 @@ def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[st
     Returns the shard names in order.
     """
     plan_dir = Path(plan_dir)
-    pairs = plan.pairs[PAIR_COLUMNS]
-    if any(pairs[c].astype(str).str.contains("[\t\n]", regex=True).any() for c in PAIR_COLUMNS):
+    columns = MANIFEST_COLUMNS if set(MANIFEST_COLUMNS) <= set(plan.pairs.columns) else PAIR_COLUMNS
+    pairs = plan.pairs[columns]
+    if any(pairs[c].astype(str).str.contains("[\t\n]", regex=True).any() for c in columns):
         raise ValueError("pairs table values must not contain tabs or newlines")
     shards = split(pairs, shard_size)
-    header = "\t".join(PAIR_COLUMNS) + "\n"
+    header = "\t".join(columns) + "\n"
     lines = _tsv_lines(pairs)
     for i, name in enumerate(shards):
         write_if_changed(plan_dir / f"{name}.tsv", header + "".join(lines[i * shard_size : (i + 1) * shard_size]))
