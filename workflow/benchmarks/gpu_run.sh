@@ -41,4 +41,4 @@ echo "tokens: $(( $(date +%s) - start )) s for features + train" | tee -a "$OUT/
 cp "$tok/results/logs/train/all.log" "$OUT/train_all_tokens.log"
 grep -h "scope" results/logs/train/*.log "$tok"/results/logs/train/*.log | tee -a "$OUT/summary.txt"
 
-$PY workflow/benchmarks/bench_train.py --threads 4 --repeat 5 2>&1 | tee "$OUT/bench_train.txt"
+[ -n "${SKIP_BENCH:-}" ] || $PY workflow/benchmarks/bench_train.py --threads 4 --repeat 5 2>&1 | tee "$OUT/bench_train.txt"
