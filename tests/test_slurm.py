@@ -1,0 +1,297 @@
+"""Cluster submission with profiles/slurm on a real SLURM (the one-node cluster of .ci/slurm-setup).
+
+The end-to-end test submits a reduced demo (3 pairs per domain, shards of 4 pairs) through the SLURM
+executor plugin, features and training, and compares its feature tables with those of a local run of the
+same config. It skips, with the reason, where no SLURM answers (no `sinfo`, controller down, node not up,
+no `debug` partition) or the plugin is not installed. The test cluster has no accounting database, so
+job states come from squeue (--slurm-status-command squeue) and nothing here uses sacct.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+PROFILE = REPO / "profiles" / "slurm"
+DEMO = REPO / "resources" / "demo"
+PARTITION = "debug"  # the partition of .ci/slurm-setup
+SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+
+
+def profile() -> dict:
+    return yaml.safe_load((PROFILE / "config.yaml").read_text())
+
+
+def gpu_request(resources: dict) -> bool:
+    return bool(resources.get("gpu")) or "gpu" in str(resources.get("gres") or "")
+
+
+def cpu_cluster_overrides(prof: dict, mem_cap_mb: int = 1500) -> list[str]:
+    """Command-line options that fit the profile to the one-node CPU test cluster: every job to the
+    `debug` partition, no account, no GPU, at most mem_cap_mb per job. The profile's own resource
+    expressions (e.g. `2000 * attempt`) are kept, wrapped in min(..., cap), so they are still evaluated.
+    A command-line option replaces the profile's option as a whole, so all rules are rewritten here."""
+    default = {
+        "slurm_partition": PARTITION,
+        "mem_mb": min(int(prof["default-resources"]["mem_mb"]), mem_cap_mb),
+        "runtime": 10,
+    }
+    set_resources = []
+    for rule, res in prof.get("set-resources", {}).items():
+        for key, value in res.items():
+            if key == "slurm_partition":
+                value = PARTITION
+            elif key == "gpu":
+                value = 0
+            elif key in ("gres", "gpu_model", "slurm_account", "constraint", "qos"):
+                continue
+            elif key == "mem_mb":
+                value = f"min({value}, {mem_cap_mb})"
+            set_resources.append(f"{rule}:{key}={value}".replace(" ", ""))
+        if "gpu" not in res and gpu_request(res):  # a gres-only GPU request: the rule still asks gpu=1
+            set_resources.append(f"{rule}:gpu=0")
+    # The rule itself asks for a GPU (workflow/rules/train.smk): cancel it whatever the profile says.
+    if not any(s.startswith("train_model:gpu=") for s in set_resources):
+        set_resources.append("train_model:gpu=0")
+    threads = [f"{rule}={min(int(n), 2)}" for rule, n in (prof.get("set-threads") or {}).items()]
+    return [
+        "--default-resources",
+        *(f"{k}={v}" for k, v in default.items()),
+        "--set-resources",
+        *set_resources,
+        "--set-threads",
+        *threads,
+        "--cores",
+        "2",  # the node's cores: the most one group job may ask for
+        "--jobs",
+        "4",
+        "--retries",
+        "0",
+        "--latency-wait",
+        "10",
+        "--slurm-status-command",
+        "squeue",  # no accounting database: sacct cannot answer
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--slurm-keep-successful-logs",
+    ]
+
+
+# --- the profile, without a cluster ------------------------------------------------------------------
+
+
+def test_profile_asks_for_a_gpu_for_training_and_the_test_cancels_it():
+    prof = profile()
+    assert prof["executor"] == "slurm"
+    train = prof["set-resources"]["train_model"]
+    assert gpu_request(train), f"profiles/slurm: train_model asks for no GPU (gpu or gres): {train}"
+    assert (
+        train.get("slurm_partition")
+        and train["slurm_partition"] != prof["default-resources"]["slurm_partition"]
+    )
+    opts = cpu_cluster_overrides(prof)
+    sr = opts[opts.index("--set-resources") + 1 : opts.index("--set-threads")]
+    assert "train_model:gpu=0" in sr
+    assert not any(s.startswith("train_model:gres=") for s in sr)
+    assert f"train_model:slurm_partition={PARTITION}" in sr
+    assert "extract_shard:mem_mb=min(2000*attempt,1500)" in sr
+    assert not any("slurm_account" in o for o in opts)
+
+
+def test_profile_sends_every_gpu_rule_to_a_gpu_partition():
+    """A rule that asks for a GPU in workflow/rules/*.smk (resources: gpu=1) must not land in the
+    default CPU partition, where SLURM would reject or never start it."""
+    from test_envs import RULES
+
+    prof = profile()
+    gpu_rules = sorted(n for n, r in RULES.items() if re.search(r"\bgpu\s*=\s*[1-9]", r.text))
+    assert "train_model" in gpu_rules
+    for name in gpu_rules:
+        res = prof["set-resources"].get(name)
+        assert res, f"rule {name} asks for a GPU but profiles/slurm sets no resources for it"
+        assert gpu_request(res), f"profiles/slurm: rule {name} asks for no GPU: {res}"
+        assert res.get("slurm_partition") not in (None, prof["default-resources"]["slurm_partition"]), (
+            f"profiles/slurm: rule {name} asks for a GPU but goes to the default partition"
+        )
+        opts = cpu_cluster_overrides(prof)
+        assert f"{name}:gpu=0" in opts and f"{name}:slurm_partition={PARTITION}" in opts
+
+
+def test_profile_resources_scale_with_attempt_and_shards_are_grouped():
+    prof = profile()
+    assert "attempt" in str(prof["set-resources"]["extract_shard"]["mem_mb"])
+    assert prof["retries"] >= 1
+    assert prof["groups"]["extract_shard"] in prof["group-components"]
+    assert prof["group-components"][prof["groups"]["extract_shard"]] >= 10
+    assert not prof.get("use-conda") and not prof.get("software-deployment-method")
+
+
+def test_profile_dry_run_parses_and_groups_the_shards(tmp_path):
+    """Snakemake reads the profile (keys, resource expressions) without submitting anything."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--profile",
+        str(PROFILE),
+        "-n",
+        "-F",
+        "features",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert "Group job shards" in proc.stdout + proc.stderr
+
+
+# --- the real cluster --------------------------------------------------------------------------------
+
+
+def slurm_unavailable() -> str | None:
+    """Why the cluster test cannot run here, or None."""
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        return "snakemake-executor-plugin-slurm is not installed (pip install --group test)"
+    for tool in ("sinfo", "sbatch", "squeue", "srun"):
+        if shutil.which(tool) is None:
+            return f"SLURM client '{tool}' not found: no SLURM here (CI starts one, as root: .ci/slurm-setup)"
+    try:
+        ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=20)
+        states = subprocess.run(
+            ["sinfo", "-h", "-N", "-p", PARTITION, "-o", "%N %T"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"SLURM does not answer: {exc}"
+    if "is UP" not in ping.stdout:
+        answer = (ping.stdout + ping.stderr).strip()
+        return f"slurmctld is not up (scontrol ping: {answer!r}); see .ci/slurm-setup"
+    nodes = [line.split() for line in states.stdout.splitlines() if line.strip()]
+    if states.returncode != 0 or not nodes:
+        return f"no node in partition '{PARTITION}' (sinfo: {(states.stdout + states.stderr).strip()!r})"
+    if not any(state.rstrip("*~#") in ("idle", "mixed") for _, state in nodes):
+        return f"no node of partition '{PARTITION}' is idle: {nodes}"
+    return None
+
+
+def reduced_demo(work, pairs_per_domain=3):
+    """A reduced demo config in `work` (the layout of tests/test_workflow_demo.py), with enough labelled
+    pairs (>= 10) for the pooled `all` model and 3 epochs."""
+    work.mkdir(parents=True, exist_ok=True)
+    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    pairs.groupby("domain_id", sort=False).head(pairs_per_domain).to_csv(
+        work / "pairs.tsv", sep="\t", index=False
+    )
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        tf_fasta=str(DEMO / "tf.fasta"),
+        domain_fasta=str(DEMO / "domains.fasta"),
+        labels=str(DEMO / "labels.tsv"),
+        pairs="pairs.tsv",
+        predictions_dir="runs",
+        models=["all"],
+    )
+    config["demo"] = {**config.get("demo", {}), "generate": True}
+    config["features"] = {**config["features"], "shard_size": 4}
+    config["train"] = {**config.get("train", {}), "epochs": 3}
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    return work
+
+
+def run_snakemake(work, *args, timeout):
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(work),
+        "--configfile",
+        str(work / "config.yaml"),
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=work, timeout=timeout)
+
+
+def assert_tables_equal(a, b, key):
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_reduced_demo_on_slurm_matches_a_local_run(tmp_path):
+    reason = slurm_unavailable()
+    if reason:
+        pytest.skip(reason)
+
+    cluster = reduced_demo(tmp_path / "slurm")
+    local = reduced_demo(tmp_path / "local")
+
+    start = time.monotonic()
+    proc = run_snakemake(
+        cluster,
+        "--profile",
+        str(PROFILE),
+        *cpu_cluster_overrides(profile()),
+        "features",
+        "train",
+        timeout=540,
+    )
+    elapsed = time.monotonic() - start
+    log = proc.stdout + proc.stderr
+    logs = sorted((cluster / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert proc.returncode == 0, (
+        f"snakemake on SLURM failed (exit {proc.returncode}) after {elapsed:.0f}s:\n{log[-5000:]}\n"
+        + "".join(f"\n--- {p}\n{p.read_text()[-1500:]}" for p in logs[-3:])
+    )
+
+    # Every job went through sbatch: one submission per job or group, each with a SLURM job id.
+    submitted = SUBMITTED.findall(log)
+    assert submitted, f"no 'has been submitted with SLURM jobid' in the log:\n{log[-3000:]}"
+    by_rule = {}
+    for _, slurm_id, path in submitted:
+        by_rule.setdefault(path.split("/slurm_logs/")[1].split("/")[0], []).append(int(slurm_id))
+    # demo_predictions, the shards as group job(s), merge_features and train_model: all on SLURM
+    assert set(by_rule) == {
+        "rule_demo_predictions",
+        "group_shards_extract_shard",
+        "rule_merge_features",
+        "rule_train_model",
+    }, by_rule
+    n_pairs = len(pd.read_csv(cluster / "pairs.tsv", sep="\t"))
+    n_shards = -(-n_pairs // 4)
+    assert len(by_rule["group_shards_extract_shard"]) < n_shards  # grouped: fewer submissions than shards
+    assert "Group job shards" in log
+    ids = [int(i) for _, i, _ in submitted]
+    assert len(set(ids)) == len(ids)
+    for _, slurm_id, path in submitted:  # the jobs' own SLURM logs, kept by --slurm-keep-successful-logs
+        assert Path(path).is_file() and Path(path).stem == slurm_id, path
+
+    out = cluster / "results"
+    for name in ("models.parquet", "pairs.parquet", "failed.tsv"):
+        assert (out / "features" / name).is_file(), name
+    for name in ("model.pt", "history.tsv", "split.tsv"):
+        assert (out / "models" / "all" / name).is_file(), name
+    assert len(pd.read_csv(out / "models" / "all" / "history.tsv", sep="\t")) >= 1
+
+    # The same features as a local run of the same config.
+    proc = run_snakemake(local, "--cores", "2", "features", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name, key in (("pairs.parquet", ["pair_id"]), ("models.parquet", ["pair_id", "model_name"])):
+        a = pd.read_parquet(out / "features" / name)
+        b = pd.read_parquet(local / "results" / "features" / name)
+        assert len(a) > 0 and sorted(a.columns) == sorted(b.columns), name
+        assert_tables_equal(a, b[a.columns], [k for k in key if k in a.columns])
+    print(f"SLURM run: {elapsed:.0f}s, {len(submitted)} submissions: {by_rule}")
