@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "resources" / "demo"
 
 
-def make_screen(work: Path, n_pairs: int, demo_runs: Path, link_runs: bool) -> None:
+def make_screen(work: Path, n_pairs: int, demo_runs: Path, link_runs: bool, shard_size: int = 100) -> None:
     """Write tf.fasta, pairs.tsv and config.yaml for an N-pair screen (and the runs, as hard links)."""
     work.mkdir(parents=True, exist_ok=True)
     demo_pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
@@ -71,7 +71,7 @@ def make_screen(work: Path, n_pairs: int, demo_runs: Path, link_runs: bool) -> N
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     os.link(path, dst)
     config = {"tf_fasta": "tf.fasta", "domain_fasta": str(DEMO / "domains.fasta"), "pairs": "pairs.tsv",
-              "predictions_dir": "runs"}  # fmt: skip
+              "predictions_dir": "runs", "features": {"shard_size": shard_size}}  # fmt: skip
     (work / "config.yaml").write_text(yaml.safe_dump(config))
 
 
@@ -95,6 +95,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--extract", type=int, default=10_000, help="pairs to extract for real (0 = skip)")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--shard-size", type=int, nargs="+", default=[100],
+                        help="features.shard_size values for the extraction run (one run each)")
     parser.add_argument("--demo-runs", type=Path, default=REPO / "results" / "demo" / "predictions")
     args = parser.parse_args()
     if not args.demo_runs.is_dir():
@@ -108,12 +110,13 @@ def main() -> None:
         for label in ("snakemake -n features (first)", "snakemake -n features (again)"):
             wall, peak, proc = run(work, "-n", "--quiet", "rules", "--cores", str(args.cores), "features")
             print(f"{n:>8} {label:<34} {wall:>8.2f} {peak:>9.0f}")
-    if args.extract:
+    for shard_size in args.shard_size if args.extract else []:
         n = args.extract
-        work = args.workdir / f"extract_{n}"
+        work = args.workdir / f"extract_{n}_{shard_size}"
         shutil.rmtree(work, ignore_errors=True)
         start = time.perf_counter()
-        make_screen(work, n, args.demo_runs, link_runs=True)
+        make_screen(work, n, args.demo_runs, link_runs=True, shard_size=shard_size)
+        tag = f"shard_size {shard_size}"
         print(f"{n:>8} {'make screen (hard links)':<34} {time.perf_counter() - start:>8.2f}")
         wall, peak, _ = run(work, "--cores", str(args.cores), "features")
         shard_seconds = 0.0
@@ -121,11 +124,11 @@ def main() -> None:
             m = re.search(r"model rows in ([0-9.]+) s", log.read_text())
             shard_seconds += float(m.group(1)) if m else 0.0
         share = 1 - (shard_seconds / args.cores) / wall
-        print(f"{n:>8} {'snakemake --cores %d features' % args.cores:<34} {wall:>8.2f} {peak:>9.0f}")
+        print(f"{n:>8} {f'features --cores {args.cores}, {tag}':<34} {wall:>8.2f} {peak:>9.0f}")
         print(f"{n:>8} {'extraction inside shard jobs (sum)':<34} {shard_seconds:>8.2f}")
         print(f"{n:>8} {'per-pair rate in jobs (pairs/s/core)':<34} {n / shard_seconds:>8.1f}")
         print(f"{n:>8} {'Snakemake + job start-up share':<34} {100 * share:>7.1f}%")
-
+        shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

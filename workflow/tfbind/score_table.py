@@ -42,12 +42,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .columns import PAIR_SCHEMA
+from .columns import MODEL_SCHEMA, PAIR_SCHEMA
 from .descriptors import pair_descriptors
 from .errors import InputError
 from .ids import check_unique
 from .jobnames import split_job_name, unmatched_reason
-from .sequences import SequenceRecord
+from .sequences import SequenceRecord, read_fasta
+from .tables import rows_to_table, write_failed, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -271,10 +272,6 @@ def import_score_table(
 
     Missing values are counted per column in the log; returns (pairs written, failed records).
     """
-    from .columns import MODEL_SCHEMA
-    from .sequences import read_fasta
-    from .tables import rows_to_table, write_failed, write_parquet
-
     tfs, domains = read_fasta(tf_fasta, "tf"), read_fasta(domain_fasta, "domain")
     frame, failed, stats = read_score_table(table, tfs, domains)
     write_parquet(rows_to_table(frame.to_dict("records"), PAIR_SCHEMA), out_pairs)
