@@ -118,3 +118,9 @@ def test_evaluation_key_change_reruns_evaluation_only(run):
     assert "evaluate_model" in jobs
     assert not jobs & {"extract_shard", "merge_features", "train_model", "cv_fold"}
     assert planned(run) == set()  # the original config is still up to date
+
+
+def test_forcerun_evaluation_redoes_evaluation_and_plots_only(run):
+    jobs = planned(run, "evaluate", "--forcerun", "evaluate_model")
+    assert {"evaluate_model", "plot_model"} <= jobs
+    assert not jobs & {"extract_shard", "merge_features", "train_model", "cv_fold"}
