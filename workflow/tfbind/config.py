@@ -6,7 +6,7 @@ process's current directory when this runs.
 
 from __future__ import annotations
 
-from .extract import DEFAULT_IPSAE_CUTOFF, ExtractSettings
+from .settings import DEFAULT_IPSAE_CUTOFF, ExtractSettings
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import read_fasta
 

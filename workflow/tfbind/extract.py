@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,22 +25,11 @@ from .prediction import ModelPrediction
 from .readers import detect_format, read_run
 from .sequences import SequenceRecord
 from .pairs import records_from_manifest
+from .settings import ExtractSettings
 from .shards import read_manifest
 from .tables import rows_to_table, write_failed, write_parquet
 
 log = logging.getLogger(__name__)
-
-# Defaults of the reference ipSAE tool (Dunbrack 2025): PAE cutoff 15 A for AF2-type PAE, 10 A for AF3.
-DEFAULT_IPSAE_CUTOFF = {"alphafold2": 15.0, "colabfold": 15.0, "alphafold3": 10.0}
-
-
-@dataclass
-class ExtractSettings:
-    ipsae_pae_cutoff: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_IPSAE_CUTOFF))
-    min_identity: float = 0.9
-    sasa: bool = True  # False: skip buried area / solvation energy (NaN), several times faster
-    on_error: str = "skip"  # "skip": record and continue; "fail": stop at the first bad pair
-
 
 def _model_row(
     pair: dict,

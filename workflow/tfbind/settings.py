@@ -1,0 +1,17 @@
+"""Extraction settings, kept apart from the extraction code so that reading them at workflow parse time
+imports nothing heavy (the Snakefile builds them for every run, `-n` and `--lint` included)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Defaults of the reference ipSAE tool (Dunbrack 2025): PAE cutoff 15 A for AF2-type PAE, 10 A for AF3.
+DEFAULT_IPSAE_CUTOFF = {"alphafold2": 15.0, "colabfold": 15.0, "alphafold3": 10.0}
+
+
+@dataclass
+class ExtractSettings:
+    ipsae_pae_cutoff: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_IPSAE_CUTOFF))
+    min_identity: float = 0.9
+    sasa: bool = True  # False: skip buried area / solvation energy (NaN), several times faster
+    on_error: str = "skip"  # "skip": record and continue; "fail": stop at the first bad pair
