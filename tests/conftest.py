@@ -17,3 +17,29 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found at {FIXTURES} (they live beside the checkout in ../shared)")
     return FIXTURES
+
+
+def run_snakemake(*args: str, workdir=None, configfile=None, cores: int = 2, cwd=None):
+    """Run this checkout's Snakefile in a subprocess (optionally in another working directory/config)."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    if workdir is not None:
+        cmd += ["-d", str(workdir)]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]  # before --cores: --configfile takes several values
+    cmd += ["--cores", str(cores), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or workdir or REPO)
+
+
+def planned_jobs(*args: str, **kwargs) -> dict[str, int]:
+    """Rule -> job count of a dry run (Snakemake's job stats table); {} when nothing is to be done."""
+    proc = run_snakemake(*args, "-n", "--quiet", "rules", **kwargs)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts

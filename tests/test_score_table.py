@@ -4,7 +4,6 @@ import csv
 import math
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from tfbind.columns import PAIR_SCHEMA

@@ -1,14 +1,12 @@
 """The whole DAG (features -> training -> CV folds -> evaluation -> plots -> report) on a reduced demo."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.slow
 DEMO = REPO / "resources" / "demo"
@@ -16,15 +14,11 @@ PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ri
 
 
 def snakemake(work, *args):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
-           "--configfile", str(work / "config.yaml"), "--cores", "2", *args]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
 
 
 def planned(work, *args) -> set[str]:
-    proc = snakemake(work, *args, "-n", "--quiet", "rules")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return {line.split()[0] for line in proc.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()} - {"total"}
+    return set(planned_jobs(*args, workdir=work, configfile=work / "config.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +86,7 @@ def test_predict_scores_a_label_free_copy_identically(run):
     config = yaml.safe_load((run / "config.yaml").read_text())
     config["predict"] = {"model": "all", "pairs": "new_pairs.parquet"}
     (run / "predict.yaml").write_text(yaml.safe_dump(config))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(run),
-           "--configfile", str(run / "predict.yaml"), "--cores", "2", "predict"]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
+    proc = run_snakemake("predict", workdir=run, configfile=run / "predict.yaml")
     assert proc.returncode == 0, proc.stderr[-3000:]
     predicted = pd.read_csv(run / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
     evaluated = pd.read_parquet(run / "results/scores/all/predictions.parquet").set_index("pair_id")
@@ -107,14 +99,7 @@ def test_evaluation_key_change_reruns_evaluation_only(run):
     config = yaml.safe_load((run / "config.yaml").read_text())
     config["evaluate"]["bootstrap"] = 60
     (run / "changed.yaml").write_text(yaml.safe_dump(config))
-    cmd_args = ["--configfile", str(run / "changed.yaml")]
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(run), *cmd_args,
-         "--cores", "2", "-n", "--quiet", "rules"],  # fmt: skip
-        capture_output=True, text=True, cwd=run,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    jobs = {line.split()[0] for line in proc.stdout.splitlines() if len(line.split()) == 2 and line.split()[1].isdigit()}
+    jobs = set(planned_jobs(workdir=run, configfile=run / "changed.yaml"))
     assert "evaluate_model" in jobs
     assert not jobs & {"extract_shard", "merge_features", "train_model", "cv_fold"}
     assert planned(run) == set()  # the original config is still up to date

@@ -7,15 +7,13 @@ are checked against the predictor's own files and the ipsae.py reference tables.
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +40,8 @@ def chain_sequences(pdb: Path) -> dict[str, str]:
     return seqs
 
 
-def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir.parent)
+def snakemake(workdir: Path, *args: str):
+    return run_snakemake(*args, workdir=workdir, configfile=workdir / "config.yaml", cwd=workdir.parent)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +71,7 @@ def features_run(tmp_path_factory):
     config = {"tf_fasta": "tf.fasta", "domain_fasta": "domains.fasta", "pairs": "pairs.tsv",
               "features": {"shard_size": 2}}  # fmt: skip
     (work / "config.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(work, "features")
+    proc = snakemake(work, "features")
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work, proc
 
@@ -127,7 +123,7 @@ def test_ipsae_matches_reference_with_an_extra_chain(features_run, fixtures_dir,
 
 def test_rerun_is_up_to_date(features_run):
     work, _ = features_run
-    proc = run_snakemake(work, "features", "-n")
+    proc = snakemake(work, "features", "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
@@ -140,7 +136,7 @@ def test_score_table_input_becomes_pairs_parquet(tmp_path, fixtures_dir):
     config = {"tf_fasta": str(src / "candidate.fasta"), "domain_fasta": str(src / "bait.fasta"),
               "score_table": str(src / "LIA_LIS_output.csv")}  # fmt: skip
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(tmp_path, "features")
+    proc = snakemake(tmp_path, "features")
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(src / "LIA_LIS_output.csv", newline="") as fh:
         cells = {row["jobs"]: {k.strip(): v for k, v in row.items()} for row in csv.DictReader(fh)}

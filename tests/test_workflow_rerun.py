@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, run_snakemake
+from conftest import planned_jobs as dry_run_jobs
 from tfbind.demo import write_predictions
 
 pytestmark = pytest.mark.slow
@@ -18,21 +19,11 @@ DEMO = REPO / "resources" / "demo"
 
 
 def snakemake(work, *args):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
-           "--configfile", str(work / "config.yaml"), "--cores", "2", *args]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
 
 
 def planned_jobs(work, *args) -> dict[str, int]:
-    """Job counts of a dry run (rule -> count), from Snakemake's job stats table."""
-    proc = snakemake(work, *args, "-n", "--quiet", "rules")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    counts = {}
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
-            counts[parts[0]] = int(parts[1])
-    return counts
+    return dry_run_jobs(*args, workdir=work, configfile=work / "config.yaml")
 
 
 def make_workdir(work, pairs: pd.DataFrame, runs_from=None):

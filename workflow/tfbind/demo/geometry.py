@@ -360,7 +360,6 @@ def build_fold(seq: str, helices: list[tuple[int, int]], rng: np.random.Generato
     # O/CB for the core, then tails
     core = slice(helices[0][0], helices[-1][1])
     xyz[core] = add_o_cb(xyz[core, :3], HELIX_PSI)
-    core_atoms = xyz[core].reshape(-1, 3)
     away = xyz[core, CA_]
     cs, ce = helices[0][0], helices[-1][1]
     if ce < n:

@@ -213,7 +213,6 @@ def _contact_probs(cx: Complex, m: int) -> np.ndarray:
 def _af3_summary(cx: Complex, m: int) -> dict:
     nd, nt = cx.chains_len
     pae = cx.pae[m]
-    chains = np.array([0] * nd + [1] * nt)
     from .complexes import d0
     tm = 1.0 / (1.0 + (pae / d0(nd + nt)) ** 2)
     blocks = [slice(0, nd), slice(nd, nd + nt)]

@@ -19,7 +19,6 @@ import copy
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError

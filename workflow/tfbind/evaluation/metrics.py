@@ -31,7 +31,6 @@ labels (pairs at the ceiling were measured as non-binding).
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
