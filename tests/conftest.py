@@ -43,3 +43,31 @@ def planned_jobs(*args: str, **kwargs) -> dict[str, int]:
         if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
             counts[parts[0]] = int(parts[1])
     return counts
+
+
+DEMO = REPO / "resources" / "demo"
+
+
+def write_demo_config(work: Path, pairs_per_domain: int | None = None, **overrides):
+    """The embedded demo's config in ``work``, reading the checkout's demo inputs by absolute path and
+    generating the runs into ``work/runs``; with ``pairs_per_domain`` only the first pairs of each domain
+    (a reduced demo). ``overrides`` replace top-level config keys. Returns the pairs written."""
+    import pandas as pd
+    import yaml
+
+    work.mkdir(parents=True, exist_ok=True)
+    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    if pairs_per_domain is not None:
+        pairs = pairs.groupby("domain_id", sort=False).head(pairs_per_domain)
+    pairs.to_csv(work / "pairs.tsv", sep="\t", index=False)
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        tf_fasta=str(DEMO / "tf.fasta"),
+        domain_fasta=str(DEMO / "domains.fasta"),
+        labels=str(DEMO / "labels.tsv"),
+        pairs="pairs.tsv",
+        predictions_dir="runs",
+        **overrides,
+    )
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    return pairs

@@ -21,10 +21,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, write_demo_config
 
 PROFILE = REPO / "profiles" / "slurm"
-DEMO = REPO / "resources" / "demo"
 PARTITION = "debug"  # the partition of .ci/slurm-setup
 SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 
@@ -187,24 +186,11 @@ def slurm_unavailable() -> str | None:
 def reduced_demo(work, pairs_per_domain=3):
     """A reduced demo config in `work` (the layout of tests/test_workflow_demo.py), with enough labelled
     pairs (>= 10) for the pooled `all` model and 3 epochs."""
-    work.mkdir(parents=True, exist_ok=True)
-    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
-    pairs.groupby("domain_id", sort=False).head(pairs_per_domain).to_csv(
-        work / "pairs.tsv", sep="\t", index=False
-    )
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        tf_fasta=str(DEMO / "tf.fasta"),
-        domain_fasta=str(DEMO / "domains.fasta"),
-        labels=str(DEMO / "labels.tsv"),
-        pairs="pairs.tsv",
-        predictions_dir="runs",
-        models=["all"],
-    )
-    config["demo"] = {**config.get("demo", {}), "generate": True}
-    config["features"] = {**config["features"], "shard_size": 4}
-    config["train"] = {**config.get("train", {}), "epochs": 3}
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    write_demo_config(
+        work, pairs_per_domain, models=["all"], demo={**config["demo"], "generate": True},
+        features={**config["features"], "shard_size": 4}, train={**config.get("train", {}), "epochs": 3},
+    )  # fmt: skip
     return work
 
 

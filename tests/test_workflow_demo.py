@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, run_snakemake
+from conftest import DEMO, REPO, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
-DEMO = REPO / "resources" / "demo"
 
 
 def snakemake(*args, cwd):
@@ -29,18 +28,7 @@ def test_default_config_dry_run_plans_every_demo_pair():
 @pytest.fixture(scope="module")
 def reduced_demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
-    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
-    small = pairs.groupby("domain_id", sort=False).head(2)  # two pairs per domain, every format
-    small.to_csv(work / "pairs.tsv", sep="\t", index=False)
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        tf_fasta=str(DEMO / "tf.fasta"),
-        domain_fasta=str(DEMO / "domains.fasta"),
-        labels=str(DEMO / "labels.tsv"),
-        pairs="pairs.tsv",
-        predictions_dir="runs",
-    )
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    small = write_demo_config(work, pairs_per_domain=2)  # two pairs per domain, every format
     proc = snakemake("features", "-d", str(work), "--configfile", str(work / "config.yaml"), cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work, small
@@ -71,16 +59,7 @@ def test_reduced_demo_features(reduced_demo):
 def trained_demo(tmp_path_factory):
     """The whole demo through `snakemake train` (scope `all`) in a fresh working directory."""
     work = tmp_path_factory.mktemp("demo_train")
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        tf_fasta=str(DEMO / "tf.fasta"),
-        domain_fasta=str(DEMO / "domains.fasta"),
-        labels=str(DEMO / "labels.tsv"),
-        pairs=str(DEMO / "pairs.tsv"),
-        predictions_dir="runs",
-        models=["all"],
-    )
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    write_demo_config(work, models=["all"])
     proc = snakemake("train", "-d", str(work), "--configfile", str(work / "config.yaml"), cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work

@@ -6,10 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, planned_jobs, run_snakemake
+from conftest import DEMO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
-DEMO = REPO / "resources" / "demo"
 PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm"}
 
 
@@ -24,15 +23,10 @@ def planned(work, *args) -> set[str]:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
-    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
-    pairs.groupby("domain_id", sort=False).head(6).to_csv(work / "pairs.tsv", sep="\t", index=False)
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        tf_fasta=str(DEMO / "tf.fasta"), domain_fasta=str(DEMO / "domains.fasta"), labels=str(DEMO / "labels.tsv"),
-        pairs="pairs.tsv", predictions_dir="runs", models=["all"],
-        train={"epochs": 4, "min_pairs": 8}, evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0},
+    write_demo_config(
+        work, pairs_per_domain=6, models=["all"], train={"epochs": 4, "min_pairs": 8},
+        evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0},
     )  # fmt: skip
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(work)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = snakemake(work, "--report", "report.html")

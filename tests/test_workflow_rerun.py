@@ -10,12 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, run_snakemake
+from conftest import DEMO, REPO, run_snakemake
 from conftest import planned_jobs as dry_run_jobs
 from tfbind.demo import write_predictions
 
 pytestmark = pytest.mark.slow
-DEMO = REPO / "resources" / "demo"
 
 
 def snakemake(work, *args):
