@@ -2,7 +2,7 @@
 
 import pytest
 
-from tfbind.chains import assign_chains, identity
+from tfbind.features.chains import assign_chains, identity
 from tfbind.errors import PredictionError
 
 TF = "DDLLWEFSSPQ"

@@ -27,7 +27,7 @@ from tfbind.metrics import (
     pdockq2,
     ptm_term,
 )
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 
 # d0 for any length <= 27 (ipsae.py clips L at 27): 1.24 * (27 - 15)^(1/3) - 1.8 = 1.038891...
 D0_27 = 1.24 * 12 ** (1 / 3) - 1.8

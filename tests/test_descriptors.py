@@ -1,10 +1,10 @@
-"""Sequence composition descriptors (tfbind.descriptors), checked against hand counts."""
+"""Sequence composition descriptors (tfbind.features.descriptors), checked against hand counts."""
 
 import math
 
 import pytest
 
-from tfbind.descriptors import DESCRIPTOR_COLUMNS, pair_descriptors, sequence_descriptors
+from tfbind.features.descriptors import DESCRIPTOR_COLUMNS, pair_descriptors, sequence_descriptors
 
 NAMES = [
     "ncpr", "frac_acidic", "frac_basic", "frac_aromatic",

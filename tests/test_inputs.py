@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from tfbind.errors import InputError
-from tfbind.pairs import discover_pairs, read_labels, read_pairs_table
-from tfbind.sequences import read_fasta
+from tfbind.plan.pairs import discover_pairs, read_labels, read_pairs_table
+from tfbind.plan.sequences import read_fasta
 
 
 def write(path: Path, text: str) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from tfbind.metrics import interface_sasa
 from tfbind.metrics.interface import INTERFACE_KEYS, interface_metrics
 from tfbind.metrics.interface_sasa import buried_area_per_atom
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 AF3_MODEL = FIXTURES / "af3_server_5b8c" / "fold_5b8c_model_0.cif"

@@ -19,7 +19,7 @@ import pytest
 gemmi = pytest.importorskip("gemmi")
 
 from tfbind.metrics import METRIC_KEYS, confidence_metrics
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 CF_DIR = FIXTURES / "colabfold_5b8c"

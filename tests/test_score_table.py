@@ -1,4 +1,4 @@
-"""AlphaPulldown score tables as input (tfbind.score_table, tfbind.jobnames)."""
+"""AlphaPulldown score tables as input (tfbind.features.alphapulldown_table, tfbind.plan.jobnames)."""
 
 import csv
 import math
@@ -6,14 +6,14 @@ import math
 import pandas as pd
 import pytest
 
-from tfbind.columns import PAIR_SCHEMA
+from tfbind.features.schema import PAIR_SCHEMA
 from tfbind.errors import InputError
-from tfbind.jobnames import split_job_name, unmatched_reason
-from tfbind.score_table import (
+from tfbind.plan.jobnames import split_job_name, unmatched_reason
+from tfbind.features.alphapulldown_table import (
     read_score_table,
 )
-from tfbind.sequences import SequenceRecord, read_fasta
-from tfbind.tables import rows_to_table
+from tfbind.plan.sequences import SequenceRecord, read_fasta
+from tfbind.io import rows_to_table
 
 TABLES = ["alphapulldown_output.csv", "LIA_LIS_output.csv"]
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tfbind.columns import MODEL_SCHEMA
-from tfbind.pairs import PAIR_COLUMNS, PairPlan
-from tfbind.shards import read_manifest, write_plan
-from tfbind.tables import atomic_path, concat_parquet, rows_to_table, write_parquet
+from tfbind.features.schema import MODEL_SCHEMA
+from tfbind.plan.pairs import PAIR_COLUMNS, PairPlan
+from tfbind.plan.shards import read_manifest, write_plan
+from tfbind.io import atomic_path, concat_parquet, rows_to_table, write_parquet
 
 
 def pairs(n: int) -> pd.DataFrame:

@@ -32,10 +32,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tfbind import config as tfconfig  # noqa: E402
-from tfbind.extract import extract_pair  # noqa: E402
+from tfbind.plan import config as tfconfig  # noqa: E402
+from tfbind.features.extract import extract_pair  # noqa: E402
 from tfbind.readers import colabfold  # noqa: E402
-from tfbind.sequences import read_fasta  # noqa: E402
+from tfbind.plan.sequences import read_fasta  # noqa: E402
 
 
 def time_extraction(pairs, tfs, domains, settings, repeat: int):

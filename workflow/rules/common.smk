@@ -2,10 +2,10 @@
 
 from snakemake.exceptions import WorkflowError
 
-from tfbind import config as tfconfig
+from tfbind.plan import config as tfconfig
 from tfbind.errors import InputError
 from tfbind.model import merge_config
-from tfbind.shards import write_plan
+from tfbind.plan.shards import write_plan
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"

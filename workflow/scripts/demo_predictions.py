@@ -7,8 +7,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 
 from tfbind import logs  # noqa: E402
 from tfbind.demo import write_predictions  # noqa: E402
-from tfbind.shards import read_manifest  # noqa: E402
-from tfbind.tables import atomic_path  # noqa: E402
+from tfbind.plan.shards import read_manifest  # noqa: E402
+from tfbind.io import atomic_path  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -5,9 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
-from tfbind import config as tfconfig  # noqa: E402
+from tfbind.plan import config as tfconfig  # noqa: E402
 from tfbind import logs  # noqa: E402
-from tfbind.extract import run_shard  # noqa: E402
+from tfbind.features.extract import run_shard  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

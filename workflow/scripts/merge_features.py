@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
-from tfbind.merge import merge_features  # noqa: E402
+from tfbind.features.merge import merge_features  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0], echo=True)  # echo: the skipped-pairs summary belongs on the console too

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.new_pairs import read_feature_table, score_pairs  # noqa: E402
-from tfbind.tables import atomic_path  # noqa: E402
+from tfbind.io import atomic_path  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,7 +1,7 @@
 """All AlphaFold confidence metrics of one TF chain against one domain chain of a prediction.
 
 :func:`confidence_metrics` is the entry point used by the pipeline; it slices the TF and domain
-residues out of a :class:`~tfbind.prediction.ModelPrediction` (other chains are ignored) and calls
+residues out of a :class:`~tfbind.readers.prediction.ModelPrediction` (other chains are ignored) and calls
 the array-level functions of :mod:`.ipsae_scores`, :mod:`.dockq` and :mod:`.lis_scores`, where
 each metric's definition, reference and constants are documented.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..prediction import ModelPrediction
+from ..readers.prediction import ModelPrediction
 from .dockq import (
     CONTACT_CUTOFF,
     cb_distances,

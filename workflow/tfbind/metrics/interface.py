@@ -70,7 +70,7 @@ import gemmi
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..prediction import ModelPrediction
+from ..readers.prediction import ModelPrediction
 from .dockq import CONTACT_CUTOFF
 from .interface_sasa import (
     SOLVATION_PARAMETERS,

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tfbind.errors import PredictionError
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers import alphafold2, alphafold3, colabfold, safe_pickle
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers.structure import (
     ResidueTable,
     as_matrix,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers.structure import (
     as_matrix,
     atom_table,

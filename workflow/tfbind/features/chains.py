@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from Bio import Align
 
-from .errors import PredictionError
+from ..errors import PredictionError
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 from .ids import ID_PATTERN, check_id, check_unique
 from .jobnames import split_job_name, unmatched_reason
 from .sequences import SequenceRecord

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from Bio import SeqIO
 
-from .errors import InputError
+from ..errors import InputError
 from .ids import check_id, check_unique
 
 # The 20 standard amino acids plus X (unknown); anything else (B, Z, U, O, gaps, digits) is refused so

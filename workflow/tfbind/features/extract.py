@@ -17,17 +17,17 @@ from pathlib import Path
 import numpy as np
 
 from .chains import ChainAssignment, assign_chains
-from .columns import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
-from .errors import PredictionError
+from .schema import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
+from ..errors import PredictionError
 from .descriptors import pair_descriptors
-from .metrics import confidence_metrics, interface_metrics
-from .prediction import ModelPrediction
-from .readers import detect_format, read_run
-from .sequences import SequenceRecord
-from .pairs import records_from_manifest
-from .settings import ExtractSettings
-from .shards import read_manifest
-from .tables import rows_to_table, write_failed, write_parquet
+from ..metrics import confidence_metrics, interface_metrics
+from ..readers.prediction import ModelPrediction
+from ..readers import detect_format, read_run
+from ..plan.sequences import SequenceRecord
+from ..plan.pairs import records_from_manifest
+from ..plan.settings import ExtractSettings
+from ..plan.shards import read_manifest
+from ..io import rows_to_table, write_failed, write_parquet
 
 log = logging.getLogger(__name__)
 

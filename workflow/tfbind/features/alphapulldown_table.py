@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .columns import MODEL_SCHEMA, PAIR_SCHEMA
+from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 from .descriptors import pair_descriptors
-from .errors import InputError
-from .ids import check_unique
-from .jobnames import split_job_name, unmatched_reason
-from .sequences import SequenceRecord, read_fasta
-from .tables import rows_to_table, write_failed, write_parquet
+from ..errors import InputError
+from ..plan.ids import check_unique
+from ..plan.jobnames import split_job_name, unmatched_reason
+from ..plan.sequences import SequenceRecord, read_fasta
+from ..io import rows_to_table, write_failed, write_parquet
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from .errors import InputError
+from ..errors import InputError
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 ALLOWED = "letters, digits and . _ -"

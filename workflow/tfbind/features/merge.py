@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .columns import MODEL_SCHEMA, PAIR_SCHEMA
-from .tables import concat_parquet, read_failed, write_failed
+from .schema import MODEL_SCHEMA, PAIR_SCHEMA
+from ..io import concat_parquet, read_failed, write_failed
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from .descriptors import DESCRIPTOR_COLUMNS
-from .metrics.confidence import METRIC_KEYS
-from .metrics.interface import INTERFACE_KEYS
+from ..metrics.confidence import METRIC_KEYS
+from ..metrics.interface import INTERFACE_KEYS
 
 # Identity of a model row.
 ID_COLUMNS = {

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .columns import FAILED_COLUMNS
+from .features.schema import FAILED_COLUMNS
 
 
 _UMASK = os.umask(0)

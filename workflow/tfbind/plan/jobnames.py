@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import NamedTuple
 
-from .errors import InputError
+from ..errors import InputError
 
 SEPARATOR = "_and_"
 
