@@ -17,6 +17,8 @@ rule cv_fold:
     output:
         oof=f"{SCORES}/{{model}}/cv/fold_{{fold}}/oof.tsv",
         model=f"{SCORES}/{{model}}/cv/fold_{{fold}}/model.pt",
+        history=f"{SCORES}/{{model}}/cv/fold_{{fold}}/history.tsv",
+        split=f"{SCORES}/{{model}}/cv/fold_{{fold}}/split.tsv",
     params:
         train=TRAIN_CONFIG,
         n_folds=config["evaluate"]["cv_folds"],
@@ -42,7 +44,7 @@ rule evaluate_model:
         split=f"{MODELS}/{{model}}/split.tsv",
         pairs=FEATURE_TABLES["pairs"],
         labels=config["labels"],
-        oof=expand(f"{SCORES}/{{{{model}}}}/cv/fold_{{fold}}/oof.tsv", fold=FOLDS),
+        oof=expand(f"{SCORES}/{{model}}/cv/fold_{{fold}}/oof.tsv", fold=FOLDS, allow_missing=True),
     output:
         predictions=report(
             f"{SCORES}/{{model}}/predictions.tsv",

@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
-from tfbind.evaluation.evaluate import run_cv_fold, scope_folds  # noqa: E402
+from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds  # noqa: E402
+from tfbind.model.training import TrainOutputs  # noqa: E402
 from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -18,5 +19,8 @@ labels = read_labels(smk.input.labels)
 scope = smk.wildcards.model
 # Every fold job derives the same grouped folds (seeded), so folds need no shared state.
 folds = scope_folds(pairs, labels, scope, smk.params.train, smk.params.n_folds, smk.params.seed)
-run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold),
-            Path(smk.output.oof).parent, threads=smk.threads)  # fmt: skip
+out = FoldOutputs(
+    Path(smk.output.oof),
+    TrainOutputs(Path(smk.output.model), Path(smk.output.history), Path(smk.output.split)),
+)
+run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold), out, threads=smk.threads)

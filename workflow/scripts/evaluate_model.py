@@ -15,10 +15,13 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 config = {k: v for k, v in smk.params.evaluate.items() if k in ("bootstrap", "seed")}
 scores, metrics = evaluate_scope(
-    Path(smk.input.model).parent,
+    smk.input.model,
     pd.read_parquet(smk.input.pairs),
     read_labels(smk.input.labels),
     [read_oof(p) for p in smk.input.oof],
     config,
+    split=smk.input.split,
 )
-write_outputs(scores, metrics, Path(smk.output.metrics).parent)
+outputs = {"predictions_tsv": smk.output.predictions, "predictions_parquet": smk.output.parquet,
+           "metrics": smk.output.metrics}  # fmt: skip
+write_outputs(scores, metrics, outputs)

@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .features.schema import FAILED_COLUMNS
 
 
 _UMASK = os.umask(0)
@@ -50,21 +49,15 @@ def rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+def write_tsv(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
+    """``frame`` as a tab-separated file without the index, written atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, **kwargs)
+
+
 def write_parquet(table: pa.Table, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-
-
-def write_failed(records: Iterable[dict], path: str | Path) -> None:
-    frame = pd.DataFrame(list(records), columns=FAILED_COLUMNS)
-    # Reasons are one line each so the TSV stays one record per line.
-    frame["reason"] = frame["reason"].astype(str).str.replace(r"\s+", " ", regex=True)
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False)
-
-
-def read_failed(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
 def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Path) -> int:

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .metrics import RANKING_PREDICTORS
 
 FITTED_BASELINES = ("domain_mean", "ridge", "gbm")
-RANKING_COLUMNS = ("iptm", "ipsae_min", "pdockq", "lis")
+RANKING_COLUMNS = RANKING_PREDICTORS
 
 
 def feature_columns(features: dict[str, list[str]]) -> list[str]:

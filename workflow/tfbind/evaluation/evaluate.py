@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
+from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, ranking_scores
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, metric_rows
@@ -88,12 +90,29 @@ def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int, seed: int) -> pd.
     return split
 
 
-def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
-                folds: pd.Series, fold: int, out_dir: str | Path, threads: int = 1) -> pd.DataFrame:
-    """Train and score one cross-validation fold; returns (and writes ``out_dir/oof.tsv``) OOF_COLUMNS.
+@dataclass(frozen=True)
+class FoldOutputs:
+    """Where :func:`run_cv_fold` writes: the out-of-fold scores and the fold model's training outputs."""
 
-    The fusion model is trained with ``train_scope(..., split=cv_split(...))`` into ``out_dir`` (model.pt,
-    history.tsv, split.tsv); the val part is drawn with the train config's seed + ``fold``. One row per
+    oof: Path
+    train: "TrainOutputs"  # noqa: F821 - tfbind.model.training.TrainOutputs (torch, imported by jobs only)
+
+    @classmethod
+    def of(cls, out: "FoldOutputs | str | Path") -> "FoldOutputs":
+        """``out`` itself, or the conventional file names inside the folder ``out``."""
+        from ..model.training import TrainOutputs
+
+        if isinstance(out, FoldOutputs):
+            return out
+        return cls(Path(out) / "oof.tsv", TrainOutputs.of(out))
+
+
+def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
+                folds: pd.Series, fold: int, out: FoldOutputs | str | Path, threads: int = 1) -> pd.DataFrame:
+    """Train and score one cross-validation fold; returns (and writes to ``out.oof``) OOF_COLUMNS.
+
+    The fusion model is trained with ``train_scope(..., split=cv_split(...))`` into ``out.train``
+    (model.pt, history.tsv, split.tsv; ``out`` a folder: those names and oof.tsv in it); the val part is drawn with the train config's seed + ``fold``. One row per
     held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``gbm`` (fitted
     on the fold's train rows) and the ranking predictors (raw columns). ``target`` = the fold model's
     target transform of kd_nm (clipped to [0, 1]).
@@ -103,18 +122,18 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     from ..model.predict import predict
     from ..model.training import resolve_device, train_scope
 
-    out_dir = Path(out_dir)
+    out = FoldOutputs.of(out)
     cfg, table = _labelled_table(pairs, labels, scope, train_config)
     split = cv_split(table, folds, fold, cfg["seed"] + int(fold))
-    train_scope(pairs, labels, scope, cfg, out_dir, threads, split=split)
-    _, meta = load(out_dir / "model.pt")
+    train_scope(pairs, labels, scope, cfg, out.train, threads, split=split)
+    _, meta = load(out.train.model)
     transform = TargetTransform.from_meta(meta["target"])
     table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()))
     names = split.reindex(table["pair_id"]).to_numpy()
     held = names == "test"
     test = table[held]
     device = resolve_device(str(cfg["device"]))
-    scores = {"fusion": predict(out_dir / "model.pt", test, device)["score"].to_numpy()}
+    scores = {"fusion": predict(out.train.model, test, device)["score"].to_numpy()}
     base = fit_predict(table, names == "train", cfg["features"], list(meta["preprocess"]["categories"]),
                        threads)
     ranking = ranking_scores(table)
@@ -128,8 +147,7 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
          for name, values in ((p, scores[p]) for p in PREDICTORS)],
         ignore_index=True,
     )[OOF_COLUMNS]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    oof.to_csv(out_dir / "oof.tsv", sep="\t", index=False)
+    write_tsv(oof, out.oof)
     log.info("scope %s fold %d: %d held-out pairs, %d out-of-fold rows", scope, fold, int(held.sum()),
              len(oof))
     return oof
@@ -187,10 +205,11 @@ def _cv_long(cv_oof: list[pd.DataFrame], scores: pd.DataFrame, pairs: pd.DataFra
     })
 
 
-def evaluate_scope(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
-                   cv_oof: list[pd.DataFrame] | None, config: dict | None = None
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(score table, metrics) of the model in ``model_dir`` (model.pt + split.tsv). Writes nothing.
+def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
+                   cv_oof: list[pd.DataFrame] | None, config: dict | None = None,
+                   split: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt) trained on ``split``
+    (split.tsv; default: beside the model). Writes nothing.
 
     * scores: :func:`tfbind.evaluation.scores.score_table` (every pair of the scope);
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
@@ -201,13 +220,16 @@ def evaluate_scope(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFr
     from ..model.data import TargetTransform
 
     cfg = merge_eval_config(config)
-    model_dir = Path(model_dir)
-    _, meta = load(model_dir / "model.pt")
+    model = Path(model)
+    if model.is_dir():
+        model = model / "model.pt"
+    split = Path(split) if split is not None else model.with_name("split.tsv")
+    _, meta = load(model)
     scope = str(meta["scope"])
     features = meta["preprocess"]["features"]
     categories = list(meta["preprocess"]["categories"])
     transform = TargetTransform.from_meta(meta["target"])
-    scores = score_table(model_dir, pairs, labels, cfg["device"])
+    scores = score_table(model, pairs, labels, cfg["device"], split=split)
 
     labelled = scores[scores["split"] != "unlabelled"].reset_index(drop=True)
     wanted = [c for c in dict.fromkeys([*feature_columns(features), *RANKING_COLUMNS]) if c in pairs.columns]
@@ -224,18 +246,25 @@ def evaluate_scope(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFr
     return scores, metrics
 
 
-def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``predictions.tsv``, ``predictions.parquet`` and ``metrics.tsv`` into ``out_dir``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"predictions_tsv": out_dir / "predictions.tsv",
-             "predictions_parquet": out_dir / "predictions.parquet",
-             "metrics": out_dir / "metrics.tsv"}
-    scores.to_csv(paths["predictions_tsv"], sep="\t", index=False, na_rep="")
-    scores.to_parquet(paths["predictions_parquet"], index=False)
-    metrics.to_csv(paths["metrics"], sep="\t", index=False, na_rep="NaN")
+def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out: dict | str | Path) -> dict[str, Path]:
+    """Write the score table (TSV and Parquet) and the metrics, atomically.
+
+    ``out``: {"predictions_tsv", "predictions_parquet", "metrics"} -> path (the rule's outputs), or a
+    folder (predictions.tsv, predictions.parquet and metrics.tsv in it).
+    """
+    if isinstance(out, dict):
+        paths = {key: Path(out[key]) for key in ("predictions_tsv", "predictions_parquet", "metrics")}
+    else:
+        out = Path(out)
+        paths = {"predictions_tsv": out / "predictions.tsv",
+                 "predictions_parquet": out / "predictions.parquet",
+                 "metrics": out / "metrics.tsv"}
+    write_tsv(scores, paths["predictions_tsv"], na_rep="")
+    with atomic_path(paths["predictions_parquet"]) as tmp:
+        scores.to_parquet(tmp, index=False)
+    write_tsv(metrics, paths["metrics"], na_rep="NaN")
     return paths
 
 
-__all__ = ["DEFAULT_EVAL_CONFIG", "OOF_COLUMNS", "cv_split", "evaluate_scope", "merge_eval_config",
+__all__ = ["DEFAULT_EVAL_CONFIG", "OOF_COLUMNS", "FoldOutputs", "cv_split", "evaluate_scope", "merge_eval_config",
            "read_oof", "run_cv_fold", "scope_folds", "write_outputs"]

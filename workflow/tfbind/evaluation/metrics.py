@@ -41,7 +41,8 @@ from ..errors import InputError
 SPLITS = ("train", "val", "test", "cv")
 TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "gbm")
 RANKING_PREDICTORS = ("iptm", "ipsae_min", "pdockq", "lis")
-PREDICTORS = ("fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm")
+#: Order of the metrics table: the model, the trivial baseline, the single metrics, the fitted baselines.
+PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "gbm")
 METRIC_COLUMNS = [
     "model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman", "pearson", "acc_0.1",
     "top25_acc", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high",

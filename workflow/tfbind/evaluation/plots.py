@@ -40,7 +40,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+from .metrics import RANKING_PREDICTORS, TARGET_PREDICTORS, r2, spearman  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,8 @@ CATEGORIES = ("KIX", "NCBD", "TAZ1", "TAZ2")
 CATEGORY_MARKERS = {"KIX": "o", "NCBD": "s", "TAZ1": "^", "TAZ2": "D"}
 _EXTRA_MARKERS = ("v", "P", "X", "*", "h", "<", ">")
 
-#: Predictor order and colours (the same in every figure).
-PREDICTORS = ("fusion", "domain_mean", "ridge", "gbm", "iptm", "ipsae_min", "pdockq", "lis")
+#: Predictor order in every figure: the fitted predictors, then the single AlphaFold metrics.
+PREDICTORS = (*TARGET_PREDICTORS, *RANKING_PREDICTORS)
 PREDICTOR_COLORS = {
     "fusion": "#d62728",  # red: the model of this pipeline
     "domain_mean": "#7f7f7f",  # grey: the trivial per-domain baseline
@@ -76,7 +78,7 @@ PREDICTOR_LABELS = {
 _EXTRA_COLORS = ("#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39")
 
 #: Single-metric baselines drawn as ROC curves beside the fusion score.
-BASELINE_METRICS = ("iptm", "ipsae_min", "pdockq", "lis")
+BASELINE_METRICS = RANKING_PREDICTORS
 
 SPLIT_COLORS = {"train": "#9e9e9e", "val": "#6a9fd0", "test": "#d62728", "cv": "#d62728"}
 
@@ -118,8 +120,8 @@ def _suptitle(fig: Figure, text: str, **kwargs) -> None:
 
 def _save(fig: Figure, out_png: str | Path) -> None:
     out = Path(out_png)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI, facecolor="white")
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=DPI, facecolor="white", format="png")
     plt.close(fig)
     log.info("wrote %s", out)
 
@@ -249,26 +251,6 @@ def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefi
 # ---------------------------------------------------------------------------------------------------------
 # 2. Predicted vs observed
 # ---------------------------------------------------------------------------------------------------------
-def r_squared(observed, predicted) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot of ``predicted`` for ``observed`` (NaN if n < 2
-    or the observed values are constant); negative when worse than predicting the mean."""
-    y, p = np.asarray(observed, dtype=float), np.asarray(predicted, dtype=float)
-    if len(y) < 2:
-        return float("nan")
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    if ss_tot == 0:
-        return float("nan")
-    return 1.0 - float(np.sum((y - p) ** 2)) / ss_tot
-
-
-def spearman(x, y) -> float:
-    """Spearman rank correlation (NaN if n < 3 or either side is constant)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(x) < 3 or np.all(x == x[0]) or np.all(y == y[0]):
-        return float("nan")
-    return float(stats.spearmanr(x, y).statistic)
-
-
 def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFrame:
     """Per panel (``all`` + each category, or the single category): ``n``, ``r2`` and ``spearman`` of
     ``score`` vs ``target`` over the labelled rows of ``split`` (the numbers in the figure's legends)."""
@@ -282,7 +264,7 @@ def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFra
         rows.append({
             "panel": panel,
             "n": len(sub),
-            "r2": r_squared(sub["target"], sub["score"]),
+            "r2": r2(sub["score"], sub["target"]),
             "spearman": spearman(sub["score"], sub["target"]),
         })
     return pd.DataFrame(rows, columns=["panel", "n", "r2", "spearman"])
@@ -666,13 +648,15 @@ def write_all_plots(
     metrics: pd.DataFrame,
     pairs: pd.DataFrame,
     baseline_scores: pd.DataFrame | None,
-    out_dir: str | Path,
+    out: dict | str | Path,
     split: str = "test",
     title_prefix: str = "",
     model: str | None = None,
     bars_split: str | None = None,
 ) -> dict[str, Path]:
-    """The five figures of one model into ``out_dir``; returns {name: path} (names: ``FILES`` keys).
+    """The five figures of one model; returns {name: path} (names: ``FILES`` keys).
+
+    ``out``: {name: path} for every ``FILES`` key (the rule's outputs), or a folder (``FILES`` names in it).
 
     ``baseline_scores`` None: the baseline columns of ``pairs``. The PCA is coloured by the score
     table's ``target``. ``model`` picks one model of a metrics table holding several. The bar chart
@@ -681,9 +665,10 @@ def write_all_plots(
     """
     if bars_split is None:
         bars_split = "cv" if (metrics["split"] == "cv").any() else split
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / file for name, file in FILES.items()}
+    if isinstance(out, dict):
+        paths = {name: Path(out[name]) for name in FILES}
+    else:
+        paths = {name: Path(out) / file for name, file in FILES.items()}
     if baseline_scores is None:
         baseline_scores = baseline_scores_from_pairs(pairs)
     plot_training_curves(history, paths["training_curves"], title_prefix=title_prefix)

@@ -87,9 +87,10 @@ def scope_pairs(pairs: pd.DataFrame, scope: str, categories: list[str]) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def score_table(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
-                device: str = "cpu") -> pd.DataFrame:
-    """SCORE_COLUMNS for every pair of the model's scope (``model_dir``: model.pt + split.tsv).
+def score_table(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
+                device: str = "cpu", split: str | Path | None = None) -> pd.DataFrame:
+    """SCORE_COLUMNS for every pair of the ``model``'s scope (model.pt, or a folder holding it), with the
+    train/val/test names of ``split`` (split.tsv; default: beside the model).
 
     Sorted by domain_category, then rank_in_domain. Labelled pairs of the scope missing from split.tsv
     (the labels changed since training) raise InputError.
@@ -98,14 +99,17 @@ def score_table(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame
     from ..model.data import TargetTransform
     from ..model.predict import predict
 
-    model_dir = Path(model_dir)
-    _, meta = load(model_dir / "model.pt")
+    model = Path(model)
+    if model.is_dir():
+        model = model / "model.pt"
+    split_path = Path(split) if split is not None else model.with_name("split.tsv")
+    _, meta = load(model)
     scope = str(meta["scope"])
     transform = TargetTransform.from_meta(meta["target"])
     table = scope_pairs(pairs, scope, list(meta["preprocess"]["categories"]))
     if table.empty:
         raise InputError(f"scope {scope!r}: no pairs to score in the pairs table")
-    pred = predict(model_dir / "model.pt", table, device)
+    pred = predict(model, table, device)
     out = table[["pair_id", "tf_id", "domain_id", "domain_category"]].copy()
     out["score"] = pred["score"].to_numpy()
     out["kd_pred_nm"] = pred["kd_pred_nm"].to_numpy()
@@ -113,11 +117,11 @@ def score_table(model_dir: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame
     lab = labelled_pairs(pairs, labels).set_index("pair_id")
     out["kd_nm"] = out["pair_id"].map(lab["kd_nm"]).astype(float)
     labelled = out["kd_nm"].notna()
-    split = read_split(model_dir / "split.tsv")
+    split = read_split(split_path)
     out["split"] = out["pair_id"].map(split)
     lost = labelled & out["split"].isna()
     if lost.any():
-        raise InputError(f"{model_dir / 'split.tsv'}: {int(lost.sum())} labelled pair(s) of scope {scope!r} "
+        raise InputError(f"{split_path}: {int(lost.sum())} labelled pair(s) of scope {scope!r} "
                          "have no split (labels changed since training?), "
                          f"e.g. {out.loc[lost, 'pair_id'].iloc[0]!r}")
     stale = ~labelled & out["split"].notna()

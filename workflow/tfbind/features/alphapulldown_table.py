@@ -48,7 +48,8 @@ from ..errors import InputError
 from ..plan.ids import check_unique
 from ..plan.jobnames import split_job_name, unmatched_reason
 from ..plan.sequences import SequenceRecord, read_fasta
-from ..io import rows_to_table, write_failed, write_parquet
+from ..io import rows_to_table, write_parquet
+from .failed import write_failed
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,8 @@ from ..plan.sequences import SequenceRecord
 from ..plan.pairs import records_from_manifest
 from ..plan.settings import ExtractSettings
 from ..plan.shards import read_manifest
-from ..io import rows_to_table, write_failed, write_parquet
+from ..io import rows_to_table, write_parquet
+from .failed import write_failed
 
 log = logging.getLogger(__name__)
 

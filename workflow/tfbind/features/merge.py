@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from .schema import MODEL_SCHEMA, PAIR_SCHEMA
-from ..io import concat_parquet, read_failed, write_failed
+from ..io import concat_parquet
+from .failed import read_failed, write_failed
 
 log = logging.getLogger(__name__)
 

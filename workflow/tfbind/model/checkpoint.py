@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..io import atomic_path
 from .architecture import BindingFusionModel
 
 FORMAT = "tfbind-model/1"
@@ -57,11 +58,8 @@ def save(path: str | Path, model: BindingFusionModel, meta: dict) -> None:
     """Write ``model.pt``: state dict (on CPU) + meta (architecture config and versions added)."""
     meta = _plain({**meta, "architecture": model.config, "versions": versions()})
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, tmp)
 
 
 def _read(path: str | Path, device) -> dict:

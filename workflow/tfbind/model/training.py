@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,8 @@ import pandas as pd
 import torch
 
 from ..errors import InputError
+from ..evaluation.metrics import spearman
+from ..io import write_tsv
 from . import merge_config
 from .architecture import BindingFusionModel, architecture_config
 from .checkpoint import save
@@ -222,12 +225,6 @@ def fit(model: BindingFusionModel, tensors: dict, targets: torch.Tensor, train_i
     return history, best_epoch
 
 
-def _spearman(pred: np.ndarray, target: np.ndarray) -> float:
-    if len(pred) < 3:
-        return math.nan
-    return float(pd.Series(pred).corr(pd.Series(target), method="spearman"))
-
-
 def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
     """The split names of ``table``'s rows from ``split`` (pair_id -> "train"/"val"/"test").
 
@@ -254,13 +251,31 @@ def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
     return names
 
 
-def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict, out_dir: Path,
-                threads: int = 1, *, split: pd.Series | None = None) -> dict:
+@dataclass(frozen=True)
+class TrainOutputs:
+    """Where :func:`train_scope` writes: the rule's declared outputs (model.pt, history.tsv, split.tsv)."""
+
+    model: Path
+    history: Path
+    split: Path
+
+    @classmethod
+    def of(cls, out: "TrainOutputs | str | Path") -> "TrainOutputs":
+        """``out`` itself, or the conventional file names inside the folder ``out``."""
+        if isinstance(out, TrainOutputs):
+            return out
+        out = Path(out)
+        return cls(out / "model.pt", out / "history.tsv", out / "split.tsv")
+
+
+def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
+                out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None) -> dict:
     """Train one model on the labelled pairs of ``scope`` ("all" or a domain category).
 
-    ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG). Writes
-    ``out_dir/model.pt``, ``history.tsv`` (HISTORY_COLUMNS) and ``split.tsv`` (pair_id, split) and returns
-    a summary (counts, best epoch, validation and test metrics, imputed rows, device, seconds).
+    ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG). Writes ``out.model``,
+    ``out.history`` (HISTORY_COLUMNS) and ``out.split`` (pair_id, split) (``out`` a folder: model.pt,
+    history.tsv and split.tsv in it) and returns a summary (counts, best epoch, validation and test
+    metrics, imputed rows, device, seconds).
 
     ``split`` (pair_id -> "train"/"val"/"test", e.g. a cross-validation fold) replaces the configured
     split (``make_split``); every labelled pair of the scope must be in it (:func:`given_split`). The
@@ -268,7 +283,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     """
     start = time.perf_counter()
     cfg = merge_config(config)
-    out_dir = Path(out_dir)
+    out = TrainOutputs.of(out)
     table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"])
     given = split is not None
     if given:
@@ -300,7 +315,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         for name in ("val", "test"):
             pred = score(model, tensors, index[name], bool(cfg["amp"]))
             m = metrics(pred, targets[index[name]], cfg["loss"])
-            m["spearman"] = _spearman(pred.cpu().numpy(), targets[index[name]].cpu().numpy())
+            m["spearman"] = spearman(pred.cpu().numpy(), targets[index[name]].cpu().numpy())
             results[name] = m
 
     summary = {
@@ -318,7 +333,6 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "device": str(device),
         "seconds": round(time.perf_counter() - start, 3),
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
     meta = {
         "scope": scope,
         "preprocess": prep.to_meta(),
@@ -326,11 +340,10 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "train_config": cfg,
         "summary": summary,
     }
-    save(out_dir / "model.pt", model, meta)
-    pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(out_dir / "history.tsv", sep="\t", index=False)
-    split_table = pd.DataFrame({"pair_id": table["pair_id"], "split": split})
-    split_table.to_csv(out_dir / "split.tsv", sep="\t", index=False)
-    summary["model"] = str(out_dir / "model.pt")
+    save(out.model, model, meta)
+    write_tsv(pd.DataFrame(history, columns=HISTORY_COLUMNS), out.history)
+    write_tsv(pd.DataFrame({"pair_id": table["pair_id"], "split": split}), out.split)
+    summary["model"] = str(out.model)
     log.info("scope %s: best epoch %d of %d, val_acc_0.1 %.3f, test_acc_0.1 %.3f, test spearman %.3f "
              "(%.1f s)", scope, best_epoch, len(history), results["val"]["acc"], results["test"]["acc"],
              results["test"]["spearman"], summary["seconds"])
