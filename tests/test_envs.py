@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from helpers import REPO
 
 WORKFLOW = REPO / "workflow"
 RULES_DIR = WORKFLOW / "rules"

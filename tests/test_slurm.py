@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, write_demo_config
+from helpers import REPO, write_demo_config
 
 PROFILE = REPO / "profiles" / "slurm"
 PARTITION = "debug"  # the partition of .ci/slurm-setup

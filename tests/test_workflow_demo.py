@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import DEMO, REPO, planned_jobs, run_snakemake, write_demo_config
+from helpers import DEMO, REPO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import DEMO, planned_jobs, run_snakemake, write_demo_config
+from helpers import DEMO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm"}

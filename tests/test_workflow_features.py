@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import run_snakemake
+from helpers import run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def snakemake(workdir: Path, *args: str):
 
 @pytest.fixture(scope="module")
 def features_run(tmp_path_factory):
-    from conftest import FIXTURES
+    from helpers import FIXTURES
 
     if not FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found at {FIXTURES}")

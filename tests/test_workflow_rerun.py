@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import DEMO, REPO, run_snakemake
-from conftest import planned_jobs as dry_run_jobs
+from helpers import DEMO, REPO, run_snakemake
+from helpers import planned_jobs as dry_run_jobs
 from tfbind.demo import write_predictions
 
 pytestmark = pytest.mark.slow

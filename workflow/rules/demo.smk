@@ -9,11 +9,11 @@ if config["demo"]["generate"] and not USE_SCORE_TABLE:
             manifest=f"{PLAN_DIR}/{{shard}}.tsv",
         output:
             f"{RESULTS}/demo/generated/{{shard}}.tsv",
-        params:
-            seed=config["demo"]["seed"],
         log:
             f"{LOGS}/demo/{{shard}}.log",
         conda:
             "../../envs/features.yaml"
+        params:
+            seed=config["demo"]["seed"],
         script:
             "../scripts/demo_predictions.py"

@@ -19,21 +19,21 @@ rule cv_fold:
         model=f"{SCORES}/{{model}}/cv/fold_{{fold}}/model.pt",
         history=f"{SCORES}/{{model}}/cv/fold_{{fold}}/history.tsv",
         split=f"{SCORES}/{{model}}/cv/fold_{{fold}}/split.tsv",
-    params:
-        train=TRAIN_CONFIG,
-        n_folds=config["evaluate"]["cv_folds"],
-        seed=config["evaluate"]["seed"],
     log:
         f"{LOGS}/evaluate/{{model}}_fold_{{fold}}.log",
     benchmark:
         f"{BENCHMARKS}/evaluate/{{model}}_fold_{{fold}}.tsv"
+    conda:
+        "../../envs/evaluation.yaml"
     threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=240,
-    conda:
-        "../../envs/evaluation.yaml"
+    params:
+        train=TRAIN_CONFIG,
+        n_folds=config["evaluate"]["cv_folds"],
+        seed=config["evaluate"]["seed"],
     script:
         "../scripts/cv_fold.py"
 
@@ -59,16 +59,16 @@ rule evaluate_model:
             category="Metrics",
             subcategory="{model}",
         ),
-    params:
-        # An evaluation key change re-runs evaluation only (not training, not extraction).
-        evaluate=config["evaluate"],
     log:
         f"{LOGS}/evaluate/{{model}}.log",
+    conda:
+        "../../envs/evaluation.yaml"
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../../envs/evaluation.yaml"
+    params:
+        # An evaluation key change re-runs evaluation only (not training, not extraction).
+        evaluate=config["evaluate"],
     script:
         "../scripts/evaluate_model.py"
 
@@ -81,11 +81,11 @@ rule predict_pairs:
         f"{RESULTS}/predictions/{{model}}.tsv",
     log:
         f"{LOGS}/predict/{{model}}.log",
+    conda:
+        "../../envs/evaluation.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        "../../envs/evaluation.yaml"
     script:
         "../scripts/predict_pairs.py"
 
@@ -116,11 +116,11 @@ rule plot_model:
         },
     log:
         f"{LOGS}/evaluate/{{model}}_plots.log",
+    conda:
+        "../../envs/evaluation.yaml"
     resources:
         mem_mb=2000,
         runtime=20,
-    conda:
-        "../../envs/evaluation.yaml"
     script:
         "../scripts/plot_model.py"
 

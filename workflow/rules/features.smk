@@ -18,11 +18,11 @@ if USE_SCORE_TABLE:
             **FEATURE_TABLES,
         log:
             f"{LOGS}/features/import_score_table.log",
+        conda:
+            "../../envs/features.yaml"
         resources:
             mem_mb=2000,
             runtime=10,
-        conda:
-            "../../envs/features.yaml"
         script:
             "../scripts/import_score_table.py"
 
@@ -38,20 +38,20 @@ else:
             models=f"{FEATURES}/shards/{{shard}}.models.parquet",
             pairs=f"{FEATURES}/shards/{{shard}}.pairs.parquet",
             failed=f"{FEATURES}/shards/{{shard}}.failed.tsv",
-        params:
-            # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
-            features=config["features"],
-            on_error=config["on_error"],
         log:
             f"{LOGS}/features/{{shard}}.log",
         benchmark:
             f"{BENCHMARKS}/features/{{shard}}.tsv"
+        conda:
+            "../../envs/features.yaml"
         threads: 1
         resources:
             mem_mb=2000,
             runtime=60,
-        conda:
-            "../../envs/features.yaml"
+        params:
+            # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
+            features=config["features"],
+            on_error=config["on_error"],
         script:
             "../scripts/extract_shard.py"
 
@@ -65,11 +65,11 @@ else:
             **FEATURE_TABLES,
         log:
             f"{LOGS}/features/merge.log",
+        conda:
+            "../../envs/features.yaml"
         resources:
             mem_mb=4000,
             runtime=30,
-        conda:
-            "../../envs/features.yaml"
         script:
             "../scripts/merge_features.py"
 

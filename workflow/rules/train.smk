@@ -13,20 +13,20 @@ rule train_model:
         model=f"{MODELS}/{{model}}/model.pt",
         history=f"{MODELS}/{{model}}/history.tsv",
         split=f"{MODELS}/{{model}}/split.tsv",
-    params:
-        # Any change of a training key re-runs training (and what depends on it), not extraction.
-        train=TRAIN_CONFIG,
     log:
         f"{LOGS}/train/{{model}}.log",
     benchmark:
         f"{BENCHMARKS}/train/{{model}}.tsv"
+    conda:
+        "../../envs/training.yaml"
     threads: 2
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=240,
-    conda:
-        "../../envs/training.yaml"
+    params:
+        # Any change of a training key re-runs training (and what depends on it), not extraction.
+        train=TRAIN_CONFIG,
     script:
         "../scripts/train_model.py"
 

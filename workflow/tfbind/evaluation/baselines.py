@@ -6,8 +6,9 @@ Fitted on the TRAINING rows only (``train_mask``), predicted for every row of th
                  the global training mean)
 ``ridge``        scikit-learn ``Ridge(alpha=1.0)`` after median imputation and ``StandardScaler`` (both fitted
                  on the training rows)
-``gbm``          ``HistGradientBoostingRegressor(random_state=0, max_iter=200)`` (missing values handled
-                 natively by the trees, no imputation)
+``gbm``          ``HistGradientBoostingRegressor(random_state=0, max_iter=200, min_samples_leaf=5)``
+                 (missing values handled natively by the trees, no imputation; leaves of 5 rows, not
+                 sklearn's 20, so that a per-domain model of a few dozen pairs can split at all)
 
 ``ridge`` and ``gbm`` read the fusion model's numeric inputs (the ``alphafold`` + ``interface`` lists of the
 ``features`` config) plus a one-hot domain category; their predictions are clipped to [0, 1].
@@ -27,6 +28,7 @@ from ..errors import InputError
 from .metrics import RANKING_PREDICTORS
 
 FITTED_BASELINES = ("domain_mean", "ridge", "gbm")
+GBM_MIN_LEAF = 5  # rows per leaf; sklearn's default of 20 leaves a per-domain model of ~40 rows constant
 RANKING_COLUMNS = RANKING_PREDICTORS
 
 
@@ -81,7 +83,7 @@ def ridge_model():
 def gbm_model():
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    return HistGradientBoostingRegressor(random_state=0, max_iter=200)
+    return HistGradientBoostingRegressor(random_state=0, max_iter=200, min_samples_leaf=GBM_MIN_LEAF)
 
 
 def fit_predict(table: pd.DataFrame, train_mask, features: dict[str, list[str]],

@@ -1,0 +1,65 @@
+"""Helpers shared by the tests (import them: ``from helpers import ...``); pytest fixtures live in
+conftest.py."""
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+# Real AlphaFold outputs with reference values live beside the checkout (../shared/fixtures), never in it.
+FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def run_snakemake(*args: str, workdir=None, configfile=None, cores: int = 2, cwd=None):
+    """Run this checkout's Snakefile in a subprocess (optionally in another working directory/config)."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    if workdir is not None:
+        cmd += ["-d", str(workdir)]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]  # before --cores: --configfile takes several values
+    cmd += ["--cores", str(cores), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or workdir or REPO)
+
+
+def planned_jobs(*args: str, **kwargs) -> dict[str, int]:
+    """Rule -> job count of a dry run (Snakemake's job stats table); {} when nothing is to be done."""
+    proc = run_snakemake(*args, "-n", "--quiet", "rules", **kwargs)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+DEMO = REPO / "resources" / "demo"
+
+
+def write_demo_config(work: Path, pairs_per_domain: int | None = None, **overrides):
+    """The embedded demo's config in ``work``, reading the checkout's demo inputs by absolute path and
+    generating the runs into ``work/runs``; with ``pairs_per_domain`` only the first pairs of each domain
+    (a reduced demo). ``overrides`` replace top-level config keys. Returns the pairs written."""
+    import pandas as pd
+    import yaml
+
+    work.mkdir(parents=True, exist_ok=True)
+    pairs = pd.read_csv(DEMO / "pairs.tsv", sep="\t", dtype=str, keep_default_na=False)
+    if pairs_per_domain is not None:
+        pairs = pairs.groupby("domain_id", sort=False).head(pairs_per_domain)
+    pairs.to_csv(work / "pairs.tsv", sep="\t", index=False)
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        tf_fasta=str(DEMO / "tf.fasta"),
+        domain_fasta=str(DEMO / "domains.fasta"),
+        labels=str(DEMO / "labels.tsv"),
+        pairs="pairs.tsv",
+        predictions_dir="runs",
+        **overrides,
+    )
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    return pairs
