@@ -56,14 +56,6 @@ def place(a, b, c, bond: float, angle_deg, torsion_deg):
             + np.asarray(d2z)[..., None] * n)
 
 
-def dihedral(a, b, c, d) -> float:
-    b0, b1, b2 = a - b, c - b, d - c
-    b1 = b1 / np.linalg.norm(b1)
-    v = b0 - np.dot(b0, b1) * b1
-    w = b2 - np.dot(b2, b1) * b1
-    return float(np.degrees(np.arctan2(np.dot(np.cross(b1, v), w), np.dot(v, w))))
-
-
 def add_o_cb(bb: np.ndarray, psi_last: float = 140.0) -> np.ndarray:
     """(n, 3, 3) N/CA/C -> (n, 5, 3) N/CA/C/O/CB with O in the peptide plane and ideal CB."""
     n = bb.shape[0]
@@ -414,17 +406,6 @@ def build_fold_valid(seq: str, helices: list[tuple[int, int]], seed_seq: list[in
         if nonlocal_min_distance([c.xyz]) >= min_dist:
             return c
     raise RuntimeError(f"could not build a clash-free fold for {seq[:10]}...")
-
-
-def superpose_matrix(mobile: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kabsch: rotation R and translation t with mobile @ R.T + t ~ target."""
-    mc, tc = mobile.mean(0), target.mean(0)
-    H = (mobile - mc).T @ (target - tc)
-    U, _, Vt = np.linalg.svd(H)
-    d = np.sign(np.linalg.det(Vt.T @ U.T))
-    D = np.diag([1.0, 1.0, d])
-    R = Vt.T @ D @ U.T
-    return R, tc - mc @ R.T
 
 
 def rotation(axis: np.ndarray, angle_deg: float) -> np.ndarray:

@@ -19,6 +19,7 @@ import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,7 +28,10 @@ from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, ranking_scores
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, metric_rows
-from .scores import labelled_pairs, score_table
+from .scores import labelled_pairs, model_files, score_table
+
+if TYPE_CHECKING:  # torch is imported by the jobs that train, not by every evaluation import
+    from ..model.training import TrainOutputs
 
 log = logging.getLogger("tfbind.evaluation")
 
@@ -95,7 +99,7 @@ class FoldOutputs:
     """Where :func:`run_cv_fold` writes: the out-of-fold scores and the fold model's training outputs."""
 
     oof: Path
-    train: "TrainOutputs"  # noqa: F821 - tfbind.model.training.TrainOutputs (torch, imported by jobs only)
+    train: TrainOutputs
 
     @classmethod
     def of(cls, out: "FoldOutputs | str | Path") -> "FoldOutputs":
@@ -220,10 +224,7 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     from ..model.data import TargetTransform
 
     cfg = merge_eval_config(config)
-    model = Path(model)
-    if model.is_dir():
-        model = model / "model.pt"
-    split = Path(split) if split is not None else model.with_name("split.tsv")
+    model, split = model_files(model, split)
     _, meta = load(model)
     scope = str(meta["scope"])
     features = meta["preprocess"]["features"]

@@ -53,6 +53,15 @@ def read_split(path: str | Path) -> pd.Series:
     return pd.Series(df["split"].to_numpy(), index=pd.Index(df["pair_id"], name="pair_id"), name="split")
 
 
+def model_files(model: str | Path, split: str | Path | None = None) -> tuple[Path, Path]:
+    """(model.pt, split.tsv) of a trained model: ``model`` is model.pt or the folder holding it; ``split``
+    defaults to the split.tsv beside the model."""
+    model = Path(model)
+    if model.is_dir():
+        model = model / "model.pt"
+    return model, (Path(split) if split is not None else model.with_name("split.tsv"))
+
+
 def labelled_pairs(pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """(pair_id, kd_nm, binder, binder_source) of every pair with a Kd label (binder as COLUMN_DOCS)."""
     for col in ("tf_id", "domain_id", "kd_nm"):
@@ -99,10 +108,7 @@ def score_table(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     from ..model.data import TargetTransform
     from ..model.predict import predict
 
-    model = Path(model)
-    if model.is_dir():
-        model = model / "model.pt"
-    split_path = Path(split) if split is not None else model.with_name("split.tsv")
+    model, split_path = model_files(model, split)
     _, meta = load(model)
     scope = str(meta["scope"])
     transform = TargetTransform.from_meta(meta["target"])
@@ -137,4 +143,4 @@ def score_table(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     return out[SCORE_COLUMNS].reset_index(drop=True)
 
 
-__all__ = ["COLUMN_DOCS", "SCORE_COLUMNS", "labelled_pairs", "read_split", "scope_pairs", "score_table"]
+__all__ = ["COLUMN_DOCS", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "score_table"]

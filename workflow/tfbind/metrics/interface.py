@@ -147,17 +147,6 @@ class _InterfaceAtoms:
     n_res_tf: int
 
 
-def _parent_letter(name: str) -> str | None:
-    """One-letter parent code of an amino-acid residue name, '' for untabulated; None = not kept."""
-    info = gemmi.find_tabulated_residue(name)
-    if info is None:
-        return ""
-    if not info.is_amino_acid():
-        return None
-    code = info.one_letter_code.strip().upper()
-    return code if len(code) == 1 and code.isalpha() else "X"
-
-
 def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarray:
     """Side-chain flags of the selected atoms by (parent residue name, atom name)."""
     parents = res_parent[atoms.atom_residue[atom_sel]].tolist()

@@ -21,17 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.readers.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.structure import (
-    as_matrix,
-    atom_table,
-    check_pae,
-    load_json,
-    read_structure,
-    require,
-    residue_table,
-    to_float,
+    as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
 
 FORMAT = "alphafold2"
@@ -110,23 +103,8 @@ def _load_model(item: dict) -> ModelPrediction:
         pae_path = item["pickle"]
         pae = as_matrix(require(result, "predicted_aligned_error", pae_path), pae_path)
     check_pae(pae, table.n_residues, pae_path, item["structure"])
-    return ModelPrediction(
-        model_name=item["model"],
-        model_rank=item["rank"],
-        source_format=FORMAT,
-        chain_ids=table.chain_ids,
-        residue_numbers=table.residue_numbers,
-        sequences=table.sequences,
-        cb_coords=table.cb_coords,
-        plddt=table.cb_bfactor,
-        pae=pae,
-        iptm=iptm,
-        ptm=ptm,
-        ranking_confidence=conf,
-        structure_path=item["structure"],
-        structure=st,
-        atoms=atoms,
-    )
+    return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae, iptm=iptm, ptm=ptm,
+                          ranking_confidence=conf, structure_path=item["structure"])
 
 
 def read_run(folder: Path) -> Iterator[ModelPrediction]:

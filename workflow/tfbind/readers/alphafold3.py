@@ -32,16 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.readers.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    ResidueTable,
-    as_matrix,
-    atom_table,
-    load_json,
-    read_structure,
-    require,
-    residue_table,
-    to_float,
+    ResidueTable, as_matrix, atom_table, load_json, read_structure, require, residue_table, to_float,
 )
 
 FORMAT = "alphafold3"
@@ -224,24 +217,11 @@ def _load_model(item: dict) -> ModelPrediction:
     atom_chains = conf.get("atom_chain_ids")
     if atom_chains is not None and not _same_strings(atom_chains, table.atom_chain_ids):
         raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
-    return ModelPrediction(
-        model_name=item["model"],
-        model_rank=item["rank"],
-        source_format=FORMAT,
-        chain_ids=table.chain_ids,
-        residue_numbers=table.residue_numbers,
-        sequences=table.sequences,
-        cb_coords=table.cb_coords,
-        plddt=atom_plddts[table.cb_atom_index],
-        pae=pae[np.ix_(keep, keep)],
-        iptm=to_float(summary.get("iptm")),
-        ptm=to_float(summary.get("ptm")),
-        ranking_confidence=to_float(summary.get("ranking_score")),
-        chain_pair_iptm=_chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path),
-        structure_path=cif,
-        structure=st,
-        atoms=atoms,
-    )
+    chain_pair_iptm = _chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path)
+    return from_structure(item, FORMAT, table, st, atoms, plddt=atom_plddts[table.cb_atom_index],
+                          pae=pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm")),
+                          ptm=to_float(summary.get("ptm")), ranking_confidence=to_float(summary.get("ranking_score")),
+                          chain_pair_iptm=chain_pair_iptm, structure_path=cif)
 
 
 def read_run(path: Path) -> Iterator[ModelPrediction]:

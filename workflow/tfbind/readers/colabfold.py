@@ -22,16 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.readers.prediction import ModelPrediction
+from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    as_matrix,
-    atom_table,
-    check_pae,
-    load_json,
-    read_structure,
-    require,
-    residue_table,
-    to_float,
+    as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
 
 FORMAT = "colabfold"
@@ -125,23 +118,9 @@ def _load_model(item: dict) -> ModelPrediction:
         raise PredictionError(
             f"{scores_path}: {len(plddt)} pLDDT values but {structure_path} has {table.n_residues} residues"
         )
-    return ModelPrediction(
-        model_name=item["model"],
-        model_rank=item["rank"],
-        source_format=FORMAT,
-        chain_ids=table.chain_ids,
-        residue_numbers=table.residue_numbers,
-        sequences=table.sequences,
-        cb_coords=table.cb_coords,
-        plddt=table.cb_bfactor,
-        pae=pae,
-        iptm=to_float(scores.get("iptm")),
-        ptm=to_float(scores.get("ptm")),
-        ranking_confidence=float("nan"),
-        structure_path=structure_path,
-        structure=st,
-        atoms=atoms,
-    )
+    return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae,
+                          iptm=to_float(scores.get("iptm")), ptm=to_float(scores.get("ptm")),
+                          structure_path=structure_path)
 
 
 def read_run(path: Path) -> Iterator[ModelPrediction]:

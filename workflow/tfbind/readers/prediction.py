@@ -62,3 +62,29 @@ class ModelPrediction:
     def chain_mask(self, chain: str) -> np.ndarray:
         """Boolean mask of the residues of ``chain``."""
         return self.chain_ids == chain
+
+
+def from_structure(item: dict, source_format: str, table, structure, atoms, *, plddt: np.ndarray,
+                   pae: np.ndarray, structure_path: Path, iptm: float = NAN, ptm: float = NAN,
+                   ranking_confidence: float = NAN, chain_pair_iptm: dict | None = None) -> ModelPrediction:
+    """The one way readers build a :class:`ModelPrediction`: the residue arrays from ``table`` (a
+    ``tfbind.readers.structure`` residue table of ``structure``), the model's name and rank from the
+    reader's plan ``item``, and the predictor's per-residue pLDDT, PAE and scalar scores."""
+    return ModelPrediction(
+        model_name=item["model"],
+        model_rank=item["rank"],
+        source_format=source_format,
+        chain_ids=table.chain_ids,
+        residue_numbers=table.residue_numbers,
+        sequences=table.sequences,
+        cb_coords=table.cb_coords,
+        plddt=plddt,
+        pae=pae,
+        iptm=iptm,
+        ptm=ptm,
+        ranking_confidence=ranking_confidence,
+        chain_pair_iptm=chain_pair_iptm or {},
+        structure_path=structure_path,
+        structure=structure,
+        atoms=atoms,
+    )

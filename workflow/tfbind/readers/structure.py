@@ -293,17 +293,6 @@ def _icode(icode: str, level: int) -> str:
     return icode if level == 0 or icode != " " else chr(ord("A") + (level - 1) % 26)
 
 
-def _is_amino_acid_residue(res: gemmi.Residue) -> bool:
-    if res.entity_type not in (gemmi.EntityType.Polymer, gemmi.EntityType.Unknown):
-        return False
-    if res.entity_type == gemmi.EntityType.Unknown and res.het_flag != "A":
-        return False
-    info = gemmi.find_tabulated_residue(res.name)
-    if info is not None:
-        return info.is_amino_acid()
-    return res.find_atom("CA", "*") is not None  # untabulated polymer residue with a backbone
-
-
 def _one_letter(name: str) -> str:
     info = gemmi.find_tabulated_residue(name)
     code = info.one_letter_code.strip().upper() if info is not None else ""
