@@ -9,7 +9,7 @@ from tfbind.evaluation.evaluate import (
     OOF_COLUMNS, cv_split, evaluate_scope, read_oof, run_cv_fold, scope_folds, write_outputs,
 )
 from tfbind.evaluation.metrics import METRIC_COLUMNS, PREDICTORS
-from tfbind.evaluation.scores import SCORE_COLUMNS, score_table
+from tfbind.evaluation.scores import SCORE_COLUMNS, model_scores
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 
@@ -53,7 +53,7 @@ def oof_tables(tables, folds, tmp_path_factory):
 # ------------------------------------------------------------------------------------------------
 def test_score_table(tables, model_dir):
     pairs, labels = tables
-    scores = score_table(model_dir, pairs, labels)
+    scores = model_scores(model_dir, pairs, labels)
     assert list(scores.columns) == SCORE_COLUMNS
     assert set(scores["pair_id"]) == set(pairs["pair_id"])  # every pair of the scope
     unlabelled = scores[scores["tf_id"].isin(["TF00018", "TF00019"])]
@@ -80,7 +80,7 @@ def test_score_table_refuses_labels_without_split(tables, model_dir):
     pairs, labels = tables
     more = synthetic_tables(n_tfs=20, seed=7)[1]  # labels for the two held-back TFs too
     with pytest.raises(InputError, match="no split"):
-        score_table(model_dir, pairs, more)
+        model_scores(model_dir, pairs, more)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def synthetic_pairs(preds, seed=4):
     """A pairs table with the plotted metric columns: random values, a NaN-heavy and a constant column."""
     rng = np.random.default_rng(seed)
     pairs = preds[["pair_id", "tf_id", "domain_id", "domain_category"]].copy()
-    for col in plots.AF_METRICS + plots.INTERFACE_METRICS:
+    for col in plots.PCA_AF_COLUMNS + plots.PCA_INTERFACE_COLUMNS:
         pairs[col] = rng.normal(size=len(pairs))
     pairs.loc[::3, "plddt_interface"] = np.nan
     pairs["n_salt_bridges"] = 0.0  # constant: left out of the PCA

@@ -7,7 +7,7 @@ Modules
                (``iptm``, ``ipsae_min``, ``pdockq``, ``lis``)
 ``metrics``    regression/ranking/classification metrics, Spearman bootstrap CI, ``metric_rows`` (long
                format), binder labels (given, or Kd below the category's assay ceiling)
-``scores``     ``score_table``: every pair of a model's scope with score, predicted Kd, split, labels, rank
+``scores``     ``model_scores``: every pair of a model's scope with score, predicted Kd, split, labels, rank
 ``evaluate``   ``run_cv_fold`` (one fold = one job), ``evaluate_scope``, ``write_outputs``
 
 scikit-learn (baselines, AUROC/AUPRC) and torch (the fusion model) are imported where used.

@@ -28,7 +28,7 @@ from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, ranking_scores
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, metric_rows
-from .scores import labelled_pairs, model_files, score_table
+from .scores import labelled_pairs, model_files, model_scores
 
 if TYPE_CHECKING:  # torch is imported by the jobs that train, not by every evaluation import
     from ..model.training import TrainOutputs
@@ -50,10 +50,10 @@ def merge_eval_config(config: dict | None) -> dict:
     cfg = copy.deepcopy(DEFAULT_EVAL_CONFIG)
     for key, value in (config or {}).items():
         if key not in cfg:
-            raise InputError(f"evaluation: unknown key {key!r} (known: {', '.join(sorted(cfg))})")
+            raise InputError(f"evaluate: unknown key {key!r} (known: {', '.join(sorted(cfg))})")
         cfg[key] = value
     if not isinstance(cfg["bootstrap"], int) or cfg["bootstrap"] < 0:
-        raise InputError(f"evaluation.bootstrap: expected a non-negative integer, got {cfg['bootstrap']!r}")
+        raise InputError(f"evaluate.bootstrap: expected a non-negative integer, got {cfg['bootstrap']!r}")
     return cfg
 
 
@@ -215,7 +215,7 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt) trained on ``split``
     (split.tsv; default: beside the model). Writes nothing.
 
-    * scores: :func:`tfbind.evaluation.scores.score_table` (every pair of the scope);
+    * scores: :func:`tfbind.evaluation.scores.model_scores` (every pair of the scope);
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
       model's TRAIN rows and the ranking predictors, on train/val/test; plus ``cv`` rows from ``cv_oof``
       (the :func:`run_cv_fold` tables) when given. ``config``: DEFAULT_EVAL_CONFIG keys.
@@ -230,7 +230,7 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     features = meta["preprocess"]["features"]
     categories = list(meta["preprocess"]["categories"])
     transform = TargetTransform.from_meta(meta["target"])
-    scores = score_table(model, pairs, labels, cfg["device"], split=split)
+    scores = model_scores(model, pairs, labels, cfg["device"], split=split)
 
     labelled = scores[scores["split"] != "unlabelled"].reset_index(drop=True)
     wanted = [c for c in dict.fromkeys([*feature_columns(features), *RANKING_COLUMNS]) if c in pairs.columns]

@@ -82,11 +82,11 @@ BASELINE_METRICS = RANKING_PREDICTORS
 
 SPLIT_COLORS = {"train": "#9e9e9e", "val": "#6a9fd0", "test": "#d62728", "cv": "#d62728"}
 
-AF_METRICS = (
+PCA_AF_COLUMNS = (
     "iptm", "ptm", "pae_mean", "pae_inter_mean", "pdockq", "pdockq2_tf", "lis", "ipsae_min", "iptm_pae",
     "plddt_interface",
 )
-INTERFACE_METRICS = (
+PCA_INTERFACE_COLUMNS = (
     "n_contact_pairs", "n_interface_res", "frac_polar", "frac_hydrophobic", "frac_charged", "bsa",
     "interface_area", "solvation_energy", "n_hbonds", "n_salt_bridges",
 )
@@ -593,8 +593,8 @@ def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None
     fig, axes = plt.subplots(1, 2, figsize=(13.5, 6.0))
     norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
     cmap = plt.get_cmap("viridis")
-    for ax, (name, wanted) in zip(axes, (("AlphaFold confidence metrics", AF_METRICS),
-                                        ("interface metrics", INTERFACE_METRICS))):
+    for ax, (name, wanted) in zip(axes, (("AlphaFold confidence metrics", PCA_AF_COLUMNS),
+                                        ("interface metrics", PCA_INTERFACE_COLUMNS))):
         cols = [c for c in wanted if c in pairs.columns]
         raw = pairs[cols].apply(pd.to_numeric, errors="coerce") if cols else pd.DataFrame(index=pairs.index)
         usable = [c for c in cols if raw[c].notna().any() and raw[c].nunique(dropna=True) > 1]

@@ -96,7 +96,7 @@ def scope_pairs(pairs: pd.DataFrame, scope: str, categories: list[str]) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def score_table(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
+def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
                 device: str = "cpu", split: str | Path | None = None) -> pd.DataFrame:
     """SCORE_COLUMNS for every pair of the ``model``'s scope (model.pt, or a folder holding it), with the
     train/val/test names of ``split`` (split.tsv; default: beside the model).
@@ -143,4 +143,4 @@ def score_table(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     return out[SCORE_COLUMNS].reset_index(drop=True)
 
 
-__all__ = ["COLUMN_DOCS", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "score_table"]
+__all__ = ["COLUMN_DOCS", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "model_scores"]

@@ -9,7 +9,7 @@ from ..metrics.confidence import METRIC_KEYS
 from ..metrics.interface import INTERFACE_KEYS
 
 # Identity of a model row.
-ID_COLUMNS = {
+ID_SCHEMA = {
     "pair_id": pa.string(),
     "tf_id": pa.string(),
     "domain_id": pa.string(),
@@ -40,7 +40,7 @@ EXTRA_MODEL_COLUMNS = {
 }
 
 MODEL_SCHEMA = pa.schema(
-    list(ID_COLUMNS.items())
+    list(ID_SCHEMA.items())
     + [(m, pa.float64()) for m in CONFIDENCE_METRICS + INTERFACE_METRICS]
     + list(EXTRA_MODEL_COLUMNS.items())
 )

@@ -19,8 +19,8 @@ from .encoding import encode
 
 log = logging.getLogger("tfbind.model")
 
-SEQUENCE_COLUMNS = ("tf_sequence", "domain_sequence")
-ID_COLUMNS = ("pair_id", "domain_category")  # what scoring needs; training also joins on tf_id, domain_id
+MODEL_SEQUENCE_COLUMNS = ("tf_sequence", "domain_sequence")
+SCORING_ID_COLUMNS = ("pair_id", "domain_category")  # what scoring needs; training also joins on tf_id, domain_id
 JOIN_COLUMNS = ("tf_id", "domain_id")
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -30,7 +30,7 @@ SPLIT_NAMES = ("train", "val", "test")
 # ---------------------------------------------------------------------------------------------------------
 def required_columns(features: dict[str, list[str]]) -> list[str]:
     """Columns of the pairs table the model reads: identity, sequences and every feature column."""
-    cols = [*ID_COLUMNS, *SEQUENCE_COLUMNS]
+    cols = [*SCORING_ID_COLUMNS, *MODEL_SEQUENCE_COLUMNS]
     for group in ("interface", "alphafold"):
         cols += [c for c in features[group] if c not in cols]
     return cols

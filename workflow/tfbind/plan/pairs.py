@@ -27,8 +27,8 @@ PAIR_COLUMNS = ["pair_id", "tf_id", "domain_id", "prediction", "tf_chain", "doma
 REQUIRED = ["pair_id", "tf_id", "domain_id", "prediction"]
 # A shard manifest also carries what extraction needs from the FASTA files, so that a job depends on its
 # own pairs only: adding tiles to the FASTA and pairs to the table leaves unchanged shards up to date.
-SEQUENCE_COLUMNS = ["domain_category", "tf_sequence", "domain_sequence"]
-MANIFEST_COLUMNS = PAIR_COLUMNS + SEQUENCE_COLUMNS
+MANIFEST_SEQUENCE_COLUMNS = ["domain_category", "tf_sequence", "domain_sequence"]
+MANIFEST_COLUMNS = PAIR_COLUMNS + MANIFEST_SEQUENCE_COLUMNS
 
 
 def with_sequences(
