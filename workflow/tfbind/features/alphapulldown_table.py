@@ -155,6 +155,34 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=PAIR_SCHEMA.names)
 
 
+def _identity_columns(job: str, tf: SequenceRecord, domain: SequenceRecord) -> dict:
+    """The columns of a pair row that come from its job name and FASTA records, not from the table."""
+    return {
+        "pair_id": job,
+        "tf_id": tf.id,
+        "domain_id": domain.id,
+        "domain_category": domain.category,
+        "source_format": SOURCE_FORMAT,
+        "model_name": SOURCE_FORMAT,
+        "model_rank": 0,
+        "tf_length": len(tf.sequence),
+        "domain_length": len(domain.sequence),
+        "n_models": 1,
+        "tf_sequence": tf.sequence,
+        "domain_sequence": domain.sequence,
+        **pair_descriptors(tf.sequence, domain.sequence),
+    }
+
+
+def _parse_cell(text: str, out: str, header: str, where: str):
+    """(value, status) of one cell for output column ``out``: text columns as stripped text, counts as
+    integers, the rest as floats; status "ok", "missing" or "non_numeric" (value None/NaN then)."""
+    if out in TEXT_COLUMNS:
+        value = text.strip()
+        return (None, "missing") if value.lower() in MISSING_TOKENS else (value, "ok")
+    return _parse_number(text, header, out in COUNT_COLUMNS, where)
+
+
 def read_score_table(
     path: str | Path,
     tfs: dict[str, SequenceRecord],
@@ -201,38 +229,13 @@ def read_score_table(
                 {"pair_id": job, "stage": STAGE, "reason": f"{where}: {unmatched_reason(job, tfs, domains)}"}
             )
             continue
-        tf, domain = tfs[split.tf_id], domains[split.domain_id]
-        row = {
-            "pair_id": job,
-            "tf_id": split.tf_id,
-            "domain_id": split.domain_id,
-            "domain_category": domain.category,
-            "source_format": SOURCE_FORMAT,
-            "model_name": SOURCE_FORMAT,
-            "model_rank": 0,
-            "tf_length": len(tf.sequence),
-            "domain_length": len(domain.sequence),
-            "n_models": 1,
-            "tf_sequence": tf.sequence,
-            "domain_sequence": domain.sequence,
-            **pair_descriptors(tf.sequence, domain.sequence),
-        }
+        row = _identity_columns(job, tfs[split.tf_id], domains[split.domain_id])
         for out, idx in located.items():
-            text = cells[idx]
-            if out in TEXT_COLUMNS:
-                value = text.strip()
-                if value.lower() in MISSING_TOKENS:
-                    value, status = None, "missing"
-                else:
-                    status = "ok"
-            else:
-                integer = out in COUNT_COLUMNS
-                value, status = _parse_number(text, header[idx], integer, where)
+            row[out], status = _parse_cell(cells[idx], out, header[idx], where)
             if status != "ok":
                 missing[out] += 1
             if status == "non_numeric":
-                non_numeric.setdefault(out, Counter())[text.strip()] += 1
-            row[out] = value
+                non_numeric.setdefault(out, Counter())[cells[idx].strip()] += 1
         rows.append(row)
 
     if not rows:

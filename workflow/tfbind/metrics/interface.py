@@ -241,6 +241,49 @@ def count_contact_pairs(pred: ModelPrediction, tf_chain: str, domain_chain: str)
     return int(cKDTree(a).count_neighbors(cKDTree(b), CONTACT_CUTOFF))
 
 
+def _cross_chain_atom_pairs(atoms):
+    """(TF atom index, domain atom index, distance) of every cross-chain heavy-atom pair within the
+    largest cut-off any interface metric uses."""
+    idx_t, idx_d = np.flatnonzero(atoms.is_tf), np.flatnonzero(~atoms.is_tf)
+    reach = max(INTERFACE_ATOM_CUTOFF, HBOND_CUTOFF, SALT_BRIDGE_CUTOFF)
+    pairs = cKDTree(atoms.xyz[idx_t]).sparse_distance_matrix(
+        cKDTree(atoms.xyz[idx_d]), reach, output_type="ndarray")
+    return idx_t[pairs["i"]], idx_d[pairs["j"]], pairs["v"]
+
+
+def _interface_residues(atoms, pi, pj, dist):
+    """(TF interface residues, domain interface residues, polar/hydrophobic/charged fractions): residues
+    with any heavy atom within 5 A of the partner chain; fractions over both chains (NaN without any)."""
+    near = dist <= INTERFACE_ATOM_CUTOFF
+    res_tf = np.unique(atoms.residue[pi[near]])
+    res_dom = np.unique(atoms.residue[pj[near]])
+    n_if = res_tf.size + res_dom.size
+    if not n_if:
+        return res_tf, res_dom, dict.fromkeys(("frac_polar", "frac_hydrophobic", "frac_charged"), float("nan"))
+    classes = [atoms.letters[r] for r in np.concatenate([res_tf, res_dom])]
+    return res_tf, res_dom, {
+        "frac_polar": sum(c in POLAR for c in classes) / n_if,
+        "frac_hydrophobic": sum(c in HYDROPHOBIC for c in classes) / n_if,
+        "frac_charged": sum(c in CHARGED for c in classes) / n_if,
+    }
+
+
+def _polar_contacts(atoms, pi, pj, dist) -> tuple[int, int]:
+    """(H-bonds, salt bridges) across the interface: donor-acceptor atom pairs within 3.5 A (each atom
+    pair once), and distinct residue pairs with an N+ - O- atom pair within 4 A."""
+    fi, fj = atoms.flags[pi], atoms.flags[pj]
+
+    def has(flags, bit):
+        return (flags & bit) > 0
+
+    is_hb = (has(fi, _DONOR) & has(fj, _ACCEPTOR)) | (has(fi, _ACCEPTOR) & has(fj, _DONOR))
+    n_hbonds = int(np.count_nonzero(is_hb & (dist <= HBOND_CUTOFF)))
+    is_sb = (has(fi, _SB_CATION) & has(fj, _SB_ANION)) | (has(fi, _SB_ANION) & has(fj, _SB_CATION))
+    is_sb &= dist <= SALT_BRIDGE_CUTOFF
+    sb_pairs = {(int(a), int(b)) for a, b in zip(atoms.residue[pi[is_sb]], atoms.residue[pj[is_sb]])}
+    return n_hbonds, len(sb_pairs)
+
+
 def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
                       sasa: bool = True) -> dict[str, float]:
     """Interface structure metrics of ``tf_chain`` vs ``domain_chain`` in one predicted model.
@@ -269,59 +312,25 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     table = getattr(pred, "atoms", None)
     atoms = _atoms(table if table is not None else _structure_of(pred), tf_chain, domain_chain, pred.model_name)
 
-    idx_t, idx_d = np.flatnonzero(atoms.is_tf), np.flatnonzero(~atoms.is_tf)
-    reach = max(INTERFACE_ATOM_CUTOFF, HBOND_CUTOFF, SALT_BRIDGE_CUTOFF)
-    pairs = cKDTree(atoms.xyz[idx_t]).sparse_distance_matrix(
-        cKDTree(atoms.xyz[idx_d]), reach, output_type="ndarray")
-    pi, pj, dist = idx_t[pairs["i"]], idx_d[pairs["j"]], pairs["v"]
-
-    # Interface residues: any heavy atom within 5 A of the partner chain.
-    near = dist <= INTERFACE_ATOM_CUTOFF
-    res_tf = np.unique(atoms.residue[pi[near]])
-    res_dom = np.unique(atoms.residue[pj[near]])
-    n_if = res_tf.size + res_dom.size
-    if n_if:
-        classes = [atoms.letters[r] for r in np.concatenate([res_tf, res_dom])]
-        frac_polar = sum(c in POLAR for c in classes) / n_if
-        frac_hydrophobic = sum(c in HYDROPHOBIC for c in classes) / n_if
-        frac_charged = sum(c in CHARGED for c in classes) / n_if
-    else:
-        frac_polar = frac_hydrophobic = frac_charged = float("nan")
-
-    # H-bonds: one atom donor, the other acceptor; each atom pair once.
-    fi, fj = atoms.flags[pi], atoms.flags[pj]
-    def has(flags, bit):
-        return (flags & bit) > 0
-
-    is_hb = (has(fi, _DONOR) & has(fj, _ACCEPTOR)) | (has(fi, _ACCEPTOR) & has(fj, _DONOR))
-    n_hbonds = int(np.count_nonzero(is_hb & (dist <= HBOND_CUTOFF)))
-
-    # Salt bridges: distinct residue pairs with an N+ - O- atom pair within 4 A.
-    is_sb = (has(fi, _SB_CATION) & has(fj, _SB_ANION)) | (has(fi, _SB_ANION) & has(fj, _SB_CATION))
-    is_sb &= dist <= SALT_BRIDGE_CUTOFF
-    sb_pairs = {(int(a), int(b)) for a, b in zip(atoms.residue[pi[is_sb]], atoms.residue[pj[is_sb]])}
-
+    pi, pj, dist = _cross_chain_atom_pairs(atoms)
+    res_tf, res_dom, fractions = _interface_residues(atoms, pi, pj, dist)
+    n_hbonds, n_salt_bridges = _polar_contacts(atoms, pi, pj, dist)
     if sasa:
-        radii = np.array([element_radius(e) for e in atoms.element])
-        buried = buried_area_per_atom(atoms.xyz, radii, atoms.is_tf)
-        bsa = float(buried.sum())
-        interface_area = bsa / 2.0
-        dg = solvation_energy(buried, _sigma(atoms))
+        buried = buried_area_per_atom(atoms.xyz, np.array([element_radius(e) for e in atoms.element]),
+                                      atoms.is_tf)
+        bsa, dg = float(buried.sum()), solvation_energy(buried, _sigma(atoms))
     else:
-        bsa = interface_area = dg = float("nan")
-
+        bsa = dg = float("nan")
     out = {
         "n_contact_pairs": count_contact_pairs(pred, tf_chain, domain_chain),
         "n_interface_res_tf": res_tf.size,
         "n_interface_res_domain": res_dom.size,
-        "n_interface_res": n_if,
-        "frac_polar": frac_polar,
-        "frac_hydrophobic": frac_hydrophobic,
-        "frac_charged": frac_charged,
+        "n_interface_res": res_tf.size + res_dom.size,
+        **fractions,
         "bsa": bsa,
-        "interface_area": interface_area,
+        "interface_area": bsa / 2.0,  # PISA convention
         "solvation_energy": dg,
         "n_hbonds": n_hbonds,
-        "n_salt_bridges": len(sb_pairs),
+        "n_salt_bridges": n_salt_bridges,
     }
     return {key: float(out[key]) for key in INTERFACE_KEYS}
