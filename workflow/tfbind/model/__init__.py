@@ -9,7 +9,7 @@ Modules
 ``training``      ``train_scope``: split, fit an ensemble (early stopping per member), history, checkpoint
 ``checkpoint``    ``save`` / ``load`` of ``model.pt`` (weights + plain-data meta, ``weights_only`` safe)
 ``predict``       ``predict``: scores, predicted Kd (nM) with an ensemble interval for a pairs table
-``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_train.py``
+``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_model.py``
 
 This module holds the training configuration: :data:`DEFAULT_TRAIN_CONFIG` (every key of the ``train``
 config section with its default) and :func:`merge_config`. It imports no torch, so config validation is cheap.
