@@ -134,3 +134,13 @@ def test_default_fusion_beats_iptm_within_domains_on_real_data(tmp_path):
     iptm = np.mean([auroc(table["iptm"].to_numpy()[cats == d], binder[cats == d]) for d in sorted(set(cats))])
     assert iptm == pytest.approx(0.590, abs=0.001)
     assert fusion > iptm + 0.03, (fusion, iptm)
+
+
+def test_training_percentile_and_rank_average_by_hand():
+    score = np.array([0.1, 0.5, 0.9, 0.3, 0.5])
+    cats = np.array(["A", "A", "A", "B", "B"])
+    reference = np.array([True, True, False, True, False])
+    # A: reference scores 0.1, 0.5 (ties count half); B: reference 0.3
+    np.testing.assert_allclose(baselines.training_percentile(score, cats, reference), [0.25, 0.75, 1.0, 0.5, 1.0])
+    other = np.array([0.9, 0.1, 0.0, 0.0, 1.0])  # A reference 0.9, 0.1 -> 0.75, 0.25, 0.0; B: 0.5, 1.0
+    np.testing.assert_allclose(baselines.rank_average(score, other, cats, reference), [0.5, 0.5, 0.5, 0.5, 1.0])

@@ -26,7 +26,8 @@ Configurations (``--configs``; default: all but ``fusion_tokens``):
 ``fusion_wide_only``       deep = false
 ``fusion_cross_attention`` cross_attention = true
 ``fusion_tokens``          residue_encoder = tokens with the shared transformer encoder (slow on CPU)
-``fusion_ridge``           within-domain rank average of ``fusion`` and ``ridge_prior``
+``fusion_ridge``           within-domain rank average of ``fusion`` and ``ridge_prior`` (mean percentile among
+                           each fold model's training rows, as the pipeline's ``train.rank_average_ridge``)
 ``ridge``, ``ridge_prior``, ``gbm``   the evaluation's fitted baselines
 ``single``                 every raw metric of ``SINGLES`` that has values
 """
@@ -47,7 +48,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tfbind.evaluation.baselines import fit_predict, rank_average, ridge_prior  # noqa: E402
+from tfbind.evaluation.baselines import fit_predict, ridge_prior, training_percentile  # noqa: E402
 from tfbind.evaluation.evaluate import centred_rank_score  # noqa: E402
 from tfbind.evaluation.folds import grouped_folds  # noqa: E402
 from tfbind.evaluation.metrics import binder_labels  # noqa: E402
@@ -87,9 +88,11 @@ def load(args) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def auroc(score: np.ndarray, binder: np.ndarray) -> float:
-    """Mann-Whitney AUROC (ties count half); NaN with one class."""
+    """Mann-Whitney AUROC (ties count half) over the rows with a score and a binder; NaN with one class."""
     from scipy.stats import rankdata
 
+    keep = np.isfinite(score) & np.isfinite(binder)
+    score, binder = score[keep], binder[keep]
     pos = binder == 1
     n1, n0 = int(pos.sum()), int((~pos).sum())
     if n1 == 0 or n0 == 0:
@@ -101,6 +104,8 @@ def auroc(score: np.ndarray, binder: np.ndarray) -> float:
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import spearmanr
 
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
     if len(a) < 3 or np.all(a == a[0]) or np.all(b == b[0]):
         return np.nan
     return float(spearmanr(a, b).statistic)
@@ -131,35 +136,42 @@ class Protocol:
         return out
 
 
-def run_fusion(p: Protocol, overrides: dict, threads: int, work: Path) -> tuple[list[np.ndarray], float, float]:
-    """Out-of-fold rank scores per repeat, mean wall and CPU seconds of one CV run."""
+def run_fusion(p: Protocol, overrides: dict, threads: int, work: Path):
+    """(out-of-fold rank scores per repeat, mean wall and CPU seconds of one CV run, out-of-fold percentiles
+    among the fold model's training rows per repeat)."""
     from tfbind.model.predict import predict
     from tfbind.model.training import train_scope
 
     cfg = {**overrides, "device": "cpu"}
-    oofs, walls, cpus = [], [], []
+    oofs, walls, cpus, pcts = [], [], [], []
     ids = p.table["pair_id"].to_numpy()
-    for r, fold in enumerate(p.folds):
-        oof = np.full(len(p.table), np.nan)
+    for fold in p.folds:
+        oof, pct = np.full(len(p.table), np.nan), np.full(len(p.table), np.nan)
         t0, c0 = time.perf_counter(), time.process_time()
         for k in range(p.args.folds):
-            split = pd.Series(np.where(fold == k, "test", "train"), index=ids)
+            held = fold == k
+            split = pd.Series(np.where(held, "test", "train"), index=ids)
             train_scope(p.pairs, p.labels, "all", cfg, work, threads, split=split, group_by=p.args.group_by)
             score = predict(work / "model.pt", p.table)["score"].to_numpy()
-            oof[fold == k] = centred_rank_score(score, p.cats, fold != k)[fold == k]
+            oof[held] = centred_rank_score(score, p.cats, ~held)[held]
+            pct[held] = training_percentile(score, p.cats, ~held)[held]
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
         oofs.append(oof)
-    return oofs, float(np.mean(walls)), float(np.mean(cpus))
+        pcts.append(pct)
+    return oofs, float(np.mean(walls)), float(np.mean(cpus)), pcts
 
 
-def run_baselines(p: Protocol, threads: int) -> dict[str, tuple[list[np.ndarray], float, float]]:
-    """ridge, gbm (one fit_predict call) and ridge_prior: out-of-fold rank scores per repeat, times."""
+def run_baselines(p: Protocol, threads: int):
+    """({ridge, gbm, ridge_prior: (out-of-fold rank scores per repeat, wall s, CPU s)}, ridge_prior's
+    out-of-fold percentiles among its training rows per repeat)."""
     out = {name: ([], [], []) for name in ("ridge", "gbm", "ridge_prior")}
+    prior_pcts = []
     table = p.table.assign(target=np.clip((p.table["pkd"] - p.table["pkd"].min())
                                           / (p.table["pkd"].max() - p.table["pkd"].min()), 0, 1))
     for fold in p.folds:
         oof = {name: np.full(len(table), np.nan) for name in out}
+        pct = np.full(len(table), np.nan)
         secs = {name: [0.0, 0.0] for name in out}
         for k in range(p.args.folds):
             train = fold != k
@@ -176,11 +188,13 @@ def run_baselines(p: Protocol, threads: int) -> dict[str, tuple[list[np.ndarray]
             secs["ridge_prior"][0] += time.perf_counter() - t0
             secs["ridge_prior"][1] += time.process_time() - c0
             oof["ridge_prior"][~train] = centred_rank_score(score, p.cats, train)[~train]
+            pct[~train] = training_percentile(score, p.cats, train)[~train]
+        prior_pcts.append(pct)
         for name in out:
             out[name][0].append(oof[name])
             out[name][1].append(secs[name][0])
             out[name][2].append(secs[name][1])
-    return {name: (o, float(np.mean(w)), float(np.mean(c))) for name, (o, w, c) in out.items()}
+    return {name: (o, float(np.mean(w)), float(np.mean(c))) for name, (o, w, c) in out.items()}, prior_pcts
 
 
 def summarise(p: Protocol, name: str, oofs: list[np.ndarray], wall: float, cpu: float) -> dict:
@@ -241,27 +255,21 @@ def main(argv=None) -> int:
     rows, boot = [], None
     started = time.perf_counter()
     with threadpool_limits(limits=args.threads), tempfile.TemporaryDirectory() as tmp:
-        fusion_oofs = {}
+        fusion_oofs, fusion_pcts = {}, {}
         for name in [c for c in args.configs if c in FUSION_VARIANTS]:
-            oofs, wall, cpu = run_fusion(p, FUSION_VARIANTS[name], args.threads, Path(tmp))
+            oofs, wall, cpu, fusion_pcts[name] = run_fusion(p, FUSION_VARIANTS[name], args.threads, Path(tmp))
             fusion_oofs[name] = oofs
             rows.append(summarise(p, name, oofs, wall, cpu))
             print(f"  {name}: {rows[-1]['auroc']:.3f} ({wall:.1f} s per CV run)", file=sys.stderr, flush=True)
         wanted = {"ridge", "gbm", "ridge_prior", "fusion_ridge"} & set(args.configs)
         if wanted:
-            base = run_baselines(p, args.threads)
+            base, prior_pcts = run_baselines(p, args.threads)
             for name in ("ridge", "ridge_prior", "gbm"):
                 if name in args.configs:
                     rows.append(summarise(p, name, *base[name]))
             if "fusion_ridge" in args.configs and "fusion" in fusion_oofs:
-                fused = []
-                for r, fold in enumerate(p.folds):
-                    oof = np.full(len(p.table), np.nan)
-                    for k in range(args.folds):
-                        held = fold == k
-                        oof[held] = rank_average(fusion_oofs["fusion"][r][held], base["ridge_prior"][0][r][held],
-                                                 p.cats[held])
-                    fused.append(oof)
+                # the pipeline's rank average: mean of the two percentiles among each fold model's training rows
+                fused = [(f + r) / 2.0 for f, r in zip(fusion_pcts["fusion"], prior_pcts)]
                 fit = next(r for r in rows if r["config"] == "fusion")
                 rows.append(summarise(p, "fusion_ridge", fused, fit["fit_wall_s"] + base["ridge_prior"][1],
                                       fit["fit_cpu_s"] + base["ridge_prior"][2]))

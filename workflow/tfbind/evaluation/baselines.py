@@ -184,15 +184,28 @@ def ridge_prior(table: pd.DataFrame, train_mask, config: dict, seed: int = 0) ->
     return transform.score(transform.pkd_of(pred_z, cats)), alphas
 
 
-def within_domain_rank(scores: np.ndarray, categories) -> np.ndarray:
-    """Rank / count of each score within its category (average ranks for ties), in (0, 1]."""
-    frame = pd.DataFrame({"s": np.asarray(scores, dtype=float), "c": np.asarray(categories, dtype=str)})
-    return (frame.groupby("c")["s"].rank(method="average") / frame.groupby("c")["s"].transform("count")).to_numpy()
+def training_percentile(scores: np.ndarray, categories, reference) -> np.ndarray:
+    """Each row's score as the fraction of the reference rows of its category scoring below it (ties count
+    half), in [0, 1]. Against the TRAINING rows of a fold model, percentiles of held-out rows are comparable
+    across folds (ranks within each small held-out fold would not be); a category without reference rows
+    is ranked within its own rows."""
+    scores = np.asarray(scores, dtype=float)
+    cats = np.asarray(categories, dtype=str)
+    reference = np.asarray(reference, dtype=bool)
+    out = np.full(len(scores), np.nan)
+    for c in np.unique(cats):
+        rows = cats == c
+        ref = np.sort(scores[rows & reference] if (rows & reference).any() else scores[rows])
+        below = np.searchsorted(ref, scores[rows], side="left")
+        at_or_below = np.searchsorted(ref, scores[rows], side="right")
+        out[rows] = (below + at_or_below) / 2.0 / len(ref)
+    return out
 
 
-def rank_average(a: np.ndarray, b: np.ndarray, categories) -> np.ndarray:
-    """The within-domain rank average of two predictors (``train.rank_average_ridge``)."""
-    return (within_domain_rank(a, categories) + within_domain_rank(b, categories)) / 2.0
+def rank_average(a: np.ndarray, b: np.ndarray, categories, reference) -> np.ndarray:
+    """The within-domain rank average of two predictors (``train.rank_average_ridge``): the mean of their
+    :func:`training_percentile` against the ``reference`` (training) rows."""
+    return (training_percentile(a, categories, reference) + training_percentile(b, categories, reference)) / 2.0
 
 
 def ranking_scores(table: pd.DataFrame, columns=RANKING_COLUMNS) -> pd.DataFrame:
@@ -205,4 +218,4 @@ def ranking_scores(table: pd.DataFrame, columns=RANKING_COLUMNS) -> pd.DataFrame
 
 
 __all__ = ["ALPHAS", "FITTED_BASELINES", "RANKING_COLUMNS", "design_matrix", "domain_mean", "feature_columns",
-           "fit_predict", "inner_alpha", "rank_average", "ranking_scores", "ridge_prior", "within_domain_rank"]
+           "fit_predict", "inner_alpha", "rank_average", "ranking_scores", "ridge_prior", "training_percentile"]

@@ -148,7 +148,7 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     (model.pt, history.tsv, split.tsv; ``out`` a folder: those names and oof.tsv in it). One row per
     held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``ridge_prior``/
     ``gbm`` (fitted on the fold's train rows), ``fusion_ridge`` (with ``train.rank_average_ridge``: the
-    within-domain rank average of fusion and ridge_prior over the held-out rows) and the ranking
+    mean of the two models' percentiles among their training rows of the domain) and the ranking
     predictors (raw columns). ``target`` = the fold model's target transform of kd_nm (clipped to [0, 1]);
     ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc.
     """
@@ -175,7 +175,7 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     fitted["ridge_prior"] = ridge_prior(table, train, cfg, seed=cfg["seed"])[0]
     scores = {name: (v[held], centred_rank_score(v, cats, train)[held]) for name, v in fitted.items()}
     if cfg["rank_average_ridge"]:
-        avg = rank_average(scores["fusion"][1], scores["ridge_prior"][1], cats[held])
+        avg = rank_average(fitted["fusion"], fitted["ridge_prior"], cats, train)[held]
         scores["fusion_ridge"] = (avg, avg)
     ranking = ranking_scores(table)
     for name in RANKING_COLUMNS:
@@ -294,7 +294,7 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     predictors = list(PREDICTORS)
     if train_cfg.get("rank_average_ridge"):
         base["fusion_ridge"] = rank_average(table["score"].to_numpy(), base["ridge_prior"].to_numpy(),
-                                            table["domain_category"].astype(str).to_numpy())
+                                            table["domain_category"].astype(str).to_numpy(), train)
         predictors += list(RANK_AVERAGE_PREDICTORS)
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
