@@ -202,6 +202,7 @@ def summarise(p: Protocol, name: str, oofs: list[np.ndarray], wall: float, cpu: 
     row = {"config": name, "auroc": per["auroc"].mean(),
            "auroc_sd": per["auroc"].std(ddof=1) if len(per) > 1 else np.nan}
     row.update({d: per[f"auroc_{d}"].mean() for d in p.domains})
+    row["n_domains"] = int(sum(np.isfinite(row[d]) for d in p.domains))
     row.update({"spearman": per["rho"].mean(), "fit_wall_s": wall, "fit_cpu_s": cpu})
     return row
 
@@ -292,6 +293,8 @@ def main(argv=None) -> int:
     print("|" + "---|" * len(header))
     for r in rows:
         sd = "" if not np.isfinite(r["auroc_sd"]) else f" +- {r['auroc_sd']:.3f}"
+        if r["n_domains"] < len(p.domains):
+            sd += f" ({r['n_domains']} of {len(p.domains)} domains)"
         cells = [r["config"], f"{r['auroc']:.3f}{sd}", *(f"{r[d]:.2f}" for d in p.domains), f"{r['spearman']:.3f}",
                  f"{r['fit_wall_s']:.1f}; {r['fit_cpu_s']:.1f}"]
         print("| " + " | ".join(cells) + " |")

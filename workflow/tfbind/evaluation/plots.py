@@ -529,7 +529,7 @@ def pca(values: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarr
 
 
 def _targets_for(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None,
-                 target_kind: str = "minmax_kd") -> np.ndarray:
+                 target_kind: str = "neglog10_kd") -> np.ndarray:
     """Target per row of ``pairs``: from a ``target`` column (joined on pair_id) or from ``kd_nm``
     labels (joined on tf_id, domain_id; scaled over the labelled pairs like the training target)."""
     n = len(pairs)
@@ -568,7 +568,7 @@ def _top_loadings(names: list[str], loadings: np.ndarray, k: int = 3) -> str:
 
 
 def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None, out_png: str | Path,
-                     title_prefix: str = "", target_kind: str = "minmax_kd") -> None:
+                     title_prefix: str = "", target_kind: str = "neglog10_kd") -> None:
     """PCA of the AlphaFold metrics and of the interface metrics; points coloured by the binding target
     (grey: unlabelled), marker per domain category.
 
