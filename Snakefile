@@ -38,8 +38,12 @@ if TRAIN_ENABLED:
     include: "workflow/rules/evaluate.smk"
 
 
+include: "workflow/rules/rank.smk"
+
+
 rule all:
     default_target: True
     input:
         rules.features.input,
         rules.evaluate.input if TRAIN_ENABLED else [],
+        rules.rank.input,

@@ -73,7 +73,8 @@ rule evaluate_model:
 
 rule predict_pairs:
     input:
-        model=f"{MODELS}/{{model}}/model.pt",
+        # predict.model_file: a model from another run instead of this run's scope
+        model=config["predict"].get("model_file") or f"{MODELS}/{{model}}/model.pt",
         pairs=config["predict"]["pairs"] or FEATURE_TABLES["pairs"],
     output:
         f"{RESULTS}/predictions/{{model}}.tsv",
