@@ -38,6 +38,11 @@ if TRAIN_ENABLED:
     include: "workflow/rules/evaluate.smk"
 
 
+if TRAIN_ENABLED or config["predict"]["model_file"]:
+
+    include: "workflow/rules/predict.smk"
+
+
 include: "workflow/rules/rank.smk"
 
 

@@ -39,11 +39,11 @@ if RANK_MODEL:
             f"{RANKING}/model_scores.tsv",
         log:
             f"{LOGS}/rank/model_scores.log",
+        conda:
+            "../../envs/evaluation.yaml"
         resources:
             mem_mb=4000,
             runtime=30,
-        conda:
-            "../../envs/evaluation.yaml"
         script:
             "../scripts/rank_model_scores.py"
 
@@ -63,16 +63,16 @@ rule rank_candidates:
             caption="../report/ranked_candidates.rst",
             category="1. Ranked candidates",
         ),
-    params:
-        domains=RANK_DOMAINS,
-        model=RANK_MODEL_NOTE,
     log:
         f"{LOGS}/rank/candidates.log",
+    conda:
+        "../../envs/ranking.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        "../../envs/ranking.yaml"
+    params:
+        domains=RANK_DOMAINS,
+        model=RANK_MODEL_NOTE,
     script:
         "../scripts/rank_candidates.py"
 
@@ -95,28 +95,26 @@ rule rank_plots:
             category="2. Heatmap and score tracks",
             subcategory="score tracks",
         ),
-    params:
-        tiling=config["tiling"],
     log:
         f"{LOGS}/rank/plots.log",
+    conda:
+        "../../envs/ranking.yaml"
     resources:
         mem_mb=2000,
         runtime=20,
-    conda:
-        "../../envs/ranking.yaml"
+    params:
+        tiling=config["tiling"],
     script:
         "../scripts/rank_plots.py"
 
 
-RANK_TOP = (
+# (domain, rank) of the top-candidate panels; none for score tables (no model files to draw).
+RANK_TOP_KEYS = (
     []
     if USE_SCORE_TABLE
-    else expand(
-        f"{RANKING}/plots/top/{{domain}}_rank{{n}}.png",
-        domain=RANK_DOMAINS,
-        n=range(1, RANK_TOP_N + 1),
-    )
+    else [(d, n) for d in RANK_DOMAINS for n in range(1, RANK_TOP_N + 1)]
 )
+RANK_TOP = [f"{RANKING}/plots/top/{d}_rank{n}.png" for d, n in RANK_TOP_KEYS]
 
 
 if RANK_TOP:
@@ -128,30 +126,33 @@ if RANK_TOP:
         output:
             [
                 report(
-                    p,
+                    f"{RANKING}/plots/top/{d}_rank{n}.png",
                     caption="../report/rank_top.rst",
                     category="3. Top candidates",
-                    subcategory=p.rsplit("/", 1)[1].rsplit("_rank", 1)[0],
+                    subcategory=d,
                 )
-                for p in RANK_TOP
+                for d, n in RANK_TOP_KEYS
             ],
-        params:
-            domains=RANK_DOMAINS,
-            top_n=RANK_TOP_N,
         log:
             f"{LOGS}/rank/top_panels.log",
+        conda:
+            "../../envs/ranking.yaml"
         resources:
             mem_mb=2000,
             runtime=30,
-        conda:
-            "../../envs/ranking.yaml"
+        params:
+            domains=RANK_DOMAINS,
+            top_n=RANK_TOP_N,
         script:
             "../scripts/rank_top_panels.py"
 
 
 RANK_MODEL_PLOTS = []
 if TRAIN_ENABLED:
-    RANK_MODEL_PLOTS = [f"{RANKING}/plots/cv_observed_vs_predicted.png", f"{RANKING}/plots/cv_roc_pr.png"]
+    RANK_MODEL_PLOTS = [
+        f"{RANKING}/plots/cv_observed_vs_predicted.png",
+        f"{RANKING}/plots/cv_roc_pr.png",
+    ]
 
     rule rank_model_plots:
         input:
@@ -178,37 +179,13 @@ if TRAIN_ENABLED:
             ),
         log:
             f"{LOGS}/rank/model_plots.log",
+        conda:
+            "../../envs/evaluation.yaml"
         resources:
             mem_mb=2000,
             runtime=20,
-        conda:
-            "../../envs/evaluation.yaml"
         script:
             "../scripts/rank_model_plots.py"
-
-
-if PREDICT_MODEL_FILE and not TRAIN_ENABLED:
-
-    # `predict` without labels: score this run's pairs with a model from another run.
-    rule predict_pairs:
-        input:
-            model=PREDICT_MODEL_FILE,
-            pairs=config["predict"]["pairs"] or FEATURE_TABLES["pairs"],
-        output:
-            f"{RESULTS}/predictions/{{model}}.tsv",
-        log:
-            f"{LOGS}/predict/{{model}}.log",
-        resources:
-            mem_mb=4000,
-            runtime=30,
-        conda:
-            "../../envs/evaluation.yaml"
-        script:
-            "../scripts/predict_pairs.py"
-
-    rule predict:
-        input:
-            f"{RESULTS}/predictions/{config['predict']['model']}.tsv",
 
 
 rule rank:
@@ -222,5 +199,9 @@ rule rank:
 onsuccess:
     # The run summary, when the ranking is up to date with the feature tables (not after `--until features`).
     _summary, _pairs = Path(RANKING) / "summary.txt", Path(FEATURE_TABLES["pairs"])
-    if _summary.is_file() and _pairs.is_file() and _summary.stat().st_mtime >= _pairs.stat().st_mtime:
-        print("\n" + _summary.read_text())
+    if (
+        _summary.is_file()
+        and _pairs.is_file()
+        and _summary.stat().st_mtime >= _pairs.stat().st_mtime
+    ):
+        print(f"\n{_summary.read_text()}")
