@@ -9,7 +9,7 @@ import yaml
 from helpers import DEMO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
-PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm"}
+PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm", "consensus"}
 
 
 def snakemake(work, *args):

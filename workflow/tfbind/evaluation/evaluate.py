@@ -29,6 +29,7 @@ from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, ranking_sc
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, metric_rows
 from .scores import labelled_pairs, model_files, model_scores
+from ..ranking.consensus import consensus_scores
 
 if TYPE_CHECKING:  # torch is imported by the jobs that train, not by every evaluation import
     from ..model.training import TrainOutputs
@@ -238,11 +239,19 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     base = fit_predict(table, (table["split"] == "train").to_numpy(), features, categories, cfg["threads"])
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
-    long = _long(table, predictor_scores, PREDICTORS)
-    parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=PREDICTORS)]
+    # The ranking's consensus (tfbind.ranking.consensus; no labels, no fitting: computed on the whole screen)
+    # as one more ranking predictor, on every split and on the cross-validation pairs.
+    consensus = consensus_scores(pairs).set_index("pair_id")["consensus"]
+    predictor_scores["consensus"] = table["pair_id"].map(consensus).to_numpy(dtype=float)
+    predictors = (*PREDICTORS, "consensus")
+    long = _long(table, predictor_scores, predictors)
+    parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors)]
     if cv_oof:
-        cv_long = _cv_long(cv_oof, scores, pairs, labels, transform)
-        parts.append(metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"], predictors=PREDICTORS))
+        oof = pd.concat([pd.DataFrame(o) for o in cv_oof], ignore_index=True)
+        held = oof[oof["predictor"] == "fusion"]  # one row per held-out pair, with its fold's target
+        cv_consensus = held.assign(predictor="consensus", score=held["pair_id"].map(consensus).to_numpy())
+        cv_long = _cv_long([*cv_oof, cv_consensus], scores, pairs, labels, transform)
+        parts.append(metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors))
     metrics = pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
     return scores, metrics
 
