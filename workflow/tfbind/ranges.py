@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 
 #: The strict number grammar of text cells: ``-1``, ``0.5``, ``.5``, ``5.``, ``1e-3``, ``+2E+04``.
-NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
 
 
 @dataclass(frozen=True)

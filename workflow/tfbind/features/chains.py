@@ -104,7 +104,7 @@ def assign_chains(
         swapped_dom = identity(chain_sequences[tf], domain_sequence)
         if swapped_tf >= max(tf_id, min_identity) and swapped_dom >= max(dom_id, min_identity):
             raise PredictionError(
-                f"{where}: chains {tf!r} and {dom!r} both match both the TF and the domain sequence "
+                f"{where}: chains {min(tf, dom)!r} and {max(tf, dom)!r} both match both the TF and the domain sequence "
                 f"(identities {tf_id:.2f}/{dom_id:.2f} either way; a homodimer?): set tf_chain and domain_chain "
                 "for this pair in the pairs table",
                 "chains",

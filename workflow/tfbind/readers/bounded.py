@@ -98,6 +98,8 @@ def open_input(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES):
     the file is missing or unreadable, and while reading when the content passes ``max_bytes`` or the
     compressed stream is corrupt."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise PredictionError(f"{path}: not a regular file (a folder, named pipe or device); not read")
     try:
         fh = open(path, "rb")
     except FileNotFoundError:

@@ -209,7 +209,7 @@ def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> gemmi.Stru
     gzip/xz content decompressed) and parsed from memory.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise PredictionError(f"{path}: structure file not found")
     data = read_input(path, max_bytes)
     try:
@@ -403,8 +403,6 @@ def load_json(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
     on the parser (the range checks then refuse NaN and infinity where a number is required).
     """
     path = Path(path)
-    if not path.is_file():
-        raise PredictionError(f"{path}: file not found")
     data = read_input(path, max_bytes)
     try:
         return orjson.loads(data)
