@@ -90,7 +90,7 @@ def cf_pae_value(dest: Path, value, label: str) -> tuple[Path, str]:
 def cf_pae_true(dest: Path) -> tuple[Path, str]:
     run = copy_run(CF, dest)
     _edit_json(_cf_scores(run), lambda d: d["pae"][150].__setitem__(300, True))
-    return run, rf"{re.escape(_cf_scores(run).name)}: PAE holds bool values"
+    return run, rf"{re.escape(_cf_scores(run).name)}: model alphafold2_multimer_v3_model_4_seed_000: PAE holds bool values"
 
 
 def cf_iptm(dest: Path, value: float) -> tuple[Path, str]:
@@ -142,7 +142,7 @@ def ap_pae_true(dest: Path) -> tuple[Path, str]:
     run = copy_run(AP, dest)
     pae = run / f"pae_{AP_TOP}.json"
     _edit_json(pae, lambda d: d[0]["predicted_aligned_error"][3].__setitem__(70, True))
-    return run, rf"pae_{AP_TOP}\.json: PAE holds bool values"
+    return run, rf"pae_{AP_TOP}\.json: model {AP_TOP}: PAE holds bool values"
 
 
 def _replace_pae_by_pickle(run: Path, payload: bytes) -> Path:
@@ -160,7 +160,7 @@ def ap_pickle_repeated_rows(dest: Path, n: int = 16000) -> tuple[Path, str]:
     payload = pickle.dumps({"predicted_aligned_error": [row] * n, "ptm": 0.5}, protocol=4)
     n_res = sum(len(s) for s in chain_sequences(run / "ranked_0.pdb").values())
     path = _replace_pae_by_pickle(run, payload)
-    return run, rf"{re.escape(path.name)}: PAE is {n}x{n} but .*ranked_0\.pdb has {n_res}"
+    return run, rf"{re.escape(path.name)}: model {AP_TOP}: PAE is {n}x{n} but .*ranked_0\.pdb has {n_res}"
 
 
 def ap_pickle_object_array(dest: Path) -> tuple[Path, str]:

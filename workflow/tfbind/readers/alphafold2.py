@@ -80,13 +80,14 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
     return plan
 
 
-def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int) -> np.ndarray:
+def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, model: str) -> np.ndarray:
     data = load_json(path, max_bytes)
     if isinstance(data, list):
         if not data:
             raise PredictionError(f"{path}: empty PAE list")
         data = data[0]
-    return as_matrix(require(data, "predicted_aligned_error", path), path, size=n_res, size_of=str(structure))
+    return as_matrix(require(data, "predicted_aligned_error", path), path, size=n_res, size_of=str(structure),
+                     model=model)
 
 
 def _load_model(item: dict) -> ModelPrediction:
@@ -111,11 +112,11 @@ def _load_model(item: dict) -> ModelPrediction:
             sources["ranking_confidence"] = pkl
     if item["pae_json"] is not None:
         pae_path = item["pae_json"]
-        pae = _pae_from_json(pae_path, table.n_residues, item["structure"], max_bytes)
+        pae = _pae_from_json(pae_path, table.n_residues, item["structure"], max_bytes, item["model"])
     else:
         pae_path = item["pickle"]
         pae = as_matrix(require(result, "predicted_aligned_error", pae_path), pae_path,
-                        size=table.n_residues, size_of=str(item["structure"]))
+                        size=table.n_residues, size_of=str(item["structure"]), model=item["model"])
     check_pae(pae, table.n_residues, pae_path, item["structure"])
     sources["pae"] = pae_path
     return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae, iptm=iptm, ptm=ptm,

@@ -225,7 +225,8 @@ def _load_model(item: dict) -> ModelPrediction:
     tokens = require(conf, "token_chain_ids", conf_path)
     if not isinstance(tokens, list):
         raise PredictionError(f"{conf_path}: token_chain_ids is not a list")
-    pae = as_matrix(require(conf, "pae", conf_path), conf_path, size=len(tokens), size_of="token_chain_ids")
+    pae = as_matrix(require(conf, "pae", conf_path), conf_path, size=len(tokens), size_of="token_chain_ids",
+                    model=item["model"])
     keep = _token_index_per_residue(table, conf, conf_path)
     atom_plddts = require(conf, "atom_plddts", conf_path)
     if not isinstance(atom_plddts, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts):

@@ -125,7 +125,7 @@ def _load_model(item: dict) -> ModelPrediction:
     atoms = atom_table(st)
     table = residue_table(st, structure_path, atoms)
     pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path, size=table.n_residues,
-                              size_of=str(structure_path)),
+                              size_of=str(structure_path), model=item["model"]),
                     table.n_residues, scores_path, structure_path)
     plddt = scores.get("plddt")
     if plddt is not None and (not isinstance(plddt, list) or len(plddt) != table.n_residues):

@@ -421,7 +421,8 @@ def require(mapping, key: str, path: Path):
     return mapping[key]
 
 
-def as_matrix(values, path: Path, what: str = "PAE", size: int | None = None, size_of: str = "") -> np.ndarray:
+def as_matrix(values, path: Path, what: str = "PAE", size: int | None = None, size_of: str = "",
+              model: str = "") -> np.ndarray:
     """Square float matrix from nested lists or an array, checked before it is materialised.
 
     ``size``: the expected number of rows and columns (the structure's residues or the run's tokens,
@@ -429,34 +430,36 @@ def as_matrix(values, path: Path, what: str = "PAE", size: int | None = None, si
     first, so a 16,000 x 16,000 matrix in a small file (rows repeated by reference) is refused without
     being built. Booleans, text and nulls among the values are refused (``true`` is not 1.0 A).
     The values' range is checked where the prediction is built (``prediction.from_structure``).
+    ``model`` (the model's name) is added to the messages.
     """
+    where = f"{path}: model {model}" if model else f"{path}"
     if isinstance(values, np.ndarray):
         shape = values.shape
         if values.dtype.kind not in "iuf":
-            raise PredictionError(f"{path}: {what} has {values.dtype} values, expected numbers")
+            raise PredictionError(f"{where}: {what} has {values.dtype} values, expected numbers")
     elif isinstance(values, list):
         rows = [len(r) if isinstance(r, (list, np.ndarray)) else -1 for r in values]
         if -1 in rows:
-            raise PredictionError(f"{path}: {what} is not a matrix (row {rows.index(-1)} is not a list)")
+            raise PredictionError(f"{where}: {what} is not a matrix (row {rows.index(-1)} is not a list)")
         ncols = set(rows)
         if len(ncols) > 1:
-            raise PredictionError(f"{path}: {what} rows have different lengths ({min(ncols)}..{max(ncols)})")
+            raise PredictionError(f"{where}: {what} rows have different lengths ({min(ncols)}..{max(ncols)})")
         shape = (len(values), rows[0] if rows else 0)
     else:
-        raise PredictionError(f"{path}: {what} is {type(values).__name__}, not a matrix")
+        raise PredictionError(f"{where}: {what} is {type(values).__name__}, not a matrix")
     if len(shape) != 2 or shape[0] != shape[1]:
-        raise PredictionError(f"{path}: {what} has shape {shape}, expected a square matrix")
+        raise PredictionError(f"{where}: {what} has shape {shape}, expected a square matrix")
     if size is not None and shape[0] != size:
-        raise PredictionError(f"{path}: {what} is {shape[0]}x{shape[1]} but {size_of or 'the structure'} has {size}")
+        raise PredictionError(f"{where}: {what} is {shape[0]}x{shape[1]} but {size_of or 'the structure'} has {size}")
     if isinstance(values, list):
         kinds = set(map(type, itertools.chain.from_iterable(values))) - _NUMBER_TYPES
         odd = sorted(k.__name__ for k in kinds if issubclass(k, (bool, np.bool_)) or not issubclass(k, _NUMBERS))
         if odd:
-            raise PredictionError(f"{path}: {what} holds {', '.join(odd)} values, expected numbers")
+            raise PredictionError(f"{where}: {what} holds {', '.join(odd)} values, expected numbers")
     try:
         return np.asarray(values, dtype=float)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise PredictionError(f"{path}: {what} is not a numeric matrix ({exc})") from exc
+        raise PredictionError(f"{where}: {what} is not a numeric matrix ({exc})") from exc
 
 
 def check_pae(pae: np.ndarray, n_res: int, pae_path: Path, structure_path: Path) -> np.ndarray:
