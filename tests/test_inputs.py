@@ -104,5 +104,5 @@ def test_labels(tmp_path):
     assert labels["kd_nm"].tolist() == [250.5, 50000.0]
     assert labels["binder"].tolist() == [1, 0]
     bad = write(tmp_path / "b.tsv", "tf_id\tdomain_id\tkd_nm\nA\tKIX\t-3\n")
-    with pytest.raises(InputError, match="line 2: kd_nm '-3' is not a positive number"):
+    with pytest.raises(InputError, match="line 2: kd_nm '-3' is not a finite positive number"):
         read_labels(bad)
