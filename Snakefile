@@ -38,8 +38,17 @@ if TRAIN_ENABLED:
     include: "workflow/rules/evaluate.smk"
 
 
+if TRAIN_ENABLED or config["predict"]["model_file"]:
+
+    include: "workflow/rules/predict.smk"
+
+
+include: "workflow/rules/rank.smk"
+
+
 rule all:
     default_target: True
     input:
         rules.features.input,
         rules.evaluate.input if TRAIN_ENABLED else [],
+        rules.rank.input,

@@ -1,4 +1,4 @@
-"""Rule-level conda environments (envs/*.yaml): pinned, from conda-forge/bioconda only, named by every
+"""Rule-level conda environments (envs/*.yaml): bounded version ranges, from conda-forge/bioconda only, named by every
 rule that runs code, and providing every third-party package that the rule's Python code imports.
 
 No conda is needed: the env files are read as YAML, the rules are read from workflow/rules/*.smk (every
@@ -28,8 +28,26 @@ PACKAGE = "tfbind"  # the in-workflow package; its modules are followed, not loo
 ENV_FILES = sorted((REPO / "envs").glob("*.yaml"))
 
 ALLOWED_CHANNELS = {"conda-forge", "bioconda", "nodefaults"}
-# name=X.Y or name=X.Y.Z: a released version, exact (no ranges, no wildcards, no build strings)
-PIN = re.compile(r"^(?P<name>[a-z0-9][a-z0-9._-]*)=(?P<version>\d+\.\d+(?:\.\d+)?)$")
+# name>=LOW,<HIGH: a minimum release and the next major version as the bound (0.x packages: the next minor;
+# python: a minor release). Exact pins are refused: no solver runs here, and an exact pin of a PyPI version
+# may not exist on conda-forge (torch 2.13 and pandas 3.1 did not when this was written), so the envs give
+# the solver a range that contains the versions CI tests.
+PIN = re.compile(
+    r"^(?P<name>[a-z0-9][a-z0-9._-]*)>=(?P<version>\d+\.\d+(?:\.\d+)?),<(?P<high>\d+(?:\.\d+)?)$"
+)
+
+
+# Packages whose major version is a release counter (a new major every few months, no promise of breakage):
+# their bound may be any later major, so that the range reaches both conda-forge's builds and CI's version.
+RELEASE_NUMBERED = {"pyarrow"}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def in_range(version: str, low: str, high: str) -> bool:
+    return _version(low) <= _version(version) < _version(high)
 
 # Import name -> the conda package(s) that provide it (the first is the one to add).
 IMPORT_TO_CONDA: dict[str, tuple[str, ...]] = {
@@ -73,12 +91,12 @@ def read_env(path: Path) -> dict:
     return env
 
 
-def env_packages(path: Path) -> dict[str, str]:
-    """{conda package name: version} of an env file (entries that are not a plain pin are skipped)."""
+def env_packages(path: Path) -> dict[str, tuple[str, str]]:
+    """{conda package name: (minimum, bound)} of an env file (malformed entries are skipped)."""
     out = {}
     for dep in read_env(path).get("dependencies") or []:
-        if isinstance(dep, str) and (m := PIN.match(dep.strip())):
-            out[m["name"]] = m["version"]
+        if isinstance(dep, str) and (m := PIN.match(dep.split("#")[0].strip())):
+            out[m["name"]] = (m["version"], m["high"])
     return out
 
 
@@ -116,9 +134,20 @@ def test_env_dependencies_are_pinned(env_file):
     for dep in deps:
         if not isinstance(dep, str):
             problems.append(f"{dep!r} (pip sections and other non-conda entries are not allowed)")
-        elif not (m := PIN.match(dep.strip())):
-            problems.append(f"{dep!r} (expected name=X.Y or name=X.Y.Z)")
+        elif not (m := PIN.match(dep.split("#")[0].strip())):
+            problems.append(f"{dep!r} (expected name>=X.Y,<N: a minimum and the next major version)")
         else:
+            low, high = _version(m["version"]), _version(m["high"])
+            if m["name"] == "python":
+                ok = high[0] == low[0] and len(high) == 2 and high > low[:2]
+            elif m["name"] in RELEASE_NUMBERED:
+                ok = high[0] > low[0] and len(high) == 1
+            elif low[0] == 0:
+                ok = high == (0, low[1] + 1)
+            else:
+                ok = high == (low[0] + 1,)
+            if not ok:
+                problems.append(f"{dep!r} (the bound must be the next major version after {m['version']})")
             names.append(m["name"])
     assert not problems, f"{env_file.name}: unpinned or malformed dependencies: " + "; ".join(problems)
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -128,23 +157,22 @@ def test_env_dependencies_are_pinned(env_file):
 
 @pytest.mark.parametrize("env_file", ENV_FILES, ids=lambda p: p.name)
 def test_env_pins_match_the_tested_versions(env_file):
-    """A package pinned both here and in pyproject.toml (the versions the test suite runs with) must have
-    the same release series here, so that a rule's conda env runs what CI tested."""
+    """A package pinned in pyproject.toml (the versions the test suite runs with) must lie in the env's
+    range, so that a rule's conda env can run what CI tested."""
     tested = pyproject_pins()
     requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
     problems = []
-    for name, version in env_packages(env_file).items():
+    for name, (low, high) in env_packages(env_file).items():
         if name == "python":
             floor = re.search(r">=\s*(\d+\.\d+)", requires)
-            if floor and tuple(map(int, version.split(".")[:2])) < tuple(map(int, floor[1].split("."))):
-                problems.append(f"python={version} is older than requires-python {requires}")
+            if floor and _version(low)[:2] < _version(floor[1]):
+                problems.append(f"python>={low} admits versions older than requires-python {requires}")
             continue
         pypi = CONDA_TO_PYPI.get(name, name)
         if pypi not in tested:
             continue
-        n = len(version.split("."))
-        if tested[pypi].split(".")[:n] != version.split("."):
-            problems.append(f"{name}={version} but pyproject.toml tests {pypi}=={tested[pypi]}")
+        if not in_range(tested[pypi], low, high):
+            problems.append(f"{name}>={low},<{high} excludes {pypi}=={tested[pypi]} that pyproject.toml tests")
     assert not problems, f"{env_file.name}: " + "; ".join(problems)
 
 
@@ -423,13 +451,14 @@ def test_import_check_names_rule_module_and_package(tmp_path):
     env = tmp_path / "envs" / "x.yaml"
     env.parent.mkdir()
     env.write_text(
-        "channels: [conda-forge, nodefaults]\ndependencies: [python=3.11, numpy=2.4, pyyaml=6.0]\n"
+        "channels: [conda-forge, nodefaults]\n"
+        "dependencies: ['python>=3.11,<3.14', 'numpy>=2.0,<3', 'pyyaml>=6.0,<7']\n"
     )
     msgs = missing_packages("my_rule", root / "scripts" / "run.py", env, root)
     assert len(msgs) == 1, msgs
     assert msgs[0].startswith(f"rule my_rule: workflow/{PACKAGE}/sub/inner.py:4 imports 'sklearn'")
     assert "envs/x.yaml lacks the conda package 'scikit-learn'" in msgs[0]
-    env.write_text(env.read_text().replace("]\n", ", scikit-learn=1.9]\n"))
+    env.write_text(env.read_text().replace("]\n", ", 'scikit-learn>=1.5,<2']\n"))
     assert missing_packages("my_rule", root / "scripts" / "run.py", env, root) == []
     # snakemake imported inside the package (not the script) is reported too
     (root / PACKAGE / "top.py").write_text("import snakemake\n")

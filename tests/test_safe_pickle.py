@@ -25,8 +25,10 @@ def _result_dict():
         "distogram": {"bin_edges": np.linspace(2, 22, 63), "logits": np.zeros((20, 20, 64), np.float16)},
         "seqs": ["MKV", "GSA"],
         "flags": (True, None, 3, np.int64(7), np.bool_(False)),
-        "names": np.array(["a", "bc"]),
-        "record": np.zeros(2, dtype=[("x", "f4"), ("n", "i2")]),
+        "complex": np.array([1 + 2j], dtype=np.complex64),
+        "mask": np.array([[True, False]]),
+        "fortran": np.asfortranarray(np.arange(6, dtype=np.int16).reshape(2, 3)),
+        "big_endian": np.arange(3, dtype=">f8"),
     }
 
 

@@ -10,7 +10,7 @@ from helpers import DEMO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 PREDICTORS = {"fusion", "domain_mean", "iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity",
-              "lis", "ridge", "ridge_prior", "gbm"}
+              "lis", "ridge", "ridge_prior", "gbm", "consensus"}
 
 
 def snakemake(work, *args):

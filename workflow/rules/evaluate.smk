@@ -1,5 +1,5 @@
 # Evaluation per model scope: cross-validation folds (one job each, in parallel), the score table and
-# metrics against baselines, plots with report captions; and scoring new pairs (`predict`).
+# metrics against baselines, plots with report captions. Scoring new pairs (`predict`): predict.smk.
 
 SCORES = f"{RESULTS}/scores"
 FOLDS = list(range(config["evaluate"]["cv_folds"]))
@@ -86,28 +86,6 @@ rule evaluate_model:
         evaluate=config["evaluate"],
     script:
         "../scripts/evaluate_model.py"
-
-
-rule predict_pairs:
-    input:
-        model=f"{MODELS}/{{model}}/model.pt",
-        pairs=config["predict"]["pairs"] or FEATURE_TABLES["pairs"],
-    output:
-        f"{RESULTS}/predictions/{{model}}.tsv",
-    log:
-        f"{LOGS}/predict/{{model}}.log",
-    conda:
-        "../../envs/evaluation.yaml"
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    script:
-        "../scripts/predict_pairs.py"
-
-
-rule predict:
-    input:
-        f"{RESULTS}/predictions/{config['predict']['model']}.tsv",
 
 
 PLOTS = ["training_curves", "pred_vs_obs", "metric_bars", "roc_curves", "feature_pca"]

@@ -17,3 +17,7 @@ class PredictionError(InputError):
     def __init__(self, message: str, stage: str = "read"):
         super().__init__(message)
         self.stage = stage
+
+
+class InputWarning(UserWarning):
+    """An input that is used but has something the user should know about (e.g. a column not used)."""

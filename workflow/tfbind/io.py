@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .escape import escape_control
+
 
 
 _UMASK = os.umask(0)
@@ -49,10 +51,21 @@ def rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) have their control characters escaped."""
+    out = frame.copy()
+    out.columns = [escape_control(str(c)) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: escape_control(v) if isinstance(v, str) else v)
+    return out
+
+
 def write_tsv(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    """``frame`` as a tab-separated file without the index, written atomically."""
+    """``frame`` as a tab-separated file without the index, written atomically; control characters in
+    text cells are escaped (:func:`escape_control`), so every row is one line of the file."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False, **kwargs)
+        escape_frame(frame).to_csv(tmp, sep="\t", index=False, **kwargs)
 
 
 def write_parquet(table: pa.Table, path: str | Path) -> None:

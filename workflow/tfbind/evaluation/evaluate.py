@@ -40,6 +40,7 @@ from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_avera
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows, metric_rows
 from .scores import labelled_pairs, model_files, model_scores
+from ..ranking.consensus import consensus_scores
 
 if TYPE_CHECKING:  # torch is imported by the jobs that train, not by every evaluation import
     from ..model.training import TrainOutputs
@@ -298,10 +299,19 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
         predictors += list(RANK_AVERAGE_PREDICTORS)
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
+    # The ranking's consensus (tfbind.ranking.consensus; no labels, no fitting: computed on the whole screen)
+    # as one more ranking predictor, on every split and on the cross-validation pairs.
+    consensus = consensus_scores(pairs).set_index("pair_id")["consensus"]
+    predictor_scores["consensus"] = table["pair_id"].map(consensus).to_numpy(dtype=float)
+    predictors.append("consensus")
     long = _long(table, predictor_scores, predictors)
     parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors)]
     if cv_oof:
-        cv_long = _cv_long(cv_oof, scores, pairs, labels, transform)
+        oof = pd.concat([pd.DataFrame(o) for o in cv_oof], ignore_index=True)
+        held = oof[oof["predictor"] == "fusion"]  # one row per held-out pair and repeat, with its fold's target
+        value = held["pair_id"].map(consensus).to_numpy()
+        cv_consensus = held.assign(predictor="consensus", score=value, rank_score=value)  # nothing fitted
+        cv_long = _cv_long([*cv_oof, cv_consensus], scores, pairs, labels, transform)
         cv_predictors = [p for p in predictors + list(RANK_AVERAGE_PREDICTORS)
                          if p in set(cv_long["predictor"]) or p in PREDICTORS]
         parts.append(cv_metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"],

@@ -17,6 +17,10 @@ lia_score``. Headers may carry stray leading spaces (`` sc``) and the misspellin
   column in ``stats["missing"]``; other text in a numeric column (AlphaPulldown writes
   ``No interface detected`` into ``pi_score``) also becomes NaN, is counted as missing and listed in
   ``stats["non_numeric"]``;
+* numbers are read with the strict grammar of ``tfbind.ranges`` and checked against its range table:
+  a number in a refused form (``inf``, ``1e999``, ``0_5``, which Python's ``float`` reads as 5.0) or
+  out of range (ipTM 42, a fraction above 1, a negative or fractional count) fails that job's row
+  (a failed record naming the line, column and value); the other rows are imported;
 * every output column that the table lacks is NaN/null (``stats["absent_columns"]``); in particular
   the ``<metric>_mean`` columns stay NaN: the table holds one (the best) model per job, so
   ``n_models`` = 1, ``model_rank`` = 0, ``model_name`` = ``score_table``.
@@ -34,7 +38,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from collections import Counter
 from pathlib import Path
 
@@ -45,10 +48,12 @@ import pyarrow as pa
 from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 from .descriptors import pair_descriptors
 from ..errors import InputError
-from ..plan.ids import check_unique
+from ..plan.ids import check_columns, check_unique
 from ..plan.jobnames import split_job_name, unmatched_reason
 from ..plan.sequences import SequenceRecord, read_fasta
+from ..escape import escape_control
 from ..io import rows_to_table, write_parquet
+from ..ranges import RANGES, check_scalar, looks_numeric, parse_number
 from .failed import write_failed
 
 log = logging.getLogger(__name__)
@@ -123,22 +128,25 @@ def _locate_columns(header: list[str], path: Path) -> dict[str, int]:
     return found
 
 
-def _parse_number(text: str, column: str, integer: bool, where: str) -> tuple[float | int | None, str]:
-    """(value, status) with status "ok", "missing" or "non_numeric"."""
+class BadCell(ValueError):
+    """A cell holding a number in a refused form or out of its range: the row's pair fails."""
+
+
+def _parse_number(text: str, column: str, out: str, where: str) -> tuple[float | int | None, str]:
+    """(value, status) with status "ok", "missing" or "non_numeric" (text that is no number at all,
+    such as ``No interface detected``). A number outside the strict grammar of ``tfbind.ranges``
+    (``inf``, ``1e999``, ``0_5``) or outside the column's range raises :class:`BadCell`."""
     value = text.strip()
     if value.lower() in MISSING_TOKENS:
         return None, "missing"
-    try:
-        number = float(value)
-    except ValueError:
+    number = parse_number(value)
+    if number is None:
+        if looks_numeric(value):
+            raise BadCell(f"{where}: column {column!r}: {escape_control(value)!r} is not a finite number in plain notation")
         return None, "non_numeric"
-    if math.isnan(number):
-        return None, "missing"
-    if integer:
-        if not number.is_integer():
-            raise InputError(f"{where}: {column} {value!r} is not a whole number")
-        return int(number), "ok"
-    return number, "ok"
+    if out in RANGES:
+        check_scalar(number, out, f"{where}: column {column!r}", BadCell, allow_nan=False)
+    return (int(number), "ok") if out in COUNT_COLUMNS else (number, "ok")
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -180,7 +188,7 @@ def _parse_cell(text: str, out: str, header: str, where: str):
     if out in TEXT_COLUMNS:
         value = text.strip()
         return (None, "missing") if value.lower() in MISSING_TOKENS else (value, "ok")
-    return _parse_number(text, header, out in COUNT_COLUMNS, where)
+    return _parse_number(text, header, out, where)
 
 
 def read_score_table(
@@ -212,8 +220,8 @@ def read_score_table(
     mapped_headers = {header[i] for i in located.values()} | {JOB_COLUMN}
     ignored = [h for h in header if h in IGNORED_HEADERS]
     unused = [h for h in header if h not in mapped_headers and h not in IGNORED_HEADERS]
-    if unused:
-        log.warning("%s: columns not used: %s", path, ", ".join(unused))
+    known = [JOB_COLUMN] + [s for spellings in COLUMN_MAP.values() for s in spellings] + list(IGNORED_HEADERS)
+    check_columns(header, known, str(path), "score table", warn=lambda message: log.warning("%s", message))
 
     jobs = [cells[job_idx].strip() for cells in body]
     check_unique([j for j in jobs if j], "jobs", str(path))
@@ -230,19 +238,25 @@ def read_score_table(
             )
             continue
         row = _identity_columns(job, tfs[split.tf_id], domains[split.domain_id])
-        for out, idx in located.items():
-            row[out], status = _parse_cell(cells[idx], out, header[idx], where)
+        statuses = {}
+        try:
+            for out, idx in located.items():
+                row[out], statuses[out] = _parse_cell(cells[idx], out, header[idx], where)
+        except BadCell as exc:
+            failed.append({"pair_id": job, "stage": STAGE, "reason": str(exc)})
+            continue
+        for out, status in statuses.items():
             if status != "ok":
                 missing[out] += 1
             if status == "non_numeric":
-                non_numeric.setdefault(out, Counter())[cells[idx].strip()] += 1
+                non_numeric.setdefault(out, Counter())[cells[located[out]].strip()] += 1
         rows.append(row)
 
     if not rows:
         shown = "; ".join(f["reason"] for f in failed[:3])
         raise InputError(
-            f"{path}: none of the {len(body)} jobs matches a {{domain_id}}_and_{{tf_id}} pair of the FASTA "
-            f"records (e.g. {shown})"
+            f"{path}: none of the {len(body)} jobs could be imported (a {{domain_id}}_and_{{tf_id}} pair of the "
+            f"FASTA records with valid values; e.g. {shown})"
         )
     for rec in failed:
         log.warning("%s", rec["reason"])

@@ -3,6 +3,9 @@
 Chains are matched to the FASTA sequences: an exact match wins; otherwise the chain with the best
 global-alignment identity (identical aligned positions / length of the longer sequence) is taken if it
 reaches ``min_identity``. ``tf_chain`` / ``domain_chain`` from the pairs table override the matching.
+A homodimer, or any run where the TF and the domain would match each other's chain just as well (both
+chains match both records), cannot be assigned from sequence: it needs ``tf_chain``/``domain_chain``
+in the pairs table, and without them the pair fails with a message saying so.
 Extra chains (a third partner, a ligand chain) are allowed; only the two assigned chains are scored.
 """
 
@@ -96,4 +99,14 @@ def assign_chains(
         tf, tf_id = pick(tf_chain, tf_sequence, dom, "TF")
     if tf == dom:
         raise PredictionError(f"{where}: TF and domain both assigned to chain {tf!r}", "chains")
+    if not tf_chain and not domain_chain:
+        swapped_tf = identity(chain_sequences[dom], tf_sequence)
+        swapped_dom = identity(chain_sequences[tf], domain_sequence)
+        if swapped_tf >= max(tf_id, min_identity) and swapped_dom >= max(dom_id, min_identity):
+            raise PredictionError(
+                f"{where}: chains {min(tf, dom)!r} and {max(tf, dom)!r} both match both the TF and the domain sequence "
+                f"(identities {tf_id:.2f}/{dom_id:.2f} either way; a homodimer?): set tf_chain and domain_chain "
+                "for this pair in the pairs table",
+                "chains",
+            )
     return ChainAssignment(tf, dom, tf_id, dom_id)

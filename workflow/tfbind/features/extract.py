@@ -5,13 +5,29 @@ lazily), assigns the TF and domain chains once, checks that every model has the 
 computes the per-model metrics. ``run_shard`` does this for every pair of a shard manifest, catching
 each pair's failure so that one bad run never loses the others' results: failures go to the shard's
 ``failed`` table with the stage and the reason.
+
+Two guards keep one hostile run from taking the shard with it:
+
+* a time limit per pair (``features.pair_timeout_s``): :func:`time_limit` arms a real-time interval
+  timer (``setitimer(ITIMER_REAL)``) whose SIGALRM handler raises :class:`PairTimeout` in the main
+  thread; the pair becomes a failed row with stage ``timeout``. A Snakemake ``script:`` job runs the
+  script as the main thread of its own Python process, so the signal reaches it (Linux, macOS).
+  Python runs signal handlers between bytecodes and interrupts blocking system calls (a FIFO, a
+  hung network file system read), but not a single long call inside a C extension; those are
+  bounded by the size cap on every input instead (``features.max_input_mb``);
+* before a pair is read its id and path go to the shard log, so if the job dies anyway (killed by
+  the scheduler for memory or time, a crash in a library) the last line of
+  ``results/logs/features/<shard>.log`` names the pair to exclude.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +47,32 @@ from ..io import rows_to_table, write_parquet
 from .failed import write_failed
 
 log = logging.getLogger(__name__)
+
+
+class PairTimeout(BaseException):
+    """Raised by the SIGALRM handler when a pair passes its time limit. A ``BaseException`` so that no
+    ``except Exception`` on the way (readers, libraries) can swallow it."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise :class:`PairTimeout` in the block after ``seconds`` of wall time (0: no limit). Only in
+    the main thread of a process (signals are delivered there); elsewhere it does nothing."""
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise PairTimeout(f"no result after {seconds:g} s (features.pair_timeout_s)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 def _model_row(
     pair: dict,
@@ -92,7 +134,7 @@ def extract_pair(
     chains: ChainAssignment | None = None
     reference_sequences: dict[str, str] | None = None
     rows = []
-    for pred in read_run(path, fmt):
+    for pred in read_run(path, fmt, settings.max_input_bytes):
         if chains is None:
             chains = assign_chains(
                 pred.sequences,
@@ -133,8 +175,14 @@ def run_shard(
     model_rows, pair_rows, failed = [], [], []
     start = time.perf_counter()
     for i, pair in enumerate(pairs, start=1):
+        # Written (and flushed) before the pair is read: a job that dies names its pair in its log.
+        log.info("%s: pair %d/%d %s: reading %s", name, i, len(pairs), pair["pair_id"], pair["prediction"])
         try:
-            rows, summary = extract_pair(pair, tfs, domains, settings)
+            try:
+                with time_limit(settings.pair_timeout_s):
+                    rows, summary = extract_pair(pair, tfs, domains, settings)
+            except PairTimeout as exc:
+                raise PredictionError(f"pair {pair['pair_id']} ({pair['prediction']}): {exc}", "timeout") from None
         except Exception as exc:  # noqa: BLE001 - any failure of one pair is recorded, not fatal
             if settings.on_error == "fail":
                 raise

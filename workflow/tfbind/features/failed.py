@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import atomic_path
+from ..io import write_tsv
 from .schema import FAILED_COLUMNS
 
 
 def write_failed(records: Iterable[dict], path: str | Path) -> None:
-    frame = pd.DataFrame(list(records), columns=FAILED_COLUMNS)
-    # Reasons are one line each so the TSV stays one record per line.
-    frame["reason"] = frame["reason"].astype(str).str.replace(r"\s+", " ", regex=True)
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False)
+    """One row per record; every field is one line (a reason's runs of white space become one space,
+    and control characters left in any field, e.g. a folder name with a newline, are escaped)."""
+    frame = pd.DataFrame(list(records), columns=FAILED_COLUMNS).astype(str)
+    frame["reason"] = frame["reason"].str.replace(r"[ \t\n\r\f\v]+", " ", regex=True)
+    write_tsv(frame, path)
 
 
 def read_failed(path: str | Path) -> pd.DataFrame:

@@ -6,7 +6,7 @@ process's current directory when this runs.
 
 from __future__ import annotations
 
-from .settings import DEFAULT_IPSAE_CUTOFF, ExtractSettings
+from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import read_fasta
 
@@ -20,6 +20,8 @@ def extract_settings(config: dict) -> ExtractSettings:
         min_identity=float(features.get("chain_min_identity", 0.9)),
         sasa=bool(features.get("sasa", True)),
         on_error=config.get("on_error", "skip"),
+        max_input_mb=float(features.get("max_input_mb", DEFAULT_MAX_INPUT_MB)),
+        pair_timeout_s=float(features.get("pair_timeout_s", DEFAULT_PAIR_TIMEOUT_S)),
     )
 
 

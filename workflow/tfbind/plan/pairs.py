@@ -18,8 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .ids import ID_PATTERN, check_id, check_unique
-from .jobnames import split_job_name, unmatched_reason
+from ..escape import CONTROL_PATTERN, CONTROL_RE, escape_control
+from ..ranges import parse_number
+from .ids import ID_PATTERN, check_columns, check_id, check_unique
+from .jobnames import SEPARATOR, split_job_name, unmatched_reason
 from .sequences import SequenceRecord
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
@@ -60,6 +62,18 @@ class PairPlan:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
 
 
+def _check_no_control(table: pd.DataFrame, path: Path) -> None:
+    """``InputError`` naming the line and column of the first cell holding a control character (a
+    quoted cell can hold a tab or a newline, which would break the shard manifests and failed.tsv)."""
+    for column in table.columns:
+        row = _first_bad(table[column].str.contains(CONTROL_PATTERN, regex=True))
+        if row is not None:
+            raise InputError(
+                f"{path} line {row + 2}: {column} {escape_control(table[column].iat[row])!r} holds a control "
+                "character (tab, newline, ...)"
+            )
+
+
 def _first_bad(mask: pd.Series) -> int | None:
     """Row position of the first True in ``mask`` (None when there is none)."""
     bad = mask.to_numpy().nonzero()[0]
@@ -88,8 +102,10 @@ def read_pairs_table(
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(table.columns)})")
+    check_columns(table.columns, PAIR_COLUMNS, str(path), "pairs table")
     if table.empty:
         raise InputError(f"{path}: the pairs table has no rows")
+    _check_no_control(table, path)
     out = pd.DataFrame({c: table[c].str.strip() if c in table.columns else "" for c in PAIR_COLUMNS})
     out["format"] = out["format"].str.lower()
 
@@ -134,9 +150,18 @@ def discover_pairs(
     if not root.is_dir():
         raise InputError(f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)")
     rows, unmatched = [], []
+    names = []
     with os.scandir(root) as entries:
-        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+        for entry in sorted(entries, key=lambda e: e.name):
+            skipped = _skipped_entry(entry)
+            if skipped is None:
+                names.append(entry.name)
+            elif skipped:
+                unmatched.append((entry.name, skipped))
     for name in names:
+        if CONTROL_RE.search(name):
+            unmatched.append((name, f"folder name {escape_control(name)!r} holds a control character"))
+            continue
         job = split_job_name(name, tfs, domains, where=str(root / name))
         if job is None:
             unmatched.append((name, unmatched_reason(name, tfs, domains)))
@@ -161,6 +186,33 @@ def discover_pairs(
     return PairPlan(pd.DataFrame(rows, columns=PAIR_COLUMNS), unmatched)
 
 
+def _skipped_entry(entry: os.DirEntry) -> str | None:
+    """None for a folder that discovery reads; otherwise why the entry is skipped: a non-empty reason
+    for entries named like a job (``*_and_*``: hidden, dangling symlinks, plain files), "" for others
+    (unrelated files such as a README are not listed)."""
+    name = entry.name
+    like_job = SEPARATOR in name
+    try:
+        is_dir = entry.is_dir()  # follows symlinks
+    except OSError:
+        is_dir = False
+    if name.startswith("."):
+        return "hidden entry (name starts with '.'): not read" if like_job else ""
+    if is_dir:
+        return None
+    if not like_job:
+        return ""
+    if entry.is_symlink():
+        target = os.readlink(entry.path)
+        if not os.path.exists(entry.path):
+            return f"dangling symbolic link (to {escape_control(target)!r}): not read"
+        return f"symbolic link to a file ({escape_control(target)!r}), not a run folder: not read"
+    return "a file, not a run folder: not read"
+
+
+LABEL_COLUMNS = ["tf_id", "domain_id", "kd_nm", "binder", "tf_group"]
+
+
 def read_labels(path: str | Path) -> pd.DataFrame:
     """Labels TSV: ``tf_id, domain_id, kd_nm``, optional ``binder`` (0/1) and ``tf_group`` (the TF's group,
     e.g. its gene, for grouped splits and folds); one row per pair."""
@@ -172,11 +224,16 @@ def read_labels(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ("tf_id", "domain_id", "kd_nm") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    kd = pd.to_numeric(table["kd_nm"], errors="coerce")
-    bad = table.index[~(kd > 0)]
+    check_columns(table.columns, LABEL_COLUMNS, str(path), "labels")
+    # The strict number grammar of tfbind.ranges: "inf", "1e400" (overflows), "0_5" and "nan" are refused.
+    kd = pd.Series([parse_number(v) for v in table["kd_nm"]], index=table.index, dtype=float)
+    bad = table.index[~(kd > 0)]  # NaN (not a finite number) compares False
     if len(bad):
         i = int(bad[0])
-        raise InputError(f"{path} line {i + 2}: kd_nm {table.loc[i, 'kd_nm']!r} is not a positive number")
+        raise InputError(
+            f"{path} line {i + 2}: kd_nm {escape_control(table.loc[i, 'kd_nm'])!r} is not a finite positive "
+            f"number (tf_id {table.loc[i, 'tf_id']!r}, domain_id {table.loc[i, 'domain_id']!r})"
+        )
     out = pd.DataFrame({"tf_id": table["tf_id"].str.strip(), "domain_id": table["domain_id"].str.strip(), "kd_nm": kd})
     if "binder" in table.columns:
         binder = table["binder"].str.strip()

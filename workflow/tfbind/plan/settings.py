@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Decompressed-size cap of any input file (MiB) and per-pair time limit (s); see config/README.md and
+# tfbind.readers.bounded for why these values.
+DEFAULT_MAX_INPUT_MB = 1024
+DEFAULT_PAIR_TIMEOUT_S = 120
+
 # Defaults of the reference ipSAE tool (Dunbrack 2025): PAE cutoff 15 A for AF2-type PAE, 10 A for AF3.
 DEFAULT_IPSAE_CUTOFF = {"alphafold2": 15.0, "colabfold": 15.0, "alphafold3": 10.0}
 
@@ -15,3 +20,9 @@ class ExtractSettings:
     min_identity: float = 0.9
     sasa: bool = True  # False: skip buried area / solvation energy (NaN), several times faster
     on_error: str = "skip"  # "skip": record and continue; "fail": stop at the first bad pair
+    max_input_mb: float = DEFAULT_MAX_INPUT_MB  # larger (decompressed) input files fail the pair
+    pair_timeout_s: float = DEFAULT_PAIR_TIMEOUT_S  # a pair taking longer fails (0 = no limit)
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.max_input_mb * (1 << 20))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..escape import escape_control
 from .pairs import MANIFEST_COLUMNS, PAIR_COLUMNS, PairPlan
 
 SHARD_GLOB = "shard_*.tsv"
@@ -51,6 +52,8 @@ def _tsv_lines(frame: pd.DataFrame) -> list[str]:
 
 
 def _tsv(frame: pd.DataFrame) -> str:
+    """A small table as TSV text, control characters in its cells escaped (``io.escape_control``)."""
+    frame = frame.astype(str).map(escape_control) if len(frame) else frame
     return "\t".join(frame.columns) + "\n" + "".join(_tsv_lines(frame))
 
 

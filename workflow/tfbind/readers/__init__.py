@@ -3,7 +3,7 @@
 Public API::
 
     detect_format(path) -> "alphafold2" | "colabfold" | "alphafold3"
-    read_run(path, fmt=None) -> Iterator[ModelPrediction]   # model_rank 0, 1, ... lazily
+    read_run(path, fmt=None, max_bytes=...) -> Iterator[ModelPrediction]   # model_rank 0, 1, ... lazily
     safe_pickle.load(path) / safe_pickle.loads(data)         # restricted unpickler
 
 ``path`` is a run folder, or one file of the run (its folder is then the run; for folders holding
@@ -21,6 +21,7 @@ from pathlib import Path
 from tfbind.errors import PredictionError
 from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers import alphafold2, alphafold3, colabfold, safe_pickle
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
 _READERS = {"alphafold2": alphafold2.read_run, "colabfold": colabfold.read_run, "alphafold3": alphafold3.read_run}
@@ -78,11 +79,13 @@ def detect_format(path: Path) -> str:
     raise PredictionError(f"{path}: ambiguous output format, files of {', '.join(sorted(found))} found")
 
 
-def read_run(path: Path, fmt: str | None = None) -> Iterator[ModelPrediction]:
+def read_run(path: Path, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
     """Yield every ranked model of one run, top-ranked first (model_rank 0, 1, ...), one at a time.
 
     ``fmt`` is one of ``FORMATS``; ``None`` detects it. Files are located (and ranked) when this is
     called, so missing files fail early; each model's large files are read when it is yielded.
+    ``max_bytes`` caps the decompressed size of every file read (``tfbind.readers.bounded``); every
+    number is range-checked (``tfbind.ranges``).
     """
     path = Path(path)
     if not path.exists():
@@ -90,4 +93,4 @@ def read_run(path: Path, fmt: str | None = None) -> Iterator[ModelPrediction]:
     fmt = fmt or detect_format(path)
     if fmt not in _READERS:
         raise PredictionError(f"{path}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    return _READERS[fmt](path)
+    return _READERS[fmt](path, max_bytes)

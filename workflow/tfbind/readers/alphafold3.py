@@ -25,6 +25,7 @@ All sizes are checked; mismatches raise ``PredictionError``.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
+from tfbind.ranges import parse_number
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     ResidueTable, as_matrix, atom_table, load_json, read_structure, require, residue_table, to_float,
@@ -66,18 +69,24 @@ def _local_files(folder: Path) -> dict | None:
     return dict(structure=cif, confidences=conf, summary=summary)
 
 
-def _ranking_csv(folder: Path) -> dict[tuple[int, int], float]:
+def _ranking_csv(folder: Path, max_bytes: int) -> dict[tuple[int, int], float]:
     path = next(iter(sorted(folder.glob("*ranking_scores.csv"))), None)
     if path is None:
         return {}
     try:
-        with open(path, newline="") as fh:
-            return {(int(r["seed"]), int(r["sample"])): float(r["ranking_score"]) for r in csv.DictReader(fh)}
-    except (KeyError, ValueError, TypeError) as exc:
+        text = read_input(path, max_bytes).decode("utf-8")
+        scores = {}
+        for r in csv.DictReader(io.StringIO(text, newline="")):
+            value = parse_number(r["ranking_score"])
+            if value is None:
+                raise ValueError(f"ranking_score {r['ranking_score']!r} is not a finite number")
+            scores[(int(r["seed"]), int(r["sample"]))] = value
+        return scores
+    except (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError, csv.Error) as exc:
         raise PredictionError(f"{path}: bad ranking scores table ({exc})") from exc
 
 
-def _plan_server(folder: Path, job: str | None) -> list[dict]:
+def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
     items = []
     for cif in sorted(folder.glob("*_model_*.cif")):
         m = _SERVER_CIF.match(cif.name)
@@ -87,7 +96,7 @@ def _plan_server(folder: Path, job: str | None) -> list[dict]:
         items.append(dict(
             model=f"model_{n}", rank=n, structure=cif,
             confidences=folder / f"{m['job']}_full_data_{n}.json",
-            summary=folder / f"{m['job']}_summary_confidences_{n}.json", job=m["job"],
+            summary=folder / f"{m['job']}_summary_confidences_{n}.json", job=m["job"], max_bytes=max_bytes,
         ))
     if len({i["job"] for i in items}) > 1:
         raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")
@@ -98,12 +107,12 @@ def _plan_server(folder: Path, job: str | None) -> list[dict]:
     return sorted(items, key=lambda i: i["rank"])
 
 
-def _plan_local(folder: Path) -> list[dict]:
+def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
     samples = [d for d in sorted(folder.iterdir()) if d.is_dir() and _SAMPLE_DIR.match(d.name)]
     if not samples:
         files = _local_files(folder)
-        return [dict(model=folder.name, rank=0, **files)] if files else []
-    scores = _ranking_csv(folder)
+        return [dict(model=folder.name, rank=0, max_bytes=max_bytes, **files)] if files else []
+    scores = _ranking_csv(folder, max_bytes)
     items = []
     for d in samples:
         m = _SAMPLE_DIR.match(d.name)
@@ -113,21 +122,22 @@ def _plan_local(folder: Path) -> list[dict]:
         key = (int(m["seed"]), int(m["sample"]))
         score = scores.get(key)
         if score is None:
-            score = to_float(require(load_json(files["summary"]), "ranking_score", files["summary"]))
-        items.append(dict(model=d.name, score=score, key=key, **files))
+            summary = files["summary"]
+            score = to_float(require(load_json(summary, max_bytes), "ranking_score", summary), f"{summary}: ranking_score")
+        items.append(dict(model=d.name, score=score, key=key, max_bytes=max_bytes, **files))
     items.sort(key=lambda i: (-i["score"] if not np.isnan(i["score"]) else np.inf, i["key"]))
     for rank, item in enumerate(items):
         item["rank"] = rank
     return items
 
 
-def _plan(path: Path) -> list[dict]:
+def _plan(path: Path, max_bytes: int) -> list[dict]:
     folder = path if path.is_dir() else path.parent
     job = None
     if path.is_file():
         m = re.match(r"^(?P<job>.+?)_(model|full_data|summary_confidences)_\d+\.(cif|json)$", path.name)
         job = m["job"] if m else None
-    items = _plan_server(folder, job) or _plan_local(folder)
+    items = _plan_server(folder, job, max_bytes) or _plan_local(folder, max_bytes)
     if not items:
         raise PredictionError(f"{path}: no AlphaFold3 models found (no *_model_N.cif or *model.cif)")
     return items
@@ -136,7 +146,12 @@ def _plan(path: Path) -> list[dict]:
 def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
     chains = np.array([str(c) for c in require(conf, "token_chain_ids", path)], dtype=str)
-    res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=int)
+    try:
+        res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise PredictionError(f"{path}: token_res_ids are not integers ({exc})") from exc
+    if res_ids.ndim != 1:
+        raise PredictionError(f"{path}: token_res_ids is not a list of integers")
     if len(chains) != len(res_ids):
         raise PredictionError(f"{path}: {len(chains)} token_chain_ids but {len(res_ids)} token_res_ids")
     n_res = table.n_residues
@@ -181,7 +196,7 @@ def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict
     if matrix is None:
         return {}
     order = list(dict.fromkeys(token_chains))
-    arr = np.asarray(matrix, dtype=float)
+    arr = as_matrix(matrix, path, "chain_pair_iptm")
     if arr.shape != (len(order), len(order)):
         raise PredictionError(f"{path}: chain_pair_iptm is {arr.shape}, expected {len(order)} chains {order}")
     return {(a, b): float(arr[i, j]) for i, a in enumerate(order) for j, b in enumerate(order)}
@@ -198,17 +213,25 @@ def _same_strings(values: list, expected: np.ndarray) -> bool:
 
 def _load_model(item: dict) -> ModelPrediction:
     cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
-    st = read_structure(cif)
+    max_bytes = item["max_bytes"]
+    st = read_structure(cif, max_bytes)
     atoms = atom_table(st)
     table = residue_table(st, cif, atoms)
-    conf = load_json(conf_path)
-    summary = load_json(summary_path)
-    pae = as_matrix(require(conf, "pae", conf_path), conf_path)
+    conf = load_json(conf_path, max_bytes)
+    summary = load_json(summary_path, max_bytes)
+    for path, data in ((conf_path, conf), (summary_path, summary)):
+        if not isinstance(data, dict):
+            raise PredictionError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    tokens = require(conf, "token_chain_ids", conf_path)
+    if not isinstance(tokens, list):
+        raise PredictionError(f"{conf_path}: token_chain_ids is not a list")
+    pae = as_matrix(require(conf, "pae", conf_path), conf_path, size=len(tokens), size_of="token_chain_ids",
+                    model=item["model"])
     keep = _token_index_per_residue(table, conf, conf_path)
-    n_tokens = len(conf["token_chain_ids"])
-    if pae.shape[0] != n_tokens:
-        raise PredictionError(f"{conf_path}: PAE is {pae.shape[0]}x{pae.shape[1]} but there are {n_tokens} tokens")
-    atom_plddts = np.asarray(require(conf, "atom_plddts", conf_path), dtype=float)
+    atom_plddts = require(conf, "atom_plddts", conf_path)
+    if not isinstance(atom_plddts, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts):
+        raise PredictionError(f"{conf_path}: atom_plddts is not a list of numbers")
+    atom_plddts = np.asarray(atom_plddts, dtype=float)
     n_atoms = table.atom_chain_ids.shape[0]
     if atom_plddts.shape != (n_atoms,):
         raise PredictionError(
@@ -219,12 +242,15 @@ def _load_model(item: dict) -> ModelPrediction:
         raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
     chain_pair_iptm = _chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path)
     return from_structure(item, FORMAT, table, st, atoms, plddt=atom_plddts[table.cb_atom_index],
-                          pae=pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm")),
-                          ptm=to_float(summary.get("ptm")), ranking_confidence=to_float(summary.get("ranking_score")),
-                          chain_pair_iptm=chain_pair_iptm, structure_path=cif)
+                          pae=pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm"), f"{summary_path}: iptm"),
+                          ptm=to_float(summary.get("ptm"), f"{summary_path}: ptm"),
+                          ranking_confidence=to_float(summary.get("ranking_score"), f"{summary_path}: ranking_score"),
+                          chain_pair_iptm=chain_pair_iptm, structure_path=cif,
+                          sources={"pae": conf_path, "plddt": conf_path, "iptm": summary_path, "ptm": summary_path,
+                                   "ranking_confidence": summary_path, "chain_pair_iptm": summary_path})
 
 
-def read_run(path: Path) -> Iterator[ModelPrediction]:
+def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
     """Yield the models of an AlphaFold3 run (server or local folder, or one of its files), best first."""
-    plan = _plan(Path(path))
+    plan = _plan(Path(path), max_bytes)
     return (_load_model(item) for item in plan)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
@@ -36,21 +37,30 @@ def scores_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*_scores_*.json") if p.is_file())
 
 
-def _peek_scores(path: Path) -> dict[str, float]:
+def _number(text: bytes) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _peek_scores(path: Path, max_bytes: int) -> dict[str, float]:
     """``ptm``/``iptm`` read from the end of a scores JSON (ColabFold writes them after ``pae``), so
     that ranking does not parse every large file twice; falls back to a full parse."""
     with open(path, "rb") as fh:
         fh.seek(0, 2)
         fh.seek(max(0, fh.tell() - 4096))
-        found = {k.decode(): to_float(v.decode()) if v not in (b"NaN", b"null") else float("nan")
-                 for k, v in _TAIL_SCALARS.findall(fh.read())}
+        found = {k.decode(): _number(v) for k, v in _TAIL_SCALARS.findall(fh.read())}
     if "iptm" not in found:  # not at the end, or a monomer (ranked by mean pLDDT): parse it all
-        data = load_json(path)
+        data = load_json(path, max_bytes)
         if not isinstance(data, dict):
             return {}
-        found = {k: to_float(data.get(k)) for k in ("ptm", "iptm")}
+        found = {k: to_float(data.get(k), f"{path}: {k}") for k in ("ptm", "iptm")}
         plddt = data.get("plddt")
-        found["plddt"] = float(np.mean(plddt)) if plddt else float("nan")
+        try:
+            found["plddt"] = float(np.mean(np.asarray(plddt, dtype=float))) if plddt else float("nan")
+        except (TypeError, ValueError):
+            found["plddt"] = float("nan")  # refused with the file named when the model is read
     return found
 
 
@@ -64,7 +74,7 @@ def _structure_for(scores: Path, job: str, tag: str) -> Path:
     raise PredictionError(f"{scores}: no matching {job}_relaxed_{tag}.pdb or {job}_unrelaxed_{tag}.pdb")
 
 
-def _plan(path: Path) -> list[dict]:
+def _plan(path: Path, max_bytes: int) -> list[dict]:
     folder = path if path.is_dir() else path.parent
     files = scores_files(folder)
     if path.is_file():
@@ -88,13 +98,14 @@ def _plan(path: Path) -> list[dict]:
                 structure=_structure_for(f, job, tag),
                 model=_RANK.sub("_", tag).strip("_") if m else tag,
                 rank_in_name=int(m.group(1)) if m else None,
+                max_bytes=max_bytes,
             )
         )
     if all(i["rank_in_name"] is not None for i in items):
         items.sort(key=lambda i: i["rank_in_name"])
     else:
         def score(item):
-            s = _peek_scores(item["scores"])
+            s = _peek_scores(item["scores"], max_bytes)
             iptm, ptm = s.get("iptm", np.nan), s.get("ptm", np.nan)
             value = 0.8 * iptm + 0.2 * ptm if not np.isnan(iptm) else s.get("plddt", np.nan)
             return -value if not np.isnan(value) else np.inf
@@ -107,23 +118,29 @@ def _plan(path: Path) -> list[dict]:
 
 def _load_model(item: dict) -> ModelPrediction:
     scores_path, structure_path = item["scores"], item["structure"]
-    scores = load_json(scores_path)
-    st = read_structure(structure_path)
+    scores = load_json(scores_path, item["max_bytes"])
+    if not isinstance(scores, dict):
+        raise PredictionError(f"{scores_path}: expected a JSON object, got {type(scores).__name__}")
+    st = read_structure(structure_path, item["max_bytes"])
     atoms = atom_table(st)
     table = residue_table(st, structure_path, atoms)
-    pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path),
+    pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path, size=table.n_residues,
+                              size_of=str(structure_path), model=item["model"]),
                     table.n_residues, scores_path, structure_path)
     plddt = scores.get("plddt")
-    if plddt is not None and len(plddt) != table.n_residues:
+    if plddt is not None and (not isinstance(plddt, list) or len(plddt) != table.n_residues):
+        n = len(plddt) if isinstance(plddt, list) else type(plddt).__name__
         raise PredictionError(
-            f"{scores_path}: {len(plddt)} pLDDT values but {structure_path} has {table.n_residues} residues"
+            f"{scores_path}: {n} pLDDT values but {structure_path} has {table.n_residues} residues"
         )
     return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae,
-                          iptm=to_float(scores.get("iptm")), ptm=to_float(scores.get("ptm")),
-                          structure_path=structure_path)
+                          iptm=to_float(scores.get("iptm"), f"{scores_path}: iptm"),
+                          ptm=to_float(scores.get("ptm"), f"{scores_path}: ptm"),
+                          structure_path=structure_path,
+                          sources={"pae": scores_path, "iptm": scores_path, "ptm": scores_path})
 
 
-def read_run(path: Path) -> Iterator[ModelPrediction]:
+def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
     """Yield the models of a ColabFold job (folder, or one of its scores files), top-ranked first."""
-    plan = _plan(Path(path))
+    plan = _plan(Path(path), max_bytes)
     return (_load_model(item) for item in plan)

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tfbind.errors import PredictionError
+from tfbind.ranges import check_array, check_scalar
+
 NAN = float("nan")
 
 
@@ -66,10 +69,28 @@ class ModelPrediction:
 
 def from_structure(item: dict, source_format: str, table, structure, atoms, *, plddt: np.ndarray,
                    pae: np.ndarray, structure_path: Path, iptm: float = NAN, ptm: float = NAN,
-                   ranking_confidence: float = NAN, chain_pair_iptm: dict | None = None) -> ModelPrediction:
+                   ranking_confidence: float = NAN, chain_pair_iptm: dict | None = None,
+                   sources: dict[str, Path] | None = None) -> ModelPrediction:
     """The one way readers build a :class:`ModelPrediction`: the residue arrays from ``table`` (a
     ``tfbind.readers.structure`` residue table of ``structure``), the model's name and rank from the
-    reader's plan ``item``, and the predictor's per-residue pLDDT, PAE and scalar scores."""
+    reader's plan ``item``, and the predictor's per-residue pLDDT, PAE and scalar scores.
+
+    Every number is checked against :data:`tfbind.ranges.RANGES` (PAE, pLDDT incl. the 0-1 scale,
+    ipTM, pTM, chain_pair_iptm, ranking confidence; NaN allowed for the scalars the format may lack);
+    ``sources`` names the file each field came from (default: ``structure_path``), so that a value out
+    of range raises ``PredictionError`` naming the file, the model, the field and the value.
+    """
+    sources = sources or {}
+
+    def where(field: str) -> str:
+        return f"{sources.get(field, structure_path)}: model {item['model']}"
+
+    check_array(np.asarray(pae), "pae", where("pae"), PredictionError)
+    check_array(np.asarray(plddt), "plddt", where("plddt"), PredictionError)
+    for field, value in (("iptm", iptm), ("ptm", ptm), ("ranking_confidence", ranking_confidence)):
+        check_scalar(value, field, where(field), PredictionError)
+    for (a, b), value in (chain_pair_iptm or {}).items():
+        check_scalar(value, "chain_pair_iptm", f"{where('chain_pair_iptm')} chains {a}/{b}", PredictionError)
     return ModelPrediction(
         model_name=item["model"],
         model_rank=item["rank"],

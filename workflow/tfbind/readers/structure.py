@@ -21,6 +21,7 @@ repeated segments before parsing, so that gemmi does not merge them (see
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,11 @@ import numpy as np
 import orjson
 
 from tfbind.errors import PredictionError
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 
 _HYDROGENS = {"H", "D"}
+_NUMBER_TYPES = {int, float}
+_NUMBERS = (int, float, np.integer, np.floating)
 
 
 @dataclass
@@ -198,18 +202,26 @@ def atom_table(st: gemmi.Structure) -> AtomTable:
     )
 
 
-def read_structure(path: Path) -> gemmi.Structure:
-    """Parse a PDB or mmCIF file with gemmi (entities set up); ``PredictionError`` when unreadable."""
+def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> gemmi.Structure:
+    """Parse a PDB or mmCIF file with gemmi (entities set up); ``PredictionError`` when unreadable.
+
+    The file is read through :func:`tfbind.readers.bounded.read_input` (size cap ``max_bytes``,
+    gzip/xz content decompressed) and parsed from memory.
+    """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise PredictionError(f"{path}: structure file not found")
+    data = read_input(path, max_bytes)
     try:
         if path.suffix.lower() in (".pdb", ".ent"):
-            text = path.read_text(errors="replace")
-            fixed = _separate_repeated_residues(text) if _may_repeat_residues(text) else None
+            text = data.decode("utf-8", errors="replace")
+            del data
+            fixed = _separate_repeated_residues(text, path) if _may_repeat_residues(text) else None
             st = gemmi.read_pdb_string(fixed if fixed is not None else text)
         else:
-            st = gemmi.read_structure(str(path))
+            st = gemmi.read_structure_string(data, format=gemmi.CoorFormat.Detect)
+    except PredictionError:
+        raise
     except Exception as exc:  # gemmi raises RuntimeError/ValueError/IOError with little context
         raise PredictionError(f"{path}: cannot parse structure ({exc})") from exc
     if len(st) == 0:
@@ -218,35 +230,61 @@ def read_structure(path: Path) -> gemmi.Structure:
     return st
 
 
-def _separate_repeated_residues(text: str) -> str | None:
+def _separate_repeated_residues(text: str, path: Path | str = "<text>") -> str | None:
     """Give repeated residue numbers of a chain distinct insertion codes, or None if none repeat.
 
     AlphaPulldown writes fragments of one protein as one chain whose numbering restarts (C1..C10,
     C2..C5, ...). gemmi's PDB reader would merge atoms of equal (chain, number, name) into one
     residue, so each restart gets the next insertion code (A, B, ...) and residues stay separate
     and in file order. Author numbers are unchanged.
+
+    One pass over the records, constant work per residue (no search loop): a residue whose
+    (number, insertion code) was already seen at the chain's current level starts the next level
+    (a blank insertion code becomes ``A`` at level 1, ``B`` at level 2, ...; a residue's own insertion
+    code is kept). A repeat that cannot be told apart this way (the same number and insertion code
+    written twice, or more than 26 restarts) raises ``PredictionError`` naming the chain, residue and line.
     """
     lines = text.splitlines(keepends=True)
-    seen: dict[str, set] = {}
+    seen: dict[str, set] = {}  # chain -> (number, icode) seen at the chain's current level
+    assigned: dict[str, set] = {}  # chain -> (number, icode written), all levels
     level: dict[str, int] = {}
     last_raw = None
+    code = " "
     changed = False
     for i, line in enumerate(lines):
         if line.startswith("MODEL"):
-            seen, level, last_raw = {}, {}, None
+            seen, assigned, level, last_raw = {}, {}, {}, None
             continue
         if not line.startswith(("ATOM  ", "HETATM")) or len(line) < 27:
             continue
         chain, resseq, icode = line[21], line[22:26], line[26]
         raw = (chain, resseq, icode, line[17:20])
         if raw != last_raw:
-            chain_seen = seen.setdefault(chain, set())
-            while (resseq, _icode(icode, level.get(chain, 0))) in chain_seen:
-                level[chain] = level.get(chain, 0) + 1
-            chain_seen.add((resseq, _icode(icode, level.get(chain, 0))))
             last_raw = raw
-        if level.get(chain, 0) and icode == " ":
-            lines[i] = line[:26] + _icode(icode, level[chain]) + line[27:]
+            chain_seen = seen.setdefault(chain, set())
+            lvl = level.get(chain, 0)
+            if (resseq, icode) in chain_seen:
+                lvl = level[chain] = lvl + 1
+                chain_seen = seen[chain] = set()
+            chain_seen.add((resseq, icode))
+            code = icode
+            if lvl and icode == " ":
+                if lvl > 26:
+                    raise PredictionError(
+                        f"{path} line {i + 1}: chain {chain!r} residue {resseq.strip()}: the chain's numbering "
+                        "restarts more than 26 times (one insertion code per restart); renumber the chain"
+                    )
+                code = chr(ord("A") + lvl - 1)
+            key = (resseq, code)
+            chain_assigned = assigned.setdefault(chain, set())
+            if key in chain_assigned:
+                raise PredictionError(
+                    f"{path} line {i + 1}: chain {chain!r} residue {resseq.strip()}{code.strip()} occurs twice "
+                    "and cannot be told apart; renumber the chain"
+                )
+            chain_assigned.add(key)
+        if code != icode:
+            lines[i] = line[:26] + code + line[27:]
             changed = True
     return "".join(lines) if changed else None
 
@@ -287,10 +325,6 @@ def _may_repeat_residues(text: str) -> bool:
     rid = keys[new_run, 4:].astype(np.int64)  # chain, number, insertion code: 6 bytes
     code = (rid << (8 * np.arange(6, dtype=np.int64))).sum(axis=1) | (model[new_run].astype(np.int64) << 48)
     return np.unique(code).size != code.size
-
-
-def _icode(icode: str, level: int) -> str:
-    return icode if level == 0 or icode != " " else chr(ord("A") + (level - 1) % 26)
 
 
 def _one_letter(name: str) -> str:
@@ -360,29 +394,24 @@ def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = Non
     )
 
 
-def load_json(path: Path):
-    """Parse a JSON file; ``PredictionError`` naming the file when it is missing or invalid/truncated.
+def load_json(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
+    """Parse a JSON file; ``PredictionError`` naming the file when it is missing, invalid/truncated or
+    larger than ``max_bytes`` (read through :func:`tfbind.readers.bounded.read_input`).
 
     Parsed with orjson; what orjson refuses but Python's json accepts (NaN/Infinity literals,
     integers beyond 64 bits, UTF-16/32 text) is parsed again with json, so results do not depend
-    on the parser.
+    on the parser (the range checks then refuse NaN and infinity where a number is required).
     """
     path = Path(path)
-    if not path.is_file():
-        raise PredictionError(f"{path}: file not found")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise PredictionError(f"{path}: cannot read ({exc})") from exc
+    data = read_input(path, max_bytes)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass
     try:
         return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PredictionError(f"{path}: invalid or truncated JSON ({exc})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise PredictionError(f"{path}: invalid or truncated JSON ({type(exc).__name__}: {exc})") from exc
 
 
 def require(mapping, key: str, path: Path):
@@ -392,15 +421,45 @@ def require(mapping, key: str, path: Path):
     return mapping[key]
 
 
-def as_matrix(values, path: Path, what: str = "PAE") -> np.ndarray:
-    """Square float matrix from nested lists/arrays; ``PredictionError`` when ragged or not square."""
+def as_matrix(values, path: Path, what: str = "PAE", size: int | None = None, size_of: str = "",
+              model: str = "") -> np.ndarray:
+    """Square float matrix from nested lists or an array, checked before it is materialised.
+
+    ``size``: the expected number of rows and columns (the structure's residues or the run's tokens,
+    named by ``size_of``); the declared shape (``len`` of the lists, or the array's shape) is compared
+    first, so a 16,000 x 16,000 matrix in a small file (rows repeated by reference) is refused without
+    being built. Booleans, text and nulls among the values are refused (``true`` is not 1.0 A).
+    The values' range is checked where the prediction is built (``prediction.from_structure``).
+    ``model`` (the model's name) is added to the messages.
+    """
+    where = f"{path}: model {model}" if model else f"{path}"
+    if isinstance(values, np.ndarray):
+        shape = values.shape
+        if values.dtype.kind not in "iuf":
+            raise PredictionError(f"{where}: {what} has {values.dtype} values, expected numbers")
+    elif isinstance(values, list):
+        rows = [len(r) if isinstance(r, (list, np.ndarray)) else -1 for r in values]
+        if -1 in rows:
+            raise PredictionError(f"{where}: {what} is not a matrix (row {rows.index(-1)} is not a list)")
+        ncols = set(rows)
+        if len(ncols) > 1:
+            raise PredictionError(f"{where}: {what} rows have different lengths ({min(ncols)}..{max(ncols)})")
+        shape = (len(values), rows[0] if rows else 0)
+    else:
+        raise PredictionError(f"{where}: {what} is {type(values).__name__}, not a matrix")
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise PredictionError(f"{where}: {what} has shape {shape}, expected a square matrix")
+    if size is not None and shape[0] != size:
+        raise PredictionError(f"{where}: {what} is {shape[0]}x{shape[1]} but {size_of or 'the structure'} has {size}")
+    if isinstance(values, list):
+        kinds = set(map(type, itertools.chain.from_iterable(values))) - _NUMBER_TYPES
+        odd = sorted(k.__name__ for k in kinds if issubclass(k, (bool, np.bool_)) or not issubclass(k, _NUMBERS))
+        if odd:
+            raise PredictionError(f"{where}: {what} holds {', '.join(odd)} values, expected numbers")
     try:
-        arr = np.asarray(values, dtype=float)
-    except (ValueError, TypeError) as exc:
-        raise PredictionError(f"{path}: {what} is not a numeric matrix ({exc})") from exc
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise PredictionError(f"{path}: {what} has shape {arr.shape}, expected a square matrix")
-    return arr
+        return np.asarray(values, dtype=float)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise PredictionError(f"{where}: {what} is not a numeric matrix ({exc})") from exc
 
 
 def check_pae(pae: np.ndarray, n_res: int, pae_path: Path, structure_path: Path) -> np.ndarray:
@@ -413,12 +472,16 @@ def check_pae(pae: np.ndarray, n_res: int, pae_path: Path, structure_path: Path)
     return pae
 
 
-def to_float(value) -> float:
-    """Float of a scalar/0-d/1-element array; NaN for None or anything unusable."""
+def to_float(value, where: str = "") -> float:
+    """Float of a number or a 1-element numeric array; NaN for None (absent). A boolean (JSON
+    ``true`` is not a score of 1.0), text or a non-numeric array raises ``PredictionError`` naming
+    ``where``; other unusable values (a list of several numbers) give NaN."""
     if value is None:
         return float("nan")
+    if isinstance(value, (bool, np.bool_, str, bytes)) or (isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
+        raise PredictionError(f"{where or 'value'}: {value!r} is not a number")
     try:
         arr = np.asarray(value, dtype=float)
         return float(arr.reshape(-1)[0]) if arr.size == 1 else float("nan")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return float("nan")

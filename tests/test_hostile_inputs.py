@@ -1,0 +1,388 @@
+"""Hostile and damaged inputs, case by case: a precise error (or failed.tsv row), never a crash, a hang
+or a silent wrong number. Runs are damaged copies of ../shared/fixtures built in tmp_path."""
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+import damaged_runs as dr
+from helpers import FIXTURES, REPO
+from tfbind.errors import InputError, InputWarning, PredictionError
+from tfbind.features.chains import assign_chains
+from tfbind.features.extract import run_shard
+from tfbind.features.failed import read_failed, write_failed
+from tfbind.features.merge import merge_features
+from tfbind.plan.pairs import discover_pairs, read_labels, read_pairs_table
+from tfbind.plan.sequences import SequenceRecord
+from tfbind.plan.settings import ExtractSettings
+from tfbind.plan.shards import write_plan
+from tfbind.ranges import parse_number, range_table
+from tfbind.readers import read_run
+from tfbind.readers.structure import _separate_repeated_residues
+
+
+@pytest.fixture
+def fx():
+    if not FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES} (they live beside the checkout in ../shared)")
+    return FIXTURES
+
+
+def _read_all(run, **kwargs):
+    return list(read_run(run, **kwargs))
+
+
+@pytest.fixture
+def no_hang():
+    """Fail a test (instead of hanging the suite) when it runs past 20 s."""
+
+    def expire(signum, frame):
+        raise TimeoutError("test ran past 20 s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+# --- range checks on damaged fixture copies ------------------------------------------------------
+
+DAMAGES = {
+    "pae-nan": lambda d: dr.cf_pae_value(d, float("nan"), "nan"),
+    "pae-negative": lambda d: dr.cf_pae_value(d, -1.0, "-1.0"),
+    "pae-above-32": lambda d: dr.cf_pae_value(d, 40.5, "40.5"),
+    "pae-true-cf": dr.cf_pae_true,
+    "pae-true-ap": dr.ap_pae_true,
+    "iptm-7.5": lambda d: dr.cf_iptm(d, 7.5),
+    "iptm-negative": lambda d: dr.cf_iptm(d, -0.2),
+    "plddt-150": lambda d: dr.ap_plddt(d, 150.0),
+    "plddt-negative": lambda d: dr.ap_plddt(d, -5.0),
+    "plddt-0-1-scale": dr.cf_plddt_unit_scale,
+    "chain-pair-iptm": lambda d: dr.af3_chain_pair_iptm(d, 1.7),
+    "repeated-numbering": dr.ap_repeated_numbering,
+    "pickle-object-array": dr.ap_pickle_object_array,
+    "fifo": dr.ap_fifo,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_run_refused_with_file_model_field_value(fx, tmp_path, damage, no_hang):
+    run, reason = DAMAGES[damage](tmp_path / "run")
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(run)
+
+
+def test_pae_at_the_bounds_accepted(fx, tmp_path):
+    """0 and 32 are valid PAE values (the bounds are inclusive); the undamaged runs read."""
+    run, _ = dr.cf_pae_value(tmp_path / "run", 32.0, "32.0")
+    scores = next(run.glob("*_scores_*.json"))
+    data = json.loads(scores.read_text())
+    data["pae"][151][301] = 0
+    scores.write_text(json.dumps(data))
+    [model] = _read_all(run)
+    assert model.pae[150, 300] == 32.0 and model.pae[151, 301] == 0.0
+    for name in (dr.AP, dr.CF, dr.AF3):
+        assert _read_all(fx / name)
+
+
+def test_pickle_with_repeated_rows_refused_before_materialising(fx, tmp_path):
+    """A 16,000 x 16,000 PAE made of one row referenced 16,000 times (2 GB as floats) is refused from its
+    declared shape; the process grows by far less than the matrix would take."""
+    run, reason = dr.ap_pickle_repeated_rows(tmp_path / "run")
+    code = textwrap.dedent(
+        """
+        import json, resource, sys
+        sys.path.insert(0, sys.argv[2])
+        from tfbind.errors import PredictionError
+        from tfbind.readers import read_run
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        try:
+            list(read_run(sys.argv[1]))
+            outcome = "read"
+        except PredictionError as exc:
+            outcome = str(exc)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"outcome": outcome, "grown_kib": after - before}))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(run), str(REPO / "workflow")], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert re.search(reason, result["outcome"]), result["outcome"]
+    assert result["grown_kib"] / 1024 < 300, f"grew by {result['grown_kib'] / 1024:.0f} MiB"
+
+
+def test_json_bomb_in_a_run_refused(fx, tmp_path):
+    run, reason = dr.ap_json_bomb(tmp_path / "run", expanded_mib=64)
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(run, max_bytes=16 << 20)
+
+
+# --- residue separation cannot loop --------------------------------------------------------------
+
+
+def _atom(serial: int, chain: str, num: int, icode: str = " ", name: str = "CA", res: str = "ALA") -> str:
+    return (f"ATOM  {serial:5d} {name:^4} {res} {chain}{num:4d}{icode}   "
+            f"{0.0:8.3f}{0.0:8.3f}{0.0:8.3f}{1.0:6.2f}{50.0:6.2f}           C  \n")
+
+
+def test_repeated_numbering_with_insertion_code_raises_not_loops(no_hang):
+    text = _atom(1, "A", 5, "A") + _atom(2, "A", 6) + _atom(3, "A", 5, "A")
+    with pytest.raises(PredictionError, match=r"line 3: chain 'A' residue 5A occurs twice"):
+        _separate_repeated_residues(text, "x.pdb")
+
+
+def test_more_than_26_restarts_raise_not_loop(no_hang):
+    text = "".join(_atom(i + 1, "A", 1 + i % 2) for i in range(2 * 28))  # 1, 2, 1, 2, ...: 27 restarts
+    with pytest.raises(PredictionError, match="restarts more than 26 times"):
+        _separate_repeated_residues(text, "x.pdb")
+
+
+def test_restarts_get_consecutive_insertion_codes(no_hang):
+    text = "".join(_atom(i + 1, "A", 1 + i % 2) for i in range(6))  # 1 2 | 1 2 | 1 2
+    fixed = _separate_repeated_residues(text, "x.pdb")
+    assert [line[22:27] for line in fixed.splitlines()] == ["   1 ", "   2 ", "   1A", "   2A", "   1B", "   2B"]
+
+
+# --- per-pair time limit and the shard log --------------------------------------------------------
+
+
+def _manifest(tmp_path, rows, tf_seq, dom_seq):
+    frame = pd.DataFrame(
+        [{"pair_id": pid, "tf_id": "TF", "domain_id": "DOM", "prediction": str(run), "tf_chain": "",
+          "domain_chain": "", "format": "", "domain_category": "DOM", "tf_sequence": tf_seq,
+          "domain_sequence": dom_seq} for pid, run in rows]
+    )
+    path = tmp_path / "shard_00000.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_hanging_pair_becomes_a_timeout_row_and_the_shard_goes_on(fx, tmp_path):
+    seqs = dr.chain_sequences(fx / dr.AP / "ranked_0.pdb")
+    hang, reason = dr.ap_slow_pickle(tmp_path / "hang")
+    manifest = _manifest(tmp_path, [("hang", hang), ("good", fx / dr.AP)], seqs["C"], seqs["B"])
+    out = {k: tmp_path / f"out.{k}" for k in ("models", "pairs", "failed")}
+    start = time.monotonic()
+    scored, failed = run_shard(manifest, out["models"], out["pairs"], out["failed"],
+                               ExtractSettings(sasa=False, pair_timeout_s=1.5))
+    assert time.monotonic() - start < 30
+    assert (scored, failed) == (1, 1)
+    rows = read_failed(out["failed"])
+    assert rows["pair_id"].tolist() == ["hang"] and rows["stage"].tolist() == ["timeout"]
+    assert "no result after 1.5 s (features.pair_timeout_s)" in rows["reason"].iat[0]
+    assert pd.read_parquet(out["pairs"])["pair_id"].tolist() == ["good"]
+    # the alarm is disarmed after the shard
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_killed_shard_job_names_its_pair_in_the_log(fx, tmp_path):
+    """A shard job that dies (here: killed while busy reading a pair, no time limit) leaves the pair it
+    was working on as the last line of its log."""
+    seqs = dr.chain_sequences(fx / dr.AP / "ranked_0.pdb")
+    hang, _ = dr.ap_slow_pickle(tmp_path / "hang", n_ops=300_000_000)
+    manifest = _manifest(tmp_path, [("good", fx / dr.AP), ("culprit", hang)], seqs["C"], seqs["B"])
+    log = tmp_path / "shard.log"
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        from tfbind import logs
+        from tfbind.features.extract import run_shard
+        from tfbind.plan.settings import ExtractSettings
+        logs.setup(sys.argv[3])
+        run_shard(sys.argv[2], "m.parquet", "p.parquet", "f.tsv", ExtractSettings(sasa=False, pair_timeout_s=0))
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(REPO / "workflow"), str(manifest), str(log)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "culprit" not in (log.read_text() if log.exists() else ""):
+            time.sleep(0.2)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the job should still be busy with the pair"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    last = log.read_text().strip().splitlines()[-1]
+    assert "pair 2/2 culprit: reading" in last and str(hang) in last
+
+
+# --- failed.tsv and discovery ----------------------------------------------------------------------
+
+TFS = {"TF1": SequenceRecord("TF1", "MKV", "TF1"), "TF2": SequenceRecord("TF2", "MKV", "TF2")}
+DOMAINS = {"KIX": SequenceRecord("KIX", "GSA", "KIX")}
+
+
+def test_discovery_lists_every_skipped_job_like_entry(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "KIX_and_TF1").mkdir()
+    (runs / "KIX_and_TF2").symlink_to(tmp_path / "gone")  # dangling
+    (runs / "KIX_and_TF3.tar").write_text("x")  # a plain file
+    (runs / ".KIX_and_TF2").mkdir()  # hidden
+    (runs / "KIX_and_TF1\nKIX_and_TF2").mkdir()  # a newline in the name
+    (runs / "KIX_and_TF1\tx").mkdir()  # a tab
+    (runs / "README.md").write_text("not a job")  # not named like a job: not listed
+    plan = discover_pairs(runs, TFS, DOMAINS)
+    assert plan.pairs["pair_id"].tolist() == ["KIX_and_TF1"]
+    reasons = dict(plan.unmatched)
+    assert set(reasons) == {"KIX_and_TF2", "KIX_and_TF3.tar", ".KIX_and_TF2", "KIX_and_TF1\nKIX_and_TF2",
+                            "KIX_and_TF1\tx"}
+    assert reasons["KIX_and_TF2"].startswith("dangling symbolic link")
+    assert reasons["KIX_and_TF3.tar"].startswith("a file, not a run folder")
+    assert reasons[".KIX_and_TF2"].startswith("hidden entry")
+    assert "control character" in reasons["KIX_and_TF1\nKIX_and_TF2"]
+    # through the plan and the merge into failed.tsv: one line per entry, names escaped
+    write_plan(plan, tmp_path / "plan", 10)
+    out = {k: tmp_path / f"merged.{k}" for k in ("models", "pairs", "failed")}
+    merge_features([], [], [], tmp_path / "plan" / "unmatched.tsv", out["models"], out["pairs"], out["failed"])
+    lines = out["failed"].read_text().splitlines()
+    assert len(lines) == 1 + 5
+    assert all(line.count("\t") == 2 for line in lines)
+    failed = read_failed(out["failed"])
+    assert set(failed["stage"]) == {"discover"}
+    assert "KIX_and_TF1\\nKIX_and_TF2" in failed["pair_id"].tolist()
+    assert "KIX_and_TF1\\tx" in failed["pair_id"].tolist()
+
+
+def test_failed_tsv_escapes_control_characters(tmp_path):
+    path = tmp_path / "failed.tsv"
+    write_failed([{"pair_id": "a\nb\tc\x00", "stage": "read", "reason": "line1\nline2\x1b[31m"},
+                  {"pair_id": "ok", "stage": "read", "reason": "fine"}], path)
+    lines = path.read_text().splitlines()
+    assert lines[1:] == ["a\\nb\\tc\\x00\tread\tline1 line2\\x1b[31m", "ok\tread\tfine"]
+
+
+# --- tables: unknown columns, labels, homodimers -----------------------------------------------------
+
+
+def _pairs_table(tmp_path, header: str, row: str):
+    path = tmp_path / "pairs.tsv"
+    path.write_text(header + "\n" + row + "\n")
+    return path
+
+
+def test_misspelt_pairs_column_is_an_error_naming_both(tmp_path):
+    path = _pairs_table(tmp_path, "pair_id\ttf_id\tdomain_id\tprediction\ttf_chian", "p1\tTF1\tKIX\truns/x\tB")
+    with pytest.raises(InputError, match="column 'tf_chian' is not a pairs table column; did you mean 'tf_chain'"):
+        read_pairs_table(path, TFS, DOMAINS)
+
+
+def test_unknown_pairs_column_is_a_warning_naming_it(tmp_path):
+    path = _pairs_table(tmp_path, "pair_id\ttf_id\tdomain_id\tprediction\tnotes", "p1\tTF1\tKIX\truns/x\thello")
+    with pytest.warns(InputWarning, match="column\\(s\\) not used: 'notes'"):
+        read_pairs_table(path, TFS, DOMAINS)
+
+
+def test_control_character_in_pairs_cell_refused(tmp_path):
+    path = _pairs_table(tmp_path, "pair_id\ttf_id\tdomain_id\tprediction", 'p1\tTF1\tKIX\t"runs/a\nb"')
+    with pytest.raises(InputError, match=r"line 2: prediction 'runs/a\\\\nb' holds a control character"):
+        read_pairs_table(path, TFS, DOMAINS)
+
+
+@pytest.mark.parametrize("kd", ["inf", "1e400", "0_5", "nan", "-Infinity", "0", "-3", "abc", ""])
+def test_labels_kd_must_be_finite_and_positive(tmp_path, kd):
+    path = tmp_path / "labels.tsv"
+    path.write_text(f"tf_id\tdomain_id\tkd_nm\nTF1\tKIX\t250\nTF2\tKIX\t{kd}\n")
+    with pytest.raises(InputError, match=rf"labels.tsv line 3: kd_nm '{kd}' is not a finite positive number "
+                                         r"\(tf_id 'TF2', domain_id 'KIX'\)"):
+        read_labels(path)
+
+
+def test_labels_columns(tmp_path):
+    path = tmp_path / "labels.tsv"
+    path.write_text("tf_id\tdomain_id\tkd_nm\tbindr\nTF1\tKIX\t250\t1\n")
+    with pytest.raises(InputError, match="'bindr'.*did you mean 'binder'"):
+        read_labels(path)
+    path.write_text("tf_id\tdomain_id\tkd_nm\tassay\nTF1\tKIX\t2.5e2\tITC\n")
+    with pytest.warns(InputWarning, match="'assay'"):
+        assert read_labels(path)["kd_nm"].tolist() == [250.0]
+
+
+def test_homodimer_needs_chain_columns():
+    seqs = {"A": "MKVLAAGIVG", "B": "MKVLAAGIVG"}
+    with pytest.raises(PredictionError, match="chains 'A' and 'B' both match both the TF and the domain.*set "
+                                              "tf_chain and domain_chain"):
+        assign_chains(seqs, "MKVLAAGIVG", "MKVLAAGIVG", where="pair p1")
+    chosen = assign_chains(seqs, "MKVLAAGIVG", "MKVLAAGIVG", tf_chain="B", domain_chain="A")
+    assert (chosen.tf_chain, chosen.domain_chain) == ("B", "A")
+    # distinct sequences are not affected
+    assert assign_chains({"A": "MKVLAAGIVG", "B": "GSAPQRTTWE"}, "GSAPQRTTWE", "MKVLAAGIVG").tf_chain == "B"
+
+
+# --- the strict number grammar -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, value", [("1", 1.0), ("-0.5", -0.5), (".5", 0.5), ("5.", 5.0), ("1e-3", 0.001),
+                                         ("+2E+04", 20000.0), (" 7 ", 7.0)])
+def test_number_grammar_accepts(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["0_5", "1_000", "inf", "-inf", "Infinity", "nan", "NaN", "1e999", "-1e400", "0x10",
+                                  "1,5", "", "1e", "e5", "١٢"])
+def test_number_grammar_refuses(text):
+    assert parse_number(text) is None
+
+
+def test_range_table_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Bad inputs", 1)[1].split("\n## ", 1)[0]
+    for field, description in range_table():
+        assert f"| `{field}` | {description} |" in section, field
+    assert "features.max_input_mb" in section and "features.pair_timeout_s" in section
+
+
+# --- score tables: strict numbers and ranges fail the row, good rows are imported --------------------
+
+
+@pytest.mark.parametrize(
+    "header, cell, reason",
+    [
+        ("iptm", "inf", r"column 'iptm': 'inf' is not a finite number in plain notation"),
+        ("iptm", "1e999", r"column 'iptm': '1e999' is not a finite number"),
+        ("iptm", "0_5", r"column 'iptm': '0_5' is not a finite number"),
+        ("iptm", "-3", r"column 'iptm': iptm -3.0 is out of range \(valid: a finite number in 0..1\)"),
+        ("iptm", "42", r"column 'iptm': iptm 42.0 is out of range"),
+        ("Polar", "1.5", r"column 'Polar': frac_polar 1.5 is out of range"),
+        ("contact_pairs", "-2", r"column 'contact_pairs': n_contact_pairs -2.0 is out of range \(valid: a whole number >= 0\)"),
+        ("mpDockQ/pDockQ", "NaN0", None),  # words stay missing values (AlphaPulldown's "No interface detected")
+    ],
+)
+def test_score_table_cells(tmp_path, header, cell, reason):
+    from tfbind.features.alphapulldown_table import read_score_table
+
+    tfs = {"MYB_24": SequenceRecord("MYB_24", "MKV", "MYB_24"), "KLF15_10": SequenceRecord("KLF15_10", "MKVL", "KLF15_10")}
+    domains = {"KIX": SequenceRecord("KIX", "GSA", "KIX")}
+    path = tmp_path / "table.csv"
+    path.write_text(f"jobs,{header}\nKIX_and_MYB_24,{cell}\nKIX_and_KLF15_10,1\n")
+    frame, failed, stats = read_score_table(path, tfs, domains)
+    if reason is None:
+        assert frame["pair_id"].tolist() == ["KIX_and_MYB_24", "KIX_and_KLF15_10"] and not failed
+        assert stats["non_numeric"]
+        return
+    assert frame["pair_id"].tolist() == ["KIX_and_KLF15_10"]
+    [row] = failed
+    assert row["pair_id"] == "KIX_and_MYB_24" and row["stage"] == "score_table"
+    assert re.search(rf"table\.csv line 2: {reason}", row["reason"]), row["reason"]
+
+
+def test_score_table_misspelt_column(tmp_path):
+    from tfbind.features.alphapulldown_table import read_score_table
+
+    path = tmp_path / "table.csv"
+    path.write_text("jobs,lis_scroe\nKIX_and_MYB_24,0.5\n")
+    with pytest.raises(InputError, match="'lis_scroe'.*did you mean 'lis_score'"):
+        read_score_table(path, {"MYB_24": SequenceRecord("MYB_24", "MKV", "MYB_24")},
+                         {"KIX": SequenceRecord("KIX", "GSA", "KIX")})

@@ -1,0 +1,98 @@
+"""Ranking units: consensus, calls, coordinates, summary, on hand-built tables with hand-worked values."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tfbind.ranking.calls import metric_calls
+from tfbind.ranking.consensus import consensus_scores, metrics_used
+from tfbind.ranking.coordinates import tile_coordinates, tile_order
+from tfbind.ranking.summary import reason_kind, run_summary
+from tfbind.ranking.table import build_ranking, sheet_name
+
+
+def _pairs(**columns):
+    n = len(next(iter(columns.values())))
+    base = {"pair_id": [f"p{i}" for i in range(n)], "tf_id": [f"t{i}" for i in range(n)],
+            "domain_id": ["KIX"] * n, "domain_category": ["KIX"] * n}
+    return pd.DataFrame({**base, **columns})
+
+
+def test_consensus_hand_worked():
+    # iptm ranks (ascending) 1,2,3 -> pct 1/3, 2/3, 1; lis 3,1,2 -> 1, 1/3, 2/3; lia missing for p1
+    pairs = _pairs(iptm=[0.2, 0.5, 0.9], lis=[0.3, 0.1, 0.2], lia=[10.0, np.nan, 30.0])
+    c = consensus_scores(pairs).set_index("pair_id")
+    # lia among p0, p2: pct 1/2, 1
+    assert c.loc["p0", "consensus"] == pytest.approx((1 / 3 + 1 + 1 / 2) / 3)
+    assert c.loc["p1", "consensus"] == pytest.approx((2 / 3 + 1 / 3) / 2)
+    assert c.loc["p2", "consensus"] == pytest.approx((1 + 2 / 3 + 1) / 3)
+    assert list(c["n_metrics"]) == [3, 2, 3]
+    assert c.loc["p0", "consensus_metrics"] == "iptm, lis, lia"
+
+
+def test_consensus_ties_share_the_average_rank_and_domains_are_separate():
+    pairs = _pairs(iptm=[0.5, 0.5, 0.9, 0.1])
+    pairs.loc[3, "domain_id"] = "TAZ2"
+    c = consensus_scores(pairs).set_index("pair_id")["consensus"]
+    assert c["p0"] == c["p1"] == pytest.approx(1.5 / 3)
+    assert c["p2"] == pytest.approx(1.0)
+    assert c["p3"] == pytest.approx(1.0)  # alone in its domain
+
+
+def test_pdockq2_is_the_smaller_direction_and_pdockq_stands_in_for_score_tables():
+    pairs = _pairs(pdockq2_tf=[0.3, 0.1], pdockq2_domain=[0.2, 0.4], pdockq=[0.9, 0.0])
+    t = build_ranking(pairs.assign(iptm=[0.5, 0.6]))
+    assert list(t.sort_values("pair_id")["pdockq2"]) == [0.2, 0.1]
+    table = _pairs(pdockq=[0.3, 0.1], iptm=[0.7, 0.2])  # an AlphaPulldown score table: no pDockQ2, no ipSAE
+    assert metrics_used(table) == ["iptm", "pdockq"]
+    assert list(build_ranking(table)["tf_id"]) == ["t0", "t1"]
+
+
+def test_calls_at_and_around_each_threshold():
+    pairs = _pairs(iptm=[0.81, 0.8, 0.6, 0.59, np.nan], lis=[0.203, 0.202, 0.5, 0.5, np.nan],
+                   lia=[3432, 5000, 3431, 4000, 1], pdockq2_tf=[0.24, 0.23, 0.5, np.nan, 0.1],
+                   pdockq2_domain=[0.5, 0.5, 0.5, 0.5, 0.1], ipsae_min=[0.61, 0.6, np.nan, 0.9, 0.0])
+    c = metric_calls(pairs)
+    assert list(c["call_iptm"]) == ["high", "grey", "grey", "low", ""]
+    assert list(c["call_lis_lia"]) == ["yes", "no", "no", "yes", ""]
+    assert list(c["call_pdockq"]) == ["yes", "no", "yes", "", "no"]
+    assert list(c["call_ipsae"]) == ["yes", "no", "", "yes", "no"]
+    assert list(c["n_calls_positive"]) == [4, 0, 1, 2, 0]
+
+
+def test_ranking_orders_by_consensus_and_puts_pairs_without_metrics_last():
+    pairs = _pairs(iptm=[0.2, np.nan, 0.9, 0.5])
+    t = build_ranking(pairs)
+    assert list(t["tf_id"]) == ["t2", "t3", "t0", "t1"]
+    assert list(t["rank"]) == [1, 2, 3, 4]
+    assert math.isnan(t["consensus"].iloc[-1])
+
+
+def test_coordinates_from_headers_and_from_ids(tmp_path):
+    fasta = tmp_path / "tf.fasta"
+    fasta.write_text(">MYB_1\nACDE\n>MYB_0\nACDE\n>X1 gene=SP1 start=101 end=180\nAAAA\n>lonely\nAC\n")
+    c = tile_coordinates(fasta, step=2, first_index=0).set_index("tf_id")
+    assert (c.loc["MYB_0", "start"], c.loc["MYB_0", "end"]) == (1, 4)
+    assert (c.loc["MYB_1", "start"], c.loc["MYB_1", "end"]) == (3, 6)
+    assert (c.loc["X1", "gene"], c.loc["X1", "start"], c.loc["X1", "end"]) == ("SP1", 101, 180)
+    assert c.loc["lonely", "coordinates"] == "" and math.isnan(c.loc["lonely", "start"])
+    assert tile_order(["MYB_1", "X1", "MYB_0", "lonely"], c.reset_index()) == ["MYB_0", "MYB_1", "X1", "lonely"]
+    no_step = tile_coordinates(fasta).set_index("tf_id")
+    assert math.isnan(no_step.loc["MYB_0", "start"]) and no_step.loc["MYB_0", "gene"] == "MYB"
+
+
+def test_summary_counts_formats_and_reasons():
+    pairs = pd.DataFrame({"source_format": ["alphafold2", "alphafold2", "colabfold"]})
+    failed = pd.DataFrame({"pair_id": ["a", "b", "c"], "stage": ["read"] * 3,
+                           "reason": ["runs/a/x.json: truncated", "runs/b/x.json: truncated", "no chain"]})
+    lines = run_summary(pairs, failed, ["KIX"], "none", "results/ranking")
+    assert "pairs read: 3 (2 alphafold2, 1 colabfold)" in lines
+    assert "pairs failed: 3 (results/features/failed.tsv)" in lines
+    assert "  2 x read: <path>: truncated" in lines
+    assert reason_kind("pair X_and_Y (runs/X): bad") == "pair <id> (<path>): bad"
+
+
+def test_sheet_names_are_valid():
+    assert sheet_name("a/b:c" + "x" * 40) == ("a_b_c" + "x" * 40)[:31]

@@ -1,0 +1,157 @@
+"""The ranking through Snakemake on a reduced demo: without labels, with labels, and with a model from
+another run (predict.model_file). Expected values are recomputed here from the feature table."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy.stats import rankdata
+
+from helpers import run_snakemake, write_demo_config
+
+pytestmark = pytest.mark.slow
+DOMAINS = ["KIX", "NCBD", "TAZ1", "TAZ2"]
+REDUCED = dict(pairs_per_domain=6, models=["all"], train={"epochs": 4, "min_pairs": 8},
+               evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0}, rank={"top_n": 2})
+
+
+def snakemake(work, *args):
+    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
+
+
+def edit_config(work, drop=(), **updates):
+    config = yaml.safe_load((work / "config.yaml").read_text())
+    for key in drop:
+        config.pop(key, None)
+    for key, value in updates.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    work = tmp_path_factory.mktemp("rank_labelled")
+    write_demo_config(work, **REDUCED)
+    proc = snakemake(work, "all", "predict")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+@pytest.fixture(scope="module")
+def unlabelled(tmp_path_factory):
+    work = tmp_path_factory.mktemp("rank_unlabelled")
+    write_demo_config(work, **REDUCED)
+    edit_config(work, drop=["labels"])
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "tfbind run summary" in proc.stdout + proc.stderr  # printed by onsuccess
+    report = snakemake(work, "--report", "report.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    return work
+
+
+def expected_consensus(pairs: pd.DataFrame) -> pd.Series:
+    """The README definition, recomputed: mean over metrics of rank/n within the domain."""
+    metrics = pd.DataFrame({
+        "ipsae_min": pairs["ipsae_min"], "iptm": pairs["iptm"], "lis": pairs["lis"], "lia": pairs["lia"],
+        "pdockq2": np.minimum(pairs["pdockq2_tf"], pairs["pdockq2_domain"]),
+        "plddt_interface": pairs["plddt_interface"]})
+    out = pd.Series(np.nan, index=pairs.index)
+    for _, idx in pairs.groupby("domain_id").groups.items():
+        pct = np.full((len(idx), metrics.shape[1]), np.nan)
+        for j, c in enumerate(metrics.columns):
+            x = metrics.loc[idx, c].to_numpy(dtype=float)
+            ok = np.isfinite(x)  # a missing value is left out of that pair's mean
+            pct[ok, j] = rankdata(x[ok]) / ok.sum()
+        out[idx] = np.nanmean(pct, axis=1)
+    return pd.Series(out.to_numpy(), index=pairs["pair_id"])
+
+
+def test_unlabelled_ranking_tables_and_workbook(unlabelled):
+    pairs = pd.read_parquet(unlabelled / "results/features/pairs.parquet")
+    expected = expected_consensus(pairs)
+    sheets = pd.read_excel(unlabelled / "results/ranking/ranking.xlsx", sheet_name=None)
+    assert sorted(sheets) == sorted([*DOMAINS, "about"]) and list(sheets)[-1] == "about"  # FASTA order
+    for domain in DOMAINS:
+        tsv = pd.read_csv(unlabelled / f"results/ranking/{domain}.tsv", sep="\t", keep_default_na=False,
+                          na_values=[""])
+        want = set(pairs.loc[pairs["domain_id"] == domain, "pair_id"])
+        assert sorted(tsv["pair_id"]) == sorted(want)  # every pair ranked exactly once
+        assert list(tsv["rank"]) == list(range(1, len(want) + 1))
+        np.testing.assert_allclose(tsv["consensus"], expected[tsv["pair_id"]].to_numpy(), rtol=1e-12)
+        assert (np.diff(tsv["consensus"].to_numpy()) <= 0).all()
+        assert "fusion_score" not in tsv.columns  # no model in this run
+        assert all(p.endswith(("ranked_0.pdb", ".pdb", ".cif")) for p in tsv["top_model"])
+        pd.testing.assert_frame_equal(sheets[domain], tsv, check_dtype=False)
+
+
+def test_unlabelled_plots_and_report(unlabelled):
+    plots = unlabelled / "results/ranking/plots"
+    assert (plots / "heatmap.png").stat().st_size > 10_000
+    assert sorted(p.name for p in (plots / "tracks").glob("*.png"))  # demo tiles: GENE_N with tiling.step
+    assert len(list((plots / "top").glob("*_rank*.png"))) == len(DOMAINS) * 2
+    html = (unlabelled / "report.html").read_text()
+    assert "1. Ranked candidates" in html
+    page = (unlabelled / "results/ranking/ranked_candidates.html").read_text()
+    assert "tfbind run summary" in page and "pairs read: 24" in page
+    first = pd.read_csv(unlabelled / "results/ranking/KIX.tsv", sep="\t")["tf_id"].iloc[0]
+    assert first in page
+    # offline: no script or stylesheet is loaded from the network
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", page)
+
+
+def test_labelled_run_ranks_with_the_model_and_adds_consensus_to_metrics(labelled):
+    kix = pd.read_csv(labelled / "results/ranking/KIX.tsv", sep="\t")
+    assert {"fusion_score", "kd_pred_nm", "kd_low_nm", "kd_high_nm", "unseen_category"} <= set(kix.columns)
+    assert kix["fusion_score"].between(0, 1).all() and (kix["kd_low_nm"] <= kix["kd_high_nm"]).all()
+    predicted = pd.read_csv(labelled / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
+    np.testing.assert_allclose(kix["fusion_score"], predicted.loc[kix["pair_id"], "score"], rtol=1e-6)
+    metrics = pd.read_csv(labelled / "results/scores/all/metrics.tsv", sep="\t")
+    cv = metrics.query("split == 'cv' and predictor == 'consensus' and domain != 'all'")
+    assert set(cv["domain"]) == set(DOMAINS) and (cv["n"] == 6).all() and cv["spearman"].notna().all()
+    for name in ("cv_observed_vs_predicted.png", "cv_roc_pr.png"):
+        assert (labelled / "results/ranking/plots" / name).stat().st_size > 10_000
+
+
+def test_model_from_another_run_scores_as_predict_in_that_run(labelled, tmp_path):
+    work = tmp_path / "external"
+    write_demo_config(work, **REDUCED)
+    model = labelled / "results/models/all/model.pt"
+    edit_config(work, drop=["labels"], predict={"model_file": str(model)})
+    proc = snakemake(work, "rank", "predict")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    theirs = pd.read_csv(labelled / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
+    ours = pd.read_csv(work / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
+    np.testing.assert_allclose(ours.loc[theirs.index, "score"], theirs["score"], rtol=1e-6)
+    for domain in DOMAINS:
+        tsv = pd.read_csv(work / f"results/ranking/{domain}.tsv", sep="\t").set_index("pair_id")
+        np.testing.assert_allclose(tsv["fusion_score"], theirs.loc[tsv.index, "score"], rtol=1e-6)
+        assert not tsv["unseen_category"].any()
+
+    # a feature table without a column the model uses is refused, naming it
+    table = pd.read_parquet(work / "results/features/pairs.parquet").drop(columns=["pae_mean"])
+    table.to_csv(work / "lacking.tsv", sep="\t", index=False)
+    edit_config(work, predict={"pairs": "lacking.tsv", "model": "lacking"})
+    proc = snakemake(work, "predict")
+    assert proc.returncode != 0
+    assert "missing column(s) pae_mean" in proc.stderr + proc.stdout + "".join(
+        p.read_text() for p in (work / "results/logs/predict").glob("*.log"))
+
+
+def test_unseen_category_is_scored_with_a_warning_and_flagged(labelled, caplog):
+    from tfbind.model.predict import predict
+    from tfbind.ranking.model_scores import model_scores
+
+    model = labelled / "results/models/all/model.pt"
+    pairs = pd.read_parquet(labelled / "results/features/pairs.parquet")
+    odd = pairs.assign(domain_category=np.where(pairs["domain_id"] == "NCBD", "CH1", pairs["domain_category"]))
+    with caplog.at_level("WARNING"):
+        got = model_scores(model, odd).set_index("pair_id")
+    assert "CH1" in caplog.text
+    flagged = odd.loc[odd["domain_category"] == "CH1", "pair_id"]
+    assert got.loc[flagged, "unseen_category"].all() and not got.drop(flagged)["unseen_category"].any()
+    rows = odd[odd["domain_category"] == "CH1"]
+    mean = np.mean([predict(model, rows.assign(domain_category=c))["score"] for c in DOMAINS], axis=0)
+    np.testing.assert_allclose(got.loc[rows["pair_id"], "fusion_score"], mean, rtol=1e-6)

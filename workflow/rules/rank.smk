@@ -1,0 +1,200 @@
+# Ranking: the screen's answer for every run, labels or not. Ranked candidates per domain (TSV + workbook),
+# an offline interactive page for the report, heatmap, score tracks, top-candidate panels; with a model
+# (this run's, or predict.model_file from another run) its fusion score and predicted Kd join the ranking.
+
+from tfbind.plan.sequences import read_fasta
+
+RANKING = f"{RESULTS}/ranking"
+RANK_TOP_N = config["rank"]["top_n"]
+RANK_DOMAINS = list(read_fasta(config["domain_fasta"], "domain"))
+PREDICT_MODEL_FILE = config["predict"].get("model_file", "")
+RANK_SCOPE = (
+    config["predict"]["model"] if config["predict"]["model"] in config["models"] else config["models"][0]
+)
+if PREDICT_MODEL_FILE:
+    RANK_MODEL, RANK_FOLD_MODELS = PREDICT_MODEL_FILE, []
+    RANK_MODEL_NOTE = f"loaded from {PREDICT_MODEL_FILE} (predict.model_file)"
+elif TRAIN_ENABLED:
+    RANK_MODEL = f"{RESULTS}/models/{RANK_SCOPE}/model.pt"
+    # the first fold assignment (evaluate.cv_repeats repeats it): every labelled pair held out once
+    RANK_FOLD_MODELS = expand(
+        f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
+        fold=range(config["evaluate"]["cv_folds"]),
+    )
+    RANK_MODEL_NOTE = f"trained in this run (scope {RANK_SCOPE}, {RANK_MODEL})"
+else:
+    RANK_MODEL, RANK_FOLD_MODELS = "", []
+    RANK_MODEL_NOTE = (
+        "none (no labels, no predict.model_file): ranking by the consensus of the AlphaFold metrics"
+    )
+
+
+if RANK_MODEL:
+
+    rule rank_model_scores:
+        input:
+            model=RANK_MODEL,
+            folds=RANK_FOLD_MODELS,
+            pairs=FEATURE_TABLES["pairs"],
+        output:
+            f"{RANKING}/model_scores.tsv",
+        log:
+            f"{LOGS}/rank/model_scores.log",
+        conda:
+            "../../envs/evaluation.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        script:
+            "../scripts/rank_model_scores.py"
+
+
+rule rank_candidates:
+    input:
+        pairs=FEATURE_TABLES["pairs"],
+        failed=FEATURE_TABLES["failed"],
+        scores=[f"{RANKING}/model_scores.tsv"] if RANK_MODEL else [],
+    output:
+        tsv=expand(f"{RANKING}/{{domain}}.tsv", domain=RANK_DOMAINS),
+        xlsx=f"{RANKING}/ranking.xlsx",
+        parquet=f"{RANKING}/ranking.parquet",
+        summary=f"{RANKING}/summary.txt",
+        page=report(
+            f"{RANKING}/ranked_candidates.html",
+            caption="../report/ranked_candidates.rst",
+            category="1. Ranked candidates",
+        ),
+    log:
+        f"{LOGS}/rank/candidates.log",
+    conda:
+        "../../envs/ranking.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        domains=RANK_DOMAINS,
+        model=RANK_MODEL_NOTE,
+    script:
+        "../scripts/rank_candidates.py"
+
+
+rule rank_plots:
+    input:
+        ranking=f"{RANKING}/ranking.parquet",
+        tf_fasta=config["tf_fasta"],
+    output:
+        heatmap=report(
+            f"{RANKING}/plots/heatmap.png",
+            caption="../report/rank_heatmap.rst",
+            category="2. Heatmap and score tracks",
+            subcategory="heatmap",
+        ),
+        tracks=report(
+            directory(f"{RANKING}/plots/tracks"),
+            patterns=["{gene}.png"],
+            caption="../report/rank_tracks.rst",
+            category="2. Heatmap and score tracks",
+            subcategory="score tracks",
+        ),
+    log:
+        f"{LOGS}/rank/plots.log",
+    conda:
+        "../../envs/ranking.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        tiling=config["tiling"],
+    script:
+        "../scripts/rank_plots.py"
+
+
+# (domain, rank) of the top-candidate panels; none for score tables (no model files to draw).
+RANK_TOP_KEYS = [] if USE_SCORE_TABLE else [(d, n) for d in RANK_DOMAINS for n in range(1, RANK_TOP_N + 1)]
+RANK_TOP = [f"{RANKING}/plots/top/{d}_rank{n}.png" for d, n in RANK_TOP_KEYS]
+
+
+if RANK_TOP:
+
+    rule rank_top_panels:
+        input:
+            ranking=f"{RANKING}/ranking.parquet",
+            pairs=FEATURE_TABLES["pairs"],
+        output:
+            [
+                report(
+                    f"{RANKING}/plots/top/{d}_rank{n}.png",
+                    caption="../report/rank_top.rst",
+                    category="3. Top candidates",
+                    subcategory=d,
+                )
+                for d, n in RANK_TOP_KEYS
+            ],
+        log:
+            f"{LOGS}/rank/top_panels.log",
+        conda:
+            "../../envs/ranking.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        params:
+            domains=RANK_DOMAINS,
+            top_n=RANK_TOP_N,
+        script:
+            "../scripts/rank_top_panels.py"
+
+
+RANK_MODEL_PLOTS = []
+if TRAIN_ENABLED:
+    RANK_MODEL_PLOTS = [
+        f"{RANKING}/plots/cv_observed_vs_predicted.png",
+        f"{RANKING}/plots/cv_roc_pr.png",
+    ]
+
+    rule rank_model_plots:
+        input:
+            oof=expand(
+                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
+                fold=range(config["evaluate"]["cv_folds"]),
+            ),
+            folds=expand(
+                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
+                fold=range(config["evaluate"]["cv_folds"]),
+            ),
+            pairs=FEATURE_TABLES["pairs"],
+            labels=config["labels"],
+        output:
+            observed=report(
+                RANK_MODEL_PLOTS[0],
+                caption="../report/rank_cv_observed.rst",
+                category="4. Model (cross-validation)",
+            ),
+            curves=report(
+                RANK_MODEL_PLOTS[1],
+                caption="../report/rank_cv_curves.rst",
+                category="4. Model (cross-validation)",
+            ),
+        log:
+            f"{LOGS}/rank/model_plots.log",
+        conda:
+            "../../envs/evaluation.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=20,
+        script:
+            "../scripts/rank_model_plots.py"
+
+
+rule rank:
+    input:
+        rules.rank_candidates.output,
+        rules.rank_plots.output,
+        RANK_TOP,
+        RANK_MODEL_PLOTS,
+
+
+onsuccess:
+    # The run summary, when the ranking is up to date with the feature tables (not after `--until features`).
+    _summary, _pairs = Path(RANKING) / "summary.txt", Path(FEATURE_TABLES["pairs"])
+    if _summary.is_file() and _pairs.is_file() and _summary.stat().st_mtime >= _pairs.stat().st_mtime:
+        print(f"\n{_summary.read_text()}")

@@ -1,0 +1,21 @@
+"""Rule rank_model_plots: observed vs predicted Kd, ROC and precision-recall from the out-of-fold predictions."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+import pandas as pd  # noqa: E402
+
+from tfbind import logs  # noqa: E402
+from tfbind.plan.pairs import read_labels  # noqa: E402
+from tfbind.ranking import plots  # noqa: E402
+from tfbind.ranking.cv import cv_curves, cv_kd  # noqa: E402
+
+smk = snakemake  # noqa: F821 - injected by Snakemake
+logs.setup(smk.log[0])
+pairs = pd.read_parquet(smk.input.pairs)
+labels = read_labels(smk.input.labels)
+oof_paths = list(smk.input.oof)
+plots.observed_vs_predicted(cv_kd(oof_paths, list(smk.input.folds), pairs, labels), smk.output.observed)
+plots.roc_pr(cv_curves(oof_paths, pairs, labels), smk.output.curves)

@@ -1,0 +1,204 @@
+"""Pictures of the ranking (matplotlib, Agg): consensus heatmap, score tracks per TF gene, top-candidate
+panels (PAE with chain boundaries, inter-chain contact map), and, with labels, observed vs predicted Kd and
+ROC / precision-recall curves from the out-of-fold cross-validation predictions.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..io import atomic_path
+from .coordinates import tile_order
+
+log = logging.getLogger("tfbind.ranking")
+
+CONTACT_CUTOFF = 8.0  # CB-CB (CA for Gly), Angstrom: the contact definition of pDockQ and the feature tables
+MAX_TILE_LABELS = 150  # tile names on the heatmap axis up to this many tiles; gene separators always
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    _plt().close(fig)
+
+
+def _message(path: str | Path, text: str) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 1.6))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
+    _save(fig, path)
+
+
+def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: str = "consensus") -> None:
+    """Tiles (columns, ordered by gene and position) x domains (rows) coloured by ``value``."""
+    plt = _plt()
+    if table.empty:
+        return _message(path, "no pairs were read")
+    grid = table.pivot_table(index="domain_id", columns="tf_id", values=value, aggfunc="first")
+    order = tile_order(grid.columns, coords)
+    grid = grid[order]
+    n = len(order)
+    fig, ax = plt.subplots(figsize=(min(max(0.2 * n + 3, 8), 40), 0.55 * len(grid) + 2.4))
+    im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                   interpolation="nearest")
+    ax.set_yticks(range(len(grid)), grid.index)
+    genes = coords.set_index("tf_id").reindex(order)["gene"].fillna(pd.Series(order, index=order)).to_numpy()
+    if n <= MAX_TILE_LABELS:
+        ax.set_xticks(range(n), order, rotation=90, fontsize=7)
+    else:
+        starts = [0] + [i for i in range(1, n) if genes[i] != genes[i - 1]]
+        ax.set_xticks(starts, genes[starts], rotation=90, fontsize=6)
+    for i in range(1, n):
+        if genes[i] != genes[i - 1]:
+            ax.axvline(i - 0.5, color="white", lw=0.8)
+    ax.set_xlabel("TF tile (ordered by gene and position)")
+    ax.set_ylabel("domain")
+    ax.set_title(f"{value} per tile and domain (1 = best in the domain)")
+    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label=value)
+    _save(fig, path)
+
+
+def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value: str = "consensus") -> list[Path]:
+    """One PNG per TF gene with known tile coordinates: ``value`` per domain along the protein (a bar over
+    each tile's start..end, a line through the tile centres). Writes a note PNG when no tile has coordinates."""
+    plt = _plt()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    known = coords[coords["start"].notna()]
+    merged = table.merge(known, on="tf_id", how="inner")
+    written = []
+    if merged.empty:
+        p = out_dir / "no_coordinates.png"
+        _message(p, "No tile coordinates: add gene=/start=/end= to the TF FASTA headers, or name tiles GENE_N "
+                    "and set tiling.step (README 'Ranking').")
+        return [p]
+    domains = sorted(merged["domain_id"].unique())
+    colours = dict(zip(domains, plt.get_cmap("tab10").colors))
+    for gene, rows in merged.groupby("gene", sort=True):
+        fig, ax = plt.subplots(figsize=(9, 3.2))
+        for d in domains:
+            r = rows[rows["domain_id"] == d].sort_values("start")
+            if r.empty:
+                continue
+            centre = (r["start"] + r["end"]) / 2
+            ax.plot(centre, r[value], "-o", color=colours[d], ms=3, lw=1, label=d)
+            ax.hlines(r[value], r["start"], r["end"], color=colours[d], lw=3, alpha=0.35)
+        ax.set_xlim(0, rows["end"].max() + 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(f"{gene} residue")
+        ax.set_ylabel(value)
+        ax.set_title(f"{gene}: {value} of each tile along the protein")
+        ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        p = out_dir / f"{_safe(gene)}.png"
+        _save(fig, p)
+        written.append(p)
+    return written
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in str(name))
+
+
+def top_panel(row: pd.Series, path: str | Path) -> None:
+    """PAE matrix (TF and domain chains, boundaries marked) and the inter-chain CB-CB contact map of the
+    pair's top-ranked model, read with :func:`tfbind.readers.read_run`."""
+    from ..readers import read_run
+
+    plt = _plt()
+    fmt = row.get("source_format") or None
+    try:
+        pred = next(iter(read_run(row["prediction"], fmt if fmt in ("alphafold2", "colabfold", "alphafold3") else None)))
+    except Exception as exc:  # an unreadable run is already in failed.tsv; say so in the panel
+        return _message(path, f"{row['pair_id']}: model not readable ({exc})")
+    tf_mask = pred.chain_ids == row["tf_chain"]
+    dom_mask = pred.chain_ids == row["domain_chain"]
+    idx = np.concatenate([np.flatnonzero(tf_mask), np.flatnonzero(dom_mask)])
+    n_tf = int(tf_mask.sum())
+    pae = pred.pae[np.ix_(idx, idx)]
+    tf_xyz, dom_xyz = pred.cb_coords[tf_mask], pred.cb_coords[dom_mask]
+    dist = np.linalg.norm(tf_xyz[:, None, :] - dom_xyz[None, :, :], axis=-1)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained",
+                                 gridspec_kw={"width_ratios": [1, 1.15], "wspace": 0.08})
+    im = a1.imshow(pae, cmap="Greens_r", vmin=0, vmax=30, interpolation="nearest")
+    for a in (a1.axhline, a1.axvline):
+        a(n_tf - 0.5, color="red", lw=1)
+    a1.set_title("PAE (A), top model")
+    a1.set_xlabel(f"scored residue: TF chain {row['tf_chain']} | domain chain {row['domain_chain']}")
+    a1.set_ylabel("aligned residue")
+    fig.colorbar(im, ax=a1, fraction=0.046, pad=0.02, label="expected position error (A)")
+    cm = np.where(dist <= CONTACT_CUTOFF, dist, np.nan)
+    im2 = a2.imshow(cm, cmap="magma", vmin=3, vmax=CONTACT_CUTOFF, aspect="auto", interpolation="nearest")
+    a2.set_title(f"inter-chain contacts (CB-CB <= {CONTACT_CUTOFF:g} A): {int(np.isfinite(cm).sum())}")
+    a2.set_xlabel(f"domain {row['domain_id']} residue (index)")
+    a2.set_ylabel(f"TF {row['tf_id']} residue (index)")
+    fig.colorbar(im2, ax=a2, fraction=0.046, pad=0.03, label="CB-CB distance (A)")
+    fig.suptitle(f"{row['domain_id']} rank {int(row['rank'])}: {row['tf_id']}  consensus {row['consensus']:.2f}, "
+                 f"ipTM {row['iptm']:.2f}, ipSAE {row['ipsae_min']:.2f}, model {pred.model_name}", fontsize=10)
+    _save(fig, path)
+
+
+def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
+    """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    for d, r in oof.groupby("domain_category"):
+        ax.scatter(r["kd_nm"], r["kd_pred_nm"], s=16, alpha=0.8, label=d)
+    lo = np.nanmin([oof["kd_nm"].min(), oof["kd_pred_nm"].min()]) / 1.5
+    hi = np.nanmax([oof["kd_nm"].max(), oof["kd_pred_nm"].max()]) * 1.5
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="y = x")
+    ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="observed Kd (nM)",
+           ylabel="predicted Kd (nM), out-of-fold")
+    ax.set_title("Fusion model, cross-validation (each pair predicted by the fold model that did not see it)",
+                 fontsize=9)
+    ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _save(fig, path)
+
+
+def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
+    """ROC and precision-recall per domain (rows) for each predictor (``curves``: domain_category,
+    predictor, score, binder)."""
+    from sklearn.metrics import auc, precision_recall_curve, roc_curve
+
+    plt = _plt()
+    domains = sorted(curves["domain_category"].unique())
+    fig, axes = plt.subplots(len(domains), 2, figsize=(9, 3.2 * len(domains)), squeeze=False)
+    for i, d in enumerate(domains):
+        g = curves[curves["domain_category"] == d]
+        ax_roc, ax_pr = axes[i]
+        for name, r in g.groupby("predictor", sort=False):
+            r = r[np.isfinite(r["score"]) & np.isfinite(r["binder"])]
+            if r["binder"].nunique() < 2:
+                continue
+            fpr, tpr, _ = roc_curve(r["binder"], r["score"])
+            prec, rec, _ = precision_recall_curve(r["binder"], r["score"])
+            ax_roc.plot(fpr, tpr, label=f"{name} (AUC {auc(fpr, tpr):.2f})")
+            ax_pr.plot(rec, prec, label=name)
+        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.6, ls="--")
+        ax_roc.set(title=f"{d}: ROC", xlabel="false positive rate", ylabel="true positive rate")
+        ax_pr.set(title=f"{d}: precision-recall", xlabel="recall", ylabel="precision", ylim=(0, 1.02))
+        if ax_roc.lines[:-1]:
+            ax_roc.legend(fontsize=7, loc="lower right")
+        base = g.drop_duplicates("pair_id")["binder"].mean() if "pair_id" in g else math.nan
+        if np.isfinite(base):
+            ax_pr.axhline(base, color="grey", lw=0.6, ls="--")
+    fig.suptitle("Out-of-fold (cross-validation) scores vs binder labels, within each domain", fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+__all__ = ["heatmap", "observed_vs_predicted", "roc_pr", "top_panel", "tracks"]

@@ -1,0 +1,115 @@
+"""The ranking tables: one row per candidate tile per domain, best first; TSV per domain and an Excel workbook.
+
+Columns (:func:`ranking_columns`): ``rank`` (1 = highest consensus in the domain; pairs without any metric
+last; ties broken by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``consensus``, the metrics that
+feed it (``ipsae_min, iptm, lis, lia, pdockq2, plddt_interface``: top-ranked model's values; ``pdockq2`` is the
+smaller direction, or pDockQ for score tables), ``n_models``, the calls (:mod:`.calls`), with a model the
+fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
+``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder
+when it cannot be told from the file names; empty for score tables).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
+from .consensus import CONSENSUS_METRICS, consensus_scores, metric_columns
+
+FUSION_COLUMNS = ["fusion_score", "kd_pred_nm", "kd_low_nm", "kd_high_nm", "unseen_category"]
+
+
+def ranking_columns(with_model: bool) -> list[str]:
+    return ["rank", "tf_id", "domain_id", "domain_category", "consensus", *CONSENSUS_METRICS, "n_models",
+            *CALL_COLUMNS, *(FUSION_COLUMNS if with_model else []), "consensus_metrics", "source_format",
+            "pair_id", "top_model"]
+
+
+def top_model_file(prediction: str, source_format: str) -> str:
+    """The top-ranked model's coordinate file of a run, from the file names each predictor writes:
+    AlphaFold2/AlphaPulldown ``ranked_0.pdb``; ColabFold ``*_rank_001_*.pdb``; AlphaFold3 the top-level
+    ``*_model.cif`` (local runs) or ``*_model_0.cif`` (AlphaFold Server). The run path itself when none is
+    found (or when ``prediction`` already names a file); "" without a run (score tables)."""
+    if not isinstance(prediction, str) or not prediction:
+        return ""
+    path = Path(prediction)
+    if path.is_file() or not path.is_dir():
+        return prediction
+    patterns = {"alphafold2": ["ranked_0.pdb"], "colabfold": ["*_rank_001_*.pdb", "*_rank_1_*.pdb"],
+                "alphafold3": ["*_model.cif", "*_model_0.cif"]}.get(source_format, [])
+    for pattern in patterns:
+        found = sorted(path.glob(pattern))
+        if found:
+            return str(found[0])
+    return prediction
+
+
+def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
+    and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``."""
+    pairs = pairs.reset_index(drop=True)
+    cons = consensus_scores(pairs)
+    table = pd.concat([
+        pairs[["pair_id", "tf_id", "domain_id", "domain_category"]],
+        cons[["consensus", "consensus_metrics"]],
+        metric_columns(pairs),
+        pd.to_numeric(pairs.get("n_models", pd.Series(np.nan, index=pairs.index)), errors="coerce")
+        .rename("n_models"),
+        metric_calls(pairs),
+    ], axis=1)
+    table["source_format"] = pairs.get("source_format", pd.Series("", index=pairs.index)).fillna("")
+    fmt = table["source_format"].astype(str)
+    prediction = pairs.get("prediction", pd.Series("", index=pairs.index))
+    table["top_model"] = [top_model_file(p, f) for p, f in zip(prediction, fmt)]
+    with_model = scores is not None
+    if with_model:
+        table = table.merge(scores[["pair_id", *FUSION_COLUMNS]], on="pair_id", how="left", validate="one_to_one")
+    table = table.assign(_missing=table["consensus"].isna()).sort_values(
+        ["domain_id", "_missing", "consensus", "tf_id"], ascending=[True, True, False, True], kind="stable")
+    table["rank"] = table.groupby("domain_id").cumcount() + 1
+    return table[ranking_columns(with_model)].reset_index(drop=True)
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(domain_id: str) -> str:
+    """An Excel sheet name for a domain (at most 31 characters, none of []:*?/\\)."""
+    return _SHEET_BAD.sub("_", str(domain_id))[:31]
+
+
+def about_sheet(metrics_used: dict[str, str]) -> pd.DataFrame:
+    rows = [("consensus", "mean over the metrics present of the pair's within-domain rank percentile "
+                          "(1 = best in the domain); see README 'Ranking'")]
+    rows += [(k, v) for k, v in THRESHOLDS.items()]
+    rows += [(f"metrics used: {d}", m) for d, m in metrics_used.items()]
+    return pd.DataFrame(rows, columns=["item", "definition"])
+
+
+def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, str | Path],
+                  xlsx_path: str | Path) -> None:
+    """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
+    pair) and a workbook with a sheet per domain (same rows and columns) plus an ``about`` sheet."""
+    from ..io import atomic_path
+
+    per_domain = {d: table[table["domain_id"] == d].reset_index(drop=True) for d in domains}
+    for d, rows in per_domain.items():
+        with atomic_path(tsv_paths[d]) as tmp:
+            rows.to_csv(tmp, sep="\t", index=False, na_rep="")
+    used = {d: (rows["consensus_metrics"].iloc[0] if len(rows) else "") for d, rows in per_domain.items()}
+    with atomic_path(xlsx_path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for d, rows in per_domain.items():
+                rows.to_excel(writer, sheet_name=sheet_name(d), index=False)
+                sheet = writer.sheets[sheet_name(d)]
+                sheet.freeze_panes = "C2"
+                sheet.auto_filter.ref = sheet.dimensions
+            about_sheet(used).to_excel(writer, sheet_name="about", index=False)
+
+
+__all__ = ["FUSION_COLUMNS", "build_ranking", "ranking_columns", "sheet_name", "top_model_file",
+           "write_ranking"]
