@@ -100,6 +100,9 @@ def test_summary_names_the_best_predictor_per_domain():
     assert "- **TAZ2**: `fusion` ranks best (AUROC 0.700 +- 0.010" in text
     assert "5 repeat(s)" in text and "fusion 0.500 vs the per-domain mean 0.400" in text
     assert "`fusion` 0.750, `iptm` 0.750" in text
+    partial = pd.DataFrame(rows)
+    partial.loc[(partial["domain"] == "TAZ2") & (partial["predictor"] == "iptm"), "auroc"] = np.nan
+    assert "`iptm` 0.900 (1 of 2 domains)" in best_predictor_summary(partial)
 
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="../shared/real_dev not present (real development data)")

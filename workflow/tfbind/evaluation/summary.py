@@ -51,11 +51,13 @@ def best_predictor_summary(metrics: pd.DataFrame) -> str:
             sentence += (f"; the fusion model is #{place} of {len(d)} (AUROC {_fmt(f.auroc, f.get('auroc_sd'))}, "
                          f"Spearman {_fmt(f.spearman)})")
         lines.append(sentence + ".")
-    mean = (rows[rows["domain"].isin(domains)].groupby("predictor")["auroc"].mean().dropna()
-            .sort_values(ascending=False))
+    per_domain = rows[rows["domain"].isin(domains)].groupby("predictor")["auroc"]
+    mean = per_domain.mean().dropna().sort_values(ascending=False)
+    count = per_domain.count()
     if len(mean):
-        lines += ["", "Mean within-domain AUROC over the domains: "
-                  + ", ".join(f"`{p}` {v:.3f}" for p, v in mean.items()) + "."]
+        lines += ["", "Mean within-domain AUROC over the domains: " + ", ".join(
+            f"`{p}` {v:.3f}" + (f" ({count[p]} of {len(domains)} domains)" if count[p] < len(domains) else "")
+            for p, v in mean.items()) + "."]
     pooled = metrics[(metrics["split"] == split) & (metrics["domain"] == "all")].set_index("predictor")
     if "fusion" in pooled.index and "domain_mean" in pooled.index:
         lines += ["", f"Pooled R2 over all domains: fusion {_fmt(pooled.loc['fusion', 'r2'])} vs the per-domain "
