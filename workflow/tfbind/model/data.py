@@ -48,8 +48,10 @@ def resolve_groups(table: pd.DataFrame, group_by: str = "tf_group") -> tuple[pd.
     """(group of every row, where it came from) for grouped splits and folds.
 
     ``group_by: tf_group``: the labels' ``tf_group`` column (e.g. the gene: overlapping tiles of one gene
-    share sequence and must not straddle train and test), else a ``tf_group`` column of the pairs table (the
-    ``group=`` key of the TF FASTA header), else the tile's own ``tf_id``; ``group_by: tf_id``: the tile.
+    share sequence and must not straddle train and test), else a ``tf_group`` column of the pairs table
+    (renamed ``tf_group_pairs`` by :func:`join_labels`; meant for a ``group=`` key of the TF FASTA header,
+    which the features stage does not write yet), else the tile's own ``tf_id``; ``group_by: tf_id``: the
+    tile.
     Rows with an empty group fall back to their ``tf_id``.
     """
     if group_by not in GROUP_BY:
