@@ -13,9 +13,9 @@ from tfbind.evaluation.scores import SCORE_COLUMNS, model_scores
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 
-TINY = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 32, "epochs": 3,
-        "device": "cpu"}
+TINY = {"ensemble": 2, "epochs": 20, "device": "cpu", "rank_average_ridge": True}
 N_FOLDS = 3
+N_REPEATS = 2
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +42,15 @@ def folds(tables):
 
 @pytest.fixture(scope="module")
 def oof_tables(tables, folds, tmp_path_factory):
+    """Two repeats (fold seeds 0 and 1) of 3 folds."""
     pairs, labels = tables
     root = tmp_path_factory.mktemp("cv")
-    return [run_cv_fold(pairs, labels, "all", TINY, folds, k, root / f"fold{k}", threads=1)
-            for k in range(N_FOLDS)], root
+    out = []
+    for repeat in range(N_REPEATS):
+        f = folds if repeat == 0 else scope_folds(pairs, labels, "all", TINY, N_FOLDS, seed=repeat)
+        out += [run_cv_fold(pairs, labels, "all", TINY, f, k, root / f"r{repeat}_fold{k}", threads=1,
+                            repeat=repeat) for k in range(N_FOLDS)]
+    return out, root
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,32 +94,34 @@ def test_score_table_refuses_labels_without_split(tables, model_dir):
 def test_cv_split_grouped(tables, folds):
     pairs, labels = tables
     table = pairs.merge(labels, on=["tf_id", "domain_id"]).sort_values("pair_id").reset_index(drop=True)
-    split = cv_split(table, folds, 1, seed=0)
+    split = cv_split(table, folds, 1)
     assert set(split[split == "test"].index) == set(folds[folds == 1].index)
-    tf = table.set_index("pair_id")["tf_id"]
-    per_tf = pd.DataFrame({"tf": tf[split.index].to_numpy(), "split": split.to_numpy()})
-    assert (per_tf.groupby("tf")["split"].nunique() == 1).all()
-    assert (split == "val").sum() > 0 and (split == "train").sum() > (split == "val").sum()
+    assert set(split[split == "train"].index) == set(folds[folds != 1].index)  # members draw their own val
 
 
 def test_run_cv_fold_returns_held_out_rows(oof_tables, folds):
     oofs, root = oof_tables
-    for k, oof in enumerate(oofs):
+    for k, oof in enumerate(oofs[:N_FOLDS]):
         assert list(oof.columns) == OOF_COLUMNS
         held = set(folds[folds == k].index)
         assert set(oof["pair_id"]) == held  # only the held-out fold's pairs
-        assert set(oof["predictor"]) == set(PREDICTORS)  # every predictor present
+        assert set(oof["predictor"]) == {*PREDICTORS, "fusion_ridge"}  # every predictor present
         assert (oof.groupby("predictor").size() == len(held)).all()
-        assert (oof["fold"] == k).all()
-        on_target_scale = oof.predictor.isin(["fusion", "domain_mean", "ridge", "gbm"])
+        assert (oof["fold"] == k).all() and (oof["repeat"] == 0).all()
+        on_target_scale = oof.predictor.isin(["fusion", "domain_mean", "ridge", "ridge_prior", "gbm"])
         assert oof.loc[on_target_scale, "score"].between(0, 1).all()
+        raw = oof.predictor.isin(["iptm", "pdockq"])
+        assert oof.loc[raw, "rank_score"].equals(oof.loc[raw, "score"])  # nothing fitted, nothing centred
+        # domain_mean is constant per domain in a fold and centred on its own training mean: rank_score 0
+        assert np.allclose(oof.loc[oof.predictor == "domain_mean", "rank_score"], 0.0)
         for name in ("model.pt", "history.tsv", "split.tsv", "oof.tsv"):
-            assert (root / f"fold{k}" / name).is_file()
-        split = pd.read_csv(root / f"fold{k}" / "split.tsv", sep="\t")
+            assert (root / f"r0_fold{k}" / name).is_file()
+        split = pd.read_csv(root / f"r0_fold{k}" / "split.tsv", sep="\t")
         assert set(split.loc[split["split"] == "test", "pair_id"]) == held
-        pd.testing.assert_frame_equal(read_oof(root / f"fold{k}" / "oof.tsv"), oof, check_dtype=False)
+        pd.testing.assert_frame_equal(read_oof(root / f"r0_fold{k}" / "oof.tsv"), oof, check_dtype=False)
     all_oof = pd.concat(oofs)
-    assert not all_oof.duplicated(["pair_id", "predictor"]).any()
+    assert not all_oof.duplicated(["repeat", "pair_id", "predictor"]).any()
+    assert all_oof.groupby("repeat")["pair_id"].nunique().tolist() == [72, 72]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -134,14 +141,19 @@ def test_evaluate_scope_end_to_end(tables, model_dir, oof_tables, tmp_path):
         else:
             present = scores.loc[scores["split"] == split, "domain_category"].unique()
         for domain in ["all", *present]:
-            for predictor in PREDICTORS:
+            for predictor in [*PREDICTORS, "fusion_ridge"]:
+                if predictor == "shape_complementarity":  # not in the synthetic tables: n = 0
+                    continue
                 rows = metrics[(metrics.split == split) & (metrics.domain == domain)
                                & (metrics.predictor == predictor)]
                 assert len(rows) == 1, (split, domain, predictor)
                 assert rows["n"].iloc[0] > 0
     assert not metrics.duplicated(["split", "domain", "predictor"]).any()
     cv_all = metrics[(metrics.split == "cv") & (metrics.domain == "all")].set_index("predictor")
-    assert (cv_all["n"] == 72).all()  # every labelled pair once, out of fold
+    assert (cv_all.drop(index="shape_complementarity")["n"] == 72).all()  # every labelled pair once per repeat
+    assert (cv_all["n_repeats"] == N_REPEATS).all()
+    assert cv_all.loc["iptm", "auroc_sd"] == 0.0  # nothing fitted: the same ranking in every repeat
+    assert np.isfinite(cv_all.loc["fusion", "auroc_sd"])
     train_all = metrics[(metrics.split == "train") & (metrics.domain == "all")].set_index("predictor")
     assert train_all.loc["fusion", "n"] == (scores["split"] == "train").sum()
     assert np.isnan(train_all.loc["iptm", "r2"]) and np.isfinite(train_all.loc["ridge", "r2"])
@@ -152,7 +164,10 @@ def test_evaluate_scope_end_to_end(tables, model_dir, oof_tables, tmp_path):
     pd.testing.assert_frame_equal(metrics, again)
 
     paths = write_outputs(scores, metrics, tmp_path / "eval")
-    assert {p.name for p in paths.values()} == {"predictions.tsv", "predictions.parquet", "metrics.tsv"}
+    assert {p.name for p in paths.values()} == {"predictions.tsv", "predictions.parquet", "metrics.tsv",
+                                                "summary.md"}
+    text = paths["summary"].read_text()
+    assert "cross-validation (2 repeat(s)" in text and "- **KIX**:" in text and "Pooled R2" in text
     back = pd.read_parquet(paths["predictions_parquet"])
     assert list(back.columns) == SCORE_COLUMNS and len(back) == len(scores)
     assert len(pd.read_csv(paths["metrics"], sep="\t")) == len(metrics)

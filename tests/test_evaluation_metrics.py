@@ -181,7 +181,7 @@ def test_grouped_folds(uneven, tmp_path):
     assert not folds.equals(grouped_folds(uneven, 5, seed=4))
     write_folds(folds, tmp_path / "folds.tsv")
     assert read_folds(tmp_path / "folds.tsv").equals(folds)
-    with pytest.raises(InputError, match="distinct TFs"):
+    with pytest.raises(InputError, match="distinct TF groups"):
         grouped_folds(uneven.iloc[:6], 5, 0)
 
 
@@ -236,7 +236,8 @@ def test_ridge_and_gbm_use_only_train_rows(labelled):
 
 def test_ranking_scores_raw_columns(labelled):
     out = baselines.ranking_scores(labelled.drop(columns=["lis"]))
-    assert list(out.columns) == ["iptm", "ipsae_min", "pdockq", "lis"]
+    assert list(out.columns) == ["iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity", "lis"]
+    assert out["shape_complementarity"].isna().all()  # not in the table: NaN
     assert out["pdockq"].equals(labelled["pdockq"].astype(float))
     assert out["lis"].isna().all()
 

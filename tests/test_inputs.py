@@ -103,6 +103,9 @@ def test_labels(tmp_path):
     labels = read_labels(good)
     assert labels["kd_nm"].tolist() == [250.5, 50000.0]
     assert labels["binder"].tolist() == [1, 0]
+    assert "tf_group" not in labels.columns
+    grouped = write(tmp_path / "g.tsv", "tf_id\tdomain_id\tkd_nm\ttf_group\nA_1\tKIX\t250\t A \nA_2\tKIX\t9\tA\n")
+    assert read_labels(grouped)["tf_group"].tolist() == ["A", "A"]  # kept for grouped folds, stripped
     bad = write(tmp_path / "b.tsv", "tf_id\tdomain_id\tkd_nm\nA\tKIX\t-3\n")
     with pytest.raises(InputError, match="line 2: kd_nm '-3' is not a finite positive number"):
         read_labels(bad)

@@ -1,108 +1,89 @@
-"""The fusion network: shapes for both encodings, the per-category bias gather, gradient flow, encodings."""
+"""The fusion network: the wide path is the prior linear model at init, unseen categories, optional parts,
+encodings."""
 
 import numpy as np
 import pytest
 import torch
 
 from tfbind.model import merge_config
-from tfbind.model.architecture import BindingFusionModel, architecture_config
+from tfbind.model.architecture import BindingFusionModel, FusionEnsemble, architecture_config
 from tfbind.model.encoding import MASK_TOKEN, UNKNOWN_TOKEN, encode_index, encode_tokens
 
 CATEGORIES = ["KIX", "NCBD", "TAZ1", "TAZ2"]
-SMALL = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 24}
+FEATURES = {"alphafold": ["iptm", "pdockq"], "interface": [], "sequence": ["tf_ncpr", "tf_frac_W", "tf_kappa"]}
 
 
-def make_model(encoding: str, **overrides) -> BindingFusionModel:
-    cfg = merge_config({**SMALL, "encoding": encoding, **overrides})
+def make_model(**overrides) -> BindingFusionModel:
+    cfg = merge_config({**overrides, "features": FEATURES})
     return BindingFusionModel(architecture_config(cfg, cfg["features"], CATEGORIES))
 
 
-def make_batch(model: BindingFusionModel, n: int = 5, seed: int = 0) -> dict:
+def make_batch(n: int = 6, seed: int = 0, max_len: int = 24) -> dict:
     g = torch.Generator().manual_seed(seed)
-    L = model.config["max_len"]
-    seqs = []
-    for _ in range(2):
-        tokens = torch.randint(1, 21, (n, L), generator=g)
-        tokens[:, L - 5:] = 0  # some padding
-        seqs.append(tokens.float() if model.config["encoding"] == "index" else tokens)
-    feats = model.config["features"]
-    return {
-        "tf_seq": seqs[0],
-        "domain_seq": seqs[1],
-        "interface": torch.randn(n, len(feats["interface"]), generator=g),
-        "alphafold": torch.randn(n, len(feats["alphafold"]), generator=g),
-        "category": torch.tensor([0, 1, 2, 3, 1][:n] + [0] * max(0, n - 5)),
-    }
+    seqs = torch.randint(1, 21, (2, n, max_len), generator=g)
+    seqs[:, :, max_len - 5:] = 0  # padding
+    return {"x": torch.randn(n, 5, generator=g), "category": torch.tensor([0, 1, 2, 3, 1, 0][:n]),
+            "tf_seq": seqs[0], "domain_seq": seqs[1]}
 
 
-@pytest.mark.parametrize("encoding", ["index", "tokens"])
-def test_scores_shape_and_range(encoding):
-    model = make_model(encoding).eval()
-    scores = model(make_batch(model, 5))
-    assert scores.shape == (5,)
-    assert torch.all((scores > 0) & (scores < 1))
-    assert model.logits(make_batch(model, 5)).shape == (5,)
-
-
-def test_default_dimensions_build():
-    cfg = merge_config({})
-    assert (cfg["embed_dim"], cfg["hidden_dim"], cfg["num_heads"], cfg["num_layers"], cfg["dropout"]) == (
-        64, 128, 4, 2, 0.2)
-    model = BindingFusionModel(architecture_config(cfg, cfg["features"], CATEGORIES)).eval()
-    assert model(make_batch(model, 3)).shape == (3,)
-
-
-def test_category_bias_is_a_gather():
-    model = make_model("index").eval()
-    with torch.no_grad():
-        model.category_bias.copy_(torch.tensor([0.5, -1.0, 2.0, 3.5]))
-    batch = make_batch(model, 5)
-    with torch.no_grad():
-        added = model.logits(batch) - model.head_logits(batch)
-    looped = torch.stack([model.category_bias[int(c)] for c in batch["category"]]).detach()
-    torch.testing.assert_close(added, looped)
-
-
-GROUP_MODULES = [
-    "tf_processor",
-    "domain_processor",
-    "interface_processor",
-    "alphafold_processor",
-    "category_embedding",
-    "sequence_encoder",
-    "tf_interface_attention",
-    "tf_alphafold_attention",
-    "domain_alphafold_attention",
-]
-
-
-@pytest.mark.parametrize("encoding", ["index", "tokens"])
-def test_gradients_reach_every_input_group(encoding):
+def test_untrained_model_is_the_prior_linear_model():
     torch.manual_seed(0)
-    model = make_model(encoding, dropout=0.0)
-    model(make_batch(model, 5)).sum().backward()
-    names = GROUP_MODULES + (["residue_embedding", "position_embedding"] if encoding == "tokens" else [])
-    for name in names:
-        params = list(getattr(model, name).named_parameters())
-        assert params, name
-        assert any(p.grad is not None and p.grad.abs().sum() > 0 for _, p in params), f"{name}: no gradient"
-    # each cross-attention's query and key projections are trained too (keys are the feature tokens)
-    for name in ["tf_interface_attention", "tf_alphafold_attention", "domain_alphafold_attention"]:
-        att = getattr(model, name)
-        for proj in (att.query_proj, att.key_proj, att.value_proj):
-            assert proj.weight.grad.abs().sum() > 0, f"{name}: a projection gets no gradient"
-
-
-def test_tokens_padding_does_not_change_scores():
-    """A short sequence scores the same alone (no padding) and beside a long one (padding + key mask)."""
-    model = make_model("tokens", max_len=40).eval()
-    batch = make_batch(model, 2)
-    for key in ("tf_seq", "domain_seq"):
-        batch[key][0, 10:] = 0
-        batch[key][1, :] = torch.randint(1, 21, (40,), generator=torch.Generator().manual_seed(1))
-    alone = {k: v[:1] for k, v in batch.items()}
+    model = make_model().eval()
+    w0 = torch.tensor([0.5, 0.5, 0.0, 0.0, 0.0])
+    model.set_prior(w0)
+    batch = make_batch()
     with torch.no_grad():
-        torch.testing.assert_close(model(batch)[:1], model(alone))
+        z = model(batch)
+    # deep output starts at zero, per-domain weights at zero: z = x . w0 exactly
+    torch.testing.assert_close(z, batch["x"] @ w0)
+    assert float(model.penalty(100.0, 30.0).detach()) == 0.0  # at the prior, no ridge penalty
+
+
+def test_wide_path_per_domain_weights_and_bias_not_in_score():
+    model = make_model(deep=False).eval()
+    with torch.no_grad():
+        model.w_shared.copy_(torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0]))
+        model.w_domain[2, 1] = 2.0  # TAZ1 also reads pdockq
+        model.category_bias.copy_(torch.tensor([5.0, 6.0, 7.0, 8.0]))
+    x = torch.tensor([[1.0, 1.0, 0, 0, 0], [1.0, 1.0, 0, 0, 0]])
+    z = model({"x": x, "category": torch.tensor([0, 2])})
+    torch.testing.assert_close(z, torch.tensor([1.0, 3.0]))  # no category_bias in the ranking score
+    torch.testing.assert_close(model.bias(torch.tensor([0, 2, -1])), torch.tensor([5.0, 7.0, 0.0]))
+    # an unseen category (-1) uses the shared weights only
+    torch.testing.assert_close(model({"x": x[:1], "category": torch.tensor([-1])}), torch.tensor([1.0]))
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"cross_attention": True}, {"residue_encoder": "index", "max_len": 24},
+    {"residue_encoder": "tokens", "shared_encoder": True, "max_len": 24, "num_heads": 2},
+    {"wide": False},
+])
+def test_optional_components_build_and_train(overrides):
+    torch.manual_seed(1)
+    model = make_model(**overrides)
+    batch = make_batch()
+    if overrides.get("residue_encoder") == "index":
+        batch["tf_seq"], batch["domain_seq"] = batch["tf_seq"].float(), batch["domain_seq"].float()
+    with torch.no_grad():
+        model.out.weight.normal_()  # leave the zero init so that gradients reach every part
+    z = model(batch)
+    assert z.shape == (6,) and torch.isfinite(z).all()
+    (z + model.bias(batch["category"])).pow(2).sum().backward()
+    for name, p in model.named_parameters():
+        unused = name.startswith("w_") and not model.config["wide"]  # the wide weights of a deep-only model
+        assert (p.grad is None) == unused, name
+
+
+def test_empty_group_has_no_processor():
+    model = make_model()
+    assert model.group_sizes == [2, 3] and len(model.processors) == 2
+
+
+def test_ensemble_stacks_members():
+    cfg = merge_config({"features": FEATURES, "ensemble": 3})
+    ens = FusionEnsemble(architecture_config(cfg, cfg["features"], CATEGORIES)).eval()
+    with torch.no_grad():
+        assert ens(make_batch()).shape == (3, 6)
 
 
 def test_index_encoding():

@@ -7,8 +7,7 @@ from tfbind.errors import InputError
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 
-TINY = {"embed_dim": 8, "hidden_dim": 16, "num_heads": 2, "num_layers": 1, "max_len": 32, "epochs": 2,
-        "device": "cpu"}
+TINY = {"ensemble": 1, "epochs": 2, "device": "cpu"}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +41,10 @@ def test_given_split_errors(tables, tmp_path):
     bad.iloc[0] = "holdout"
     with pytest.raises(InputError, match="unknown split name"):
         train_scope(pairs, labels, "all", TINY, tmp_path, split=bad)
-    with pytest.raises(InputError, match="no val row"):
-        train_scope(pairs, labels, "all", TINY, tmp_path, split=given.replace("val", "train"))
+    with pytest.raises(InputError, match="no train row"):
+        train_scope(pairs, labels, "all", TINY, tmp_path, split=given.replace("train", "val"))
+    # no val row is fine: the members draw their validation groups from the train rows
+    summary = train_scope(pairs, labels, "all", TINY, tmp_path, split=given.replace("val", "train"))
+    assert summary["n_val"] == 0
+    (tmp_path / "model.pt").unlink()
     assert not (tmp_path / "model.pt").exists()

@@ -32,13 +32,12 @@ def assert_png(path, min_w=400, min_h=300):
 # ---------------------------------------------------------------------------------------------------------
 # Inputs
 # ---------------------------------------------------------------------------------------------------------
-def synthetic_history(n=20):
+def synthetic_history(n=20, members=2):
     e = np.arange(1, n + 1)
-    acc = np.round(np.minimum(0.2 + 0.04 * e, 0.6), 4)
-    return pd.DataFrame({
-        "epoch": e, "train_loss": 0.15 / e + 0.01, "val_loss": 0.12 / np.sqrt(e) + 0.03, "val_acc_0.1": acc,
-        "val_top25_acc": np.minimum(0.5 + 0.05 * e, 1.0), "lr": 1e-4, "l2_penalty": 3.0 - 0.01 * e,
-    })
+    return pd.concat([pd.DataFrame({
+        "member": k, "epoch": e, "train_loss": 0.15 / e + 0.01 * (k + 1), "penalty": 0.01,
+        "val_loss": 0.12 / np.sqrt(e) + 0.03 + 0.001 * (e - 12.0) ** 2 / n, "lr": 0.01,
+    }) for k in range(members)], ignore_index=True)
 
 
 def synthetic_predictions(seed=0, per_cat=24):
@@ -122,11 +121,10 @@ def predictions_for(pairs):
 # ---------------------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------------------
-def test_best_epoch_ties_go_to_lower_val_loss():
-    h = synthetic_history(6).assign(**{"val_acc_0.1": [0.1, 0.5, 0.5, 0.5, 0.2, 0.1],
-                                       "val_loss": [0.3, 0.2, 0.1, 0.1, 0.05, 0.4]})
-    assert plots.best_epoch(h) == 3  # epochs 2-4 tie on accuracy; 3 and 4 tie on loss -> earlier
-    assert plots.best_epoch(h.assign(**{"val_acc_0.1": np.nan})) is None
+def test_best_epoch_is_lowest_val_loss_ties_earlier():
+    h = synthetic_history(6, members=1).assign(val_loss=[0.3, 0.2, 0.1, 0.1, 0.15, 0.4])
+    assert plots.best_epoch(h) == 3  # epochs 3 and 4 tie on the lowest loss -> the earlier
+    assert plots.best_epoch(h.assign(val_loss=np.nan)) is None
 
 
 def test_roc_auc_equals_mann_whitney():
@@ -166,7 +164,7 @@ def test_training_curves(tmp_path):
 
 
 def test_training_curves_without_validation(tmp_path):
-    h = synthetic_history().assign(**{"val_loss": np.nan, "val_acc_0.1": np.nan, "val_top25_acc": np.nan})
+    h = synthetic_history().assign(val_loss=np.nan)
     plots.plot_training_curves(h, tmp_path / "t.png")
     assert_png(tmp_path / "t.png")
 

@@ -131,12 +131,12 @@ def test_model_from_another_run_scores_as_predict_in_that_run(labelled, tmp_path
         assert not tsv["unseen_category"].any()
 
     # a feature table without a column the model uses is refused, naming it
-    table = pd.read_parquet(work / "results/features/pairs.parquet").drop(columns=["pae_mean"])
+    table = pd.read_parquet(work / "results/features/pairs.parquet").drop(columns=["pdockq"])  # a default input
     table.to_csv(work / "lacking.tsv", sep="\t", index=False)
     edit_config(work, predict={"pairs": "lacking.tsv", "model": "lacking"})
     proc = snakemake(work, "predict")
     assert proc.returncode != 0
-    assert "missing column(s) pae_mean" in proc.stderr + proc.stdout + "".join(
+    assert "missing column(s) pdockq" in proc.stderr + proc.stdout + "".join(
         p.read_text() for p in (work / "results/logs/predict").glob("*.log"))
 
 

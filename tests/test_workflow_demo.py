@@ -69,12 +69,16 @@ def test_trained_model_outputs(trained_demo):
 
     model_dir = trained_demo / "results" / "models" / "all"
     history = pd.read_csv(model_dir / "history.tsv", sep="\t")
-    assert list(history.columns[:6]) == ["epoch", "train_loss", "val_loss", "val_acc_0.1", "val_top25_acc", "lr"]
-    assert len(history) >= 1 and history["epoch"].tolist() == list(range(1, len(history) + 1))
+    assert list(history.columns) == ["member", "epoch", "train_loss", "penalty", "val_loss", "lr"]
+    assert sorted(history["member"].unique()) == [0, 1, 2, 3, 4]
+    for _, member in history.groupby("member"):
+        assert member["epoch"].tolist() == list(range(1, len(member) + 1))
     split = pd.read_csv(model_dir / "split.tsv", sep="\t")
     assert set(split["split"]) == {"train", "val", "test"} and len(split) == 192
     _, meta = load(model_dir / "model.pt")
-    assert meta["train_config"]["features"]["alphafold"] == ["iptm", "pae_mean", "pdockq"]
+    # AlphaFold runs have no shape_complementarity: dropped with a warning and recorded
+    assert meta["preprocess"]["features"]["alphafold"] == ["iptm", "ranking_confidence", "pdockq", "ipsae_min"]
+    assert meta["preprocess"]["dropped"] == ["shape_complementarity"]
     assert meta["scope"] == "all" and meta["versions"]["torch"]
 
 

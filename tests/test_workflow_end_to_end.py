@@ -9,7 +9,8 @@ import yaml
 from helpers import DEMO, planned_jobs, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
-PREDICTORS = {"fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm", "consensus"}
+PREDICTORS = {"fusion", "domain_mean", "iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity",
+              "lis", "ridge", "ridge_prior", "gbm", "consensus"}
 
 
 def snakemake(work, *args):
@@ -24,8 +25,8 @@ def planned(work, *args) -> set[str]:
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
     write_demo_config(
-        work, pairs_per_domain=6, models=["all"], train={"epochs": 4, "min_pairs": 8},
-        evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0},
+        work, pairs_per_domain=6, models=["all"], train={"epochs": 4, "min_pairs": 8, "ensemble": 2},
+        evaluate={"cv_folds": 3, "cv_repeats": 2, "bootstrap": 50, "seed": 0},
     )  # fmt: skip
     proc = snakemake(work)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -38,7 +39,8 @@ def test_metrics_cover_every_predictor_domain_and_split(run):
     metrics = pd.read_csv(run / "results/scores/all/metrics.tsv", sep="\t")
     assert list(metrics.columns) == ["model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman",
                                      "pearson", "acc_0.1", "top25_acc", "auroc", "auprc", "spearman_ci_low",
-                                     "spearman_ci_high"]  # fmt: skip
+                                     "spearman_ci_high", "auroc_sd", "spearman_sd", "r2_sd",
+                                     "n_repeats"]  # fmt: skip
     for split in ["train", "val", "test", "cv"]:
         got = metrics[metrics["split"] == split]
         assert set(got["predictor"]) == PREDICTORS, split
@@ -48,7 +50,14 @@ def test_metrics_cover_every_predictor_domain_and_split(run):
     for split in ["train", "cv"]:
         assert set(metrics.query("split == @split")["domain"]) == {"all", "KIX", "NCBD", "TAZ1", "TAZ2"}
     cv_all = metrics.query("split == 'cv' and domain == 'all'")
-    assert (cv_all["n"] == 24).all()  # every labelled pair is held out exactly once
+    # every labelled pair is held out exactly once per repeat; AlphaFold runs have no shape_complementarity
+    # and the demo's ColabFold runs (its 6 TAZ1 pairs) no ranking_confidence
+    n = cv_all.set_index("predictor")["n"]
+    assert n["shape_complementarity"] == 0 and n["ranking_confidence"] == 18
+    assert (n.drop(index=["shape_complementarity", "ranking_confidence"]) == 24).all()
+    assert (cv_all["n_repeats"] == 2).all()
+    summary = (run / "results/scores/all/summary.md").read_text()
+    assert "ranks best" in summary and "2 repeat(s)" in summary
     fusion = metrics.query("predictor == 'fusion' and split == 'train' and domain == 'all'").iloc[0]
     assert fusion["spearman_ci_low"] <= fusion["spearman"] <= fusion["spearman_ci_high"]
 

@@ -2,8 +2,9 @@
 # The GPU check, as run on a lent GPU machine (figures in the README):
 #   1. the demo end to end up to the `train` target through Snakemake (features on the CPU cores, the
 #      train_model jobs on the GPU with train.device: auto), default `index` encoding;
-#   2. the same training with the `tokens` encoding (a second working directory reusing the demo runs);
-#   3. the training benchmark (workflow/benchmarks/bench_train.py) on that machine.
+#   2. the same training with the residue `tokens` encoder + shared encoder (a second working directory
+#      reusing the demo runs);
+#   3. the model benchmark (workflow/benchmarks/bench_model.py, 600 synthetic pairs) on that machine.
 # The machine has torch/pandas/pyarrow; the rest comes as Python 3.12 wheels in .whl/ (see README).
 # Writes logs and tables to $OUT (or ./gpu_out).
 set -uo pipefail
@@ -32,7 +33,7 @@ for k in ("tf_fasta", "domain_fasta", "pairs", "labels"):
     c[k] = str(here / c[k])
 c["predictions_dir"] = str(here / "results/demo/predictions")
 c["demo"]["generate"] = False
-c["train"]["encoding"] = "tokens"
+c["train"].update(residue_encoder="tokens", shared_encoder=True)
 (work / "config.yaml").write_text(yaml.safe_dump(c))
 PY
 start=$(date +%s)
@@ -41,4 +42,4 @@ echo "tokens: $(( $(date +%s) - start )) s for features + train" | tee -a "$OUT/
 cp "$tok/results/logs/train/all.log" "$OUT/train_all_tokens.log"
 grep -h "scope" results/logs/train/*.log "$tok"/results/logs/train/*.log | tee -a "$OUT/summary.txt"
 
-[ -n "${SKIP_BENCH:-}" ] || $PY workflow/benchmarks/bench_train.py --threads 4 --repeat 5 2>&1 | tee "$OUT/bench_train.txt"
+[ -n "${SKIP_BENCH:-}" ] || $PY workflow/benchmarks/bench_model.py --synthetic 150 --threads 4 --configs fusion ridge_prior 2>&1 | tee "$OUT/bench_model.txt"

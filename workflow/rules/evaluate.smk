@@ -3,10 +3,13 @@
 
 SCORES = f"{RESULTS}/scores"
 FOLDS = list(range(config["evaluate"]["cv_folds"]))
+REPEATS = list(range(config["evaluate"].get("cv_repeats", 5)))
+GROUP_BY = config["evaluate"].get("group_by", "tf_group")
 
 
 wildcard_constraints:
     fold=r"\d+",
+    repeat=r"\d+",
     model=r"[A-Za-z0-9._-]+",
 
 
@@ -15,14 +18,14 @@ rule cv_fold:
         pairs=FEATURE_TABLES["pairs"],
         labels=config["labels"],
     output:
-        oof=f"{SCORES}/{{model}}/cv/fold_{{fold}}/oof.tsv",
-        model=f"{SCORES}/{{model}}/cv/fold_{{fold}}/model.pt",
-        history=f"{SCORES}/{{model}}/cv/fold_{{fold}}/history.tsv",
-        split=f"{SCORES}/{{model}}/cv/fold_{{fold}}/split.tsv",
+        oof=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
+        model=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/model.pt",
+        history=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/history.tsv",
+        split=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/split.tsv",
     log:
-        f"{LOGS}/evaluate/{{model}}_fold_{{fold}}.log",
+        f"{LOGS}/evaluate/{{model}}_repeat_{{repeat}}_fold_{{fold}}.log",
     benchmark:
-        f"{BENCHMARKS}/evaluate/{{model}}_fold_{{fold}}.tsv"
+        f"{BENCHMARKS}/evaluate/{{model}}_repeat_{{repeat}}_fold_{{fold}}.tsv"
     conda:
         "../../envs/evaluation.yaml"
     threads: 1
@@ -34,6 +37,7 @@ rule cv_fold:
         train=TRAIN_CONFIG,
         n_folds=config["evaluate"]["cv_folds"],
         seed=config["evaluate"]["seed"],
+        group_by=GROUP_BY,
     script:
         "../scripts/cv_fold.py"
 
@@ -44,7 +48,12 @@ rule evaluate_model:
         split=f"{MODELS}/{{model}}/split.tsv",
         pairs=FEATURE_TABLES["pairs"],
         labels=config["labels"],
-        oof=expand(f"{SCORES}/{{model}}/cv/fold_{{fold}}/oof.tsv", fold=FOLDS, allow_missing=True),
+        oof=expand(
+            f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
+            repeat=REPEATS,
+            fold=FOLDS,
+            allow_missing=True,
+        ),
     output:
         predictions=report(
             f"{SCORES}/{{model}}/predictions.tsv",
@@ -56,6 +65,12 @@ rule evaluate_model:
         metrics=report(
             f"{SCORES}/{{model}}/metrics.tsv",
             caption="../report/metrics.rst",
+            category="Metrics",
+            subcategory="{model}",
+        ),
+        summary=report(
+            f"{SCORES}/{{model}}/summary.md",
+            caption="../report/summary.rst",
             category="Metrics",
             subcategory="{model}",
         ),

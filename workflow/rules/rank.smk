@@ -16,8 +16,9 @@ if PREDICT_MODEL_FILE:
     RANK_MODEL_NOTE = f"loaded from {PREDICT_MODEL_FILE} (predict.model_file)"
 elif TRAIN_ENABLED:
     RANK_MODEL = f"{RESULTS}/models/{RANK_SCOPE}/model.pt"
+    # the first fold assignment (evaluate.cv_repeats repeats it): every labelled pair held out once
     RANK_FOLD_MODELS = expand(
-        f"{RESULTS}/scores/{RANK_SCOPE}/cv/fold_{{fold}}/model.pt",
+        f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
         fold=range(config["evaluate"]["cv_folds"]),
     )
     RANK_MODEL_NOTE = f"trained in this run (scope {RANK_SCOPE}, {RANK_MODEL})"
@@ -153,11 +154,11 @@ if TRAIN_ENABLED:
     rule rank_model_plots:
         input:
             oof=expand(
-                f"{RESULTS}/scores/{RANK_SCOPE}/cv/fold_{{fold}}/oof.tsv",
+                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
                 fold=range(config["evaluate"]["cv_folds"]),
             ),
             folds=expand(
-                f"{RESULTS}/scores/{RANK_SCOPE}/cv/fold_{{fold}}/model.pt",
+                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
                 fold=range(config["evaluate"]["cv_folds"]),
             ),
             pairs=FEATURE_TABLES["pairs"],

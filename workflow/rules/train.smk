@@ -27,6 +27,7 @@ rule train_model:
     params:
         # Any change of a training key re-runs training (and what depends on it), not extraction.
         train=TRAIN_CONFIG,
+        group_by=config["evaluate"].get("group_by", "tf_group"),
     script:
         "../scripts/train_model.py"
 

@@ -1,4 +1,4 @@
-"""Rule cv_fold: train and score one grouped cross-validation fold of a model scope."""
+"""Rule cv_fold: train and score one grouped cross-validation fold (of one repeat) of a model scope."""
 
 import sys
 from pathlib import Path
@@ -17,10 +17,13 @@ logs.setup(smk.log[0])
 pairs = pd.read_parquet(smk.input.pairs)
 labels = read_labels(smk.input.labels)
 scope = smk.wildcards.model
-# Every fold job derives the same grouped folds (seeded), so folds need no shared state.
-folds = scope_folds(pairs, labels, scope, smk.params.train, smk.params.n_folds, smk.params.seed)
+repeat = int(smk.wildcards.repeat)
+# Every fold job of a repeat derives the same grouped folds (seed + repeat), so folds need no shared state.
+folds = scope_folds(pairs, labels, scope, smk.params.train, smk.params.n_folds, smk.params.seed + repeat,
+                    smk.params.group_by)
 out = FoldOutputs(
     Path(smk.output.oof),
     TrainOutputs(Path(smk.output.model), Path(smk.output.history), Path(smk.output.split)),
 )
-run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold), out, threads=smk.threads)
+run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold), out, threads=smk.threads,
+            repeat=repeat, group_by=smk.params.group_by)

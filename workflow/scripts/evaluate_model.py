@@ -13,7 +13,7 @@ from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-config = {k: v for k, v in smk.params.evaluate.items() if k in ("bootstrap", "seed")}
+config = {k: v for k, v in smk.params.evaluate.items() if k in ("bootstrap", "seed", "group_by")}
 scores, metrics = evaluate_scope(
     smk.input.model,
     pd.read_parquet(smk.input.pairs),
@@ -23,5 +23,5 @@ scores, metrics = evaluate_scope(
     split=smk.input.split,
 )
 outputs = {"predictions_tsv": smk.output.predictions, "predictions_parquet": smk.output.parquet,
-           "metrics": smk.output.metrics}  # fmt: skip
+           "metrics": smk.output.metrics, "summary": smk.output.summary}  # fmt: skip
 write_outputs(scores, metrics, outputs)

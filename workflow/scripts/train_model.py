@@ -20,4 +20,5 @@ train_scope(
     smk.params.train,
     TrainOutputs(Path(smk.output.model), Path(smk.output.history), Path(smk.output.split)),
     threads=smk.threads,
+    group_by=smk.params.group_by,
 )

@@ -10,8 +10,16 @@ Fitted on the TRAINING rows only (``train_mask``), predicted for every row of th
                  (missing values handled natively by the trees, no imputation; leaves of 5 rows, not
                  sklearn's 20, so that a per-domain model of a few dozen pairs can split at all)
 
-``ridge`` and ``gbm`` read the fusion model's numeric inputs (the ``alphafold`` + ``interface`` lists of the
-``features`` config) plus a one-hot domain category; their predictions are clipped to [0, 1].
+``ridge_prior``  per-domain ridge regression of the within-domain z-scored pKd on the fusion model's inputs
+                 standardised within domain (``tfbind.model.data.Preprocessor``), shrunk towards the prior
+                 weights w0 (``train.prior``, ``prior_weights``) instead of towards 0: per domain d,
+                 minimise |z_d - X_d w|^2 + alpha_d |w - w0|^2, alpha_d from ALPHAS by 4-fold grouped inner
+                 CV (MSE) on the domain's training rows; prediction pKd = mu_d + sd_d * X w, on the target
+                 scale (``TargetTransform.score``). No per-domain intercept enters its ranking.
+
+``ridge`` and ``gbm`` read the fusion model's numeric inputs (the ``alphafold``, ``interface`` and
+``sequence`` lists of the ``features`` config) plus a one-hot domain category; their predictions are clipped
+to [0, 1].
 
 Ranking predictors (no fitting): ``iptm``, ``ipsae_min``, ``pdockq``, ``lis`` = the raw column of the pairs
 table (NaN where the table lacks it); larger = stronger binding. Use them for ranking metrics only.
@@ -28,24 +36,27 @@ from ..errors import InputError
 from .metrics import RANKING_PREDICTORS
 
 FITTED_BASELINES = ("domain_mean", "ridge", "gbm")
+#: Ridge penalties searched by ``ridge_prior``'s inner CV: 10^-1, 10^-0.5, ..., 10^5.
+ALPHAS = tuple(10.0 ** (k / 2) for k in range(-2, 11))
+INNER_FOLDS = 4
 GBM_MIN_LEAF = 5  # rows per leaf; sklearn's default of 20 leaves a per-domain model of ~40 rows constant
 RANKING_COLUMNS = RANKING_PREDICTORS
 
 
 def feature_columns(features: dict[str, list[str]]) -> list[str]:
-    """The numeric input columns of the fusion model: ``alphafold`` then ``interface`` (no duplicates)."""
+    """The numeric input columns of the fusion model: ``alphafold``, ``interface``, ``sequence`` (no
+    duplicates)."""
     cols: list[str] = []
-    for group in ("alphafold", "interface"):
+    for group in ("alphafold", "interface", "sequence"):
         cols += [c for c in features.get(group, []) if c not in cols]
     return cols
 
 
 def design_matrix(table: pd.DataFrame, columns: list[str], categories: list[str]) -> np.ndarray:
     """Numeric ``columns`` (NaN kept) + one column per category (1.0 where the row's domain_category)."""
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise InputError(f"baselines: pairs table lacks feature column(s) {', '.join(missing)}")
-    numeric = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    numeric = np.column_stack([pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+                               if c in table.columns else np.full(len(table), np.nan) for c in columns]
+                              ) if columns else np.zeros((len(table), 0))
     cat = table["domain_category"].astype(str).to_numpy()
     onehot = (cat[:, None] == np.asarray(categories, dtype=object)[None, :]).astype(float)
     return np.hstack([numeric, onehot])
@@ -104,6 +115,7 @@ def fit_predict(table: pd.DataFrame, train_mask, features: dict[str, list[str]],
     if categories is None:
         categories = sorted(table["domain_category"].astype(str).unique())
     x = design_matrix(table, feature_columns(features), list(categories))
+    x = x[:, np.isfinite(x[train_mask]).any(axis=0)]  # columns without a training value (as the model)
     out = pd.DataFrame(index=table.index)
     out["domain_mean"] = domain_mean(table, train_mask)
     with _threads(threads):
@@ -111,6 +123,89 @@ def fit_predict(table: pd.DataFrame, train_mask, features: dict[str, list[str]],
             model.fit(x[train_mask], y[train_mask])
             out[name] = np.clip(model.predict(x), 0.0, 1.0)
     return out
+
+
+def _ridge_towards(x: np.ndarray, z: np.ndarray, w0: np.ndarray, alpha: float) -> np.ndarray:
+    """argmin_w |z - x w|^2 + alpha |w - w0|^2 = w0 + (x'x + alpha I)^-1 x'(z - x w0)."""
+    gram = x.T @ x + alpha * np.eye(x.shape[1])
+    return w0 + np.linalg.solve(gram, x.T @ (z - x @ w0))
+
+
+def inner_alpha(x: np.ndarray, z: np.ndarray, w0: np.ndarray, groups: np.ndarray, seed: int = 0,
+                alphas=ALPHAS, n_inner: int = INNER_FOLDS) -> float:
+    """The alpha of ``alphas`` with the lowest grouped inner-CV MSE (``n_inner`` folds, fewer with fewer
+    groups; the largest alpha when there are fewer than 2 groups)."""
+    from .folds import grouped_folds
+
+    unique = np.unique(groups)
+    if len(unique) < 2:
+        return float(max(alphas))
+    ids = pd.DataFrame({"pair_id": np.arange(len(z)).astype(str), "tf_id": groups})
+    fold = grouped_folds(ids, min(n_inner, len(unique)), seed).to_numpy()
+    errors = []
+    for alpha in alphas:
+        sq = 0.0
+        for k in np.unique(fold):
+            tr, te = fold != k, fold == k
+            w = _ridge_towards(x[tr], z[tr], w0, alpha)
+            sq += float(np.sum((z[te] - x[te] @ w) ** 2))
+        errors.append(sq)
+    return float(alphas[int(np.argmin(errors))])
+
+
+def ridge_prior(table: pd.DataFrame, train_mask, config: dict, seed: int = 0) -> tuple[np.ndarray, dict]:
+    """(``ridge_prior`` prediction of every row on the target scale, {category: alpha}) (module doc).
+
+    ``table``: the labelled pairs (``kd_nm``, ``domain_category``, ``group`` or ``tf_id``, the feature
+    columns); ``config``: the ``train`` section (``features``, ``prior``, ``target``). Rows of a category
+    without training rows get the prior model's prediction.
+    """
+    from ..model.data import Preprocessor, TargetTransform, prior_weights
+
+    train_mask = np.asarray(train_mask, dtype=bool)
+    train = table[train_mask]
+    if train.empty:
+        raise InputError("baselines: no training rows")
+    cats = table["domain_category"].astype(str).to_numpy()
+    categories = sorted(set(cats[train_mask]))
+    transform = TargetTransform.fit(config["target"], train["kd_nm"].to_numpy(), cats[train_mask])
+    prep = Preprocessor.fit(train, categories, config)
+    x = prep.transform(table)[0]["x"].astype(float)
+    z = transform.z(table["kd_nm"].to_numpy(), cats)
+    w0 = prior_weights(x[train_mask], z[train_mask], prep.columns, config["prior"])
+    groups = table["group" if "group" in table.columns else "tf_id"].astype(str).to_numpy()
+    pred_z = x @ w0
+    alphas = {}
+    for c in categories:
+        rows = train_mask & (cats == c)
+        alphas[c] = inner_alpha(x[rows], z[rows], w0, groups[rows], seed)
+        w = _ridge_towards(x[rows], z[rows], w0, alphas[c])
+        pred_z[cats == c] = x[cats == c] @ w
+    return transform.score(transform.pkd_of(pred_z, cats)), alphas
+
+
+def training_percentile(scores: np.ndarray, categories, reference) -> np.ndarray:
+    """Each row's score as the fraction of the reference rows of its category scoring below it (ties count
+    half), in [0, 1]. Against the TRAINING rows of a fold model, percentiles of held-out rows are comparable
+    across folds (ranks within each small held-out fold would not be); a category without reference rows
+    is ranked within its own rows."""
+    scores = np.asarray(scores, dtype=float)
+    cats = np.asarray(categories, dtype=str)
+    reference = np.asarray(reference, dtype=bool)
+    out = np.full(len(scores), np.nan)
+    for c in np.unique(cats):
+        rows = cats == c
+        ref = np.sort(scores[rows & reference] if (rows & reference).any() else scores[rows])
+        below = np.searchsorted(ref, scores[rows], side="left")
+        at_or_below = np.searchsorted(ref, scores[rows], side="right")
+        out[rows] = (below + at_or_below) / 2.0 / len(ref)
+    return out
+
+
+def rank_average(a: np.ndarray, b: np.ndarray, categories, reference) -> np.ndarray:
+    """The within-domain rank average of two predictors (``train.rank_average_ridge``): the mean of their
+    :func:`training_percentile` against the ``reference`` (training) rows."""
+    return (training_percentile(a, categories, reference) + training_percentile(b, categories, reference)) / 2.0
 
 
 def ranking_scores(table: pd.DataFrame, columns=RANKING_COLUMNS) -> pd.DataFrame:
@@ -122,5 +217,5 @@ def ranking_scores(table: pd.DataFrame, columns=RANKING_COLUMNS) -> pd.DataFrame
     return out
 
 
-__all__ = ["FITTED_BASELINES", "RANKING_COLUMNS", "design_matrix", "domain_mean", "feature_columns",
-           "fit_predict", "ranking_scores"]
+__all__ = ["ALPHAS", "FITTED_BASELINES", "RANKING_COLUMNS", "design_matrix", "domain_mean", "feature_columns",
+           "fit_predict", "inner_alpha", "rank_average", "ranking_scores", "ridge_prior", "training_percentile"]

@@ -1,9 +1,11 @@
 """Evaluation of one model scope: cross-validation folds (one job each) and the scope's metrics.
 
-* :func:`scope_folds`  the TF-grouped folds of the scope's labelled pairs (``folds.grouped_folds``);
-* :func:`run_cv_fold`  one fold: train the fusion model with the held-out fold as ``test`` (and a grouped
-  ~1/9 of the rest as ``val``), fit the baselines on the fold's ``train`` rows, and return the out-of-fold
-  scores of the held-out pairs (``oof.tsv``);
+* :func:`scope_folds`  the group-wise folds of the scope's labelled pairs (``folds.grouped_folds``; groups
+  from ``evaluate.group_by``), one fold assignment per repeat (seed = ``evaluate.seed`` + repeat);
+* :func:`run_cv_fold`  one fold of one repeat: train the fusion model with the held-out fold as ``test``
+  and the rest as ``train`` (each ensemble member draws its own validation groups from it), fit the
+  baselines on the same ``train`` rows, and return the out-of-fold scores of the held-out pairs
+  (``oof.tsv``) with their ``rank_score``;
 * :func:`evaluate_scope`  the score table of the scope's model (every pair) and the long metrics table
   (train/val/test of the model's own split, and ``cv`` from the out-of-fold tables);
 * :func:`write_outputs`  predictions.tsv, predictions.parquet, metrics.tsv.
@@ -11,6 +13,14 @@
 Targets: the fusion model's ``TargetTransform`` (from the checkpoint) of kd_nm, clipped to [0, 1], so the
 fusion score and the baselines are on the same scale. In cross-validation every fold's model has its own
 transform (fitted on that fold's training rows); the out-of-fold rows carry the fold's target.
+
+``rank_score`` (out-of-fold tables): for a FITTED predictor, the score minus the mean score of the same fold
+model over its training rows of the same domain category; for a raw metric, the score. Within-domain ranking
+metrics of ``cv`` rows use it: out-of-fold scores pooled from 5 fold models carry each fold model's fitted
+per-domain level, and that level moves opposite to the held-out fold's labels (a fold holding many binders
+leaves fewer in training, hence a lower level for exactly those binders). On the EP300 development set this
+alone cost a per-domain ridge 0.07 within-domain AUROC (0.499 +- 0.024 with the level, 0.565 +- 0.020
+without). A deployed model's per-domain level does not change its ranking within a domain.
 """
 
 from __future__ import annotations
@@ -21,13 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..io import atomic_path, write_tsv
-from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, ranking_scores
+from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
 from .folds import grouped_folds
-from .metrics import METRIC_COLUMNS, PREDICTORS, metric_rows
+from .metrics import METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows, metric_rows
 from .scores import labelled_pairs, model_files, model_scores
 from ..ranking.consensus import consensus_scores
 
@@ -38,13 +49,15 @@ log = logging.getLogger("tfbind.evaluation")
 
 #: Keys of the ``evaluation`` config with their defaults.
 DEFAULT_EVAL_CONFIG = {
+    "cv_folds": 5,  # grouped folds per repeat
+    "cv_repeats": 5,  # fold assignments (seeds seed, seed + 1, ...)
+    "group_by": "tf_group",  # tf_group (labels column / FASTA group= key / tile) or tf_id
     "bootstrap": 1000,  # Spearman CI resamples
-    "seed": 0,  # bootstrap seed
+    "seed": 0,  # bootstrap seed; fold seed of repeat 0
     "device": "cpu",  # for scoring with the fusion model
     "threads": 1,  # BLAS/OpenMP threads of the baselines (None: library default)
 }
-OOF_COLUMNS = ["pair_id", "fold", "predictor", "score", "target"]
-VAL_PARTS = 9  # run_cv_fold: ~1/9 of the non-held-out pairs (grouped by TF) become val
+OOF_COLUMNS = ["pair_id", "repeat", "fold", "predictor", "score", "rank_score", "target", "pkd"]
 
 
 def merge_eval_config(config: dict | None) -> dict:
@@ -55,26 +68,33 @@ def merge_eval_config(config: dict | None) -> dict:
         cfg[key] = value
     if not isinstance(cfg["bootstrap"], int) or cfg["bootstrap"] < 0:
         raise InputError(f"evaluate.bootstrap: expected a non-negative integer, got {cfg['bootstrap']!r}")
+    for key, low in (("cv_folds", 2), ("cv_repeats", 1)):
+        if isinstance(cfg[key], bool) or not isinstance(cfg[key], int) or cfg[key] < low:
+            raise InputError(f"evaluate.{key}: expected an integer >= {low}, got {cfg[key]!r}")
+    if cfg["group_by"] not in ("tf_group", "tf_id"):
+        raise InputError(f"evaluate.group_by: {cfg['group_by']!r} is not one of tf_group, tf_id")
     return cfg
 
 
-def _labelled_table(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None):
+def _labelled_table(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
+                    group_by: str = "tf_group"):
     from ..model import merge_config
     from ..model.data import join_labels
 
     cfg = merge_config(train_config)
-    return cfg, join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"])
+    return cfg, join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
 
 
 def scope_folds(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
-                n_folds: int, seed: int) -> pd.Series:
-    """pair_id -> fold of the labelled pairs of ``scope`` (the pairs ``train_scope`` would use)."""
-    _, table = _labelled_table(pairs, labels, scope, train_config)
+                n_folds: int, seed: int, group_by: str = "tf_group") -> pd.Series:
+    """pair_id -> fold of the labelled pairs of ``scope`` (the pairs ``train_scope`` would use), every
+    group of ``group_by`` in one fold."""
+    _, table = _labelled_table(pairs, labels, scope, train_config, group_by)
     return grouped_folds(table, n_folds, seed)
 
 
-def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int, seed: int) -> pd.Series:
-    """pair_id -> train/val/test for one fold: held-out fold = test, a TF-grouped ~1/9 of the rest = val."""
+def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int) -> pd.Series:
+    """pair_id -> train/test for one fold: the held-out fold = test, the rest = train."""
     assigned = table["pair_id"].map(pd.Series(folds))
     if assigned.isna().any():
         missing = table.loc[assigned.isna(), "pair_id"]
@@ -83,15 +103,10 @@ def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int, seed: int) -> pd.
     held = (assigned.astype(int) == int(fold)).to_numpy()
     if not held.any():
         raise InputError(f"cross-validation: fold {fold} has no labelled pair")
-    rest = table[~held]
-    n_tfs = rest["tf_id"].nunique()
-    if n_tfs < 2:
-        raise InputError(f"cross-validation fold {fold}: {n_tfs} TF(s) outside the fold; at least 2 are "
-                         "needed for train and val")
-    parts = grouped_folds(rest, min(VAL_PARTS, n_tfs), seed)
+    if held.all():
+        raise InputError(f"cross-validation fold {fold}: no labelled pair outside the fold")
     split = pd.Series("train", index=pd.Index(table["pair_id"], name="pair_id"), name="split", dtype=object)
     split[held] = "test"
-    split[parts.index[parts.to_numpy() == 0]] = "val"
     return split
 
 
@@ -112,49 +127,73 @@ class FoldOutputs:
         return cls(Path(out) / "oof.tsv", TrainOutputs.of(out))
 
 
+def centred_rank_score(score: np.ndarray, categories: np.ndarray, train_mask: np.ndarray) -> np.ndarray:
+    """score minus the mean score of the training rows of the same category (module doc); a category
+    without training rows is centred on its own rows."""
+    score = np.asarray(score, dtype=float)
+    cats = np.asarray(categories, dtype=str)
+    out = score.copy()
+    for c in np.unique(cats):
+        rows = cats == c
+        ref = rows & np.asarray(train_mask, dtype=bool)
+        out[rows] = score[rows] - np.nanmean(score[ref if ref.any() else rows])
+    return out
+
+
 def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
-                folds: pd.Series, fold: int, out: FoldOutputs | str | Path, threads: int = 1) -> pd.DataFrame:
+                folds: pd.Series, fold: int, out: FoldOutputs | str | Path, threads: int = 1, *,
+                repeat: int = 0, group_by: str = "tf_group") -> pd.DataFrame:
     """Train and score one cross-validation fold; returns (and writes to ``out.oof``) OOF_COLUMNS.
 
     The fusion model is trained with ``train_scope(..., split=cv_split(...))`` into ``out.train``
-    (model.pt, history.tsv, split.tsv; ``out`` a folder: those names and oof.tsv in it); the val part is drawn with the train config's seed + ``fold``. One row per
-    held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``gbm`` (fitted
-    on the fold's train rows) and the ranking predictors (raw columns). ``target`` = the fold model's
-    target transform of kd_nm (clipped to [0, 1]).
+    (model.pt, history.tsv, split.tsv; ``out`` a folder: those names and oof.tsv in it). One row per
+    held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``ridge_prior``/
+    ``gbm`` (fitted on the fold's train rows), ``fusion_ridge`` (with ``train.rank_average_ridge``: the
+    mean of the two models' percentiles among their training rows of the domain) and the ranking
+    predictors (raw columns). ``target`` = the fold model's target transform of kd_nm (clipped to [0, 1]);
+    ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc.
     """
     from ..model.checkpoint import load
-    from ..model.data import TargetTransform
+    from ..model.data import TargetTransform, pkd
     from ..model.predict import predict
     from ..model.training import resolve_device, train_scope
 
     out = FoldOutputs.of(out)
-    cfg, table = _labelled_table(pairs, labels, scope, train_config)
-    split = cv_split(table, folds, fold, cfg["seed"] + int(fold))
-    train_scope(pairs, labels, scope, cfg, out.train, threads, split=split)
+    cfg, table = _labelled_table(pairs, labels, scope, train_config, group_by)
+    split = cv_split(table, folds, fold)
+    train_scope(pairs, labels, scope, cfg, out.train, threads, split=split, group_by=group_by)
     _, meta = load(out.train.model)
     transform = TargetTransform.from_meta(meta["target"])
-    table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()))
+    table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()), pkd=pkd(table["kd_nm"]))
     names = split.reindex(table["pair_id"]).to_numpy()
-    held = names == "test"
-    test = table[held]
+    held, train = names == "test", names == "train"
+    cats = table["domain_category"].astype(str).to_numpy()
     device = resolve_device(str(cfg["device"]))
-    scores = {"fusion": predict(out.train.model, test, device)["score"].to_numpy()}
-    base = fit_predict(table, names == "train", cfg["features"], list(meta["preprocess"]["categories"]),
-                       threads)
-    ranking = ranking_scores(table)
+    fitted = {"fusion": predict(out.train.model, table, device)["score"].to_numpy()}
+    base = fit_predict(table, train, cfg["features"], list(meta["preprocess"]["categories"]), threads)
     for name in ("domain_mean", "ridge", "gbm"):
-        scores[name] = base.loc[held, name].to_numpy()
+        fitted[name] = base[name].to_numpy()
+    fitted["ridge_prior"] = ridge_prior(table, train, cfg, seed=cfg["seed"])[0]
+    scores = {name: (v[held], centred_rank_score(v, cats, train)[held]) for name, v in fitted.items()}
+    if cfg["rank_average_ridge"]:
+        avg = rank_average(fitted["fusion"], fitted["ridge_prior"], cats, train)[held]
+        scores["fusion_ridge"] = (avg, avg)
+    ranking = ranking_scores(table)
     for name in RANKING_COLUMNS:
-        scores[name] = ranking.loc[held, name].to_numpy()
+        raw = ranking.loc[held, name].to_numpy()
+        scores[name] = (raw, raw)
+    test = table[held]
+    order = [p for p in (*PREDICTORS, *RANK_AVERAGE_PREDICTORS) if p in scores]
     oof = pd.concat(
-        [pd.DataFrame({"pair_id": test["pair_id"].to_numpy(), "fold": int(fold), "predictor": name,
-                       "score": values, "target": test["target"].to_numpy()})
-         for name, values in ((p, scores[p]) for p in PREDICTORS)],
+        [pd.DataFrame({"pair_id": test["pair_id"].to_numpy(), "repeat": int(repeat), "fold": int(fold),
+                       "predictor": name, "score": scores[name][0], "rank_score": scores[name][1],
+                       "target": test["target"].to_numpy(), "pkd": test["pkd"].to_numpy()})
+         for name in order],
         ignore_index=True,
     )[OOF_COLUMNS]
     write_tsv(oof, out.oof)
-    log.info("scope %s fold %d: %d held-out pairs, %d out-of-fold rows", scope, fold, int(held.sum()),
-             len(oof))
+    log.info("scope %s repeat %d fold %d: %d held-out pairs, %d out-of-fold rows", scope, repeat, fold,
+             int(held.sum()), len(oof))
     return oof
 
 
@@ -167,13 +206,15 @@ def read_oof(path: str | Path) -> pd.DataFrame:
 
 
 def _long(frame: pd.DataFrame, scores: pd.DataFrame, predictors) -> pd.DataFrame:
-    """LONG_COLUMNS rows: ``frame`` (pair_id, split, domain_category, target, binder) x ``scores`` columns."""
+    """LONG_COLUMNS rows (+ ``pkd``): ``frame`` (pair_id, split, domain_category, target, binder, kd_nm) x
+    ``scores`` columns."""
     parts = []
     for name in predictors:
         parts.append(pd.DataFrame({
             "pair_id": frame["pair_id"].to_numpy(), "split": frame["split"].to_numpy(),
             "domain_category": frame["domain_category"].to_numpy(), "predictor": name,
             "score": scores[name].to_numpy(dtype=float), "target": frame["target"].to_numpy(dtype=float),
+            "pkd": -np.log10(frame["kd_nm"].to_numpy(dtype=float) * 1e-9),
             "binder": frame["binder"].to_numpy(dtype=float),
         }))
     return pd.concat(parts, ignore_index=True)
@@ -185,28 +226,34 @@ def _cv_long(cv_oof: list[pd.DataFrame], scores: pd.DataFrame, pairs: pd.DataFra
     missing = [c for c in ("pair_id", "predictor", "score") if c not in oof.columns]
     if missing:
         raise InputError(f"out-of-fold tables: missing column(s) {', '.join(missing)}")
-    if oof.duplicated(["pair_id", "predictor"]).any():
-        dup = oof[oof.duplicated(["pair_id", "predictor"])].iloc[0]
+    if "repeat" not in oof.columns:
+        oof["repeat"] = 0
+    if oof.duplicated(["repeat", "pair_id", "predictor"]).any():
+        dup = oof[oof.duplicated(["repeat", "pair_id", "predictor"])].iloc[0]
         raise InputError(f"out-of-fold tables: pair {dup.pair_id!r} ({dup.predictor}) is in more than one "
-                         "fold")
+                         f"fold of repeat {dup.repeat}")
     lab = labelled_pairs(pairs, labels).set_index("pair_id")
     category = scores.set_index("pair_id")["domain_category"]
     oof = oof[oof["pair_id"].isin(lab.index) & oof["pair_id"].isin(category.index)]
     if oof.empty:
         raise InputError("out-of-fold tables: no row for a labelled pair of the scope")
     n_labelled = int((scores["split"] != "unlabelled").sum())
-    n_oof = oof["pair_id"].nunique()
+    n_oof = int(oof.groupby("repeat")["pair_id"].nunique().min())
     if n_oof < n_labelled:
         log.warning("cross-validation: out-of-fold scores for %d of %d labelled pairs", n_oof, n_labelled)
     if "target" in oof.columns:
         target = pd.to_numeric(oof["target"], errors="coerce").astype(float)
     else:
         target = pd.Series(transform.transform(oof["pair_id"].map(lab["kd_nm"]).to_numpy()), index=oof.index)
+    score = pd.to_numeric(oof["score"]).to_numpy(dtype=float)
+    rank = pd.to_numeric(oof["rank_score"]).to_numpy(dtype=float) if "rank_score" in oof.columns else score
+    kd = oof["pair_id"].map(lab["kd_nm"]).to_numpy(dtype=float)
     return pd.DataFrame({
-        "pair_id": oof["pair_id"].to_numpy(), "split": "cv",
+        "pair_id": oof["pair_id"].to_numpy(), "repeat": oof["repeat"].to_numpy(), "split": "cv",
         "domain_category": oof["pair_id"].map(category).to_numpy(),
-        "predictor": oof["predictor"].to_numpy(), "score": pd.to_numeric(oof["score"]).to_numpy(dtype=float),
-        "target": target.to_numpy(), "binder": oof["pair_id"].map(lab["binder"]).to_numpy(dtype=float),
+        "predictor": oof["predictor"].to_numpy(), "score": score, "rank_score": rank,
+        "target": target.to_numpy(), "pkd": -np.log10(kd * 1e-9),
+        "binder": oof["pair_id"].map(lab["binder"]).to_numpy(dtype=float),
     })
 
 
@@ -219,56 +266,80 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     * scores: :func:`tfbind.evaluation.scores.model_scores` (every pair of the scope);
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
       model's TRAIN rows and the ranking predictors, on train/val/test; plus ``cv`` rows from ``cv_oof``
-      (the :func:`run_cv_fold` tables) when given. ``config``: DEFAULT_EVAL_CONFIG keys.
+      (the :func:`run_cv_fold` tables of every repeat and fold) when given: the mean over repeats with
+      the spread (``metrics.cv_metric_rows``). ``config``: DEFAULT_EVAL_CONFIG keys.
     """
     from ..model.checkpoint import load
-    from ..model.data import TargetTransform
+    from ..model.data import TargetTransform, resolve_groups
 
     cfg = merge_eval_config(config)
     model, split = model_files(model, split)
     _, meta = load(model)
     scope = str(meta["scope"])
-    features = meta["preprocess"]["features"]
+    train_cfg = meta["train_config"]
+    features = train_cfg["features"]
     categories = list(meta["preprocess"]["categories"])
     transform = TargetTransform.from_meta(meta["target"])
     scores = model_scores(model, pairs, labels, cfg["device"], split=split)
 
     labelled = scores[scores["split"] != "unlabelled"].reset_index(drop=True)
-    wanted = [c for c in dict.fromkeys([*feature_columns(features), *RANKING_COLUMNS]) if c in pairs.columns]
+    wanted = [c for c in dict.fromkeys([*feature_columns(features), *RANKING_COLUMNS, "tf_group"])
+              if c in pairs.columns and c != "tf_group"]
     table = labelled.merge(pairs[["pair_id", *wanted]], on="pair_id", how="left", validate="one_to_one")
-    base = fit_predict(table, (table["split"] == "train").to_numpy(), features, categories, cfg["threads"])
+    if "tf_group" in labels.columns:  # groups of ridge_prior's inner CV
+        table = table.merge(labels[["tf_id", "domain_id", "tf_group"]], on=["tf_id", "domain_id"], how="left")
+    table["group"] = resolve_groups(table, cfg["group_by"])[0]
+    train = (table["split"] == "train").to_numpy()
+    base = fit_predict(table, train, features, categories, cfg["threads"])
+    base["ridge_prior"] = ridge_prior(table, train, train_cfg, seed=train_cfg["seed"])[0]
+    predictors = list(PREDICTORS)
+    if train_cfg.get("rank_average_ridge"):
+        base["fusion_ridge"] = rank_average(table["score"].to_numpy(), base["ridge_prior"].to_numpy(),
+                                            table["domain_category"].astype(str).to_numpy(), train)
+        predictors += list(RANK_AVERAGE_PREDICTORS)
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
     # The ranking's consensus (tfbind.ranking.consensus; no labels, no fitting: computed on the whole screen)
     # as one more ranking predictor, on every split and on the cross-validation pairs.
     consensus = consensus_scores(pairs).set_index("pair_id")["consensus"]
     predictor_scores["consensus"] = table["pair_id"].map(consensus).to_numpy(dtype=float)
-    predictors = (*PREDICTORS, "consensus")
+    predictors.append("consensus")
     long = _long(table, predictor_scores, predictors)
     parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors)]
     if cv_oof:
         oof = pd.concat([pd.DataFrame(o) for o in cv_oof], ignore_index=True)
-        held = oof[oof["predictor"] == "fusion"]  # one row per held-out pair, with its fold's target
-        cv_consensus = held.assign(predictor="consensus", score=held["pair_id"].map(consensus).to_numpy())
+        held = oof[oof["predictor"] == "fusion"]  # one row per held-out pair and repeat, with its fold's target
+        value = held["pair_id"].map(consensus).to_numpy()
+        cv_consensus = held.assign(predictor="consensus", score=value, rank_score=value)  # nothing fitted
         cv_long = _cv_long([*cv_oof, cv_consensus], scores, pairs, labels, transform)
-        parts.append(metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors))
+        cv_predictors = [p for p in predictors + list(RANK_AVERAGE_PREDICTORS)
+                         if p in set(cv_long["predictor"]) or p in PREDICTORS]
+        parts.append(cv_metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"],
+                                    predictors=list(dict.fromkeys(cv_predictors))))
     metrics = pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
     return scores, metrics
 
 
 def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out: dict | str | Path) -> dict[str, Path]:
-    """Write the score table (TSV and Parquet) and the metrics, atomically.
+    """Write the score table (TSV and Parquet), the metrics and (key ``summary``) the plain-words summary
+    of which predictor ranks best within each domain (``summary.best_predictor_summary``), atomically.
 
-    ``out``: {"predictions_tsv", "predictions_parquet", "metrics"} -> path (the rule's outputs), or a
-    folder (predictions.tsv, predictions.parquet and metrics.tsv in it).
+    ``out``: {"predictions_tsv", "predictions_parquet", "metrics"[, "summary"]} -> path (the rule's
+    outputs), or a folder (predictions.tsv, predictions.parquet, metrics.tsv and summary.md in it).
     """
+    from .summary import best_predictor_summary
+
     if isinstance(out, dict):
-        paths = {key: Path(out[key]) for key in ("predictions_tsv", "predictions_parquet", "metrics")}
+        paths = {key: Path(out[key]) for key in ("predictions_tsv", "predictions_parquet", "metrics", "summary")
+                 if key in out}
     else:
         out = Path(out)
         paths = {"predictions_tsv": out / "predictions.tsv",
                  "predictions_parquet": out / "predictions.parquet",
-                 "metrics": out / "metrics.tsv"}
+                 "metrics": out / "metrics.tsv", "summary": out / "summary.md"}
+    if "summary" in paths:
+        with atomic_path(paths["summary"]) as tmp:
+            Path(tmp).write_text(best_predictor_summary(metrics))
     write_tsv(scores, paths["predictions_tsv"], na_rep="")
     with atomic_path(paths["predictions_parquet"]) as tmp:
         scores.to_parquet(tmp, index=False)
@@ -276,5 +347,5 @@ def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out: dict | str |
     return paths
 
 
-__all__ = ["DEFAULT_EVAL_CONFIG", "OOF_COLUMNS", "FoldOutputs", "cv_split", "evaluate_scope", "merge_eval_config",
-           "read_oof", "run_cv_fold", "scope_folds", "write_outputs"]
+__all__ = ["DEFAULT_EVAL_CONFIG", "OOF_COLUMNS", "FoldOutputs", "centred_rank_score", "cv_split", "evaluate_scope",
+           "merge_eval_config", "read_oof", "run_cv_fold", "scope_folds", "write_outputs"]

@@ -1,4 +1,8 @@
-"""Cross-validation folds grouped by TF: every TF (all its pairs) in exactly one fold."""
+"""Cross-validation folds grouped by TF group: every group (all its pairs) in exactly one fold.
+
+The group is the table's ``group`` column (``tfbind.model.data.resolve_groups``: by default the labels'
+``tf_group``, e.g. the gene, so that overlapping tiles of one gene never straddle training and test), or the
+``tf_id`` when the table has no ``group`` column."""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ FOLD_COLUMNS = ["pair_id", "fold"]
 
 
 def grouped_folds(table: pd.DataFrame, n_folds: int, seed: int) -> pd.Series:
-    """pair_id -> fold (0..n_folds-1), every tf_id in one fold, fold sizes balanced; deterministic for a seed.
+    """pair_id -> fold (0..n_folds-1), every group in one fold, fold sizes balanced; deterministic for a seed.
 
-    ``table`` holds the labelled pairs of one scope (``pair_id``, ``tf_id``; rows with a NaN ``kd_nm``,
+    ``table`` holds the labelled pairs of one scope (``pair_id``, ``tf_id``, optional ``group``; rows with a NaN ``kd_nm``,
     where that column exists, are left out: only labelled pairs get a fold). TFs are shuffled with
     ``numpy.random.default_rng(seed)``, then dealt largest first (stable, so equal-sized TFs keep the
     shuffled order) each to the fold with the fewest pairs so far (ties: lowest fold number). Fold sizes
@@ -31,11 +35,11 @@ def grouped_folds(table: pd.DataFrame, n_folds: int, seed: int) -> pd.Series:
     if duplicated.any():
         raise InputError(f"cross-validation folds: pair_id {table['pair_id'][duplicated].iloc[0]!r} appears "
                          "more than once")
-    tfs = table["tf_id"].astype(str)
+    tfs = table["group" if "group" in table.columns else "tf_id"].astype(str)
     sizes = tfs.value_counts()
     unique = np.array(sorted(sizes.index))
     if len(unique) < n_folds:
-        raise InputError(f"cross-validation: {n_folds} folds need at least {n_folds} distinct TFs, "
+        raise InputError(f"cross-validation: {n_folds} folds need at least {n_folds} distinct TF groups, "
                          f"found {len(unique)}")
     rng = np.random.default_rng(seed)
     shuffled = rng.permutation(unique)

@@ -17,6 +17,8 @@ Metrics (rows with a finite score and a finite target only; ``n`` counts them):
 ``acc_0.1``     fraction with |score - target| < 0.1
 ``top25_acc``   the same on the rows whose target is >= the 75th percentile (numpy linear) of the group's
                 targets, as the training loop's ``val_top25_acc``
+``spearman`` is against ``pkd`` (-log10 Kd) where the long table has it (the target is clipped to the
+                training range, which ties the extremes), else against ``target``
 ``auroc``/``auprc`` of the score against ``binder`` (rows with a known binder; NaN with one class only);
                 ``auprc`` is sklearn's average precision
 ``spearman_ci_low``/``_high``  95 % percentile bootstrap interval of the Spearman correlation (resamples of
@@ -39,15 +41,22 @@ from scipy import stats
 from ..errors import InputError
 
 SPLITS = ("train", "val", "test", "cv")
-TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "gbm")
-RANKING_PREDICTORS = ("iptm", "ipsae_min", "pdockq", "lis")
+TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm")
+RANKING_PREDICTORS = ("iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity", "lis")
+#: Fitted predictors whose ranking is a rank average (``train.rank_average_ridge``): ranking metrics only.
+RANK_AVERAGE_PREDICTORS = ("fusion_ridge",)
 #: Order of the metrics table: the model, the trivial baseline, the single metrics, the fitted baselines.
-PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "gbm")
+PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "ridge_prior", "gbm")
+#: Predictors fitted per fold (their cross-validation ranking metrics use ``rank_score``).
+FITTED_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm", *RANK_AVERAGE_PREDICTORS)
 METRIC_COLUMNS = [
     "model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman", "pearson", "acc_0.1",
-    "top25_acc", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high",
+    "top25_acc", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high", "auroc_sd", "spearman_sd", "r2_sd",
+    "n_repeats",
 ]
-#: Columns of the long input table of :func:`metric_rows`.
+#: Metrics of ``cv`` rows computed from ``rank_score`` (within-domain ranking); the others from ``score``.
+RANK_METRICS = ("spearman", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high")
+#: Columns of the long input table of :func:`metric_rows` (optional: ``pkd``, ``rank_score``, ``repeat``).
 LONG_COLUMNS = ["pair_id", "split", "domain_category", "predictor", "score", "target", "binder"]
 ACC_TOLERANCE = 0.1
 BOOTSTRAP_CHUNK = 200  # resamples ranked at once (memory: chunk x n floats)
@@ -205,19 +214,22 @@ def spearman_ci(score, target, n_boot: int = 1000, seed: int = 0, level: float =
 
 
 def predictor_metrics(score, target, binder, ranking_only: bool = False, n_boot: int = 1000,
-                      seed: int = 0) -> dict:
-    """Every metric of one group (the rows with a finite score and target; binder NaN = unknown)."""
+                      seed: int = 0, rank_target=None) -> dict:
+    """Every metric of one group (the rows with a finite score and target; binder NaN = unknown).
+
+    ``rank_target`` (default ``target``): what Spearman correlates with (e.g. pKd)."""
     s = np.asarray(score, dtype=float)
     t = np.asarray(target, dtype=float)
     b = np.asarray(binder, dtype=float)
+    rt = t if rank_target is None else np.asarray(rank_target, dtype=float)
     keep = np.isfinite(s) & np.isfinite(t)
-    s, t, b = s[keep], t[keep], b[keep]
+    s, t, b, rt = s[keep], t[keep], b[keep], rt[keep]
     known = np.isfinite(b)
-    lo, hi = spearman_ci(s, t, n_boot, seed)
+    lo, hi = spearman_ci(s, rt, n_boot, seed)
     out = {
         "n": int(len(s)),
         "r2": math.nan, "mse": math.nan, "mae": math.nan,
-        "spearman": spearman(s, t),
+        "spearman": spearman(s, rt),
         "pearson": math.nan, "acc_0.1": math.nan, "top25_acc": math.nan,
         "auroc": auroc(s[known], b[known]),
         "auprc": auprc(s[known], b[known]),
@@ -272,7 +284,7 @@ def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 
                 g = by_predictor.get(predictor, group.iloc[:0])
                 m = predictor_metrics(g["score"], g["target"], g["binder"],
                                       ranking_only=predictor not in TARGET_PREDICTORS, n_boot=n_boot,
-                                      seed=seed)
+                                      seed=seed, rank_target=g["pkd"] if "pkd" in g.columns else None)
                 if predictor == "domain_mean" and domain != "all":
                     # Constant within a domain by construction: it ranks nothing there. (Pooled
                     # out-of-fold rows differ only by fold-to-fold changes of the mean, which would
@@ -282,8 +294,42 @@ def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
+def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0,
+                   predictors=None) -> pd.DataFrame:
+    """``cv`` METRIC_COLUMNS rows from out-of-fold tables of one or more fold assignments (``repeat``).
+
+    Per repeat: the error metrics (r2, mse, ...) of ``score``, the ranking metrics (RANK_METRICS) of
+    ``rank_score`` (where the long table has it; README "Evaluation": pooling out-of-fold scores of
+    different fold models would rank a fold's fitted per-domain level, not the pairs); then the mean over
+    repeats, with ``auroc_sd``, ``spearman_sd``, ``r2_sd`` (SD over repeats, ddof 1; NaN for one repeat)
+    and ``n_repeats``.
+    """
+    if "repeat" not in long.columns:
+        long = long.assign(repeat=0)
+    per_repeat = []
+    for repeat, part in long.groupby("repeat", sort=True):
+        rows = metric_rows(part, model, n_boot, seed, predictors)
+        if "rank_score" in part.columns:
+            ranked = metric_rows(part.assign(score=part["rank_score"]), model, n_boot, seed, predictors)
+            rows[list(RANK_METRICS)] = ranked[list(RANK_METRICS)].to_numpy()
+        per_repeat.append(rows.assign(repeat=repeat))
+    stacked = pd.concat(per_repeat, ignore_index=True)
+    keys = ["model", "split", "domain", "predictor"]
+    numeric = [c for c in METRIC_COLUMNS if c not in keys and c not in ("auroc_sd", "spearman_sd", "r2_sd",
+                                                                        "n_repeats")]
+    grouped = stacked.groupby(keys, sort=False)
+    out = grouped[numeric].mean().reset_index()
+    spread = grouped[["auroc", "spearman", "r2"]].std(ddof=1).reset_index()
+    out = out.merge(spread.rename(columns={"auroc": "auroc_sd", "spearman": "spearman_sd", "r2": "r2_sd"}),
+                    on=keys, how="left")
+    out["n_repeats"] = grouped.size().to_numpy()
+    out["n"] = out["n"].round().astype(int)
+    return out[METRIC_COLUMNS]
+
+
 __all__ = [
-    "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS",
+    "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
+    "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS", "cv_metric_rows",
     "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "pearson",
     "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
 ]

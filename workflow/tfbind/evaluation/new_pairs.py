@@ -13,7 +13,8 @@ from ..model.predict import predict
 log = logging.getLogger(__name__)
 
 PREDICTION_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "score", "kd_pred_nm",
-                      "rank_in_domain", "imputed"]  # fmt: skip
+                      "kd_pred_low_nm", "kd_pred_high_nm", "rank_in_domain", "imputed",
+                      "category_seen"]  # fmt: skip
 
 
 def read_feature_table(path: str | Path) -> pd.DataFrame:

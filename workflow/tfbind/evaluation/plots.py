@@ -7,7 +7,7 @@ nothing; ``title_prefix`` (usually the model scope, e.g. ``all`` or ``KIX``) sta
 
 Input tables (formats of the other stages):
 
-* ``history``: ``epoch, train_loss, val_loss, val_acc_0.1, val_top25_acc, lr, l2_penalty``;
+* ``history``: ``member, epoch, train_loss, penalty, val_loss, lr`` (one row per ensemble member and epoch);
 * ``predictions``: ``pair_id, tf_id, domain_id, domain_category, split, score, kd_pred_nm, imputed,
   kd_nm, binder, target, rank_in_domain`` (``target`` on the 0-1 scale, 1 = strongest binder);
 * ``metrics``: long format ``model, split, domain, predictor, n, r2, ..., spearman, ..., auroc, auprc,
@@ -188,62 +188,51 @@ def _fmt(value: float, digits: int = 2) -> str:
 # 1. Training curves
 # ---------------------------------------------------------------------------------------------------------
 def best_epoch(history: pd.DataFrame) -> int | None:
-    """The epoch with the largest ``val_acc_0.1``; ties go to the lower ``val_loss``, then the earlier epoch.
+    """The epoch with the lowest ``val_loss`` (ties: the earlier epoch) of one member's history.
 
-    None when no epoch has a validation accuracy (e.g. training without a validation set).
+    None when no epoch has a validation loss (a member without validation groups).
     """
-    _check_columns(history, ["epoch", "val_acc_0.1", "val_loss"], "history")
-    h = history[["epoch", "val_acc_0.1", "val_loss"]].apply(pd.to_numeric, errors="coerce")
-    h = h[h["val_acc_0.1"].notna()]
+    _check_columns(history, ["epoch", "val_loss"], "history")
+    h = history[["epoch", "val_loss"]].apply(pd.to_numeric, errors="coerce")
+    h = h[h["val_loss"].notna()]
     if h.empty:
         return None
-    loss = h["val_loss"].fillna(np.inf)
-    order = h.assign(_neg_acc=-h["val_acc_0.1"], _loss=loss).sort_values(
-        ["_neg_acc", "_loss", "epoch"], kind="stable"
-    )
-    return int(order["epoch"].iloc[0])
+    return int(h.sort_values(["val_loss", "epoch"], kind="stable")["epoch"].iloc[0])
 
 
 def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefix: str = "") -> None:
-    """Loss (train, validation) and validation accuracies per epoch; the best epoch as a vertical line."""
-    _check_columns(history, ["epoch", "train_loss", "val_loss", "val_acc_0.1", "val_top25_acc"], "history")
-    h = history.apply(pd.to_numeric, errors="coerce").sort_values("epoch")
-    best = best_epoch(h)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.6))
-
-    ax_loss.plot(h["epoch"], h["train_loss"], color="#1f77b4", lw=2, marker=".", label="training loss")
-    ax_loss.plot(h["epoch"], h["val_loss"], color="#ff7f0e", lw=2, marker=".", label="validation loss")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("loss (top-weighted MSE, 0-1 score scale; unitless)")
-    ax_loss.set_title("Loss per epoch")
-    ax_loss.set_ylim(bottom=0)
-
-    ax_acc.plot(h["epoch"], h["val_acc_0.1"], color="#2ca02c", lw=2, marker=".",
-                label="validation: |predicted - observed| < 0.1")
-    ax_acc.plot(h["epoch"], h["val_top25_acc"], color="#9467bd", lw=2, marker=".",
-                label="validation: top-25% accuracy (within 0.1, strongest quarter)")
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("fraction of validation pairs")
-    ax_acc.set_ylim(-0.02, 1.05)
-    ax_acc.set_title("Validation accuracy per epoch")
-
-    epochs = h["epoch"].dropna()
-    if h[["val_acc_0.1", "val_top25_acc"]].notna().to_numpy().sum() == 0:
-        _note(ax_acc, "no validation values recorded\n(training without a validation set)")
-    for ax in (ax_loss, ax_acc):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if len(epochs):
-            pad = max(0.5, 0.03 * (epochs.max() - epochs.min()))
-            ax.set_xlim(epochs.min() - pad, epochs.max() + pad)
+    """Per ensemble member: training MSE (left) and validation MSE (right) per epoch, the member's best
+    epoch (lowest validation MSE, the weights it keeps) marked by a dot."""
+    _check_columns(history, ["epoch", "train_loss", "val_loss"], "history")
+    h = history.apply(pd.to_numeric, errors="coerce")
+    if "member" not in h.columns:
+        h["member"] = 0
+    fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(12, 4.6))
+    cmap = plt.get_cmap("tab10")
+    bests = []
+    for i, (member, m) in enumerate(h.sort_values(["member", "epoch"]).groupby("member", sort=True)):
+        color = cmap(i % 10)
+        ax_loss.plot(m["epoch"], m["train_loss"], color=color, lw=1.5, label=f"member {int(member)}")
+        ax_val.plot(m["epoch"], m["val_loss"], color=color, lw=1.5, label=f"member {int(member)}")
+        best = best_epoch(m)
         if best is not None:
-            ax.axvline(best, color="black", ls="--", lw=1.2, label=f"best epoch ({best})")
+            bests.append(best)
+            ax_val.plot([best], m.loc[m["epoch"] == best, "val_loss"], "o", color=color, ms=6)
+    ax_loss.set_title("Training MSE per epoch (pKd z-score, with per-domain bias)")
+    ax_val.set_title("Validation MSE per epoch (member's held-out groups)")
+    for ax in (ax_loss, ax_val):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MSE (unitless, within-domain z-scored pKd)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=9, loc="best", framealpha=0.9)
-    note = (
-        f"best epoch {best} = highest accuracy within 0.1, ties: lower validation loss"
-        if best is not None else "no validation accuracy recorded, so no best epoch"
-    )
-    _suptitle(fig, _title(title_prefix, f"training curves over {len(h)} epochs ({note})"), fontsize=12)
+        ax.legend(fontsize=8, loc="best", framealpha=0.9)
+    if h["val_loss"].notna().sum() == 0:
+        _note(ax_val, "no validation values recorded\n(members without validation groups)")
+    note = (f"best epochs {', '.join(map(str, bests))} (dots: lowest validation MSE)" if bests
+            else "no validation loss recorded, so no best epoch")
+    n_members = h["member"].nunique()
+    _suptitle(fig, _title(title_prefix, f"training curves of {n_members} ensemble member(s) ({note})"),
+              fontsize=12)
     fig.tight_layout()
     _save(fig, out_png)
 
@@ -540,7 +529,7 @@ def pca(values: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarr
 
 
 def _targets_for(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None,
-                 target_kind: str = "minmax_kd") -> np.ndarray:
+                 target_kind: str = "neglog10_kd") -> np.ndarray:
     """Target per row of ``pairs``: from a ``target`` column (joined on pair_id) or from ``kd_nm``
     labels (joined on tf_id, domain_id; scaled over the labelled pairs like the training target)."""
     n = len(pairs)
@@ -579,7 +568,7 @@ def _top_loadings(names: list[str], loadings: np.ndarray, k: int = 3) -> str:
 
 
 def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None, out_png: str | Path,
-                     title_prefix: str = "", target_kind: str = "minmax_kd") -> None:
+                     title_prefix: str = "", target_kind: str = "neglog10_kd") -> None:
     """PCA of the AlphaFold metrics and of the interface metrics; points coloured by the binding target
     (grey: unlabelled), marker per domain category.
 

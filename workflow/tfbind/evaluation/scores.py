@@ -14,7 +14,8 @@ from .metrics import binder_labels, category_ceilings
 log = logging.getLogger("tfbind.evaluation")
 
 SCORE_COLUMNS = [
-    "pair_id", "tf_id", "domain_id", "domain_category", "split", "score", "kd_pred_nm", "imputed", "kd_nm",
+    "pair_id", "tf_id", "domain_id", "domain_category", "split", "score", "kd_pred_nm", "kd_pred_low_nm",
+    "kd_pred_high_nm", "imputed", "category_seen", "kd_nm",
     "target", "binder", "binder_source", "rank_in_domain",
 ]
 
@@ -25,9 +26,14 @@ COLUMN_DOCS = {
     "domain_id": "co-activator domain identifier",
     "domain_category": "domain category (KIX, NCBD, TAZ1, TAZ2, ...)",
     "split": "train/val/test as in the model's split.tsv; 'unlabelled' for pairs without a Kd label",
-    "score": "fusion model score in [0, 1] (1 = strongest binding)",
-    "kd_pred_nm": "the score mapped back to Kd (nM) with the model's target transform",
+    "score": "fusion model score in [0, 1] (1 = strongest binding): the predicted pKd on the training target "
+             "scale (pKd - min) / (max - min) of the training pKd, clipped",
+    "kd_pred_nm": "predicted Kd (nM): the ensemble's mean predicted pKd of the pair's domain, back to nM",
+    "kd_pred_low_nm": "Kd (nM) of the 90th percentile of the ensemble members' predicted pKd (member spread, "
+                      "not a calibrated interval)",
+    "kd_pred_high_nm": "Kd (nM) of the 10th percentile of the ensemble members' predicted pKd",
     "imputed": "True where a numeric input was missing and replaced by the training median",
+    "category_seen": "False for a domain category the model was not trained on (shared weights only)",
     "kd_nm": "observed Kd (nM) from the labels; empty when unlabelled",
     "target": "the model's target transform of kd_nm, clipped to [0, 1] (the scale of score); empty when "
               "unlabelled",
@@ -118,8 +124,8 @@ def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     pred = predict(model, table, device)
     out = table[["pair_id", "tf_id", "domain_id", "domain_category"]].copy()
     out["score"] = pred["score"].to_numpy()
-    out["kd_pred_nm"] = pred["kd_pred_nm"].to_numpy()
-    out["imputed"] = pred["imputed"].to_numpy()
+    for col in ("kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "imputed", "category_seen"):
+        out[col] = pred[col].to_numpy()
     lab = labelled_pairs(pairs, labels).set_index("pair_id")
     out["kd_nm"] = out["pair_id"].map(lab["kd_nm"]).astype(float)
     labelled = out["kd_nm"].notna()

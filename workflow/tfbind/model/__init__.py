@@ -2,14 +2,14 @@
 
 Modules
 -------
-``architecture``  the network (``BindingFusionModel`` and its parts)
+``architecture``  the network (``BindingFusionModel``: wide + deep paths; ``FusionEnsemble`` of members)
 ``encoding``      residue encodings of the TF and domain sequences (``index`` and ``tokens``)
-``data``          label join, targets, splits, imputation, scalers, tensors (``Preprocessor``)
-``loss``          the top-weighted MSE of the original design
-``training``      ``train_scope``: split, fit, early stopping, history, checkpoint
+``data``          label join, groups, targets (``TargetTransform``), splits, per-domain standardisation
+                  (``Preprocessor``), the prior weights
+``training``      ``train_scope``: split, fit an ensemble (early stopping per member), history, checkpoint
 ``checkpoint``    ``save`` / ``load`` of ``model.pt`` (weights + plain-data meta, ``weights_only`` safe)
-``predict``       ``predict``: scores and predicted Kd for a pairs table
-``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_train.py``
+``predict``       ``predict``: scores, predicted Kd (nM) with an ensemble interval for a pairs table
+``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_model.py``
 
 This module holds the training configuration: :data:`DEFAULT_TRAIN_CONFIG` (every key of the ``train``
 config section with its default) and :func:`merge_config`. It imports no torch, so config validation is cheap.
@@ -22,53 +22,64 @@ from typing import Any
 
 from ..errors import InputError
 
-#: Every key of the ``train`` config section, with the defaults of the original design.
+#: The tile's sequence descriptors used by default: composition + activation-domain descriptors
+#: (tfbind.features.descriptors.TF_DESCRIPTOR_COLUMNS, spelled out so that this module stays import-light).
+SEQUENCE_DESCRIPTORS = [
+    "tf_ncpr", "tf_frac_acidic", "tf_frac_basic", "tf_frac_aromatic", "tf_frac_hydrophobic", "tf_frac_pro",
+    "tf_frac_gln", "tf_frac_ser", "tf_frac_W", "tf_frac_F", "tf_frac_Y", "tf_frac_L", "tf_frac_WFYL",
+    "tf_frac_his", "tf_frac_gly", "tf_frac_ala", "tf_frac_aliph", "tf_fcr", "tf_kd_mean", "tf_kappa",
+    "tf_wfyl_acid_adj3", "tf_wfyl_acid_adj4", "tf_wfyl_x_acidic", "tf_max_wfyl_15", "tf_max_motif_15",
+    "tf_max_acid_ncpr_15",
+]
+
+#: Every key of the ``train`` config section with its default: the recipe measured on real EP300
+#: measurements (README "The fusion model"). Types and ranges: workflow/schemas/config.schema.yaml.
 DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
-    # Input groups: numeric feature columns of pairs.parquet (sequences are always used).
+    # Input groups: numeric columns of pairs.parquet. A column without a value in any training row is
+    # dropped with a warning (listed in the training summary and model.pt); a group may be empty.
     "features": {
-        "alphafold": ["iptm", "pae_mean", "pdockq"],
-        "interface": [
-            "solvation_energy", "frac_charged", "frac_hydrophobic", "n_contact_pairs", "interface_area"
-        ],
+        "alphafold": ["iptm", "ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min"],
+        "interface": [],
+        "sequence": list(SEQUENCE_DESCRIPTORS),
     },
-    "target": "minmax_kd",  # or "neglog10_kd"
-    "split": "stratified",  # or "group_tf"
-    "split_fractions": [0.8, 0.1, 0.1],  # train, val, test
+    # Columns whose linear weight is shrunk towards +1 (times a fitted scale) instead of towards 0.
+    "prior": ["ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min"],
+    "target": "neglog10_kd",  # pKd, z-scored within each domain category on the training rows
+    "split": "stratified",  # or "group_tf" (groups: evaluate.group_by)
+    "split_fractions": [0.8, 0.1, 0.1],  # train, val (reported only), test
     "seed": 42,
     "min_pairs": 10,  # fewer labelled pairs in a scope -> InputError
-    # Architecture
-    "encoding": "index",  # or "tokens"
-    "max_len": 128,  # residues of each sequence that are encoded (longer ones are truncated)
-    "embed_dim": 64,
-    "hidden_dim": 128,
-    "num_heads": 4,
-    "num_layers": 2,
-    "dropout": 0.2,
-    # Loss (see tfbind.model.loss.top_weighted_mse)
-    "loss": {"tau": 0.75, "alpha": 2.0, "gamma": 4.0, "balance": 0.7, "l2": 0.001},
-    # Optimisation
-    "lr": 1e-4,
-    "weight_decay": 1e-5,
-    "batch_size": 32,
-    "epochs": 100,
-    "scheduler": {"factor": 0.7, "patience": 10, "threshold": 0.01},
-    "patience": 20,  # early stopping: epochs without a better validation score
-    "monitor": "val_acc",  # best epoch by validation accuracy (ties: lower val loss), or "val_loss"
-    "augment": {
-        "probability": 0.8,  # per batch
-        "noise_std": 0.2,  # Gaussian noise on the scaled numeric inputs
-        "mask_fraction": 0.2,  # sequence positions masked (index: set to 0; tokens: mask token)
-        "scale_range": [0.9, 1.1],  # index only: the index vector times U(lo, hi) per sample
-        "seq_dropout": 0.1,  # index only: entries of the index vector set to 0
-    },
+    # Ensemble: members differ by seed (init, dropout) and by their own early-stopping validation groups
+    "ensemble": 5,
+    "val_fraction": 0.2,  # of the training groups, per member
+    # Wide path: linear, shared + per-domain weights, ridge penalties (divided by the training rows)
+    "wide": True,
+    "penalty_shared": 100.0,  # on (w_shared - w_prior)^2
+    "penalty_domain": 30.0,  # on w_domain^2
+    # Deep path: per-group Linear -> hidden + GELU, domain embedding, gated fusion, zero-initialised output
+    "deep": True,
+    "hidden_dim": 8,
+    "dropout": 0.1,
+    # Optional components of the original design (off: they did not help on real data, README)
+    "cross_attention": False,  # domain-embedding query over per-feature tokens
+    "residue_encoder": "none",  # "index" or "tokens": encoders of the TF and domain sequences
+    "shared_encoder": False,  # a transformer encoder shared by both sequences (needs residue_encoder tokens)
+    "max_len": 128,  # residues encoded by a residue encoder
+    "num_heads": 1,
+    "num_layers": 1,
+    # Optimisation: Adam, full batch; weight decay on the deep path only
+    "lr": 0.01,
+    "weight_decay": 0.001,
+    "epochs": 400,
+    "patience": 40,  # epochs without a lower validation MSE
+    "rank_average_ridge": False,  # evaluation: add fusion_ridge = within-domain rank average with ridge_prior
     "device": "auto",  # "auto" (cuda if available), "cpu", "cuda", "cuda:1", ...
-    "amp": False,  # bfloat16 autocast on CUDA
 }
 
-TARGETS = ("minmax_kd", "neglog10_kd")
+FEATURE_GROUPS = ("alphafold", "interface", "sequence")
+TARGETS = ("neglog10_kd",)
 SPLITS = ("stratified", "group_tf")
-ENCODINGS = ("index", "tokens")
-MONITORS = ("val_acc", "val_loss")
+RESIDUE_ENCODERS = ("none", "index", "tokens")
 
 
 def _merge(base: dict, user: dict, where: str) -> dict:
@@ -76,21 +87,22 @@ def _merge(base: dict, user: dict, where: str) -> dict:
     for key, value in user.items():
         if key not in base:
             raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(base))})")
-        if isinstance(base[key], dict) and key != "features":
-            if not isinstance(value, dict):
-                raise InputError(f"{where}.{key}: expected a mapping, got {value!r}")
-            out[key] = _merge(base[key], value, f"{where}.{key}")
-        else:
-            out[key] = copy.deepcopy(value)
+        out[key] = copy.deepcopy(value)
     return out
 
 
-def merge_config(user: dict | None) -> dict:
-    """The ``train`` config with the user's keys over :data:`DEFAULT_TRAIN_CONFIG`, validated.
+def _positive_int(cfg: dict, key: str) -> None:
+    if isinstance(cfg[key], bool) or not isinstance(cfg[key], int) or cfg[key] < 1:
+        raise InputError(f"train.{key}: expected a positive integer, got {cfg[key]!r}")
 
-    Nested sections (``loss``, ``scheduler``, ``augment``) merge key by key; ``features`` merges by group
-    (a group given by the user replaces that group's list; groups not given keep the defaults). Unknown
-    keys and bad values raise :class:`~tfbind.errors.InputError`.
+
+def merge_config(user: dict | None) -> dict:
+    """The ``train`` config with the user's keys over :data:`DEFAULT_TRAIN_CONFIG`, checked.
+
+    ``features`` merges by group (a group given by the user replaces that group's list; groups not given
+    keep the defaults). Types and ranges of single keys are checked by the config schema when the workflow
+    starts; this function repeats the checks the model relies on and the cross-key rules (at least one of
+    wide/deep, shared_encoder only with residue_encoder tokens, hidden_dim divisible by num_heads).
     """
     user = dict(user or {})
     features = user.pop("features", None)
@@ -99,35 +111,55 @@ def merge_config(user: dict | None) -> dict:
         if not isinstance(features, dict):
             raise InputError(f"train.features: expected a mapping of group -> column list, got {features!r}")
         for group, cols in features.items():
-            if group not in cfg["features"]:
-                raise InputError(f"train.features: unknown group {group!r} (known: alphafold, interface)")
-            if not isinstance(cols, (list, tuple)) or not cols or not all(isinstance(c, str) for c in cols):
-                raise InputError(
-                    f"train.features.{group}: expected a non-empty list of column names, got {cols!r}"
-                )
+            if group not in FEATURE_GROUPS:
+                raise InputError(f"train.features: unknown group {group!r} (known: {', '.join(FEATURE_GROUPS)})")
+            cols = [] if cols is None else cols
+            if not isinstance(cols, (list, tuple)) or not all(isinstance(c, str) for c in cols):
+                raise InputError(f"train.features.{group}: expected a list of column names, got {cols!r}")
             if len(set(cols)) != len(cols):
                 raise InputError(f"train.features.{group}: duplicate column names in {cols!r}")
             cfg["features"][group] = list(cols)
-    choices = {"target": TARGETS, "split": SPLITS, "encoding": ENCODINGS, "monitor": MONITORS}
+    all_cols = [c for g in FEATURE_GROUPS for c in cfg["features"][g]]
+    if not all_cols:
+        raise InputError("train.features: every group is empty; the model needs at least one column")
+    if len(set(all_cols)) != len(all_cols):
+        raise InputError("train.features: a column is listed in more than one group")
+    if not isinstance(cfg["prior"], (list, tuple)) or not all(isinstance(c, str) for c in cfg["prior"]):
+        raise InputError(f"train.prior: expected a list of column names, got {cfg['prior']!r}")
+    choices = {"target": TARGETS, "split": SPLITS, "residue_encoder": RESIDUE_ENCODERS}
     for key, allowed in choices.items():
         if cfg[key] not in allowed:
             raise InputError(f"train.{key}: {cfg[key]!r} is not one of {', '.join(allowed)}")
-    for key in ("max_len", "embed_dim", "hidden_dim", "num_heads", "num_layers", "batch_size", "epochs"):
-        if not isinstance(cfg[key], int) or cfg[key] < 1:
-            raise InputError(f"train.{key}: expected a positive integer, got {cfg[key]!r}")
-    for dim in ("embed_dim", "hidden_dim"):
-        if cfg[dim] % cfg["num_heads"]:
-            raise InputError(f"train.{dim} ({cfg[dim]}) must be divisible by num_heads ({cfg['num_heads']})")
+    for key in ("ensemble", "hidden_dim", "max_len", "num_heads", "num_layers", "epochs", "min_pairs"):
+        _positive_int(cfg, key)
+    for key in ("wide", "deep", "cross_attention", "shared_encoder", "rank_average_ridge"):
+        if not isinstance(cfg[key], bool):
+            raise InputError(f"train.{key}: expected true or false, got {cfg[key]!r}")
+    if not (cfg["wide"] or cfg["deep"]):
+        raise InputError("train: wide and deep are both false; the model needs at least one path")
+    if cfg["shared_encoder"] and cfg["residue_encoder"] != "tokens":
+        raise InputError("train.shared_encoder: needs residue_encoder: tokens")
+    if cfg["hidden_dim"] % cfg["num_heads"]:
+        raise InputError(f"train.hidden_dim ({cfg['hidden_dim']}) must be divisible by num_heads "
+                         f"({cfg['num_heads']})")
     fractions = cfg["split_fractions"]
-    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
-        raise InputError(
-            f"train.split_fractions: expected three positive fractions summing to 1, got {fractions!r}"
-        )
-    if not 0 <= cfg["dropout"] < 1:
-        raise InputError(f"train.dropout: expected a value in [0, 1), got {cfg['dropout']!r}")
+    if len(fractions) != 3 or min(fractions) < 0 or fractions[0] <= 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise InputError(f"train.split_fractions: expected three fractions (train > 0) summing to 1, got "
+                         f"{fractions!r}")
+    for key, lo, hi in (("dropout", 0, 1), ("val_fraction", 0, 1)):
+        if isinstance(cfg[key], bool) or not isinstance(cfg[key], (int, float)) or not lo <= cfg[key] < hi:
+            raise InputError(f"train.{key}: expected a number in [{lo}, {hi}), got {cfg[key]!r}")
+    for key in ("lr", "weight_decay", "penalty_shared", "penalty_domain", "patience"):
+        if isinstance(cfg[key], bool) or not isinstance(cfg[key], (int, float)) or cfg[key] < 0:
+            raise InputError(f"train.{key}: expected a non-negative number, got {cfg[key]!r}")
     if not (cfg["device"] in ("auto", "cpu") or str(cfg["device"]).startswith("cuda")):
         raise InputError(f"train.device: {cfg['device']!r} is not auto, cpu or cuda[:N]")
     return cfg
 
 
-__all__ = ["DEFAULT_TRAIN_CONFIG", "merge_config"]
+def feature_list(features: dict[str, list[str]]) -> list[str]:
+    """Every feature column, group by group in FEATURE_GROUPS order."""
+    return [c for g in FEATURE_GROUPS for c in features.get(g, [])]
+
+
+__all__ = ["DEFAULT_TRAIN_CONFIG", "FEATURE_GROUPS", "SEQUENCE_DESCRIPTORS", "feature_list", "merge_config"]

@@ -1,37 +1,30 @@
-"""The fusion network: sequences + interface metrics + AlphaFold metrics + domain category -> score in (0, 1).
+"""The fusion network: a wide (linear) path and a small deep path over standardised feature groups.
 
-Data flow (B = batch, H = ``hidden_dim``, E = ``embed_dim``)::
+For a pair with standardised features x (F columns, groups ``alphafold``, ``interface``, ``sequence``) and
+domain category d, one member of the ensemble scores::
 
-    TF seq ----\\                                   /--> tf_repr (B,H) ----------------------------\\
-                >-- shared TransformerEncoder ----<                                                 |
-    domain seq-/     (+ residual, per branch)      \\--> dom_repr (B,H) ---------------------------\\ |
-                                                                                                   | |
-    interface cols -> processor -> (B,H) + CrossAttention(tf_repr -> interface feature tokens)      | |
-    alphafold cols -> processor -> (B,H) + CrossAttention(tf_repr -> alphafold feature tokens)      | |
-                                         + CrossAttention(dom_repr -> alphafold feature tokens)     | |
-    domain category -> Embedding (B,E)                                                              | |
-                                                                                                    v v
-    gated fusion: x = cat[tf, structure, alphafold, category, domain]; x = LayerNorm(x * sigmoid(Linear(x)))
-    head: Linear -> GELU -> LayerNorm -> Dropout -> Linear -> logit (B,) + category_bias[category]
-    score = sigmoid(logit)
+    wide(x, d) = x . (w_shared + w_domain[d])                  w_shared starts at the prior w0
+    deep(x, d) = out(Dropout(h * sigmoid(gate(h))))            out starts at zero
+        h = cat[GELU(Linear_g(x_g)) for each non-empty group g,  domain_embedding[d],
+                (cross-attention of domain_embedding[d] over per-feature tokens),   optional
+                (pooled residue encodings of the TF and domain sequences)]          optional
+    z(x, d) = wide(x, d) + deep(x, d)                          the ranking score (pKd z-score)
 
-Sequence branches (config ``encoding``):
+and the training loss adds a per-domain bias b[d] (``category_bias``) that is NOT part of the score: a fitted
+per-domain constant does not change the ranking within a domain, and in cross-validation it would move
+opposite to the held-out fold's label mean (README, "Evaluation"). Because ``out`` starts at zero, an
+untrained member IS the prior linear model x . w0.
 
-* ``index`` (original design): the (B, max_len) float index vector -> ``EnhancedFeatureProcessor`` -> (B, H);
-  the shared encoder then sees each branch as a one-token sequence (so its attention reduces to the value
-  projection; the feed-forward part and the residual still apply), as in the original design.
-* ``tokens``: residue embedding + learned positions (B, L, H) -> shared encoder over the residues with a key
-  padding mask, residual -> masked mean pooling -> ``EnhancedFeatureProcessor`` -> (B, H). Batches are cut
-  to their longest sequence first (padding does not change the result, it only costs time).
+A category the model was not trained on (index -1) is scored with the shared weights only: w_domain and the
+domain embedding are zero for it.
 
-The TF and domain branches go through the encoder together (stacked on the batch axis): same weights, one
-call.
+Optional parts of the original design (config keys, off by default; measured in README):
 
-Cross-attention keys: the structure and AlphaFold *representations* are single vectors, and attention over
-a single key is the identity weighting (softmax of one logit = 1), which leaves the query and key
-projections without gradient. The keys are therefore the group's scaled input columns as tokens
-(``FeatureTokens``: token_j = x_j * w_j + b_j, one learned (w_j, b_j) per column), so the sequence query
-chooses among the metrics; the attention output is projected to H and ADDED to the group representation.
+* ``cross_attention``: the domain embedding attends over one token per feature column
+  (token_j = x_j * a_j + b_j, :class:`FeatureTokens`);
+* ``residue_encoder``: ``index`` (Linear over the residue-index vector of each sequence) or ``tokens``
+  (residue + position embeddings, masked mean pooling), with ``shared_encoder`` a transformer encoder
+  shared by the TF and domain sequences.
 """
 
 from __future__ import annotations
@@ -41,39 +34,10 @@ import copy
 import torch
 from torch import nn
 
-from .encoding import MASK_TOKEN, PAD_TOKEN, VOCAB_SIZE
+from .encoding import PAD_TOKEN, VOCAB_SIZE
 
-ARCH_KEYS = ("encoding", "max_len", "embed_dim", "hidden_dim", "num_heads", "num_layers", "dropout")
-
-
-class ResidualBlock(nn.Module):
-    """x + Dropout(Linear(Dropout(GELU(Linear(LayerNorm(x)))))), hidden width 2*dim (pre-LayerNorm)."""
-
-    def __init__(self, dim: int, dropout: float):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.LayerNorm(dim),
-            nn.Linear(dim, 2 * dim),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Linear(2 * dim, dim),
-            nn.Dropout(dropout),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.net(x)
-
-
-class EnhancedFeatureProcessor(nn.Module):
-    """Linear(input_dim -> output_dim) -> LayerNorm -> GELU -> ``num_layers`` x :class:`ResidualBlock`."""
-
-    def __init__(self, input_dim: int, output_dim: int, num_layers: int, dropout: float):
-        super().__init__()
-        self.input = nn.Sequential(nn.Linear(input_dim, output_dim), nn.LayerNorm(output_dim), nn.GELU())
-        self.blocks = nn.Sequential(*[ResidualBlock(output_dim, dropout) for _ in range(num_layers)])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blocks(self.input(x))
+ARCH_KEYS = ("wide", "deep", "hidden_dim", "dropout", "cross_attention", "residue_encoder", "shared_encoder",
+             "max_len", "num_heads", "num_layers")
 
 
 class FeatureTokens(nn.Module):
@@ -88,30 +52,37 @@ class FeatureTokens(nn.Module):
         return x.unsqueeze(-1) * self.weight + self.bias
 
 
-class CrossAttention(nn.Module):
-    """Query attends over key tokens: q, k, v projected to ``embed_dim``, one shared LayerNorm, attention.
+class ResidueEncoder(nn.Module):
+    """Both sequences -> (B, 2 * H): ``index`` Linear(max_len -> H) + GELU on the residue-index vector;
+    ``tokens`` residue + position embeddings, optional shared transformer encoder, masked mean pooling."""
 
-    ``forward(query (B, Lq, query_dim), key (B, Lk, key_dim)) -> (B, Lq, key_dim)``: the attention output
-    is projected back to ``key_dim`` so that it can be added to the key group's representation.
-    """
-
-    def __init__(
-        self, query_dim: int, key_dim: int, embed_dim: int, num_heads: int = 4, dropout: float = 0.2
-    ):
+    def __init__(self, kind: str, max_len: int, hidden: int, shared_encoder: bool, heads: int, layers: int,
+                 dropout: float):
         super().__init__()
-        self.query_proj = nn.Linear(query_dim, embed_dim)
-        self.key_proj = nn.Linear(key_dim, embed_dim)
-        self.value_proj = nn.Linear(key_dim, embed_dim)
-        self.norm = nn.LayerNorm(embed_dim)  # shared by query, key and value
-        self.attention = nn.MultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True)
-        self.out_proj = nn.Linear(embed_dim, key_dim)
+        self.kind = kind
+        if kind == "index":
+            self.proj = nn.Sequential(nn.Linear(max_len, hidden), nn.GELU())
+        else:
+            self.residues = nn.Embedding(VOCAB_SIZE, hidden, padding_idx=PAD_TOKEN)
+            self.positions = nn.Embedding(max_len, hidden)
+            self.encoder = None
+            if shared_encoder:
+                layer = nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout, activation="gelu",
+                                                   batch_first=True)
+                self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
-        q = self.norm(self.query_proj(query))
-        k = self.norm(self.key_proj(key))
-        v = self.norm(self.value_proj(key))
-        out, _ = self.attention(q, k, v, need_weights=False)
-        return self.out_proj(out)
+    def _one(self, seq: torch.Tensor) -> torch.Tensor:
+        if self.kind == "index":
+            return self.proj(seq.float())
+        pad = seq == PAD_TOKEN
+        h = self.residues(seq) + self.positions(torch.arange(seq.shape[1], device=seq.device))
+        if self.encoder is not None:
+            h = h + self.encoder(h, src_key_padding_mask=pad)
+        keep = (~pad).unsqueeze(-1).float()
+        return (h * keep).sum(1) / keep.sum(1).clamp_min(1.0)
+
+    def forward(self, tf_seq: torch.Tensor, domain_seq: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self._one(tf_seq), self._one(domain_seq)], dim=1)
 
 
 def architecture_config(config: dict, features: dict[str, list[str]], categories: list[str]) -> dict:
@@ -119,117 +90,105 @@ def architecture_config(config: dict, features: dict[str, list[str]], categories
     arch = {key: copy.deepcopy(config[key]) for key in ARCH_KEYS}
     arch["features"] = {group: list(cols) for group, cols in features.items()}
     arch["categories"] = list(categories)
+    arch["ensemble"] = int(config.get("ensemble", 1))
     return arch
 
 
 class BindingFusionModel(nn.Module):
-    """The fusion model; ``config``: :data:`ARCH_KEYS`, ``features`` {alphafold, interface}, ``categories``.
+    """One member: ``forward(batch) -> z`` (B,), the ranking score without the per-domain bias.
 
-    ``batch`` (a dict of tensors): ``tf_seq``, ``domain_seq`` ((B, max_len) float for ``index``, int64 for
-    ``tokens``), ``interface`` (B, n_interface), ``alphafold`` (B, n_alphafold) scaled floats, ``category``
-    (B,) int64 index into ``config["categories"]``.
+    ``batch``: ``x`` (B, F) standardised features in group order, ``category`` (B,) int64 (-1 = unseen),
+    and ``tf_seq``/``domain_seq`` when a residue encoder is configured.
     """
 
     def __init__(self, config: dict):
         super().__init__()
         self.config = copy.deepcopy(config)
-        enc = config["encoding"]
-        if enc not in ("index", "tokens"):
-            raise ValueError(f"unknown encoding {enc!r}")
-        H, E = config["hidden_dim"], config["embed_dim"]
-        heads, dropout = config["num_heads"], config["dropout"]
-        n_interface = len(config["features"]["interface"])
-        n_alphafold = len(config["features"]["alphafold"])
-        n_categories = len(config["categories"])
+        groups = [len(config["features"].get(g, [])) for g in ("alphafold", "interface", "sequence")]
+        self.group_sizes = [n for n in groups if n]
+        n_features, n_cat, hidden = sum(groups), len(config["categories"]), int(config["hidden_dim"])
+        self.w_shared = nn.Parameter(torch.zeros(n_features))
+        self.w_domain = nn.Parameter(torch.zeros(n_cat, n_features))
+        self.category_bias = nn.Parameter(torch.zeros(n_cat))
+        self.register_buffer("w_prior", torch.zeros(n_features))
+        if config["deep"]:
+            self.processors = nn.ModuleList(nn.Sequential(nn.Linear(n, hidden), nn.GELU())
+                                            for n in self.group_sizes)
+            self.domain_embedding = nn.Embedding(n_cat, hidden)
+            fused = hidden * (len(self.group_sizes) + 1)
+            if config["cross_attention"]:
+                self.feature_tokens = FeatureTokens(n_features, hidden)
+                self.attention = nn.MultiheadAttention(hidden, int(config["num_heads"]), batch_first=True)
+                fused += hidden
+            if config["residue_encoder"] != "none":
+                self.residue_encoder = ResidueEncoder(
+                    config["residue_encoder"], int(config["max_len"]), hidden, bool(config["shared_encoder"]),
+                    int(config["num_heads"]), int(config["num_layers"]), float(config["dropout"]))
+                fused += 2 * hidden
+            self.gate = nn.Linear(fused, fused)
+            self.dropout = nn.Dropout(float(config["dropout"]))
+            self.out = nn.Linear(fused, 1)
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
-        if enc == "tokens":
-            self.residue_embedding = nn.Embedding(VOCAB_SIZE, H, padding_idx=PAD_TOKEN)
-            self.position_embedding = nn.Embedding(config["max_len"], H)
-            seq_in = H
-        else:
-            seq_in = config["max_len"]
-        self.tf_processor = EnhancedFeatureProcessor(seq_in, H, 2, dropout)
-        self.domain_processor = EnhancedFeatureProcessor(seq_in, H, 2, dropout)
-        self.interface_processor = EnhancedFeatureProcessor(n_interface, H, 3, dropout)
-        self.alphafold_processor = EnhancedFeatureProcessor(n_alphafold, H, 3, dropout)
+    def set_prior(self, w0: torch.Tensor) -> None:
+        """Start the shared weights at, and shrink them towards, ``w0``."""
+        with torch.no_grad():
+            self.w_prior.copy_(w0)
+            self.w_shared.copy_(w0)
 
-        layer = nn.TransformerEncoderLayer(
-            H, heads, dim_feedforward=2 * H, dropout=dropout, activation="gelu", batch_first=True
-        )
-        self.sequence_encoder = nn.TransformerEncoder(layer, config["num_layers"], enable_nested_tensor=False)
+    @staticmethod
+    def _seen(category: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        seen = category >= 0
+        return category.clamp_min(0), seen.unsqueeze(1).to(torch.float32)
 
-        self.interface_tokens = FeatureTokens(n_interface, H)
-        self.alphafold_tokens = FeatureTokens(n_alphafold, H)
-        self.tf_interface_attention = CrossAttention(H, H, E, heads, dropout)
-        self.tf_alphafold_attention = CrossAttention(H, H, E, heads, dropout)
-        self.domain_alphafold_attention = CrossAttention(H, H, E, heads, dropout)
+    def forward(self, batch: dict) -> torch.Tensor:
+        x = batch["x"]
+        index, seen = self._seen(batch["category"])
+        z = torch.zeros(len(x), device=x.device, dtype=x.dtype)
+        if self.config["wide"]:
+            z = z + (x * (self.w_shared + self.w_domain[index] * seen)).sum(1)
+        if self.config["deep"]:
+            parts, start = [], 0
+            for n, processor in zip(self.group_sizes, self.processors):
+                parts.append(processor(x[:, start:start + n]))
+                start += n
+            query = self.domain_embedding(index) * seen
+            parts.append(query)
+            if self.config["cross_attention"]:
+                tokens = self.feature_tokens(x)
+                attended, _ = self.attention(query.unsqueeze(1), tokens, tokens, need_weights=False)
+                parts.append(attended.squeeze(1))
+            if self.config["residue_encoder"] != "none":
+                parts.append(self.residue_encoder(batch["tf_seq"], batch["domain_seq"]))
+            h = torch.cat(parts, dim=1)
+            h = h * torch.sigmoid(self.gate(h))
+            z = z + self.out(self.dropout(h)).squeeze(1)
+        return z
 
-        self.category_embedding = nn.Embedding(n_categories, E)
-        fused = 4 * H + E
-        self.gate = nn.Linear(fused, fused)
-        self.fusion_norm = nn.LayerNorm(fused)
-        self.head = nn.Sequential(
-            nn.Linear(fused, H), nn.GELU(), nn.LayerNorm(H), nn.Dropout(dropout), nn.Linear(H, 1)
-        )
-        self.category_bias = nn.Parameter(torch.zeros(n_categories))
+    def bias(self, category: torch.Tensor) -> torch.Tensor:
+        """The per-domain bias of the training loss (0 for an unseen category)."""
+        index, seen = self._seen(category)
+        return self.category_bias[index] * seen.squeeze(1)
 
-    # -- sequence branches -------------------------------------------------------------------------
-    def _encode_sequences(
-        self, tf_seq: torch.Tensor, domain_seq: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        B = tf_seq.shape[0]
-        if self.config["encoding"] == "index":
-            both = torch.cat([self.tf_processor(tf_seq), self.domain_processor(domain_seq)]).unsqueeze(1)
-            both = (self.sequence_encoder(both) + both).squeeze(1)
-            return both[:B], both[B:]
-        tokens = torch.cat([tf_seq, domain_seq])
-        pad = tokens == PAD_TOKEN
-        length = int((~pad).sum(1).max().clamp(min=1))  # cut to the longest sequence of the batch
-        tokens, pad = tokens[:, :length], pad[:, :length].clone()
-        pad[:, 0] &= ~pad.all(1)  # an empty sequence attends to its first (pad) position instead of nothing
-        positions = torch.arange(length, device=tokens.device)
-        x = self.residue_embedding(tokens) + self.position_embedding(positions)
-        x = self.sequence_encoder(x, src_key_padding_mask=pad) + x
-        keep = (~pad).unsqueeze(-1).to(x.dtype)
-        pooled = (x * keep).sum(1) / keep.sum(1)
-        return self.tf_processor(pooled[:B]), self.domain_processor(pooled[B:])
+    def penalty(self, penalty_shared: float, penalty_domain: float) -> torch.Tensor:
+        """penalty_domain * sum(w_domain^2) + penalty_shared * sum((w_shared - w_prior)^2)."""
+        return (penalty_domain * self.w_domain.pow(2).sum()
+                + penalty_shared * (self.w_shared - self.w_prior).pow(2).sum())
 
-    # -- full model ----------------------------------------------------------------------------------
-    def head_logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(B,) logits before the per-category bias."""
-        tf, dom = self._encode_sequences(batch["tf_seq"], batch["domain_seq"])
-        interface, alphafold = batch["interface"], batch["alphafold"]
-        structure = self.interface_processor(interface)
-        af = self.alphafold_processor(alphafold)
-        interface_keys = self.interface_tokens(interface)
-        alphafold_keys = self.alphafold_tokens(alphafold)
-        tf_q, dom_q = tf.unsqueeze(1), dom.unsqueeze(1)
-        structure = structure + self.tf_interface_attention(tf_q, interface_keys).squeeze(1)
-        af = (
-            af
-            + self.tf_alphafold_attention(tf_q, alphafold_keys).squeeze(1)
-            + self.domain_alphafold_attention(dom_q, alphafold_keys).squeeze(1)
-        )
-        category = self.category_embedding(batch["category"])
-        combined = torch.cat([tf, structure, af, category, dom], dim=1)
-        fused = self.fusion_norm(combined * torch.sigmoid(self.gate(combined)))
-        return self.head(fused).squeeze(-1)
-
-    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(B,) logits: head logits + ``category_bias[category]`` (one gather for the whole batch)."""
-        return self.head_logits(batch) + self.category_bias[batch["category"]]
-
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(B,) scores in (0, 1)."""
-        return torch.sigmoid(self.logits(batch))
+    def deep_parameters(self) -> list[nn.Parameter]:
+        """Parameters of the deep path (under weight decay); the wide weights and the bias are not."""
+        wide = {"w_shared", "w_domain", "category_bias"}
+        return [p for n, p in self.named_parameters() if n not in wide]
 
 
-__all__ = [
-    "ResidualBlock",
-    "EnhancedFeatureProcessor",
-    "FeatureTokens",
-    "CrossAttention",
-    "BindingFusionModel",
-    "architecture_config",
-    "MASK_TOKEN",
-]
+class FusionEnsemble(nn.Module):
+    """``config["ensemble"]`` members with the same architecture; ``forward(batch) -> (members, B)`` z."""
+
+    def __init__(self, config: dict):
+        super().__init__()
+        self.config = copy.deepcopy(config)
+        self.members = nn.ModuleList(BindingFusionModel(config) for _ in range(int(config["ensemble"])))
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return torch.stack([m(batch) for m in self.members])

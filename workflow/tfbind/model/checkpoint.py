@@ -2,11 +2,12 @@
 
 Layout of the file (a dict)::
 
-    format      "tfbind-model/1"
+    format      "tfbind-model/2"
     state_dict  parameter/buffer name -> tensor
-    meta        architecture   the BindingFusionModel config (dims, encoding, features, categories)
-                preprocess     Preprocessor.to_meta(): features, categories, medians, scalers (plain lists)
-                target         TargetTransform.to_meta(): kind, lo, hi
+    meta        architecture   the FusionEnsemble config (paths, dims, features, categories, members)
+                preprocess     Preprocessor.to_meta(): features, dropped columns, categories, medians,
+                               per-category means and scales (plain lists)
+                target         TargetTransform.to_meta(): kind, lo, hi, per-category pKd mean and SD
                 versions       torch, numpy, python
                 ... anything else plain (scope, train config, split counts, metrics)
 
@@ -24,9 +25,9 @@ import torch
 
 from ..errors import InputError
 from ..io import atomic_path
-from .architecture import BindingFusionModel
+from .architecture import FusionEnsemble
 
-FORMAT = "tfbind-model/1"
+FORMAT = "tfbind-model/2"  # 2: the wide-and-deep ensemble
 
 
 def versions() -> dict:
@@ -47,14 +48,14 @@ def _plain(value, where: str = "meta"):
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TypeError(f"{where}: key {k!r} is not a string")
-            out[k] = _plain(v, f"{where}.{k}")
+            out[str(k)] = _plain(v, f"{where}.{k}")  # str(): numpy str_ keys pickle as numpy objects
         return out
     if isinstance(value, (list, tuple)):
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise TypeError(f"{where}: {type(value).__name__} is not plain data")
 
 
-def save(path: str | Path, model: BindingFusionModel, meta: dict) -> None:
+def save(path: str | Path, model: FusionEnsemble, meta: dict) -> None:
     """Write ``model.pt``: state dict (on CPU) + meta (architecture config and versions added)."""
     meta = _plain({**meta, "architecture": model.config, "versions": versions()})
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
@@ -89,7 +90,7 @@ def _differences(expected: dict, found: dict) -> list[str]:
     return out
 
 
-def load_into(model: BindingFusionModel, path: str | Path) -> dict:
+def load_into(model: FusionEnsemble, path: str | Path) -> dict:
     """Load the checkpoint's weights into an existing ``model``; returns the meta.
 
     Refused (InputError listing the differences) when the model's config differs from the checkpoint's
@@ -104,11 +105,11 @@ def load_into(model: BindingFusionModel, path: str | Path) -> dict:
     return payload["meta"]
 
 
-def load(path: str | Path, device="cpu") -> tuple[BindingFusionModel, dict]:
+def load(path: str | Path, device="cpu") -> tuple[FusionEnsemble, dict]:
     """(model in eval mode on ``device``, meta) from ``model.pt``."""
     payload = _read(path, device)
     meta = payload["meta"]
-    model = BindingFusionModel(meta["architecture"])
+    model = FusionEnsemble(meta["architecture"])
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:

@@ -1,8 +1,8 @@
-"""From pairs.parquet + labels to model inputs: label join, targets, splits, imputation, scaling, tensors.
+"""From pairs.parquet + labels to model inputs: label join, groups, targets, splits, standardisation, prior.
 
-Everything fitted from data (target constants, imputation medians, scalers) is fitted on the TRAINING rows of
-the scope only and kept as plain data (:meth:`Preprocessor.to_meta`) in the checkpoint, so prediction applies
-exactly the same transforms.
+Everything fitted from data (imputation medians, per-domain means and scales, target constants, prior weights)
+is fitted on the TRAINING rows of the scope only and kept as plain data (:meth:`Preprocessor.to_meta`,
+:meth:`TargetTransform.to_meta`) in the checkpoint, so prediction applies exactly the same transforms.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .encoding import encode
+from . import FEATURE_GROUPS, feature_list
 
 log = logging.getLogger("tfbind.model")
 
@@ -23,35 +23,60 @@ MODEL_SEQUENCE_COLUMNS = ("tf_sequence", "domain_sequence")
 SCORING_ID_COLUMNS = ("pair_id", "domain_category")  # what scoring needs; training also joins on tf_id, domain_id
 JOIN_COLUMNS = ("tf_id", "domain_id")
 SPLIT_NAMES = ("train", "val", "test")
+GROUP_BY = ("tf_group", "tf_id")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Label join
 # ---------------------------------------------------------------------------------------------------------
-def required_columns(features: dict[str, list[str]]) -> list[str]:
-    """Columns of the pairs table the model reads: identity, sequences and every feature column."""
-    cols = [*SCORING_ID_COLUMNS, *MODEL_SEQUENCE_COLUMNS]
-    for group in ("interface", "alphafold"):
-        cols += [c for c in features[group] if c not in cols]
-    return cols
+def required_columns(features: dict[str, list[str]], sequences: bool = False) -> list[str]:
+    """Columns of the pairs table the model reads: identity, every feature column (and the sequences when
+    a residue encoder is used)."""
+    cols = [*SCORING_ID_COLUMNS, *(MODEL_SEQUENCE_COLUMNS if sequences else ())]
+    return cols + [c for c in feature_list(features) if c not in cols]
 
 
-def check_columns(pairs: pd.DataFrame, features: dict[str, list[str]], what: str = "pairs table") -> None:
+def check_columns(pairs: pd.DataFrame, features: dict[str, list[str]], what: str = "pairs table",
+                  sequences: bool = False) -> None:
     """InputError naming every column the model needs that ``pairs`` lacks."""
-    missing = [c for c in required_columns(features) if c not in pairs.columns]
+    missing = [c for c in required_columns(features, sequences) if c not in pairs.columns]
     if missing:
         raise InputError(f"{what}: missing column(s) {', '.join(missing)} (the model uses them)")
 
 
-def join_labels(
-    pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int
-) -> pd.DataFrame:
-    """The labelled pairs of ``scope`` ("all" or a domain category): pairs rows + ``kd_nm``, index 0..n-1.
+def resolve_groups(table: pd.DataFrame, group_by: str = "tf_group") -> tuple[pd.Series, str]:
+    """(group of every row, where it came from) for grouped splits and folds.
 
-    Pairs without a label are not used for training; labels without a pair are counted and logged.
+    ``group_by: tf_group``: the labels' ``tf_group`` column (e.g. the gene: overlapping tiles of one gene
+    share sequence and must not straddle train and test), else a ``tf_group`` column of the pairs table
+    (renamed ``tf_group_pairs`` by :func:`join_labels`; meant for a ``group=`` key of the TF FASTA header,
+    which the features stage does not write yet), else the tile's own ``tf_id``; ``group_by: tf_id``: the
+    tile.
+    Rows with an empty group fall back to their ``tf_id``.
     """
-    check_columns(pairs, features)
-    missing = [c for c in JOIN_COLUMNS if c not in pairs.columns]
+    if group_by not in GROUP_BY:
+        raise InputError(f"evaluate.group_by: {group_by!r} is not one of {', '.join(GROUP_BY)}")
+    tf = table["tf_id"].astype(str)
+    if group_by == "tf_group":
+        for col, source in (("tf_group", "labels tf_group"), ("tf_group_pairs", "TF FASTA group= key")):
+            if col in table.columns and table[col].notna().any():
+                group = table[col].astype("string").str.strip()
+                group = group.where(group.notna() & (group != ""), tf).astype(str)
+                return pd.Series(group.to_numpy(), index=table.index, name="group"), source
+    return pd.Series(tf.to_numpy(), index=table.index, name="group"), "tf_id"
+
+
+def join_labels(
+    pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int,
+    group_by: str = "tf_group",
+) -> pd.DataFrame:
+    """The labelled pairs of ``scope`` ("all" or a domain category): pairs rows + ``kd_nm``, ``binder``
+    (where labelled) and ``group`` (:func:`resolve_groups`), index 0..n-1.
+
+    Pairs without a label are not used for training; labels without a pair are counted and logged. Feature
+    columns absent from the pairs table are treated as empty (the model drops them with a warning).
+    """
+    missing = [c for c in (*JOIN_COLUMNS, *SCORING_ID_COLUMNS) if c not in pairs.columns]
     if missing:
         raise InputError(f"pairs table: missing column(s) {', '.join(missing)} (needed to join the labels)")
     for col in (*JOIN_COLUMNS, "kd_nm"):
@@ -65,8 +90,12 @@ def join_labels(
     kd = pd.to_numeric(labels["kd_nm"], errors="coerce")
     if not (kd > 0).all():
         raise InputError("labels table: every kd_nm must be a positive number")
-    lab = labels[["tf_id", "domain_id"]].assign(kd_nm=kd.astype(float))
-    table = pairs.drop(columns=["kd_nm"], errors="ignore").merge(lab, on=["tf_id", "domain_id"], how="inner")
+    extra = [c for c in ("binder", "tf_group") if c in labels.columns]
+    lab = labels[["tf_id", "domain_id", *extra]].assign(kd_nm=kd.astype(float))
+    left = pairs.drop(columns=["kd_nm", "binder"], errors="ignore")
+    if "tf_group" in left.columns:
+        left = left.rename(columns={"tf_group": "tf_group_pairs"})
+    table = left.merge(lab, on=["tf_id", "domain_id"], how="inner")
     unmatched = len(lab) - len(table)
     if unmatched:
         log.info("labels: %d of %d labelled (tf_id, domain_id) have no row in the pairs table",
@@ -84,63 +113,97 @@ def join_labels(
         raise InputError(
             f"scope {scope!r}: only {len(table)} labelled pair(s); at least {min_pairs} are needed to train"
         )
-    return table.sort_values("pair_id", kind="stable").reset_index(drop=True)
+    table = table.sort_values("pair_id", kind="stable").reset_index(drop=True)
+    table["group"], source = resolve_groups(table, group_by)
+    log.info("scope %s: groups for splits and folds from %s (%d groups, %d TFs)", scope, source,
+             table["group"].nunique(), table["tf_id"].nunique())
+    table.attrs["group_source"] = source
+    return table
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------------------------------------
+def pkd(kd_nm) -> np.ndarray:
+    """pKd = -log10(Kd in M) of Kd in nM."""
+    return -np.log10(np.asarray(kd_nm, dtype=float) * 1e-9)
+
+
+def kd_from_pkd(value) -> np.ndarray:
+    """Kd in nM of a pKd."""
+    return 10.0 ** (-np.asarray(value, dtype=float)) / 1e-9
+
+
 @dataclass
 class TargetTransform:
-    """Kd (nM) <-> target/score in [0, 1]; larger = stronger binding.
+    """Kd (nM) <-> the model's targets; larger = stronger binding. Fitted on the training rows.
 
-    * ``minmax_kd``: t = 1 - (Kd - lo) / (hi - lo), lo/hi = min/max Kd (nM) of the training rows;
-    * ``neglog10_kd``: p = -log10(Kd * 1e-9) (pKd, Kd in M); t = (p - lo) / (hi - lo), lo/hi = min/max pKd.
-
-    Targets are clipped to [0, 1]; :meth:`inverse` maps a score back to Kd in nM (scores outside [0, 1]
-    extrapolate linearly on the same scale; with ``minmax_kd`` a Kd below 0 is floored at 0).
+    * the training target: z = (pKd - mu[c]) / sd[c], pKd = -log10(Kd [M]), mu/sd = mean and population SD
+      of the training pKd of domain category c (SD 0 or a single row: 1; a category without training rows:
+      the pooled mean/SD). Right-censored Kd (the assay ceiling) are used as measured;
+    * :meth:`pkd_of` maps a predicted z back: pKd = mu[c] + sd[c] * z;
+    * the score scale: t = (pKd - lo) / (hi - lo), lo/hi = min/max training pKd, clipped to [0, 1]
+      (:meth:`transform` of a Kd, :meth:`score` of a pKd); :meth:`inverse` maps t back to Kd (nM).
     """
 
     kind: str
     lo: float
     hi: float
+    mean: dict[str, float] = field(default_factory=dict)
+    sd: dict[str, float] = field(default_factory=dict)
+    pooled: tuple[float, float] = (0.0, 1.0)
 
     @classmethod
-    def fit(cls, kind: str, kd_nm: np.ndarray) -> "TargetTransform":
-        kd = np.asarray(kd_nm, dtype=float)
-        values = kd if kind == "minmax_kd" else cls._pkd(kd)
+    def fit(cls, kind: str, kd_nm: np.ndarray, categories=None) -> "TargetTransform":
+        if kind != "neglog10_kd":
+            raise InputError(f"train.target: unknown target {kind!r}")
+        values = pkd(kd_nm)
         lo, hi = float(values.min()), float(values.max())
         if hi <= lo:  # every training Kd equal: any positive span keeps the map invertible
             hi = lo + 1.0
-        return cls(kind, lo, hi)
+        cats = np.asarray(["all"] * len(values) if categories is None else categories, dtype=str)
+        mean, sd = {}, {}
+        for c in sorted(set(cats)):
+            v = values[cats == c]
+            mean[c] = float(v.mean())
+            s = float(v.std())
+            sd[c] = s if s > 0 else 1.0
+        spread = float(values.std())
+        return cls(kind, lo, hi, mean, sd, (float(values.mean()), spread if spread > 0 else 1.0))
 
-    @staticmethod
-    def _pkd(kd_nm: np.ndarray) -> np.ndarray:
-        return -np.log10(np.asarray(kd_nm, dtype=float) * 1e-9)
+    def _stats(self, categories) -> tuple[np.ndarray, np.ndarray]:
+        cats = pd.Series(np.asarray(categories, dtype=str))
+        mu = cats.map(self.mean).fillna(self.pooled[0]).to_numpy(dtype=float)
+        sd = cats.map(self.sd).fillna(self.pooled[1]).to_numpy(dtype=float)
+        return mu, sd
+
+    def z(self, kd_nm, categories) -> np.ndarray:
+        mu, sd = self._stats(categories)
+        return (pkd(kd_nm) - mu) / sd
+
+    def pkd_of(self, z, categories) -> np.ndarray:
+        mu, sd = self._stats(categories)
+        return mu + sd * np.asarray(z, dtype=float)
+
+    def score(self, pkd_values) -> np.ndarray:
+        return np.clip((np.asarray(pkd_values, dtype=float) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
 
     def transform(self, kd_nm) -> np.ndarray:
-        kd = np.asarray(kd_nm, dtype=float)
-        if self.kind == "minmax_kd":
-            t = 1.0 - (kd - self.lo) / (self.hi - self.lo)
-        elif self.kind == "neglog10_kd":
-            t = (self._pkd(kd) - self.lo) / (self.hi - self.lo)
-        else:
-            raise ValueError(f"unknown target {self.kind!r}")
-        return np.clip(t, 0.0, 1.0)
+        return self.score(pkd(kd_nm))
 
     def inverse(self, score) -> np.ndarray:
-        s = np.asarray(score, dtype=float)
-        if self.kind == "minmax_kd":
-            return np.maximum(self.lo + (1.0 - s) * (self.hi - self.lo), 0.0)
-        pkd = self.lo + s * (self.hi - self.lo)
-        return 10.0 ** (-pkd) / 1e-9
+        return kd_from_pkd(self.lo + np.asarray(score, dtype=float) * (self.hi - self.lo))
 
     def to_meta(self) -> dict:
-        return {"kind": self.kind, "lo": self.lo, "hi": self.hi}
+        return {"kind": self.kind, "lo": self.lo, "hi": self.hi, "mean": dict(self.mean), "sd": dict(self.sd),
+                "pooled": list(self.pooled)}
 
     @classmethod
     def from_meta(cls, meta: dict) -> "TargetTransform":
-        return cls(meta["kind"], float(meta["lo"]), float(meta["hi"]))
+        return cls(meta["kind"], float(meta["lo"]), float(meta["hi"]),
+                   {k: float(v) for k, v in meta.get("mean", {}).items()},
+                   {k: float(v) for k, v in meta.get("sd", {}).items()},
+                   tuple(float(v) for v in meta.get("pooled", (0.0, 1.0))))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -192,25 +255,27 @@ def split_stratified(table: pd.DataFrame, seed: int, fractions=(0.8, 0.1, 0.1)) 
 
 
 def split_group_tf(table: pd.DataFrame, seed: int, fractions=(0.8, 0.1, 0.1)) -> np.ndarray:
-    """Split labels with every TF (all its pairs) in exactly one of train/val/test.
+    """Split labels with every TF group (all its pairs; ``group`` column, else ``tf_id``) in exactly one of
+    train/val/test.
 
-    TFs are shuffled (seeded) and each goes to the split furthest below its target row count
-    (val and test are served first until they have a TF each).
+    Groups are shuffled (seeded) and each goes to the split furthest below its target row count
+    (val and test are served first until they have a group each; a split with fraction 0 gets none).
     """
-    tfs = table["tf_id"].to_numpy()
+    tfs = table["group" if "group" in table.columns else "tf_id"].astype(str).to_numpy()
     unique = np.array(sorted(set(tfs)))
     if len(unique) < 3:
-        raise InputError(f"split group_tf: needs at least 3 distinct TFs, found {len(unique)}")
+        raise InputError(f"split group_tf: needs at least 3 distinct TF groups, found {len(unique)}")
     rng = np.random.default_rng(seed)
     counts = pd.Series(tfs).value_counts()
     target = np.asarray(fractions, dtype=float) * len(table)
     have = np.zeros(3)
     assigned: dict[str, str] = {}
+    wanted = [k for k in (1, 2) if target[k] > 0]
     for i, tf in enumerate(rng.permutation(unique)):
-        if i < 2:
-            k = i + 1  # first TF to val, second to test: neither is left empty
+        if i < len(wanted):
+            k = wanted[i]  # first group to val, second to test: neither is left empty
         else:
-            k = int(np.argmax((target - have) / target))
+            k = int(np.argmax(np.where(target > 0, (target - have) / np.maximum(target, 1e-12), -np.inf)))
         assigned[tf] = SPLIT_NAMES[k]
         have[k] += counts[tf]
     return np.array([assigned[t] for t in tfs])
@@ -228,105 +293,142 @@ def make_split(table: pd.DataFrame, how: str, seed: int, fractions=(0.8, 0.1, 0.
 # Imputation, scaling, tensors
 # ---------------------------------------------------------------------------------------------------------
 @dataclass
-class Scaler:
-    """StandardScaler equivalent: (x - mean) / scale, scale = population std (1 where the std is 0)."""
-
-    mean: list[float]
-    scale: list[float]
-
-    @classmethod
-    def fit(cls, x: np.ndarray) -> "Scaler":
-        mean = x.mean(axis=0)
-        std = x.std(axis=0)
-        std[~(std > 0)] = 1.0
-        return cls([float(v) for v in mean], [float(v) for v in std])
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return (x - np.asarray(self.mean)) / np.asarray(self.scale)
-
-
-@dataclass
 class Preprocessor:
-    """Everything between a pairs table and the model's input tensors (fitted on training rows)."""
+    """Pairs table -> the model's standardised inputs (fitted on the training rows).
+
+    * columns: the configured feature groups minus the columns without a value in any training row
+      (``dropped``, logged as a warning);
+    * missing values -> the column's training median (``imputed`` flags the row);
+    * then each column is z-scored WITHIN the row's domain category with that category's training mean
+      and population SD (SD 0 -> 1); a category the model was not trained on uses the pooled training
+      mean/SD and is flagged (``category_seen`` False).
+    """
 
     features: dict[str, list[str]]
-    encoding: str
-    max_len: int
     categories: list[str]
     medians: dict[str, float] = field(default_factory=dict)
-    scalers: dict[str, Scaler] = field(default_factory=dict)
+    mean: dict[str, list[float]] = field(default_factory=dict)  # category -> per column
+    scale: dict[str, list[float]] = field(default_factory=dict)
+    pooled_mean: list[float] = field(default_factory=list)
+    pooled_scale: list[float] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    max_len: int = 128
+
+    @property
+    def columns(self) -> list[str]:
+        return feature_list(self.features)
 
     @classmethod
     def fit(cls, train: pd.DataFrame, categories: list[str], config: dict) -> "Preprocessor":
-        prep = cls({g: list(c) for g, c in config["features"].items()}, config["encoding"], config["max_len"],
-                   list(categories))
-        for group in ("interface", "alphafold"):
-            cols = prep.features[group]
-            raw = train[cols].to_numpy(dtype=float)
-            for j, col in enumerate(cols):
-                med = np.nanmedian(raw[:, j]) if np.isfinite(raw[:, j]).any() else math.nan
-                if not math.isfinite(med):
-                    raise InputError(f"feature {col!r}: no value in any of the {len(train)} training rows")
-                prep.medians[col] = float(med)
-            prep.scalers[group] = Scaler.fit(prep._impute(raw, cols)[0])
+        features, dropped = {}, []
+        for group in FEATURE_GROUPS:
+            kept = []
+            for col in config["features"].get(group, []):
+                values = (pd.to_numeric(train[col], errors="coerce").to_numpy(dtype=float)
+                          if col in train.columns else np.full(len(train), np.nan))
+                (kept if np.isfinite(values).any() else dropped).append(col)
+            features[group] = kept
+        if dropped:
+            log.warning("feature column(s) without a value in any of the %d training rows, dropped: %s",
+                        len(train), ", ".join(dropped))
+        prep = cls(features, list(categories), dropped=dropped, max_len=int(config.get("max_len", 128)))
+        if not prep.columns:
+            raise InputError("no configured feature column has a value in the training rows "
+                             f"(dropped: {', '.join(dropped)})")
+        raw = train[prep.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        prep.medians = {c: float(np.nanmedian(raw[:, j])) for j, c in enumerate(prep.columns)}
+        filled, _ = prep._impute(raw)
+        cats = train["domain_category"].astype(str).to_numpy()
+        for c in prep.categories:
+            rows = filled[cats == c]
+            prep.mean[c], prep.scale[c] = _moments(rows if len(rows) else filled)
+        prep.pooled_mean, prep.pooled_scale = _moments(filled)
         return prep
 
-    def _impute(self, raw: np.ndarray, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _impute(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         missing = ~np.isfinite(raw)
-        filled = np.where(missing, np.asarray([self.medians[c] for c in cols]), raw)
+        filled = np.where(missing, np.asarray([self.medians[c] for c in self.columns]), raw)
         return filled, missing
 
     def category_index(self, categories: pd.Series) -> np.ndarray:
+        """Index of each row's category in ``categories``; -1 for a category the model has not seen."""
         lookup = {c: i for i, c in enumerate(self.categories)}
-        unknown = sorted(set(categories.astype(str)) - set(lookup))
-        if unknown:
-            raise InputError(
-                f"domain_category {', '.join(map(repr, unknown))} not known to the model "
-                f"(trained on: {', '.join(self.categories)})"
-            )
-        return categories.astype(str).map(lookup).to_numpy(dtype=np.int64)
+        return categories.astype(str).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
 
-    def transform(self, table: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """(arrays for the model, per-row bool 'some numeric input was imputed'). Logs the imputed counts."""
-        check_columns(table, self.features)
-        arrays: dict[str, np.ndarray] = {}
-        imputed = np.zeros(len(table), dtype=bool)
-        for group in ("interface", "alphafold"):
-            cols = self.features[group]
-            filled, missing = self._impute(table[cols].to_numpy(dtype=float), cols)
-            for col, n in zip(cols, missing.sum(axis=0)):
-                if n:
-                    log.info("imputed %d missing value(s) of %s with the training median %.4g", n, col,
-                             self.medians[col])
-            imputed |= missing.any(axis=1)
-            arrays[group] = self.scalers[group].transform(filled).astype(np.float32)
-        arrays["tf_seq"] = encode(table["tf_sequence"], self.max_len, self.encoding)
-        arrays["domain_seq"] = encode(table["domain_sequence"], self.max_len, self.encoding)
-        arrays["category"] = self.category_index(table["domain_category"])
+    def transform(self, table: pd.DataFrame, residue_encoder: str = "none") -> tuple[dict[str, np.ndarray],
+                                                                                       np.ndarray]:
+        """(arrays ``x`` (n, F) float32, ``category`` (n,) int64 [-1 = unseen] and, with a residue encoder
+        (``index``/``tokens``), the encoded ``tf_seq``/``domain_seq``; per-row bool 'some input was
+        imputed'). Logs the imputed counts."""
+        sequences = residue_encoder != "none"
+        check_columns(table, self.features, sequences=sequences)
+        raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        filled, missing = self._impute(raw)
+        for col, n in zip(self.columns, missing.sum(axis=0)):
+            if n:
+                log.info("imputed %d missing value(s) of %s with the training median %.4g", n, col,
+                         self.medians[col])
+        category = self.category_index(table["domain_category"])
+        mean = np.array([self.mean[c] for c in self.categories] + [self.pooled_mean]).reshape(
+            len(self.categories) + 1, len(self.columns))
+        scale = np.array([self.scale[c] for c in self.categories] + [self.pooled_scale]).reshape(
+            len(self.categories) + 1, len(self.columns))
+        x = (filled - mean[category]) / scale[category]  # index -1 = the pooled row
+        imputed = missing.any(axis=1)
         if imputed.any():
             log.info("%d of %d row(s) have at least one imputed input", int(imputed.sum()), len(table))
+        arrays = {"x": x.astype(np.float32), "category": category}
+        if sequences:
+            from .encoding import encode
+
+            for key, col in (("tf_seq", "tf_sequence"), ("domain_seq", "domain_sequence")):
+                arrays[key] = encode(table[col], self.max_len, residue_encoder)
         return arrays, imputed
 
     def to_meta(self) -> dict:
         return {
             "features": {g: list(c) for g, c in self.features.items()},
-            "encoding": self.encoding,
-            "max_len": self.max_len,
             "categories": list(self.categories),
             "medians": dict(self.medians),
-            "scalers": {g: {"mean": list(s.mean), "scale": list(s.scale)} for g, s in self.scalers.items()},
+            "mean": {c: list(v) for c, v in self.mean.items()},
+            "scale": {c: list(v) for c, v in self.scale.items()},
+            "pooled_mean": list(self.pooled_mean),
+            "pooled_scale": list(self.pooled_scale),
+            "dropped": list(self.dropped),
+            "max_len": self.max_len,
         }
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Preprocessor":
         return cls(
             {g: list(c) for g, c in meta["features"].items()},
-            meta["encoding"],
-            int(meta["max_len"]),
             list(meta["categories"]),
             {k: float(v) for k, v in meta["medians"].items()},
-            {g: Scaler(list(s["mean"]), list(s["scale"])) for g, s in meta["scalers"].items()},
+            {c: [float(x) for x in v] for c, v in meta["mean"].items()},
+            {c: [float(x) for x in v] for c, v in meta["scale"].items()},
+            [float(x) for x in meta["pooled_mean"]],
+            [float(x) for x in meta["pooled_scale"]],
+            list(meta.get("dropped", [])),
+            int(meta.get("max_len", 128)),
         )
+
+
+def _moments(x: np.ndarray) -> tuple[list[float], list[float]]:
+    mean = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[~(sd > 0)] = 1.0
+    return [float(v) for v in mean], [float(v) for v in sd]
+
+
+def prior_weights(x: np.ndarray, z: np.ndarray, columns: list[str], prior: list[str]) -> np.ndarray:
+    """w0 = c * p: p = +1 on the ``prior`` columns present (0 elsewhere), c = (s . z) / (s . s) with
+    s = x @ p, the least-squares scale of the prior score against the target on the training rows
+    (0 when no prior column is present)."""
+    p = np.array([1.0 if c in prior else 0.0 for c in columns])
+    s = x @ p
+    ss = float(s @ s)
+    c = float(s @ z) / ss if ss > 0 else 0.0
+    return c * p
 
 
 def to_tensors(arrays: dict[str, np.ndarray], device="cpu") -> dict:

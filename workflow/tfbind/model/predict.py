@@ -1,43 +1,68 @@
-"""Score a pairs table with a trained ``model.pt``: ``pair_id, score, kd_pred_nm, imputed``."""
+"""Score a pairs table with a trained ``model.pt``: PREDICTION_COLUMNS.
+
+From the members' ranking scores z_m of a pair of domain category d (``architecture``):
+
+* ``kd_pred_nm``: the ensemble mean z mapped back, pKd = mu_d + sd_d * mean_m(z_m) (``TargetTransform``:
+  mean and SD of the training pKd of d), Kd = 10^-pKd M, in nM;
+* ``kd_pred_low_nm`` / ``kd_pred_high_nm``: the Kd of the 90th / 10th percentile (numpy linear) of the
+  members' pKd: the spread of the ensemble, NOT a calibrated confidence interval (members differ by
+  initialisation and early-stopping validation genes only);
+* ``score``: the predicted pKd on the training target scale, (pKd - lo) / (hi - lo), lo/hi = min/max
+  training pKd, clipped to [0, 1] (1 = strongest binding), so it compares with the observed ``target``;
+  within a domain it is monotone in z;
+* ``imputed``: some input was missing and replaced by the training median;
+* ``category_seen``: False for a domain category the model was not trained on: such pairs are scored with
+  the shared weights only and pooled standardisation (logged as a warning).
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .checkpoint import load
-from .data import Preprocessor, TargetTransform, check_columns, to_tensors
-from .training import score
+from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_tensors
+from .training import member_scores
 
 log = logging.getLogger("tfbind.model")
 
-PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "imputed"]
+PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "imputed",
+                      "category_seen"]
+INTERVAL_PERCENTILES = (10, 90)
 
 
-def predict(
-    model_path: str | Path, pairs: pd.DataFrame, device="cpu", batch_size: int = 4096
-) -> pd.DataFrame:
-    """One row per row of ``pairs`` (same order).
+def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu") -> pd.DataFrame:
+    """One row per row of ``pairs`` (same order), PREDICTION_COLUMNS (module doc).
 
-    ``score`` in (0, 1) (1 = strongest binding), ``kd_pred_nm`` the score mapped back to Kd (nM) with the
-    training target transform, ``imputed`` True where a numeric input was missing and replaced by the
-    training median. Inputs are imputed and scaled with the transforms stored in the checkpoint.
-    Raises InputError naming missing columns or domain categories the model was not trained on.
+    Raises InputError naming the feature columns the model uses that ``pairs`` lacks.
     """
     model, meta = load(model_path, device)
     prep = Preprocessor.from_meta(meta["preprocess"])
-    check_columns(pairs, prep.features, what=f"pairs table scored with {model_path}")
-    arrays, imputed = prep.transform(pairs)
-    tensors = to_tensors(arrays, device)
-    scores = score(model, tensors, batch_size=batch_size).cpu().numpy().astype(float)
-    kd = TargetTransform.from_meta(meta["target"]).inverse(scores)
+    encoder = model.config["residue_encoder"]
+    check_columns(pairs, prep.features, what=f"pairs table scored with {model_path}",
+                  sequences=encoder != "none")
+    arrays, imputed = prep.transform(pairs, encoder)
+    seen = arrays["category"] >= 0
+    if not seen.all():
+        unseen = sorted(set(pairs.loc[~seen, "domain_category"].astype(str)))
+        log.warning("%d pair(s) of domain categories the model was not trained on (%s): scored with the "
+                    "shared weights only (category_seen False)", int((~seen).sum()), ", ".join(unseen))
+    z = member_scores(model, to_tensors(arrays, device))
+    transform = TargetTransform.from_meta(meta["target"])
+    cats = pairs["domain_category"].astype(str).to_numpy()
+    member_pkd = np.stack([transform.pkd_of(zm, cats) for zm in z]) if len(pairs) else np.zeros((1, 0))
+    pkd = transform.pkd_of(z.mean(axis=0), cats)
+    lo, hi = np.percentile(member_pkd, INTERVAL_PERCENTILES, axis=0)
     log.info("scored %d pairs with %s (%d with imputed inputs)", len(pairs), model_path, int(imputed.sum()))
     return pd.DataFrame(
-        {"pair_id": pairs["pair_id"].to_numpy(), "score": scores, "kd_pred_nm": kd, "imputed": imputed},
+        {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd_from_pkd(pkd),
+         "kd_pred_low_nm": kd_from_pkd(hi), "kd_pred_high_nm": kd_from_pkd(lo), "imputed": imputed,
+         "category_seen": seen},
         columns=PREDICTION_COLUMNS,
     )
 
 
-__all__ = ["predict", "PREDICTION_COLUMNS"]
+__all__ = ["INTERVAL_PERCENTILES", "PREDICTION_COLUMNS", "predict"]

@@ -5,7 +5,9 @@ random except ``signal_feature`` (default ``iptm``), which sets the Kd within ea
 
     log10(Kd / nM) = offset[category] - 2 * signal_feature + N(0, noise)
 
-so that within a category the Kd rank follows the feature exactly when ``noise`` is 0.
+so that within a category the Kd rank follows the feature exactly when ``noise`` is 0. The sequence
+descriptors (``tf_*``, ``domain_*``) are computed from the random sequences; ``ranking_confidence`` is
+0.8 ipTM + 0.2 pTM; ``shape_complementarity`` is absent (as in AlphaFold runs).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..features.descriptors import pair_descriptors
 from .encoding import AMINO_ACIDS
 
 CATEGORIES = ("KIX", "NCBD", "TAZ1", "TAZ2")
@@ -56,6 +59,9 @@ def synthetic_tables(
     pairs["domain_sequence"] = pairs["domain_id"].map(dom_seq)
     for col, (lo, hi) in NUMERIC.items():
         pairs[col] = rng.uniform(lo, hi, len(pairs))
+    pairs["ranking_confidence"] = 0.8 * pairs["iptm"] + 0.2 * pairs["ptm"]
+    desc = pd.DataFrame([pair_descriptors(t, d) for t, d in zip(pairs["tf_sequence"], pairs["domain_sequence"])])
+    pairs = pd.concat([pairs, desc.drop(columns=[c for c in desc.columns if c in pairs.columns])], axis=1)
     log_kd = (pairs["domain_category"].map(CATEGORY_OFFSET) - 2.0 * pairs[signal_feature]
               + rng.normal(0.0, noise, len(pairs)))
     labels = pd.DataFrame({"tf_id": pairs["tf_id"], "domain_id": pairs["domain_id"], "kd_nm": 10.0 ** log_kd})

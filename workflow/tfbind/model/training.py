@@ -1,20 +1,20 @@
-"""Training: ``train_scope`` = label join -> split -> fit transforms on train rows -> train loop -> model.pt.
+"""Training: ``train_scope`` = label join -> split -> fit transforms on train rows -> ensemble -> model.pt.
 
-The loop (defaults of the original design, every number a key of the ``train`` config):
+Each of ``ensemble`` members (every number a key of the ``train`` config):
 
-* Adam (lr 1e-4, weight_decay 1e-5; the loss's L2 term as extra decay on weight matrices, see ``loss``),
-  batches of 32 shuffled by a seeded ``torch.Generator``, up to 100 epochs;
-* augmentation of a batch with probability 0.8 (:func:`augment`);
-* after each epoch: validation loss, accuracy (|score - target| < 0.1) and the accuracy on the top 25 % of
-  validation targets; ReduceLROnPlateau(mode="max") on the validation accuracy (factor 0.7, patience 10,
-  threshold 0.01, relative);
-* the best epoch (``monitor`` val_acc: highest accuracy, ties broken by the lower validation loss; or
-  val_loss) is kept; training stops after ``patience`` (20) epochs without a better one.
+* draws its own early-stopping validation set: ``val_fraction`` (20 %) of the training rows' GROUPS
+  (``evaluate.group_by``, e.g. genes), seeded by ``seed`` + member, and fits on the rest;
+* starts from the prior linear model (``architecture``: w_shared = w0, deep output zero) with its own seeded
+  initialisation of the deep path;
+* minimises, full batch, MSE(z + b[d], y) + (penalty_domain * |w_domain|^2 + penalty_shared *
+  |w_shared - w0|^2) / n_train, y = pKd z-scored within domain (``TargetTransform``), with Adam (``lr``;
+  coupled weight decay ``weight_decay`` on the deep path only);
+* stops after ``patience`` epochs without a lower validation MSE (at most ``epochs``) and keeps the best
+  epoch's weights.
 
 Reproducible: with the same data, config, seed and thread count, CPU runs give identical weights (seeded
-global RNG for dropout and weight init, seeded generator for shuffling and augmentation, deterministic
-algorithms switched on for the duration of the run). On CUDA, runs are close but not bit-identical: the
-fused attention backward kernels have no deterministic variant (torch warns), and ``amp`` uses bfloat16.
+global RNG for init and dropout, deterministic algorithms switched on for the duration of the run). A GPU
+(``device: auto``) gives the same results within floating-point noise.
 """
 
 from __future__ import annotations
@@ -32,22 +32,17 @@ import pandas as pd
 import torch
 
 from ..errors import InputError
-from ..evaluation.metrics import spearman
 from ..io import write_tsv
 from . import merge_config
-from .architecture import BindingFusionModel, architecture_config
+from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
 from .checkpoint import save
-from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, to_tensors
-from .encoding import MASK_TOKEN, PAD_TOKEN
-from .loss import l2_penalty, parameter_groups, top_weighted_mse
+from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
 
 log = logging.getLogger("tfbind.model")
 
-#: history.tsv: train_loss = mean top-weighted MSE over the epoch's (augmented) training batches, val_loss
-#: the same on the validation rows (both without the L2 term, so they compare); l2_penalty = the L2 term
-#: at the end of the epoch (the full training objective is train_loss + l2_penalty).
-HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_acc_0.1", "val_top25_acc", "lr", "l2_penalty"]
-EVAL_BATCH = 4096
+#: history.tsv: one row per member and epoch; train_loss = MSE (with the per-domain bias) on the member's
+#: fitting rows, penalty = the wide path's ridge term / n_train, val_loss = MSE on its validation groups.
+HISTORY_COLUMNS = ["member", "epoch", "train_loss", "penalty", "val_loss", "lr"]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -74,162 +69,93 @@ def torch_settings(threads: int | None, seed: int):
         torch.use_deterministic_algorithms(previous[1], warn_only=previous[2])
 
 
-def _rand(shape, gen: torch.Generator, device) -> torch.Tensor:
-    """Uniform [0, 1) drawn from the (CPU) generator, so CPU and CUDA runs see the same draws."""
-    return torch.rand(shape, generator=gen).to(device)
+def member_split(groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of the validation rows: ``fraction`` of the distinct groups (at least one; none when
+    fewer than 2 groups or fraction 0), drawn with ``numpy.random.default_rng(seed)``."""
+    unique = np.array(sorted(set(groups)))
+    if fraction <= 0 or len(unique) < 2:
+        return np.zeros(len(groups), dtype=bool)
+    n_val = min(len(unique) - 1, max(1, int(round(fraction * len(unique)))))
+    chosen = np.random.default_rng(seed).choice(unique, size=n_val, replace=False)
+    return np.isin(groups, chosen)
 
 
-def augment(batch: dict, aug: dict, encoding: str, gen: torch.Generator) -> dict:
-    """With probability ``aug.probability``: noise on the numeric groups, masking of sequence positions.
-
-    * ``interface``/``alphafold`` (already scaled): + N(0, noise_std);
-    * ``index`` sequences: each entry set to 0 with probability mask_fraction (masking) or seq_dropout
-      (the design's input dropout, no rescaling), the rest multiplied by U(scale_range) per sample;
-    * ``tokens`` sequences: each residue (not padding) replaced by the mask token with probability
-      mask_fraction.
-    """
-    if float(torch.rand((), generator=gen)) >= aug["probability"]:
-        return batch
-    out = dict(batch)
-    for group in ("interface", "alphafold"):
-        x = batch[group]
-        out[group] = x + aug["noise_std"] * torch.randn(x.shape, generator=gen).to(x.device)
-    for key in ("tf_seq", "domain_seq"):
-        seq = batch[key]
-        masked = _rand(seq.shape, gen, seq.device) < aug["mask_fraction"]
-        if encoding == "index":
-            lo, hi = aug["scale_range"]
-            scale = lo + (hi - lo) * _rand((seq.shape[0], 1), gen, seq.device)
-            dropped = _rand(seq.shape, gen, seq.device) < aug["seq_dropout"]
-            out[key] = torch.where(masked | dropped, torch.zeros_like(seq), seq * scale)
-        else:
-            out[key] = torch.where(masked & (seq != PAD_TOKEN), torch.full_like(seq, MASK_TOKEN), seq)
-    return out
-
-
-def _batch(tensors: dict, idx: torch.Tensor) -> dict:
-    return {k: v[idx] for k, v in tensors.items()}
-
-
-def _autocast(device: torch.device, amp: bool):
-    if amp and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-@torch.inference_mode()
-def score(model: BindingFusionModel, tensors: dict, idx: torch.Tensor | None = None, amp: bool = False,
-          batch_size: int = EVAL_BATCH) -> torch.Tensor:
-    """Scores (eval mode, float32, on the tensors' device) of rows ``idx`` (all rows when None)."""
-    was_training = model.training
-    model.eval()
-    n = len(next(iter(tensors.values()))) if idx is None else len(idx)
-    device = next(iter(tensors.values())).device
-    out = []
-    for start in range(0, n, batch_size):
-        rows = torch.arange(start, min(start + batch_size, n), device=device)
-        rows = rows if idx is None else idx[rows]
-        with _autocast(device, amp):
-            out.append(model(_batch(tensors, rows)).float())
-    model.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0, device=device)
-
-
-def metrics(pred: torch.Tensor, target: torch.Tensor, loss_cfg: dict) -> dict:
-    """loss (top-weighted MSE, no L2), acc (|p - y| < 0.1), top25_acc (acc on targets >= their 75th pct)."""
-    if len(target) == 0:
-        return {"loss": math.nan, "acc": math.nan, "top25_acc": math.nan}
-    hit = ((pred - target).abs() < 0.1).float()
-    top = target >= torch.quantile(target, 0.75)
-    return {
-        "loss": float(top_weighted_mse(pred, target, **_loss_args(loss_cfg))),
-        "acc": float(hit.mean()),
-        "top25_acc": float(hit[top].mean()),
-    }
-
-
-def _loss_args(loss_cfg: dict) -> dict:
-    return {k: loss_cfg[k] for k in ("tau", "alpha", "gamma", "balance")}
-
-
-def make_optimizer(model: BindingFusionModel, cfg: dict) -> torch.optim.Adam:
-    """Adam; the loss's L2 term enters as extra (coupled) weight decay on the weight matrices (``loss``)."""
-    groups = parameter_groups(model, cfg["loss"]["l2"], cfg["weight_decay"])
-    return torch.optim.Adam(groups, lr=cfg["lr"], fused=True)
-
-
-def train_epoch(
-    model: BindingFusionModel, optimizer: torch.optim.Optimizer, tensors: dict, targets: torch.Tensor,
-    train_idx: torch.Tensor, cfg: dict, gen: torch.Generator,
-) -> float:
-    """One pass over ``train_idx`` in shuffled batches (augmented); returns the mean loss (without L2)."""
-    device = targets.device
-    model.train()
-    total = torch.zeros((), device=device)
-    order = train_idx[torch.randperm(len(train_idx), generator=gen).to(device)]
-    for start in range(0, len(order), cfg["batch_size"]):
-        idx = order[start:start + cfg["batch_size"]]
-        batch = augment(_batch(tensors, idx), cfg["augment"], cfg["encoding"], gen)
-        with _autocast(device, bool(cfg["amp"])):
-            pred = model(batch)
-        loss = top_weighted_mse(pred.float(), targets[idx], **_loss_args(cfg["loss"]))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.detach() * len(idx)
-    return float(total) / len(train_idx)
-
-
-def fit(model: BindingFusionModel, tensors: dict, targets: torch.Tensor, train_idx: torch.Tensor,
-        val_idx: torch.Tensor, cfg: dict) -> tuple[list[dict], int]:
-    """Train ``model`` in place (it ends with the best epoch's weights); returns (history, best epoch)."""
-    gen = torch.Generator().manual_seed(cfg["seed"])
-    loss_cfg, amp = cfg["loss"], bool(cfg["amp"])
-    optimizer = make_optimizer(model, cfg)
-    sched_cfg = cfg["scheduler"]
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, mode="max", factor=sched_cfg["factor"], patience=sched_cfg["patience"],
-        threshold=sched_cfg["threshold"]
-    )
-    val_targets = targets[val_idx]
-    history: list[dict] = []
-    best_key, best_state, best_epoch, stale = None, None, 0, 0
+def fit_member(member: BindingFusionModel, batch: dict, y: torch.Tensor, fit_idx: torch.Tensor,
+               val_idx: torch.Tensor, cfg: dict) -> list[dict]:
+    """Train one member in place (it ends with the best epoch's weights); returns its history rows."""
+    optimizer = torch.optim.Adam([
+        {"params": [member.w_shared, member.w_domain, member.category_bias], "weight_decay": 0.0},
+        {"params": member.deep_parameters(), "weight_decay": cfg["weight_decay"]},
+    ], lr=cfg["lr"])
+    fit_batch = {k: v[fit_idx] for k, v in batch.items()}
+    val_batch = {k: v[val_idx] for k, v in batch.items()}
+    n_fit = len(fit_idx)
+    history, best, best_state, stale = [], math.inf, None, 0
     for epoch in range(1, cfg["epochs"] + 1):
-        train_loss = train_epoch(model, optimizer, tensors, targets, train_idx, cfg, gen)
-        val = metrics(score(model, tensors, val_idx, amp), val_targets, loss_cfg)
-        scheduler.step(val["acc"])
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "val_loss": val["loss"],
-            "val_acc_0.1": val["acc"],
-            "val_top25_acc": val["top25_acc"],
-            "lr": optimizer.param_groups[0]["lr"],
-            "l2_penalty": l2_penalty(model, loss_cfg["l2"]),
-        }
-        history.append(row)
-        log.info("epoch %d/%d train_loss %.4f val_loss %.4f val_acc_0.1 %.3f val_top25_acc %.3f lr %.2e",
-                 epoch, cfg["epochs"], row["train_loss"], row["val_loss"], row["val_acc_0.1"],
-                 row["val_top25_acc"], row["lr"])
-        key = (val["acc"], -val["loss"]) if cfg["monitor"] == "val_acc" else (-val["loss"],)
-        if best_key is None or key > best_key:
-            best_key, best_epoch, stale = key, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        member.train()
+        pred = member(fit_batch) + member.bias(fit_batch["category"])
+        mse = (pred - y[fit_idx]).pow(2).mean()
+        penalty = member.penalty(cfg["penalty_shared"], cfg["penalty_domain"]) / n_fit
+        optimizer.zero_grad(set_to_none=True)
+        (mse + penalty).backward()
+        optimizer.step()
+        val_loss = math.nan
+        if len(val_idx):
+            member.eval()
+            with torch.no_grad():
+                pv = member(val_batch) + member.bias(val_batch["category"])
+                val_loss = float((pv - y[val_idx]).pow(2).mean())
+        history.append({"epoch": epoch, "train_loss": float(mse.detach()), "penalty": float(penalty.detach()),
+                        "val_loss": val_loss, "lr": cfg["lr"]})
+        if not len(val_idx):
+            continue
+        if val_loss < best - 1e-6:
+            best, stale = val_loss, 0
+            best_state = {k: v.detach().clone() for k, v in member.state_dict().items()}
         else:
             stale += 1
             if stale >= cfg["patience"]:
-                log.info("early stop after epoch %d: no better validation score for %d epochs "
-                         "(best: epoch %d)", epoch, stale, best_epoch)
                 break
-    model.load_state_dict(best_state)
-    return history, best_epoch
+    if best_state is not None:
+        member.load_state_dict(best_state)
+    member.eval()
+    return history
+
+
+def fit_ensemble(batch: dict, y: torch.Tensor, train_idx: np.ndarray, groups: np.ndarray, w0: np.ndarray,
+                 arch: dict, cfg: dict, device) -> tuple[FusionEnsemble, list[dict]]:
+    """The ensemble, each member fitted on ``train_idx`` minus its own validation groups."""
+    ensemble = FusionEnsemble(arch).to(device)
+    history = []
+    for k, member in enumerate(ensemble.members):
+        torch.manual_seed(cfg["seed"] + k)
+        fresh = BindingFusionModel(arch).to(device)  # each member's own seeded initialisation
+        member.load_state_dict(fresh.state_dict())
+        member.set_prior(torch.tensor(w0, dtype=torch.float32, device=device))
+        is_val = member_split(groups[train_idx], cfg["val_fraction"], cfg["seed"] + k)
+        fit_idx = torch.from_numpy(train_idx[~is_val]).to(device)
+        val_idx = torch.from_numpy(train_idx[is_val]).to(device)
+        rows = fit_member(member, batch, y, fit_idx, val_idx, cfg)
+        finite = [r["val_loss"] for r in rows if math.isfinite(r["val_loss"])]
+        log.info("member %d: %d fitting / %d validation rows, %d epochs, best val MSE %s", k, len(fit_idx),
+                 len(val_idx), len(rows), f"{min(finite):.4f}" if finite else "n/a (no validation groups)")
+        history += [{"member": k, **r} for r in rows]
+    ensemble.eval()
+    return ensemble, history
+
+
+@torch.inference_mode()
+def member_scores(ensemble: FusionEnsemble, batch: dict) -> np.ndarray:
+    """(members, rows) ranking scores z in eval mode, as float64 numpy."""
+    ensemble.eval()
+    return ensemble(batch).float().cpu().numpy().astype(float)
 
 
 def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
     """The split names of ``table``'s rows from ``split`` (pair_id -> "train"/"val"/"test").
 
     Pair IDs of ``split`` outside the table are ignored; a pair of the table missing from ``split``, a name
-    other than train/val/test, or no train or no val row raise InputError.
+    other than train/val/test, or no train row raise InputError.
     """
     split = pd.Series(split)
     if split.index.has_duplicates:
@@ -245,7 +171,7 @@ def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
         raise InputError(f"given split: {len(missing)} labelled pair(s) of the scope have no split, "
                          f"e.g. {', '.join(map(str, missing.iloc[:3]))}")
     names = names.astype(str).to_numpy()
-    for name in ("train", "val"):
+    for name in ("train",):
         if not (names == name).any():
             raise InputError(f"given split: no {name} row among the {len(table)} labelled pairs of the scope")
     return names
@@ -269,66 +195,77 @@ class TrainOutputs:
 
 
 def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
-                out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None) -> dict:
+                out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None,
+                group_by: str = "tf_group") -> dict:
     """Train one model on the labelled pairs of ``scope`` ("all" or a domain category).
 
-    ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG). Writes ``out.model``,
-    ``out.history`` (HISTORY_COLUMNS) and ``out.split`` (pair_id, split) (``out`` a folder: model.pt,
-    history.tsv and split.tsv in it) and returns a summary (counts, best epoch, validation and test
-    metrics, imputed rows, device, seconds).
+    ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG); ``group_by`` the
+    ``evaluate.group_by`` setting (groups of split ``group_tf`` and of the members' validation sets).
+    Writes ``out.model``, ``out.history`` (HISTORY_COLUMNS) and ``out.split`` (pair_id, split) (``out`` a
+    folder: model.pt, history.tsv and split.tsv in it) and returns a summary (counts, dropped columns,
+    validation and test Spearman of the predicted pKd, device, seconds).
 
     ``split`` (pair_id -> "train"/"val"/"test", e.g. a cross-validation fold) replaces the configured
     split (``make_split``); every labelled pair of the scope must be in it (:func:`given_split`). The
-    summary's ``split`` is then ``"given"``.
+    summary's ``split`` is then ``"given"``. The model is fitted on the ``train`` rows; ``val`` and ``test``
+    rows are only scored.
     """
+    from ..evaluation.metrics import spearman
+
     start = time.perf_counter()
     cfg = merge_config(config)
     out = TrainOutputs.of(out)
-    table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"])
+    table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
     given = split is not None
-    if given:
-        split = given_split(table, split)
-    else:
-        split = make_split(table, cfg["split"], cfg["seed"], cfg["split_fractions"])
+    split = given_split(table, split) if given else make_split(table, cfg["split"], cfg["seed"],
+                                                               cfg["split_fractions"])
     is_train = split == "train"
     categories = sorted(table["domain_category"].astype(str).unique())
     train_rows = table[is_train]
-    transform = TargetTransform.fit(cfg["target"], train_rows["kd_nm"].to_numpy())
+    transform = TargetTransform.fit(cfg["target"], train_rows["kd_nm"].to_numpy(),
+                                    train_rows["domain_category"].astype(str).to_numpy())
     prep = Preprocessor.fit(train_rows, categories, cfg)
-    arrays, imputed = prep.transform(table)
+    arrays, imputed = prep.transform(table, cfg["residue_encoder"])
+    z = transform.z(table["kd_nm"].to_numpy(), table["domain_category"].astype(str).to_numpy())
+    train_idx = np.flatnonzero(is_train)
+    w0 = prior_weights(arrays["x"][train_idx].astype(float), z[train_idx], prep.columns, cfg["prior"])
     device = resolve_device(str(cfg["device"]))
     if device.type == "cuda":  # deterministic cuBLAS (read when CUDA is first used in this process)
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    counts = {name: int((split == name).sum()) for name in ("train", "val", "test")}
-    log.info("scope %s: %d labelled pairs (train %d, val %d, test %d), %d categories, device %s, encoding %s",
-             scope, len(table), counts["train"], counts["val"], counts["test"], len(categories), device,
-             cfg["encoding"])
+    counts = {name: int((split == name).sum()) for name in SPLIT_NAMES}
+    log.info("scope %s: %d labelled pairs (train %d, val %d, test %d), %d categories, %d feature columns, "
+             "device %s", scope, len(table), counts["train"], counts["val"], counts["test"], len(categories),
+             len(prep.columns), device)
+    prior_cols = [c for c, w in zip(prep.columns, w0) if w]
+    log.info("prior: %s (scale %.3f)", ", ".join(prior_cols) or "none", float(np.abs(w0).max(initial=0.0)))
 
+    arch = architecture_config(cfg, prep.features, categories)
     with torch_settings(threads, cfg["seed"]):
-        tensors = to_tensors(arrays, device)
-        y = transform.transform(table["kd_nm"].to_numpy())
-        targets = torch.tensor(y, dtype=torch.float32, device=device)
-        index = {name: torch.from_numpy(np.flatnonzero(split == name)).to(device) for name in counts}
-        model = BindingFusionModel(architecture_config(cfg, prep.features, categories)).to(device)
-        history, best_epoch = fit(model, tensors, targets, index["train"], index["val"], cfg)
-        results = {}
-        for name in ("val", "test"):
-            pred = score(model, tensors, index[name], bool(cfg["amp"]))
-            m = metrics(pred, targets[index[name]], cfg["loss"])
-            m["spearman"] = spearman(pred.cpu().numpy(), targets[index[name]].cpu().numpy())
-            results[name] = m
+        batch = to_tensors(arrays, device)
+        y = torch.tensor(z, dtype=torch.float32, device=device)
+        ensemble, history = fit_ensemble(batch, y, train_idx, table["group"].astype(str).to_numpy(), w0, arch,
+                                         cfg, device)
+        pred_z = member_scores(ensemble, batch).mean(axis=0)
+    pred_pkd = transform.pkd_of(pred_z, table["domain_category"].astype(str).to_numpy())
+    results = {}
+    for name in ("val", "test"):
+        rows = split == name
+        results[f"{name}_spearman"] = spearman(pred_pkd[rows], -np.log10(table["kd_nm"].to_numpy()[rows]))
 
     summary = {
         "scope": scope,
         "n_pairs": len(table),
         **{f"n_{name}": n for name, n in counts.items()},
         "categories": categories,
-        "encoding": cfg["encoding"],
         "target": cfg["target"],
         "split": "given" if given else cfg["split"],
-        "epochs_run": len(history),
-        "best_epoch": best_epoch,
-        **{f"{name}_{k}": v for name, m in results.items() for k, v in m.items()},
+        "groups": table.attrs.get("group_source", ""),
+        "features": {g: list(c) for g, c in prep.features.items()},
+        "dropped_features": list(prep.dropped),
+        "prior_columns": prior_cols,
+        "ensemble": cfg["ensemble"],
+        "epochs_run": [int(sum(1 for r in history if r["member"] == k)) for k in range(cfg["ensemble"])],
+        **results,
         "imputed_rows": int(imputed.sum()),
         "device": str(device),
         "seconds": round(time.perf_counter() - start, 3),
@@ -337,14 +274,15 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "scope": scope,
         "preprocess": prep.to_meta(),
         "target": transform.to_meta(),
+        "prior": [float(v) for v in w0],
         "train_config": cfg,
         "summary": summary,
     }
-    save(out.model, model, meta)
+    save(out.model, ensemble, meta)
     write_tsv(pd.DataFrame(history, columns=HISTORY_COLUMNS), out.history)
     write_tsv(pd.DataFrame({"pair_id": table["pair_id"], "split": split}), out.split)
     summary["model"] = str(out.model)
-    log.info("scope %s: best epoch %d of %d, val_acc_0.1 %.3f, test_acc_0.1 %.3f, test spearman %.3f "
-             "(%.1f s)", scope, best_epoch, len(history), results["val"]["acc"], results["test"]["acc"],
-             results["test"]["spearman"], summary["seconds"])
+    log.info("scope %s: %d members, epochs %s, dropped columns: %s, val spearman %.3f, test spearman %.3f "
+             "(%.1f s)", scope, cfg["ensemble"], summary["epochs_run"], ", ".join(prep.dropped) or "none",
+             results["val_spearman"], results["test_spearman"], summary["seconds"])
     return summary

@@ -210,11 +210,12 @@ def _skipped_entry(entry: os.DirEntry) -> str | None:
     return "a file, not a run folder: not read"
 
 
-LABEL_COLUMNS = ["tf_id", "domain_id", "kd_nm", "binder"]
+LABEL_COLUMNS = ["tf_id", "domain_id", "kd_nm", "binder", "tf_group"]
 
 
 def read_labels(path: str | Path) -> pd.DataFrame:
-    """Labels TSV: ``tf_id, domain_id, kd_nm`` and optional ``binder`` (0/1); one row per pair."""
+    """Labels TSV: ``tf_id, domain_id, kd_nm``, optional ``binder`` (0/1) and ``tf_group`` (the TF's group,
+    e.g. its gene, for grouped splits and folds); one row per pair."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: labels table not found")
@@ -241,6 +242,8 @@ def read_labels(path: str | Path) -> pd.DataFrame:
             i = int(bad[0])
             raise InputError(f"{path} line {i + 2}: binder {table.loc[i, 'binder']!r} is not 0 or 1")
         out["binder"] = binder.astype(int)
+    if "tf_group" in table.columns:
+        out["tf_group"] = table["tf_group"].str.strip()
     for i, rec in enumerate(out.to_dict("records"), start=2):
         check_id(rec["tf_id"], "tf_id", f"{path} line {i}")
         check_id(rec["domain_id"], "domain_id", f"{path} line {i}")

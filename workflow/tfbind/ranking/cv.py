@@ -1,6 +1,7 @@
 """Out-of-fold (cross-validation) predictions as the labelled-run plots need them.
 
-Each pair is scored by the fold model that did not see it (``results/scores/<scope>/cv/fold_k/oof.tsv``), so
+Each pair is scored by the fold model that did not see it (``results/scores/<scope>/cv/repeat_0/fold_k/oof.tsv``,
+the first of the repeated fold assignments), so
 these plots show how the model does on pairs outside its training data, not on the 4-5 test pairs per domain
 of the model's own split.
 """
@@ -45,6 +46,8 @@ def cv_curves(oof_paths, pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFr
     of ``fusion``, ``ipsae_min`` and ``iptm``, and the consensus (no fitting: computed on the whole screen)
     of the same pairs."""
     oof = pd.concat([_read_oof(p) for p in oof_paths], ignore_index=True)
+    if "rank_score" in oof.columns:  # fitted scores minus each fold model's level (evaluation.evaluate)
+        oof["score"] = oof["rank_score"]
     oof = oof[oof["predictor"].isin(CURVE_PREDICTORS)][["pair_id", "predictor", "score"]]
     held = oof["pair_id"].unique()
     cons = consensus_scores(pairs)
