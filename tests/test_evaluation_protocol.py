@@ -11,6 +11,7 @@ from tfbind.evaluation.evaluate import centred_rank_score
 from tfbind.evaluation.metrics import METRIC_COLUMNS, cv_metric_rows
 from tfbind.evaluation.summary import best_predictor_summary
 from tfbind.model import merge_config
+from tfbind.model import prior_ridge
 from tfbind.model.synthetic import synthetic_tables
 
 REAL_DEV = REPO.parent / "shared" / "real_dev"
@@ -64,8 +65,8 @@ def test_ridge_towards_prior_closed_form_matches_augmented_least_squares():
     a = np.vstack([x, np.sqrt(alpha) * np.eye(4)])
     b = np.r_[z, np.sqrt(alpha) * w0]
     expected = np.linalg.lstsq(a, b, rcond=None)[0]
-    np.testing.assert_allclose(baselines._ridge_towards(x, z, w0, alpha), expected, rtol=1e-10)
-    np.testing.assert_allclose(baselines._ridge_towards(x, z, w0, 1e12), w0, atol=1e-9)  # the prior
+    np.testing.assert_allclose(prior_ridge.ridge_towards(x, z, w0, alpha), expected, rtol=1e-10)
+    np.testing.assert_allclose(prior_ridge.ridge_towards(x, z, w0, 1e12), w0, atol=1e-9)  # the prior
 
 
 def test_ridge_prior_uses_training_rows_only_and_learns_the_planted_signal():
@@ -74,7 +75,7 @@ def test_ridge_prior_uses_training_rows_only_and_learns_the_planted_signal():
     cfg = merge_config({})
     train = np.random.default_rng(0).random(len(table)) < 0.7
     pred, alphas = baselines.ridge_prior(table, train, cfg)
-    assert set(alphas) == {"KIX", "NCBD", "TAZ1", "TAZ2"} and set(alphas.values()) <= set(baselines.ALPHAS)
+    assert set(alphas) == {"KIX", "NCBD", "TAZ1", "TAZ2"} and set(alphas.values()) <= set(prior_ridge.ALPHAS)
     wild = table.copy()
     wild.loc[~train, ["iptm", "tf_ncpr"]] = 1e6
     wild.loc[~train, "kd_nm"] = 1.0

@@ -173,6 +173,11 @@ def test_predicted_kd_and_interval_from_the_members(trained, tables):
         z = model({k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}).numpy().astype(float)
     t = TargetTransform.from_meta(meta["target"])
     cats = pairs["domain_category"].to_numpy()
+    # ridge_blend (default): each member's z is averaged with the per-domain ridge's x . w_d
+    assert set(meta["ridge"]) == set(cats)
+    x = np.asarray(arrays["x"], dtype=float)
+    z_ridge = np.array([x[i] @ np.asarray(meta["ridge"][c]) for i, c in enumerate(cats)])
+    z = (z + z_ridge) / 2.0
     pkd = t.pkd_of(z.mean(0), cats)
     np.testing.assert_allclose(got["kd_pred_nm"], 10 ** -pkd * 1e9, rtol=1e-5)
     members = np.stack([t.pkd_of(m, cats) for m in z])
@@ -341,3 +346,29 @@ def test_cuda_training_matches_cpu(tables, tmp_path):
     gpu = predict(tmp_path / "gpu" / "model.pt", pairs)  # a CUDA-trained checkpoint scores on CPU
     rho = pd.Series(cpu["score"]).corr(pd.Series(gpu["score"]), method="spearman")
     assert rho > 0.95, rho
+
+
+def test_ridge_blend_weights_are_the_prior_ridge_of_each_domain(tables, tmp_path):
+    """The stored ridge half of the blend is, per domain, the closed-form ridge towards the stored prior
+    for one of the searched penalties; without ridge_blend nothing is stored and the network scores alone."""
+    from tfbind.model import prior_ridge
+
+    pairs, labels = tables
+    train_scope(pairs, labels, "all", TINY, tmp_path / "blend")
+    _, meta = checkpoint.load(tmp_path / "blend" / "model.pt")
+    prep = Preprocessor.from_meta(meta["preprocess"])
+    split = pd.read_csv(tmp_path / "blend" / "split.tsv", sep="\t")
+    table = pairs.merge(labels, on=["tf_id", "domain_id"]).merge(split, on="pair_id")
+    x = np.asarray(prep.transform(table)[0]["x"], dtype=float)
+    t = TargetTransform.from_meta(meta["target"])
+    cats = table["domain_category"].to_numpy()
+    z = t.z(table["kd_nm"].to_numpy(), cats)
+    train = (table["split"] == "train").to_numpy()
+    w0 = np.asarray(meta["prior"])
+    for c, w in meta["ridge"].items():
+        rows = train & (cats == c)
+        candidates = [prior_ridge.ridge_towards(x[rows], z[rows], w0, a) for a in prior_ridge.ALPHAS]
+        assert min(np.abs(np.asarray(w) - cand).max() for cand in candidates) < 1e-6, c
+    train_scope(pairs, labels, "all", {**TINY, "ridge_blend": False}, tmp_path / "alone")
+    _, meta_alone = checkpoint.load(tmp_path / "alone" / "model.pt")
+    assert meta_alone["ridge"] == {}

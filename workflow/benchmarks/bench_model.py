@@ -58,12 +58,13 @@ from tfbind.model.data import join_labels, pkd  # noqa: E402
 SINGLES = ("iptm", "ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min", "lis")
 FUSION_VARIANTS = {
     "fusion": {},
+    "fusion_network_only": {"ridge_blend": False},
     "fusion_no_sequence": {"features": {"sequence": []}},
     "fusion_wide_only": {"deep": False},
     "fusion_cross_attention": {"cross_attention": True},
     "fusion_tokens": {"residue_encoder": "tokens", "shared_encoder": True, "max_len": 96},
 }
-DEFAULT_CONFIGS = ["fusion", "fusion_no_sequence", "fusion_wide_only", "fusion_cross_attention", "fusion_ridge",
+DEFAULT_CONFIGS = ["fusion", "fusion_network_only", "fusion_no_sequence", "fusion_wide_only", "fusion_cross_attention", "fusion_ridge",
                    "ridge", "ridge_prior", "gbm", "single"]
 
 

@@ -36,9 +36,6 @@ from ..errors import InputError
 from .metrics import RANKING_PREDICTORS
 
 FITTED_BASELINES = ("domain_mean", "ridge", "gbm")
-#: Ridge penalties searched by ``ridge_prior``'s inner CV: 10^-1, 10^-0.5, ..., 10^5.
-ALPHAS = tuple(10.0 ** (k / 2) for k in range(-2, 11))
-INNER_FOLDS = 4
 GBM_MIN_LEAF = 5  # rows per leaf; sklearn's default of 20 leaves a per-domain model of ~40 rows constant
 RANKING_COLUMNS = RANKING_PREDICTORS
 
@@ -125,34 +122,6 @@ def fit_predict(table: pd.DataFrame, train_mask, features: dict[str, list[str]],
     return out
 
 
-def _ridge_towards(x: np.ndarray, z: np.ndarray, w0: np.ndarray, alpha: float) -> np.ndarray:
-    """argmin_w |z - x w|^2 + alpha |w - w0|^2 = w0 + (x'x + alpha I)^-1 x'(z - x w0)."""
-    gram = x.T @ x + alpha * np.eye(x.shape[1])
-    return w0 + np.linalg.solve(gram, x.T @ (z - x @ w0))
-
-
-def inner_alpha(x: np.ndarray, z: np.ndarray, w0: np.ndarray, groups: np.ndarray, seed: int = 0,
-                alphas=ALPHAS, n_inner: int = INNER_FOLDS) -> float:
-    """The alpha of ``alphas`` with the lowest grouped inner-CV MSE (``n_inner`` folds, fewer with fewer
-    groups; the largest alpha when there are fewer than 2 groups)."""
-    from .folds import grouped_folds
-
-    unique = np.unique(groups)
-    if len(unique) < 2:
-        return float(max(alphas))
-    ids = pd.DataFrame({"pair_id": np.arange(len(z)).astype(str), "tf_id": groups})
-    fold = grouped_folds(ids, min(n_inner, len(unique)), seed).to_numpy()
-    errors = []
-    for alpha in alphas:
-        sq = 0.0
-        for k in np.unique(fold):
-            tr, te = fold != k, fold == k
-            w = _ridge_towards(x[tr], z[tr], w0, alpha)
-            sq += float(np.sum((z[te] - x[te] @ w) ** 2))
-        errors.append(sq)
-    return float(alphas[int(np.argmin(errors))])
-
-
 def ridge_prior(table: pd.DataFrame, train_mask, config: dict, seed: int = 0) -> tuple[np.ndarray, dict]:
     """(``ridge_prior`` prediction of every row on the target scale, {category: alpha}) (module doc).
 
@@ -161,6 +130,7 @@ def ridge_prior(table: pd.DataFrame, train_mask, config: dict, seed: int = 0) ->
     without training rows get the prior model's prediction.
     """
     from ..model.data import Preprocessor, TargetTransform, prior_weights
+    from ..model.prior_ridge import fit_prior_ridge, predict_prior_ridge
 
     train_mask = np.asarray(train_mask, dtype=bool)
     train = table[train_mask]
@@ -174,13 +144,8 @@ def ridge_prior(table: pd.DataFrame, train_mask, config: dict, seed: int = 0) ->
     z = transform.z(table["kd_nm"].to_numpy(), cats)
     w0 = prior_weights(x[train_mask], z[train_mask], prep.columns, config["prior"])
     groups = table["group" if "group" in table.columns else "tf_id"].astype(str).to_numpy()
-    pred_z = x @ w0
-    alphas = {}
-    for c in categories:
-        rows = train_mask & (cats == c)
-        alphas[c] = inner_alpha(x[rows], z[rows], w0, groups[rows], seed)
-        w = _ridge_towards(x[rows], z[rows], w0, alphas[c])
-        pred_z[cats == c] = x[cats == c] @ w
+    weights, alphas = fit_prior_ridge(x, z, cats, train_mask, groups, w0, seed)
+    pred_z = predict_prior_ridge(x, cats, weights, w0)
     return transform.score(transform.pkd_of(pred_z, cats)), alphas
 
 
@@ -217,5 +182,5 @@ def ranking_scores(table: pd.DataFrame, columns=RANKING_COLUMNS) -> pd.DataFrame
     return out
 
 
-__all__ = ["ALPHAS", "FITTED_BASELINES", "RANKING_COLUMNS", "design_matrix", "domain_mean", "feature_columns",
-           "fit_predict", "inner_alpha", "rank_average", "ranking_scores", "ridge_prior", "training_percentile"]
+__all__ = ["FITTED_BASELINES", "RANKING_COLUMNS", "design_matrix", "domain_mean", "feature_columns",
+           "fit_predict", "rank_average", "ranking_scores", "ridge_prior", "training_percentile"]

@@ -72,6 +72,9 @@ DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
     "weight_decay": 0.001,
     "epochs": 400,
     "patience": 40,  # epochs without a lower validation MSE
+    # The deployed score: the mean of the ensemble's and the prior-shrunk per-domain ridge's predicted
+    # within-domain z (tfbind.model.prior_ridge); false = the network ensemble alone
+    "ridge_blend": True,
     "rank_average_ridge": False,  # evaluation: add fusion_ridge = within-domain rank average with ridge_prior
     "device": "auto",  # "auto" (cuda if available), "cpu", "cuda", "cuda:1", ...
 }
@@ -132,7 +135,7 @@ def merge_config(user: dict | None) -> dict:
             raise InputError(f"train.{key}: {cfg[key]!r} is not one of {', '.join(allowed)}")
     for key in ("ensemble", "hidden_dim", "max_len", "num_heads", "num_layers", "epochs", "min_pairs"):
         _positive_int(cfg, key)
-    for key in ("wide", "deep", "cross_attention", "shared_encoder", "rank_average_ridge"):
+    for key in ("wide", "deep", "cross_attention", "shared_encoder", "rank_average_ridge", "ridge_blend"):
         if not isinstance(cfg[key], bool):
             raise InputError(f"train.{key}: expected true or false, got {cfg[key]!r}")
     if not (cfg["wide"] or cfg["deep"]):

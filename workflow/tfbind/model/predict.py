@@ -1,6 +1,8 @@
 """Score a pairs table with a trained ``model.pt``: PREDICTION_COLUMNS.
 
-From the members' ranking scores z_m of a pair of domain category d (``architecture``):
+From the members' ranking scores z_m of a pair of domain category d (``architecture``), each averaged with the
+prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <- (z_m + z_r) / 2,
+``tfbind.model.prior_ridge``; a category without ridge weights uses the prior weights):
 
 * ``kd_pred_nm``: the ensemble mean z mapped back, pKd = mu_d + sd_d * mean_m(z_m) (``TargetTransform``:
   mean and SD of the training pKd of d), Kd = 10^-pKd M, in nM;
@@ -25,6 +27,7 @@ import pandas as pd
 
 from .checkpoint import load
 from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_tensors
+from .prior_ridge import predict_prior_ridge
 from .training import member_scores
 
 log = logging.getLogger("tfbind.model")
@@ -53,6 +56,8 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu") -> pd.Dat
     z = member_scores(model, to_tensors(arrays, device))
     transform = TargetTransform.from_meta(meta["target"])
     cats = pairs["domain_category"].astype(str).to_numpy()
+    if meta.get("ridge"):
+        z = (z + predict_prior_ridge(arrays["x"].astype(float), cats, meta["ridge"], meta["prior"])) / 2.0
     member_pkd = np.stack([transform.pkd_of(zm, cats) for zm in z]) if len(pairs) else np.zeros((1, 0))
     pkd = transform.pkd_of(z.mean(axis=0), cats)
     lo, hi = np.percentile(member_pkd, INTERVAL_PERCENTILES, axis=0)

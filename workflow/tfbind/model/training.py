@@ -37,6 +37,7 @@ from . import merge_config
 from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
 from .checkpoint import save
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
+from .prior_ridge import fit_prior_ridge, predict_prior_ridge
 
 log = logging.getLogger("tfbind.model")
 
@@ -246,7 +247,16 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         ensemble, history = fit_ensemble(batch, y, train_idx, table["group"].astype(str).to_numpy(), w0, arch,
                                          cfg, device)
         pred_z = member_scores(ensemble, batch).mean(axis=0)
-    pred_pkd = transform.pkd_of(pred_z, table["domain_category"].astype(str).to_numpy())
+    cats = table["domain_category"].astype(str).to_numpy()
+    ridge = {}
+    if cfg["ridge_blend"]:
+        x = arrays["x"].astype(float)
+        ridge, alphas = fit_prior_ridge(x, z, cats, is_train, table["group"].astype(str).to_numpy(), w0,
+                                        cfg["seed"])
+        log.info("ridge blend: per-domain ridge towards the prior, alpha %s",
+                 ", ".join(f"{c} {a:g}" for c, a in alphas.items()))
+        pred_z = (pred_z + predict_prior_ridge(x, cats, ridge, w0)) / 2.0
+    pred_pkd = transform.pkd_of(pred_z, cats)
     results = {}
     for name in ("val", "test"):
         rows = split == name
@@ -275,6 +285,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "preprocess": prep.to_meta(),
         "target": transform.to_meta(),
         "prior": [float(v) for v in w0],
+        "ridge": ridge,  # {category: weights} of the blend's ridge half; empty without ridge_blend
         "train_config": cfg,
         "summary": summary,
     }
