@@ -12,18 +12,13 @@ RANK_SCOPE = (
     config["predict"]["model"] if config["predict"]["model"] in config["models"] else config["models"][0]
 )
 if PREDICT_MODEL_FILE:
-    RANK_MODEL, RANK_FOLD_MODELS = PREDICT_MODEL_FILE, []
+    RANK_MODEL = PREDICT_MODEL_FILE
     RANK_MODEL_NOTE = f"loaded from {PREDICT_MODEL_FILE} (predict.model_file)"
 elif TRAIN_ENABLED:
     RANK_MODEL = f"{RESULTS}/models/{RANK_SCOPE}/model.pt"
-    # the first fold assignment (evaluate.cv_repeats repeats it): every labelled pair held out once
-    RANK_FOLD_MODELS = expand(
-        f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
-        fold=range(config["evaluate"]["cv_folds"]),
-    )
     RANK_MODEL_NOTE = f"trained in this run (scope {RANK_SCOPE}, {RANK_MODEL})"
 else:
-    RANK_MODEL, RANK_FOLD_MODELS = "", []
+    RANK_MODEL = ""
     RANK_MODEL_NOTE = (
         "none (no labels, no predict.model_file): ranking by the consensus of the AlphaFold metrics"
     )
@@ -34,7 +29,6 @@ if RANK_MODEL:
     rule rank_model_scores:
         input:
             model=RANK_MODEL,
-            folds=RANK_FOLD_MODELS,
             pairs=FEATURE_TABLES["pairs"],
         output:
             f"{RANKING}/model_scores.tsv",

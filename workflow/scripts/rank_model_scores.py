@@ -13,6 +13,6 @@ from tfbind.ranking.model_scores import model_scores  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-scores = model_scores(smk.input.model, pd.read_parquet(smk.input.pairs), list(smk.input.folds))
+scores = model_scores(smk.input.model, pd.read_parquet(smk.input.pairs))
 with atomic_path(smk.output[0]) as tmp:
     scores.to_csv(tmp, sep="\t", index=False)
