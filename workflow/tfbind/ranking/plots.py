@@ -54,7 +54,10 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
     grid = grid[order]
     n = len(order)
     fig, ax = plt.subplots(figsize=(min(max(0.2 * n + 3, 8), 40), 0.55 * len(grid) + 2.4))
-    im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0, vmax=1,
+    values = grid.to_numpy(dtype=float)
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#d9d9d9")  # a pair that was not screened, or failed (failed.tsv)
+    im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1,
                    interpolation="nearest")
     ax.set_yticks(range(len(grid)), grid.index)
     genes = coords.set_index("tf_id").reindex(order)["gene"].fillna(pd.Series(order, index=order)).to_numpy()
@@ -68,7 +71,8 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
             ax.axvline(i - 0.5, color="white", lw=0.8)
     ax.set_xlabel("TF tile (ordered by gene and position)")
     ax.set_ylabel("domain")
-    ax.set_title(f"{value} per tile and domain (1 = best in the domain)")
+    missing = "; grey: no score (pair not screened, or listed in failed.tsv)" if np.isnan(values).any() else ""
+    ax.set_title(f"{value} per tile and domain (1 = best in the domain){missing}")
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label=value)
     _save(fig, path)
 
