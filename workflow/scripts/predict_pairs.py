@@ -7,10 +7,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.new_pairs import read_feature_table, score_pairs  # noqa: E402
-from tfbind.io import atomic_path  # noqa: E402
+from tfbind.io import write_tsv  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 scored = score_pairs(smk.input.model, read_feature_table(smk.input.pairs))
-with atomic_path(smk.output[0]) as tmp:
-    scored.to_csv(tmp, sep="\t", index=False)
+write_tsv(scored, smk.output[0])

@@ -1,4 +1,4 @@
-"""Rule rank_model_scores: fusion score, predicted Kd and the fold models' Kd range of every pair."""
+"""Rule rank_model_scores: fusion score, predicted Kd and the ensemble's Kd interval of every pair."""
 
 import sys
 from pathlib import Path
@@ -8,11 +8,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
-from tfbind.io import atomic_path  # noqa: E402
+from tfbind.io import write_tsv  # noqa: E402
 from tfbind.ranking.model_scores import model_scores  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 scores = model_scores(smk.input.model, pd.read_parquet(smk.input.pairs))
-with atomic_path(smk.output[0]) as tmp:
-    scores.to_csv(tmp, sep="\t", index=False)
+write_tsv(scores, smk.output[0])

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .escape import escape_control
+from .escape import CONTROL_PATTERN, escape_control
 
 
 
@@ -57,7 +57,11 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = [escape_control(str(c)) for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(lambda v: escape_control(v) if isinstance(v, str) else v)
+            # one vectorised search per column; only the (rare) cells holding a control character are rewritten
+            values = out[column]
+            hit = values.astype(str).str.contains(CONTROL_PATTERN, regex=True).to_numpy(dtype=bool)
+            if hit.any():
+                out.loc[hit, column] = values[hit].map(lambda v: escape_control(v) if isinstance(v, str) else v)
     return out
 
 

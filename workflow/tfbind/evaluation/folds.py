@@ -68,7 +68,9 @@ def read_folds(path) -> pd.Series:
 
 def write_folds(folds: pd.Series, path) -> None:
     """Write ``folds`` as a TSV with columns pair_id, fold."""
-    pd.DataFrame({"pair_id": folds.index, "fold": folds.to_numpy()}).to_csv(path, sep="\t", index=False)
+    from ..io import write_tsv
+
+    write_tsv(pd.DataFrame({"pair_id": folds.index, "fold": folds.to_numpy()}), path)
 
 
 __all__ = ["FOLD_COLUMNS", "grouped_folds", "read_folds", "write_folds"]

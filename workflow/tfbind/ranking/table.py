@@ -94,12 +94,11 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
                   xlsx_path: str | Path) -> None:
     """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
     pair) and a workbook with a sheet per domain (same rows and columns) plus an ``about`` sheet."""
-    from ..io import atomic_path
+    from ..io import atomic_path, write_tsv
 
     per_domain = {d: table[table["domain_id"] == d].reset_index(drop=True) for d in domains}
     for d, rows in per_domain.items():
-        with atomic_path(tsv_paths[d]) as tmp:
-            rows.to_csv(tmp, sep="\t", index=False, na_rep="")
+        write_tsv(rows, tsv_paths[d], na_rep="")
     used = {d: (rows["consensus_metrics"].iloc[0] if len(rows) else "") for d, rows in per_domain.items()}
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
