@@ -233,14 +233,19 @@ def test_same_seed_same_model(tables, tmp_path):
     assert c["n_train"] == 64
 
 
-def test_checkpoint_refuses_other_feature_list(trained):
+def test_checkpoint_refuses_weights_that_do_not_fit_its_architecture(trained, tmp_path):
+    """A model.pt whose stored architecture names another feature list than its weights were trained on
+    (edited, or assembled from two runs) is refused with the file named, not loaded with shifted inputs."""
     out, _ = trained
-    _, meta = checkpoint.load(out / "model.pt")
-    arch = meta["architecture"]
-    other = dict(arch, features={**arch["features"], "alphafold": ["iptm", "pdockq"]})
-    with pytest.raises(InputError, match=r"features\.alphafold: checkpoint"):
-        checkpoint.load_into(FusionEnsemble(other), out / "model.pt")
-    checkpoint.load_into(FusionEnsemble(arch), out / "model.pt")  # the matching config loads
+    payload = torch.load(out / "model.pt", weights_only=True)
+    arch = payload["meta"]["architecture"]
+    fewer = [c for c in arch["features"]["alphafold"] if c != "pdockq"]
+    assert len(fewer) == len(arch["features"]["alphafold"]) - 1
+    payload["meta"]["architecture"] = dict(arch, features={**arch["features"], "alphafold": fewer})
+    torch.save(payload, tmp_path / "model.pt")
+    with pytest.raises(InputError, match=r"model\.pt: weights do not fit the stored architecture"):
+        checkpoint.load(tmp_path / "model.pt")
+    checkpoint.load(out / "model.pt")  # the intact file loads
 
 
 def test_checkpoint_save_load_roundtrip(tmp_path):

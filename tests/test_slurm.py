@@ -36,16 +36,13 @@ def gpu_request(resources: dict) -> bool:
     return bool(resources.get("gpu")) or "gpu" in str(resources.get("gres") or "")
 
 
-def cpu_cluster_overrides(prof: dict, mem_cap_mb: int = 1500) -> list[str]:
-    """Command-line options that fit the profile to the one-node CPU test cluster: every job to the
-    `debug` partition, no account, no GPU, at most mem_cap_mb per job. The profile's own resource
-    expressions (e.g. `2000 * attempt`) are kept, wrapped in min(..., cap), so they are still evaluated.
-    A command-line option replaces the profile's option as a whole, so all rules are rewritten here."""
-    default = {
-        "slurm_partition": PARTITION,
-        "mem_mb": min(int(prof["default-resources"]["mem_mb"]), mem_cap_mb),
-        "runtime": 10,
-    }
+def cpu_cluster_overrides(prof: dict, partitions_file: Path, mem_cap_mb: int = 1500) -> list[str]:
+    """Command-line options that fit the profile to the one-node CPU test cluster: the plugin chooses
+    partitions from `partitions_file` (write_test_partitions: the `debug` partition only, as the profile's
+    partitions.yaml would be adapted), no account, no GPU, at most mem_cap_mb per job. The profile's own
+    resource expressions (e.g. `2000 * attempt`) are kept, wrapped in min(..., cap), so they are still
+    evaluated. A command-line option replaces the profile's option as a whole, so all rules are rewritten."""
+    default = {"mem_mb": min(int(prof["default-resources"]["mem_mb"]), mem_cap_mb), "runtime": 10}
     set_resources = []
     for rule, res in prof.get("set-resources", {}).items():
         for key, value in res.items():
@@ -58,13 +55,10 @@ def cpu_cluster_overrides(prof: dict, mem_cap_mb: int = 1500) -> list[str]:
             elif key == "mem_mb":
                 value = f"min({value}, {mem_cap_mb})"
             set_resources.append(f"{rule}:{key}={value}".replace(" ", ""))
-        if "gpu" not in res and gpu_request(res):  # a gres-only GPU request: the rule still asks gpu=1
-            set_resources.append(f"{rule}:gpu=0")
-    # The rule itself asks for a GPU (workflow/rules/train.smk): cancel it whatever the profile says.
-    if not any(s.startswith("train_model:gpu=") for s in set_resources):
-        set_resources.append("train_model:gpu=0")
     threads = [f"{rule}={min(int(n), 2)}" for rule, n in (prof.get("set-threads") or {}).items()]
     return [
+        "--slurm-partition-config",
+        str(partitions_file),
         "--default-resources",
         *(f"{k}={v}" for k, v in default.items()),
         "--set-resources",
@@ -87,44 +81,86 @@ def cpu_cluster_overrides(prof: dict, mem_cap_mb: int = 1500) -> list[str]:
     ]
 
 
+def write_test_partitions(folder: Path) -> Path:
+    """The profile's partitions.yaml adapted to the test cluster: its CPU partition renamed `debug`, the
+    GPU partition dropped (the test node has none)."""
+    table = yaml.safe_load((PROFILE / "partitions.yaml").read_text())["partitions"]
+    cpu = [limits for limits in table.values() if not limits.get("max_gpu")]
+    assert cpu, "profiles/slurm/partitions.yaml: no CPU partition (max_gpu: 0)"
+    path = folder / "partitions.yaml"
+    path.write_text(yaml.safe_dump({"partitions": {PARTITION: {**cpu[0], "max_mem_mb": 4000}}}))
+    return path
+
+
 # --- the profile, without a cluster ------------------------------------------------------------------
 
 
-def test_profile_asks_for_a_gpu_for_training_and_the_test_cancels_it():
+class _Resources(dict):
+    """A job's resources as the plugin reads them (``.get`` and attribute access)."""
+
+    __getattr__ = dict.get
+
+
+class _Job:
+    def __init__(self, name: str, threads: int, **resources):
+        self.name, self.threads, self.resources = name, threads, _Resources(resources)
+
+
+def test_profile_partitions_send_only_gpu_jobs_to_the_gpu_partition():
+    """The plugin's own partition choice (read_partition_file, get_best_partition) on the profile's
+    partitions.yaml: a CPU-sized training job stays on the CPU partition, one asking for a GPU goes to the
+    GPU partition, extraction shards to the CPU partition."""
+    from snakemake_executor_plugin_slurm.partitions import get_best_partition, read_partition_file
+
+    class Log:
+        def info(self, *args): ...
+        debug = warning = info
+
     prof = profile()
-    assert prof["executor"] == "slurm"
+    assert prof["slurm-partition-config"] == "partitions.yaml"
+    assert "slurm_partition" not in prof["default-resources"], "a default partition disables the choice"
+    partitions = read_partition_file(PROFILE / prof["slurm-partition-config"])
+    gpu_partitions = {p.name for p in partitions if p.limits.max_gpu > 0}
+    assert gpu_partitions and len(gpu_partitions) < len(partitions)
     train = prof["set-resources"]["train_model"]
-    assert gpu_request(train), f"profiles/slurm: train_model asks for no GPU (gpu or gres): {train}"
-    assert (
-        train.get("slurm_partition")
-        and train["slurm_partition"] != prof["default-resources"]["slurm_partition"]
-    )
-    opts = cpu_cluster_overrides(prof)
-    sr = opts[opts.index("--set-resources") + 1 : opts.index("--set-threads")]
-    assert "train_model:gpu=0" in sr
-    assert not any(s.startswith("train_model:gres=") for s in sr)
-    assert f"train_model:slurm_partition={PARTITION}" in sr
-    assert "extract_shard:mem_mb=min(2000*attempt,1500)" in sr
-    assert not any("slurm_account" in o for o in opts)
+    assert "gpu" not in train and "slurm_partition" not in train, "the profile must not force a GPU"
+    jobs = {
+        "cpu": _Job("train_model", 4, mem_mb=16000, runtime=480, gpu=0),
+        "gpu": _Job("train_model", 4, mem_mb=16000, runtime=480, gpu=1),
+        "shard": _Job("extract_shard", 1, mem_mb=2000, runtime=60),
+    }
+    chosen = {k: get_best_partition(partitions, job, Log()) for k, job in jobs.items()}
+    assert chosen["gpu"] in gpu_partitions
+    assert chosen["cpu"] not in gpu_partitions and chosen["shard"] not in gpu_partitions, chosen
 
 
-def test_profile_sends_every_gpu_rule_to_a_gpu_partition():
-    """A rule that asks for a GPU in workflow/rules/*.smk (resources: gpu=1) must not land in the
-    default CPU partition, where SLURM would reject or never start it."""
-    from test_envs import RULES
+def test_training_asks_for_a_gpu_only_when_its_config_needs_one():
+    """The `gpu` resource of train_model as Snakemake evaluates it (dry run of the demo): none for the
+    default feature model, one for a residue encoder (slow on a CPU) or an explicit CUDA device."""
 
+    def train_gpus(*config_args):
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-n", "-F",
+               "results/models/all/model.pt", *config_args]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        block = proc.stdout[proc.stdout.index("rule train_model:"):]
+        return int(re.search(r"resources: .*\bgpu=(\d+)", block).group(1))
+
+    assert train_gpus() == 0
+    assert train_gpus("--config", "train={residue_encoder: tokens}") == 1
+    assert train_gpus("--config", "train={device: cuda}") == 1
+    assert train_gpus("--config", "train={device: cpu, residue_encoder: tokens}") == 0
+
+
+def test_test_cluster_overrides_keep_the_profile_expressions(tmp_path):
     prof = profile()
-    gpu_rules = sorted(n for n, r in RULES.items() if re.search(r"\bgpu\s*=\s*[1-9]", r.text))
-    assert "train_model" in gpu_rules
-    for name in gpu_rules:
-        res = prof["set-resources"].get(name)
-        assert res, f"rule {name} asks for a GPU but profiles/slurm sets no resources for it"
-        assert gpu_request(res), f"profiles/slurm: rule {name} asks for no GPU: {res}"
-        assert res.get("slurm_partition") not in (None, prof["default-resources"]["slurm_partition"]), (
-            f"profiles/slurm: rule {name} asks for a GPU but goes to the default partition"
-        )
-        opts = cpu_cluster_overrides(prof)
-        assert f"{name}:gpu=0" in opts and f"{name}:slurm_partition={PARTITION}" in opts
+    opts = cpu_cluster_overrides(prof, write_test_partitions(tmp_path))
+    sr = opts[opts.index("--set-resources") + 1 : opts.index("--set-threads")]
+    assert "extract_shard:mem_mb=min(2000*attempt,1500)" in sr
+    assert not any("gpu" in s or "gres" in s for s in sr)
+    assert not any("slurm_account" in o for o in opts)
+    written = yaml.safe_load(Path(opts[opts.index("--slurm-partition-config") + 1]).read_text())
+    assert list(written["partitions"]) == [PARTITION] and written["partitions"][PARTITION]["max_gpu"] == 0
 
 
 def test_profile_resources_scale_with_attempt_and_shards_are_grouped():
@@ -230,7 +266,7 @@ def test_reduced_demo_on_slurm_matches_a_local_run(tmp_path):
         cluster,
         "--profile",
         str(PROFILE),
-        *cpu_cluster_overrides(profile()),
+        *cpu_cluster_overrides(profile(), write_test_partitions(tmp_path)),
         "features",
         "train",
         timeout=540,
@@ -246,6 +282,8 @@ def test_reduced_demo_on_slurm_matches_a_local_run(tmp_path):
     # Every job went through sbatch: one submission per job or group, each with a SLURM job id.
     submitted = SUBMITTED.findall(log)
     assert submitted, f"no 'has been submitted with SLURM jobid' in the log:\n{log[-3000:]}"
+    # No job named a partition: the plugin chose one from the partitions file for each submission.
+    assert log.count(f"Auto-selected partition '{PARTITION}'") >= len(submitted), log[-3000:]
     by_rule = {}
     for _, slurm_id, path in submitted:
         by_rule.setdefault(path.split("/slurm_logs/")[1].split("/")[0], []).append(int(slurm_id))

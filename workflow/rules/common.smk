@@ -4,7 +4,7 @@ from snakemake.exceptions import WorkflowError
 
 from tfbind.plan import config as tfconfig
 from tfbind.errors import InputError
-from tfbind.model import merge_config
+from tfbind.model import gpus_requested, merge_config
 from tfbind.plan.shards import write_plan
 
 RESULTS = "results"
@@ -36,6 +36,8 @@ try:
     TRAIN_CONFIG = merge_config(config.get("train", {}))
 except InputError as exc:
     raise WorkflowError(f"config error: {exc}") from None
+# GPUs asked by train_model and cv_fold (resources gpu=...): none for the default feature model.
+TRAIN_GPUS = gpus_requested(TRAIN_CONFIG)
 
 
 def demo_runs(wildcards):

@@ -30,7 +30,7 @@ rule cv_fold:
         "../../envs/evaluation.yaml"
     threads: 1
     resources:
-        gpu=1,
+        gpu=TRAIN_GPUS,
         mem_mb=8000,
         runtime=240,
     params:

@@ -151,10 +151,6 @@ if TRAIN_ENABLED:
                 f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
                 fold=range(config["evaluate"]["cv_folds"]),
             ),
-            folds=expand(
-                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/model.pt",
-                fold=range(config["evaluate"]["cv_folds"]),
-            ),
             pairs=FEATURE_TABLES["pairs"],
             labels=config["labels"],
         output:

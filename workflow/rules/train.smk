@@ -1,6 +1,6 @@
 # Training: one fusion model per scope in `models` ("all" or a domain category), in parallel.
-# Asks the scheduler for a GPU (resources gpu=1, SLURM: --gpus via the profile); runs on the CPU
-# when none is present (train.device: auto).
+# Asks the scheduler for a GPU only when the train config needs one (TRAIN_GPUS, common.smk: a
+# residue encoder or train.device: cuda); uses one when present either way (train.device: auto).
 
 MODELS = f"{RESULTS}/models"
 
@@ -21,7 +21,7 @@ rule train_model:
         "../../envs/training.yaml"
     threads: 2
     resources:
-        gpu=1,
+        gpu=TRAIN_GPUS,
         mem_mb=8000,
         runtime=240,
     params:

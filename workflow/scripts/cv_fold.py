@@ -9,7 +9,7 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds  # noqa: E402
-from tfbind.model.training import TrainOutputs  # noqa: E402
+from tfbind.model.outputs import TrainOutputs  # noqa: E402
 from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
-from tfbind.model.training import TrainOutputs, train_scope  # noqa: E402
+from tfbind.model.outputs import TrainOutputs  # noqa: E402
+from tfbind.model.training import train_scope  # noqa: E402
 from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

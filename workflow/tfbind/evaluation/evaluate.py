@@ -29,7 +29,6 @@ import copy
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -40,10 +39,10 @@ from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_avera
 from .folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows, metric_rows
 from .scores import labelled_pairs, model_files, model_scores
+from ..model.outputs import TrainOutputs
+from ..outputs import OutputFiles
 from ..ranking.consensus import consensus_scores
 
-if TYPE_CHECKING:  # torch is imported by the jobs that train, not by every evaluation import
-    from ..model.training import TrainOutputs
 
 log = logging.getLogger("tfbind.evaluation")
 
@@ -57,7 +56,7 @@ DEFAULT_EVAL_CONFIG = {
     "device": "cpu",  # for scoring with the fusion model
     "threads": 1,  # BLAS/OpenMP threads of the baselines (None: library default)
 }
-OOF_COLUMNS = ["pair_id", "repeat", "fold", "predictor", "score", "rank_score", "target", "pkd"]
+OOF_COLUMNS = ["pair_id", "repeat", "fold", "predictor", "score", "rank_score", "target", "pkd", "kd_pred_nm"]
 
 
 def merge_eval_config(config: dict | None) -> dict:
@@ -111,20 +110,13 @@ def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class FoldOutputs:
+class FoldOutputs(OutputFiles):
     """Where :func:`run_cv_fold` writes: the out-of-fold scores and the fold model's training outputs."""
 
     oof: Path
     train: TrainOutputs
 
-    @classmethod
-    def of(cls, out: "FoldOutputs | str | Path") -> "FoldOutputs":
-        """``out`` itself, or the conventional file names inside the folder ``out``."""
-        from ..model.training import TrainOutputs
-
-        if isinstance(out, FoldOutputs):
-            return out
-        return cls(Path(out) / "oof.tsv", TrainOutputs.of(out))
+    NAMES = {"oof": "oof.tsv", "train": TrainOutputs}
 
 
 def centred_rank_score(score: np.ndarray, categories: np.ndarray, train_mask: np.ndarray) -> np.ndarray:
@@ -150,8 +142,9 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``ridge_prior``/
     ``gbm`` (fitted on the fold's train rows), ``fusion_ridge`` (with ``train.rank_average_ridge``: the
     mean of the two models' percentiles among their training rows of the domain) and the ranking
-    predictors (raw columns). ``target`` = the fold model's target transform of kd_nm (clipped to [0, 1]);
-    ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc.
+    predictors and the ranking's consensus (raw columns). ``target`` = the fold model's target transform of kd_nm (clipped to [0, 1]);
+    ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc; ``kd_pred_nm`` = the fold model's
+    predicted Kd (``model.predict``, not clipped like ``score``) on the ``fusion`` rows, empty on the others.
     """
     from ..model.checkpoint import load
     from ..model.data import TargetTransform, pkd
@@ -169,7 +162,8 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     held, train = names == "test", names == "train"
     cats = table["domain_category"].astype(str).to_numpy()
     device = resolve_device(str(cfg["device"]))
-    fitted = {"fusion": predict(out.train.model, table, device)["score"].to_numpy()}
+    fusion = predict(out.train.model, table, device)
+    fitted = {"fusion": fusion["score"].to_numpy()}
     base = fit_predict(table, train, cfg["features"], list(meta["preprocess"]["categories"]), threads)
     for name in ("domain_mean", "ridge", "gbm"):
         fitted[name] = base[name].to_numpy()
@@ -182,12 +176,16 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     for name in RANKING_COLUMNS:
         raw = ranking.loc[held, name].to_numpy()
         scores[name] = (raw, raw)
+    # The consensus is computed on the whole screen (no labels, nothing fitted): raw, like the metrics.
+    consensus = table.loc[held, "pair_id"].map(consensus_scores(pairs).set_index("pair_id")["consensus"])
+    scores["consensus"] = (consensus.to_numpy(dtype=float),) * 2
     test = table[held]
     order = [p for p in (*PREDICTORS, *RANK_AVERAGE_PREDICTORS) if p in scores]
     oof = pd.concat(
         [pd.DataFrame({"pair_id": test["pair_id"].to_numpy(), "repeat": int(repeat), "fold": int(fold),
                        "predictor": name, "score": scores[name][0], "rank_score": scores[name][1],
-                       "target": test["target"].to_numpy(), "pkd": test["pkd"].to_numpy()})
+                       "target": test["target"].to_numpy(), "pkd": test["pkd"].to_numpy(),
+                       "kd_pred_nm": fusion["kd_pred_nm"].to_numpy()[held] if name == "fusion" else np.nan})
          for name in order],
         ignore_index=True,
     )[OOF_COLUMNS]
@@ -199,7 +197,7 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
 
 def read_oof(path: str | Path) -> pd.DataFrame:
     df = pd.read_csv(path, sep="\t", dtype={"pair_id": str, "predictor": str})
-    missing = [c for c in OOF_COLUMNS if c not in df.columns and c != "target"]
+    missing = [c for c in OOF_COLUMNS if c not in df.columns and c not in ("target", "kd_pred_nm")]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     return df
@@ -299,19 +297,13 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
         predictors += list(RANK_AVERAGE_PREDICTORS)
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
-    # The ranking's consensus (tfbind.ranking.consensus; no labels, no fitting: computed on the whole screen)
-    # as one more ranking predictor, on every split and on the cross-validation pairs.
+    # The ranking's consensus (CONSENSUS_PREDICTORS; no labels, no fitting: computed on the whole screen).
     consensus = consensus_scores(pairs).set_index("pair_id")["consensus"]
     predictor_scores["consensus"] = table["pair_id"].map(consensus).to_numpy(dtype=float)
-    predictors.append("consensus")
     long = _long(table, predictor_scores, predictors)
     parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors)]
     if cv_oof:
-        oof = pd.concat([pd.DataFrame(o) for o in cv_oof], ignore_index=True)
-        held = oof[oof["predictor"] == "fusion"]  # one row per held-out pair and repeat, with its fold's target
-        value = held["pair_id"].map(consensus).to_numpy()
-        cv_consensus = held.assign(predictor="consensus", score=value, rank_score=value)  # nothing fitted
-        cv_long = _cv_long([*cv_oof, cv_consensus], scores, pairs, labels, transform)
+        cv_long = _cv_long(cv_oof, scores, pairs, labels, transform)
         cv_predictors = [p for p in predictors + list(RANK_AVERAGE_PREDICTORS)
                          if p in set(cv_long["predictor"]) or p in PREDICTORS]
         parts.append(cv_metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"],

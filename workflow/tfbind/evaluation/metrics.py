@@ -45,8 +45,11 @@ TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm")
 RANKING_PREDICTORS = ("iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity", "lis")
 #: Fitted predictors whose ranking is a rank average (``train.rank_average_ridge``): ranking metrics only.
 RANK_AVERAGE_PREDICTORS = ("fusion_ridge",)
-#: Order of the metrics table: the model, the trivial baseline, the single metrics, the fitted baselines.
-PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "ridge_prior", "gbm")
+#: Unfitted scores of the whole screen (tfbind.ranking.consensus: no labels): ranking metrics only.
+CONSENSUS_PREDICTORS = ("consensus",)
+#: Order of the metrics table: the model, the trivial baseline, the single metrics, the fitted baselines,
+#: the ranking's consensus.
+PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "ridge_prior", "gbm", *CONSENSUS_PREDICTORS)
 #: Predictors fitted per fold (their cross-validation ranking metrics use ``rank_score``).
 FITTED_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm", *RANK_AVERAGE_PREDICTORS)
 METRIC_COLUMNS = [
@@ -328,7 +331,7 @@ def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int
 
 
 __all__ = [
-    "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
+    "CONSENSUS_PREDICTORS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
     "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS", "cv_metric_rows",
     "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "pearson",
     "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",

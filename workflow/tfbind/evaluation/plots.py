@@ -42,7 +42,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..io import atomic_path  # noqa: E402
-from .metrics import RANKING_PREDICTORS, TARGET_PREDICTORS, r2, spearman  # noqa: E402
+from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS, r2, spearman  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ CATEGORIES = ("KIX", "NCBD", "TAZ1", "TAZ2")
 CATEGORY_MARKERS = {"KIX": "o", "NCBD": "s", "TAZ1": "^", "TAZ2": "D"}
 _EXTRA_MARKERS = ("v", "P", "X", "*", "h", "<", ">")
 
-#: Predictor order in every figure: the fitted predictors, then the single AlphaFold metrics.
-PREDICTORS = (*TARGET_PREDICTORS, *RANKING_PREDICTORS)
+#: Predictor order in every figure: the fitted predictors, the single AlphaFold metrics, their consensus.
+PREDICTORS = (*TARGET_PREDICTORS, *RANKING_PREDICTORS, *CONSENSUS_PREDICTORS)
 PREDICTOR_COLORS = {
     "fusion": "#d62728",  # red: the model of this pipeline
     "domain_mean": "#7f7f7f",  # grey: the trivial per-domain baseline
@@ -331,6 +331,48 @@ def _metric_table(metrics: pd.DataFrame, split: str, model: str | None) -> pd.Da
     return table.drop_duplicates(["domain", "predictor"], keep="first")
 
 
+_PANELS = {  # metric column -> (reference line, lower y limit, y label)
+    "spearman": (0.0, -1.0, "Spearman ρ (score vs observed)"),
+    "auroc": (0.5, 0.0, "AUROC (binder vs non-binder)"),
+}
+
+
+def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], predictors: list[str]) -> bool:
+    """One panel of grouped bars (a group per domain, a bar per predictor) of the metric ``panel``; Spearman
+    bars carry their confidence interval. Returns whether a value was missing (drawn as "n/a")."""
+    ref, lo_lim, ylabel = _PANELS[panel]
+    width = 0.8 / max(len(predictors), 1)
+    x = np.arange(len(domains))
+    any_missing = False
+    for j, pred in enumerate(predictors):
+        sub = table[table["predictor"] == pred].set_index("domain")
+        values = np.array([sub[panel].get(d, np.nan) for d in domains], dtype=float)
+        pos = x - 0.4 + width * (j + 0.5)
+        ok = np.isfinite(values)
+        yerr = None
+        if panel == "spearman":
+            low = np.array([sub["spearman_ci_low"].get(d, np.nan) for d in domains], dtype=float)
+            high = np.array([sub["spearman_ci_high"].get(d, np.nan) for d in domains], dtype=float)
+            err_lo = np.where(np.isfinite(low), np.clip(values - low, 0, None), 0.0)
+            err_hi = np.where(np.isfinite(high), np.clip(high - values, 0, None), 0.0)
+            yerr = np.vstack([err_lo[ok], err_hi[ok]])
+        ax.bar(pos[ok], values[ok], width=width * 0.92, color=predictor_color(pred), edgecolor="black",
+               lw=0.4, yerr=yerr, capsize=2.5 if yerr is not None else 0,
+               error_kw=dict(lw=0.9, ecolor="#333333"))
+        for p in pos[~ok]:
+            any_missing = True
+            ax.text(p, ref + 0.03, "n/a", rotation=90, ha="center", va="bottom", fontsize=8.5,
+                    color=predictor_color(pred), fontweight="bold")
+    ax.axhline(ref, color="black", ls="--", lw=1)
+    ax.set_xticks(x)
+    ax.set_xticklabels(["all domains" if d == "all" else d for d in domains])
+    ax.set_ylim(lo_lim, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_xlim(-0.5, len(domains) - 0.5)
+    return any_missing
+
+
 def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "test", title_prefix: str = "",
                      model: str | None = None) -> None:
     """Spearman (with CI error bars) and AUROC per domain for the fusion model and every baseline present.
@@ -355,41 +397,9 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "t
         _save(fig, out_png)
         return
 
-    n_pred = len(predictors)
-    width = 0.8 / max(n_pred, 1)
-    x = np.arange(len(domains))
     any_missing = False
-    for panel, ax, ref, ylabel in (
-        ("spearman", ax_rho, 0.0, "Spearman ρ (score vs observed)"),
-        ("auroc", ax_auc, 0.5, "AUROC (binder vs non-binder)"),
-    ):
-        lo_lim = -1.0 if panel == "spearman" else 0.0
-        for j, pred in enumerate(predictors):
-            sub = table[table["predictor"] == pred].set_index("domain")
-            values = np.array([sub[panel].get(d, np.nan) for d in domains], dtype=float)
-            pos = x - 0.4 + width * (j + 0.5)
-            ok = np.isfinite(values)
-            yerr = None
-            if panel == "spearman":
-                low = np.array([sub["spearman_ci_low"].get(d, np.nan) for d in domains], dtype=float)
-                high = np.array([sub["spearman_ci_high"].get(d, np.nan) for d in domains], dtype=float)
-                err_lo = np.where(np.isfinite(low), np.clip(values - low, 0, None), 0.0)
-                err_hi = np.where(np.isfinite(high), np.clip(high - values, 0, None), 0.0)
-                yerr = np.vstack([err_lo[ok], err_hi[ok]])
-            ax.bar(pos[ok], values[ok], width=width * 0.92, color=predictor_color(pred), edgecolor="black",
-                   lw=0.4, yerr=yerr, capsize=2.5 if yerr is not None else 0,
-                   error_kw=dict(lw=0.9, ecolor="#333333"))
-            for p in pos[~ok]:
-                any_missing = True
-                ax.text(p, ref + 0.03, "n/a", rotation=90, ha="center", va="bottom", fontsize=8.5,
-                        color=predictor_color(pred), fontweight="bold")
-        ax.axhline(ref, color="black", ls="--", lw=1)
-        ax.set_xticks(x)
-        ax.set_xticklabels(["all domains" if d == "all" else d for d in domains])
-        ax.set_ylim(lo_lim, 1.05)
-        ax.set_ylabel(ylabel)
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_xlim(-0.5, len(domains) - 0.5)
+    for panel, ax in (("spearman", ax_rho), ("auroc", ax_auc)):
+        any_missing |= _metric_panel(ax, table, panel, domains, predictors)
     ax_rho.set_title("Spearman rank correlation per domain (error bars: confidence interval; "
                      "dashed line: no correlation)", fontsize=10)
     ax_auc.set_title("AUROC for binder classification per domain (dashed line: chance = 0.5)", fontsize=10)

@@ -99,6 +99,23 @@ def _positive_int(cfg: dict, key: str) -> None:
         raise InputError(f"train.{key}: expected a positive integer, got {cfg[key]!r}")
 
 
+def gpus_requested(cfg: dict) -> int:
+    """GPUs a training job of ``cfg`` (a merged ``train`` config) asks the scheduler for: the rules'
+    ``gpu`` resource, so that CPU-sized jobs do not wait in a GPU queue.
+
+    ``device: cpu`` -> 0; ``cuda`` or ``cuda:N`` -> 1; ``auto`` -> 1 only when a residue encoder is on
+    (``residue_encoder`` index/tokens: attention over residues is the part that is slow on a CPU, README
+    "Performance"); the default feature model trains in seconds on a CPU, so ``auto`` asks for none and still
+    uses a GPU when the node it lands on has one.
+    """
+    device = str(cfg.get("device", "auto"))
+    if device == "cpu":
+        return 0
+    if device.startswith("cuda"):
+        return 1
+    return int(cfg.get("residue_encoder", "none") != "none")
+
+
 def merge_config(user: dict | None) -> dict:
     """The ``train`` config with the user's keys over :data:`DEFAULT_TRAIN_CONFIG`, checked.
 

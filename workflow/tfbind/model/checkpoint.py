@@ -16,7 +16,6 @@ Only tensors, dicts, lists, str, int, float, bool and None are stored; :func:`sa
 
 from __future__ import annotations
 
-import math
 import platform
 from pathlib import Path
 
@@ -74,35 +73,6 @@ def _read(path: str | Path, device) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise InputError(f"{path}: not a tfbind model checkpoint (format {FORMAT} expected)")
     return payload
-
-
-def _differences(expected: dict, found: dict) -> list[str]:
-    out = []
-    for key in sorted(set(expected) | set(found)):
-        a, b = expected.get(key), found.get(key)
-        if key == "features":
-            for group in sorted(set(a or {}) | set(b or {})):
-                ga, gb = (a or {}).get(group), (b or {}).get(group)
-                if ga != gb:
-                    out.append(f"features.{group}: checkpoint {ga} vs model {gb}")
-        elif a != b and not (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b)):
-            out.append(f"{key}: checkpoint {a!r} vs model {b!r}")
-    return out
-
-
-def load_into(model: FusionEnsemble, path: str | Path) -> dict:
-    """Load the checkpoint's weights into an existing ``model``; returns the meta.
-
-    Refused (InputError listing the differences) when the model's config differs from the checkpoint's
-    architecture: another feature list, category vocabulary, encoding or dimension.
-    """
-    payload = _read(path, next(model.parameters()).device)
-    arch = payload["meta"]["architecture"]
-    diffs = _differences(arch, model.config)
-    if diffs:
-        raise InputError(f"{path}: checkpoint does not match the model config: " + "; ".join(diffs))
-    model.load_state_dict(payload["state_dict"])
-    return payload["meta"]
 
 
 def load(path: str | Path, device="cpu") -> tuple[FusionEnsemble, dict]:

@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from ..io import write_tsv
 from . import merge_config
 from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
 from .checkpoint import save
+from .outputs import TrainOutputs
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
 from .prior_ridge import fit_prior_ridge, predict_prior_ridge
 
@@ -176,23 +176,6 @@ def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
         if not (names == name).any():
             raise InputError(f"given split: no {name} row among the {len(table)} labelled pairs of the scope")
     return names
-
-
-@dataclass(frozen=True)
-class TrainOutputs:
-    """Where :func:`train_scope` writes: the rule's declared outputs (model.pt, history.tsv, split.tsv)."""
-
-    model: Path
-    history: Path
-    split: Path
-
-    @classmethod
-    def of(cls, out: "TrainOutputs | str | Path") -> "TrainOutputs":
-        """``out`` itself, or the conventional file names inside the folder ``out``."""
-        if isinstance(out, TrainOutputs):
-            return out
-        out = Path(out)
-        return cls(out / "model.pt", out / "history.tsv", out / "split.tsv")
 
 
 def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
