@@ -53,7 +53,8 @@ if PREPARE_ENABLED:
                 mem_mb=32000,
                 runtime=1440,
             params:
-                command=STRUCTURE["command"],
+                # a function: Snakemake would otherwise read {input} and {outdir} as its own wildcards
+                command=lambda wildcards: STRUCTURE["command"],
                 format=STRUCTURE["format"],
                 outdir=STRUCTURE["outdir"],
                 seeds=STRUCTURE["seeds"],

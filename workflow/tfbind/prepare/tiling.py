@@ -83,7 +83,8 @@ def tile_protein(record: SequenceRecord, window: int, step: int, first_index: in
 def covering(tiles: list[Tile], start: int, end: int) -> list[Tile]:
     """The consecutive ``tiles`` (sorted by start) that cover residues ``start..end``."""
     first = max(i for i, t in enumerate(tiles) if t.start <= start)
-    last = min(i for i, t in enumerate(tiles) if t.end >= end)
+    # from there on (a tile before it can end after `end` when the region lies inside one tile)
+    last = next(i for i in range(first, len(tiles)) if tiles[i].end >= end)
     return tiles[first : last + 1]
 
 
