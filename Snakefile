@@ -54,4 +54,4 @@ rule all:
         rules.features.input if FEATURES_PLANNED else [],
         rules.evaluate.input if FEATURES_PLANNED and TRAIN_ENABLED else [],
         rules.rank.input if FEATURES_PLANNED else [],
-        rules.prepare.input if PREPARE_ENABLED else [],
+        list(PREPARE_TARGETS.values()) if PREPARE_ENABLED else [],

@@ -48,6 +48,7 @@ if PREPARE_ENABLED:
         "alphafold_server": f"{PREPARE}/alphafold_server",
         "alphapulldown": f"{PREPARE}/alphapulldown",
     }
+    PREPARE_TARGETS = dict(PREPARE_OUTPUTS, runs=[f"{PREPARE}/runs/{b}.tsv" for b in PREPARE_BATCHES])
     if STRUCTURE["command"] and not config.get("predictions_dir") and not config.get("pairs"):
         config["predictions_dir"] = STRUCTURE["outdir"]  # where the runs of the command land
     if not config.get("tf_fasta"):
@@ -98,3 +99,13 @@ except InputError as exc:
 def demo_runs(wildcards):
     """A shard's generated demo runs are an input of its extraction when the demo generates them."""
     return [f"{RESULTS}/demo/generated/{wildcards.shard}.tsv"] if config["demo"]["generate"] else []
+
+
+def prepare_targets(wildcards):
+    """The prepare target's inputs; without tf_proteins a clear error instead of 'no rule to produce'."""
+    if not PREPARE_ENABLED:
+        raise WorkflowError(
+            "prepare: config tf_proteins is not set (a FASTA of full-length TF proteins); see README "
+            "'From proteins to a ranked list' and config/prepare_example.yaml"
+        )
+    return PREPARE_TARGETS

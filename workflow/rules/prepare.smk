@@ -62,19 +62,7 @@ if PREPARE_ENABLED:
             script:
                 "../scripts/run_structure_prediction.py"
 
-    rule prepare:
-        input:
-            **PREPARE_OUTPUTS,
-            runs=expand(f"{PREPARE}/runs/{{batch}}.tsv", batch=PREPARE_BATCHES),
 
-else:
-
-    rule prepare:
-        # Without tf_proteins there is nothing to prepare: say so instead of "no rule to produce prepare".
-        log:
-            f"{LOGS}/prepare/not_configured.log",
-        run:
-            raise WorkflowError(
-                "prepare: config tf_proteins is not set (a FASTA of full-length TF proteins); see README "
-                "'From proteins to a ranked list' and config/prepare_example.yaml"
-            )
+rule prepare:
+    input:
+        unpack(prepare_targets),
