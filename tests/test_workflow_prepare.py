@@ -169,3 +169,13 @@ def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path)
     assert (pair["tf_id"], pair["domain_id"], pair["tf_chain"], pair["domain_chain"]) == ("APC_1", "TEST", "C", "B")
     assert pair["iptm"] == pytest.approx(ranking["iptm"][ranking["order"][0]])
     assert pd.read_csv(work / "results/features/failed.tsv", sep="\t").empty
+
+
+def test_a_predictions_dir_with_nothing_readable_does_not_block_prepare(tmp_path):
+    (tmp_path / "runs" / "not_a_job").mkdir(parents=True)
+    config = {"tf_proteins": str(DEMO / "proteins.fasta"), "domain_fasta": str(DEMO / "domains.fasta"),
+              "predictions_dir": "runs"}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "prepare", "-n")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "features are not planned: runs: no folder named {domain_id}_and_{tf_id} matches" in proc.stderr

@@ -66,18 +66,26 @@ FEATURES_PLANNED = not PREPARE_ENABLED or bool(
     or config.get("pairs")
     or (config.get("predictions_dir") and Path(config["predictions_dir"]).is_dir())
 )
-if not FEATURES_PLANNED:
-    print(
-        "prepare: features are not planned yet (no pairs table, score table or existing predictions_dir "
-        f"{config.get('predictions_dir') or '(not set)'}): the workflow is the prepare stage",
-        file=sys.stderr,
-    )
-
+PREPARE_NOTE = (
+    "features are not planned yet (no pairs table, score table or existing predictions_dir "
+    f"{config.get('predictions_dir') or '(not set)'})"
+)
 if FEATURES_PLANNED and not USE_SCORE_TABLE:
     try:
         PLAN = tfconfig.plan_pairs(config, tfs=TF_RECORDS)
     except (InputError, ValueError) as exc:
-        raise WorkflowError(f"input error: {exc}") from None
+        if not PREPARE_ENABLED or config.get("pairs"):
+            raise WorkflowError(f"input error: {exc}") from None
+        # A predictions_dir with nothing readable yet (e.g. a batch failed) must not block re-running
+        # prepare: the workflow stays the prepare stage and says why.
+        FEATURES_PLANNED = False
+        PREPARE_NOTE = f"features are not planned: {exc}"
+if not FEATURES_PLANNED:
+    print(
+        f"prepare: {PREPARE_NOTE}: the workflow is the prepare stage",
+        file=sys.stderr,
+    )
+elif not USE_SCORE_TABLE:
     # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
     # up to date when pairs are appended to a screen.
     SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
