@@ -307,4 +307,5 @@ def test_run_batch_builds_inputs_runs_and_finds_outputs(screen, fmt, fake):
 def test_run_batch_fails_when_the_command_fails(screen):
     jobs, _, _, tmp = screen
     with pytest.raises(RuntimeError, match="exited with status 3"):
-        run_batch(jobs[:2], "colabfold", "exit 3; echo {input} {outdir}", tmp / "in", tmp / "out", "b", 1, [1])
+        run_batch(jobs[:2], "colabfold", "exit 3; echo {input} {outdir}", tmp / "in", tmp / "out", "b", 1,
+                  [1])

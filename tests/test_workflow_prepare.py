@@ -32,7 +32,8 @@ def snakemake(work: Path, *args: str):
 
 
 def expected_windows(sequence: str, window: int = 80, step: int = 10) -> list[tuple[int, int]]:
-    """Hand rule of the screen: starts every `step` while the window fits, then one tile ending at the C terminus."""
+    """Hand rule of the screen: starts every `step` while the window fits, then one tile ending at the
+    C terminus."""
     n = len(sequence)
     if n <= window:
         return [(1, n)]
@@ -96,7 +97,8 @@ def test_three_kinds_of_job_inputs_match_the_fasta(prepared):
         assert (job["dialect"], job["version"], job["name"]) == ("alphafold3", 1, name)
         assert tuple(s["protein"]["sequence"] for s in job["sequences"]) == names[name]
         assert [s["protein"]["id"] for s in job["sequences"]] == ["A", "B"]
-    server = [job for p in sorted((out / "alphafold_server").glob("*.json")) for job in json.loads(p.read_text())]
+    server = [job for p in sorted((out / "alphafold_server").glob("*.json"))
+              for job in json.loads(p.read_text())]
     assert {j["name"]: tuple(s["proteinChain"]["sequence"] for s in j["sequences"]) for j in server} == names
     assert {(j["dialect"], j["version"]) for j in server} == {("alphafoldserver", 1)}
     ap = out / "alphapulldown"
@@ -151,10 +153,12 @@ def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path)
     assert custom.read_text() == "TEST;APC_1\n"  # the batch's input in the --mode=custom format
     manifest = pd.read_csv(work / "results/prepare/runs/batch_00001.tsv", sep="\t")
     run = work / "results/prepare/predictions/TEST_and_APC_1"
-    assert manifest.to_dict("records") == [{"job_name": "TEST_and_APC_1", "domain_id": "TEST", "tf_id": "APC_1",
-                                            "status": "found", "output": str(run.relative_to(work))}]
+    assert manifest.to_dict("records") == [{"job_name": "TEST_and_APC_1", "domain_id": "TEST",
+                                            "tf_id": "APC_1", "status": "found",
+                                            "output": str(run.relative_to(work))}]
     log = (work / "results/logs/prepare/batch_00001.log").read_text()
-    assert f"fake.py {FIXTURES / AP} results/prepare/runs/inputs/batch_00001.txt results/prepare/predictions" in log
+    inputs = "results/prepare/runs/inputs/batch_00001.txt results/prepare/predictions"
+    assert f"fake.py {FIXTURES / AP} {inputs}" in log
     assert "copied TEST APC_1" in log and "output found for 1 of 1 jobs" in log
     assert "24 residues, not longer than the window (80): one tile" in (
         work / "results/logs/prepare/prepare_jobs.log").read_text()
@@ -166,7 +170,8 @@ def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     pair = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id").loc["TEST_and_APC_1"]
     ranking = json.loads((FIXTURES / AP / "ranking_debug.json").read_text())
-    assert (pair["tf_id"], pair["domain_id"], pair["tf_chain"], pair["domain_chain"]) == ("APC_1", "TEST", "C", "B")
+    assert (pair["tf_id"], pair["domain_id"], pair["tf_chain"], pair["domain_chain"]) == (
+        "APC_1", "TEST", "C", "B")
     assert pair["iptm"] == pytest.approx(ranking["iptm"][ranking["order"][0]])
     assert pd.read_csv(work / "results/features/failed.tsv", sep="\t").empty
 

@@ -73,7 +73,8 @@ def job_rows(jobs: list[Job]) -> list[dict]:
 
 def _tsv(rows: list[dict]) -> str:
     # IDs are validated identifiers and sequences amino-acid letters: no tabs, newlines or quoting.
-    return "\t".join(JOB_COLUMNS) + "\n" + "".join("\t".join(str(r[c]) for c in JOB_COLUMNS) + "\n" for r in rows)
+    lines = ("\t".join(str(r[c]) for c in JOB_COLUMNS) + "\n" for r in rows)
+    return "\t".join(JOB_COLUMNS) + "\n" + "".join(lines)
 
 
 def write_batches(jobs: list[Job], batch_dir: str | Path) -> list[str]:

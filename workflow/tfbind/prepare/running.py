@@ -6,15 +6,13 @@ format), ``{outdir}`` (the shared predictions folder), ``{batch}`` (the batch na
 Values are shell-quoted. What ``{input}`` is, and where each job's output is then expected (where discovery
 of ``predictions_dir`` looks for it), per ``structure_prediction.format``:
 
-=============== ================================================ ==================================================
-format          ``{input}``                                      a job's output in ``{outdir}``
-=============== ================================================ ==================================================
-colabfold       CSV ``id,sequence`` of the batch                 files ``{job}_scores*.json`` (ColabFold names its
-                (``colabfold_jobs``)                             files after the job, side by side)
-alphafold3      folder of the batch's ``{job}.json``             folder ``{job}`` lower-cased (AlphaFold 3's
-                (``alphafold3_jobs``, for ``--input_dir``)       sanitised name), holding ``*model.cif``
-alphapulldown   ``--mode=custom`` list ``bait;candidate``        folder ``{job}`` holding ``ranked_0.pdb``/``.cif``
-=============== ================================================ ==================================================
+* ``colabfold``: ``{input}`` is the batch's CSV ``id,sequence`` (``colabfold_jobs``); a job's output is
+  its files ``{job}_scores*.json`` in ``{outdir}`` (ColabFold names its files after the job, side by side);
+* ``alphafold3``: ``{input}`` is a folder of the batch's ``{job}.json`` (``alphafold3_jobs``, for
+  ``run_alphafold.py --input_dir``); the output is the folder ``{job}`` lower-cased (AlphaFold 3's sanitised
+  name) holding ``*model*.cif``;
+* ``alphapulldown``: ``{input}`` is a ``--mode=custom`` list of ``bait;candidate`` lines; the output is the
+  folder ``{job}`` holding ``ranked_0.pdb`` (or ``.cif``).
 
 A job whose output is not found after the command succeeded is listed as ``missing`` in the batch's
 manifest and logged; the others are kept. A command that fails fails the batch (Snakemake's error), with
@@ -42,7 +40,9 @@ def check_template(template: str) -> str:
     try:
         fields = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise InputError(f"config structure_prediction.command {template!r}: {exc} (write {{{{ for a literal {{)")
+        raise InputError(
+            f"config structure_prediction.command {template!r}: {exc} (write {{{{ for a literal {{)"
+        ) from None
     for _, name, spec, conversion in fields:
         if name is None:
             continue
@@ -129,8 +129,10 @@ def run_batch(jobs, fmt: str, template: str, workdir: str | Path, outdir: str | 
         rows.append({"job_name": job.name, "domain_id": job.domain_id, "tf_id": job.tf_id,
                      "status": "found" if found else "missing", "output": str(found) if found else ""})
     missing = [r["job_name"] for r in rows if r["status"] == "missing"]
-    log.info("%s: output found for %d of %d jobs in %s", batch, len(rows) - len(missing), len(rows), outdir)
+    log.info("%s: output found for %d of %d jobs in %s", batch, len(rows) - len(missing), len(rows),
+             outdir)
     if missing:
-        log.warning("%s: no output for %d job(s) (listed as missing in the manifest): %s", batch, len(missing),
+        log.warning("%s: no output for %d job(s) (listed as missing in the manifest): %s", batch,
+                    len(missing),
                     ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""))
     return rows

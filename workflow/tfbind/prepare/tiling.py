@@ -46,7 +46,7 @@ class Tile:
     sequence: str
 
     def header(self) -> str:
-        """FASTA header line: the keys ``tfbind.ranking.coordinates`` reads, and ``group=`` for the CV folds."""
+        """FASTA header line: the keys ``tfbind.ranking.coordinates`` reads, ``group=`` for the CV folds."""
         return f">{self.tf_id} gene={self.gene} start={self.start} end={self.end} group={self.gene}"
 
 
@@ -99,7 +99,8 @@ def read_regions(path: str | Path, proteins: dict[str, SequenceRecord]) -> dict[
     if not path.is_file():
         raise InputError(f"{path}: tiling regions file not found")
     with path.open(newline="") as handle:
-        lines = [(n, line) for n, line in enumerate(handle, start=1) if line.strip() and not line.startswith("#")]
+        lines = [(n, line) for n, line in enumerate(handle, start=1)
+                 if line.strip() and not line.startswith("#")]
     if not lines:
         raise InputError(f"{path}: empty regions file (expected a header gene, start, end)")
     header_line, header = lines[0][0], next(csv.reader([lines[0][1]], delimiter="\t"))
@@ -144,8 +145,8 @@ def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: i
     for gene, record in proteins.items():
         tiles = tile_protein(record, window, step, first_index)
         if len(record.sequence) <= window:
-            plan.notes.append(f"{gene}: {len(record.sequence)} residues, not longer than the window ({window}): "
-                              "one tile of the whole protein")
+            plan.notes.append(f"{gene}: {len(record.sequence)} residues, not longer than the window "
+                              f"({window}): one tile of the whole protein")
         if chosen is not None:
             if gene not in chosen:
                 plan.notes.append(f"{gene}: no region in {regions}: not tiled")

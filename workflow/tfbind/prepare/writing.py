@@ -24,8 +24,8 @@ def write_all(proteins, domains, regions, tiling: dict, seeds: list[int], batch_
     for note in plan.notes:
         log.info("%s", note)
     genes = len(dict.fromkeys(t.gene for t in plan.tiles))
-    log.info("%s: %d tiles of %d proteins (window %d, step %d%s)", proteins, len(plan.tiles), genes, window, step,
-             f", regions {regions}" if regions else "")
+    log.info("%s: %d tiles of %d proteins (window %d, step %d%s)", proteins, len(plan.tiles), genes, window,
+             step, f", regions {regions}" if regions else "")
     with io.atomic_path(out["tiles_fasta"]) as tmp:
         tmp.write_text(tiles_fasta(plan.tiles))
     io.write_tsv(pd.DataFrame(tile_rows(plan.tiles), columns=TILE_COLUMNS), out["tiles"])
