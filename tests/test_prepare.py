@@ -3,7 +3,6 @@ input validation, and every job file parsed back and compared with the FASTA fil
 
 import csv
 import json
-import re
 import sys
 from pathlib import Path
 

@@ -11,7 +11,6 @@
 
 import csv
 import json
-import shutil
 import sys
 from pathlib import Path
 
