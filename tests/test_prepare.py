@@ -173,6 +173,15 @@ def test_every_pair_is_a_job_named_domain_and_tile(screen):
     assert [j.batch for j in jobs[:8]] == ["batch_00001"] * 7 + ["batch_00002"]
 
 
+def test_a_job_name_that_reads_as_two_pairs_is_refused(tmp_path):
+    """Domain X with tile Y_and_Z_1 and domain X_and_Y with tile Z_1 are both named X_and_Y_and_Z_1."""
+    tiles = plan_tiles(fasta(tmp_path / "p.fasta", {"Y_and_Z": P95[:50], "Z": P95[:50]})).tiles
+    domains = {d: SequenceRecord(d, "ACDEF", d) for d in ("X", "X_and_Y")}
+    with pytest.raises(InputError, match="X_and_Y_and_Z_1.*splits into several"):
+        plan_jobs(tiles, domains, batch_size=5)
+    assert len(plan_jobs(tiles, {"X": domains["X"]}, batch_size=5)) == 2  # one domain: no clash
+
+
 def test_colabfold_csv_parses_back(screen):
     jobs, domains, tiles, tmp = screen
     colabfold_jobs.write_csv(jobs, tmp / "jobs.csv")
