@@ -28,27 +28,30 @@ validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/demo.smk"
-include: "workflow/rules/features.smk"
+include: "workflow/rules/prepare.smk"
 
 
-if TRAIN_ENABLED:
+# With tf_proteins and nothing to read yet, the workflow is the prepare stage alone (common.smk).
+if FEATURES_PLANNED:
 
-    include: "workflow/rules/train.smk"
-    include: "workflow/rules/evaluate.smk"
+    include: "workflow/rules/demo.smk"
+    include: "workflow/rules/features.smk"
 
+    if TRAIN_ENABLED:
 
-if TRAIN_ENABLED or config["predict"]["model_file"]:
+        include: "workflow/rules/train.smk"
+        include: "workflow/rules/evaluate.smk"
 
-    include: "workflow/rules/predict.smk"
+    if TRAIN_ENABLED or config["predict"]["model_file"]:
 
-
-include: "workflow/rules/rank.smk"
+        include: "workflow/rules/predict.smk"
+    include: "workflow/rules/rank.smk"
 
 
 rule all:
     default_target: True
     input:
-        rules.features.input,
-        rules.evaluate.input if TRAIN_ENABLED else [],
-        rules.rank.input,
+        rules.features.input if FEATURES_PLANNED else [],
+        rules.evaluate.input if FEATURES_PLANNED and TRAIN_ENABLED else [],
+        rules.rank.input if FEATURES_PLANNED else [],
+        list(PREPARE_TARGETS.values()) if PREPARE_ENABLED else [],

@@ -133,6 +133,19 @@ def test_profile_partitions_send_only_gpu_jobs_to_the_gpu_partition():
     assert chosen["gpu"] in gpu_partitions
     assert chosen["cpu"] not in gpu_partitions and chosen["shard"] not in gpu_partitions, chosen
 
+    # Every rule that always asks for a GPU (workflow/rules/*.smk: gpu=1), with the profile's resources
+    # for it on every retry, fits a GPU partition: SLURM would reject or never start it elsewhere.
+    from test_envs import RULES
+
+    gpu_rules = sorted(n for n, r in RULES.items() if re.search(r"\bgpu\s*=\s*[1-9]", r.text))
+    assert "run_structure_prediction" in gpu_rules
+    for name in gpu_rules:
+        res = {**prof["default-resources"], **prof["set-resources"].get(name, {})}
+        for attempt in range(1, prof["retries"] + 2):
+            values = {k: eval(str(res[k]), {"attempt": attempt}) for k in ("mem_mb", "runtime")}
+            job = _Job(name, int((prof.get("set-threads") or {}).get(name, 1)), gpu=1, **values)
+            assert get_best_partition(partitions, job, Log()) in gpu_partitions, (name, attempt, values)
+
 
 def test_training_asks_for_a_gpu_only_when_its_config_needs_one():
     """The `gpu` resource of train_model as Snakemake evaluates it (dry run of the demo): none for the

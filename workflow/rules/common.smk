@@ -6,6 +6,10 @@ from tfbind.plan import config as tfconfig
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.plan.shards import write_plan
+from tfbind.plan.sequences import SequenceRecord, read_fasta
+from tfbind.prepare import jobs as prepare_jobs
+from tfbind.prepare.running import check_template
+from tfbind.prepare.tiling import plan_from_config
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"
@@ -13,14 +17,75 @@ PLAN_DIR = f"{FEATURES}/plan"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
+PREPARE = f"{RESULTS}/prepare"
+
+# Prepare (config tf_proteins): the tiles and the job batches are planned here, so that the tiles can be
+# the TF records of the later stages before their FASTA file is written (when tf_fasta is not set, it
+# is the prepared tiles.fasta), and each batch's job list is rewritten only when its jobs change.
+PREPARE_ENABLED = bool(config.get("tf_proteins"))
+STRUCTURE = config["structure_prediction"]
+TF_RECORDS = None
+PREPARE_BATCHES = []
+if PREPARE_ENABLED:
+    try:
+        TILE_PLAN = plan_from_config(config)
+        if STRUCTURE["command"]:
+            check_template(STRUCTURE["command"])
+            PREPARE_BATCHES = prepare_jobs.write_batches(
+                prepare_jobs.plan_jobs(
+                    TILE_PLAN.tiles, read_fasta(config["domain_fasta"], "domain"), STRUCTURE["batch_size"]
+                ),
+                f"{PREPARE}/batches",
+            )
+    except (InputError, ValueError) as exc:
+        raise WorkflowError(f"input error: {exc}") from None
+    PREPARE_OUTPUTS = {
+        "tiles_fasta": f"{PREPARE}/tiles.fasta",
+        "tiles": f"{PREPARE}/tiles.tsv",
+        "jobs": f"{PREPARE}/jobs.tsv",
+        "colabfold": f"{PREPARE}/colabfold/jobs.csv",
+        "alphafold3": f"{PREPARE}/alphafold3",
+        "alphafold_server": f"{PREPARE}/alphafold_server",
+        "alphapulldown": f"{PREPARE}/alphapulldown",
+    }
+    PREPARE_TARGETS = dict(PREPARE_OUTPUTS, runs=[f"{PREPARE}/runs/{b}.tsv" for b in PREPARE_BATCHES])
+    if STRUCTURE["command"] and not config.get("predictions_dir") and not config.get("pairs"):
+        config["predictions_dir"] = STRUCTURE["outdir"]  # where the runs of the command land
+    if not config.get("tf_fasta"):
+        config["tf_fasta"] = PREPARE_OUTPUTS["tiles_fasta"]
+        TF_RECORDS = {t.tf_id: SequenceRecord(t.tf_id, t.sequence, t.tf_id) for t in TILE_PLAN.tiles}
+
 # A score table replaces the AlphaFold runs: no pair plan, no shards.
 USE_SCORE_TABLE = bool(config.get("score_table"))
 
-if not USE_SCORE_TABLE:
+# Without prepare the later stages are always planned (a missing input is an error). With prepare they
+# are planned once there is something to read: a pairs table, a score table, or an existing predictions_dir;
+# before that, the workflow is the prepare stage alone.
+FEATURES_PLANNED = not PREPARE_ENABLED or bool(
+    USE_SCORE_TABLE
+    or config.get("pairs")
+    or (config.get("predictions_dir") and Path(config["predictions_dir"]).is_dir())
+)
+PREPARE_NOTE = (
+    "features are not planned yet (no pairs table, score table or existing predictions_dir "
+    f"{config.get('predictions_dir') or '(not set)'})"
+)
+if FEATURES_PLANNED and not USE_SCORE_TABLE:
     try:
-        PLAN = tfconfig.plan_pairs(config)
+        PLAN = tfconfig.plan_pairs(config, tfs=TF_RECORDS)
     except (InputError, ValueError) as exc:
-        raise WorkflowError(f"input error: {exc}") from None
+        if not PREPARE_ENABLED or config.get("pairs"):
+            raise WorkflowError(f"input error: {exc}") from None
+        # A predictions_dir with nothing readable yet (e.g. a batch failed) must not block re-running
+        # prepare: the workflow stays the prepare stage and says why.
+        FEATURES_PLANNED = False
+        PREPARE_NOTE = f"features are not planned: {exc}"
+if not FEATURES_PLANNED:
+    print(
+        f"prepare: {PREPARE_NOTE}: the workflow is the prepare stage",
+        file=sys.stderr,
+    )
+elif not USE_SCORE_TABLE:
     # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
     # up to date when pairs are appended to a screen.
     SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
@@ -28,6 +93,7 @@ if not USE_SCORE_TABLE:
 
 wildcard_constraints:
     shard=r"shard_\d{5}",
+    batch=r"batch_\d{5}",
 
 
 # Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
@@ -43,3 +109,13 @@ TRAIN_GPUS = gpus_requested(TRAIN_CONFIG)
 def demo_runs(wildcards):
     """A shard's generated demo runs are an input of its extraction when the demo generates them."""
     return [f"{RESULTS}/demo/generated/{wildcards.shard}.tsv"] if config["demo"]["generate"] else []
+
+
+def prepare_targets(wildcards):
+    """The prepare target's inputs; without tf_proteins a clear error instead of 'no rule to produce'."""
+    if not PREPARE_ENABLED:
+        raise WorkflowError(
+            "prepare: config tf_proteins is not set (a FASTA of full-length TF proteins); see README "
+            "'From proteins to a ranked list' and config/prepare_example.yaml"
+        )
+    return PREPARE_TARGETS

@@ -34,6 +34,7 @@ regenerate.
 | `domains.fasta` | the four EP300 co-activator domains, real sequences (`>ID category=CATEGORY`): KIX, TAZ1, TAZ2, NCBD |
 | `tf.fasta` | 48 synthetic 80-residue TF tiles `SYNTFpp_tt` (16 made-up proteins x 3 tiles) |
 | `pairs.tsv` | one row per tile x domain (192): `pair_id` = `{{domain}}_and_{{tile}}` (AlphaPulldown naming), `prediction` = run folder name relative to the predictions folder, `format` = `alphafold2` (KIX, AlphaPulldown folder), `colabfold` (TAZ1), `alphafold3` (TAZ2: local AF3 layout; NCBD: AlphaFold Server layout) |
+| `proteins.fasta` | not written by this generator (made once by hand): two made-up full-length TFs (`SYNP1`, 95 residues; `SYNP2`, 236), random residues with one acidic-hydrophobic stretch each; the input of the prepare example (`config/prepare_example.yaml`) |
 | `labels.tsv` | `kd_nm` (synthetic dissociation constant, nM) and `binder` (1 when below the assay ceiling) |
 
 ## How the tiles are made

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
-from .sequences import read_fasta
+from .sequences import SequenceRecord, read_fasta
 
 
 def extract_settings(config: dict) -> ExtractSettings:
@@ -25,9 +25,13 @@ def extract_settings(config: dict) -> ExtractSettings:
     )
 
 
-def plan_pairs(config: dict) -> PairPlan:
-    """Read the FASTA files and the pairs table (or discover pairs); raise ``InputError`` on bad input."""
-    tfs = read_fasta(config["tf_fasta"], "tf")
+def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> PairPlan:
+    """Read the FASTA files and the pairs table (or discover pairs); raise ``InputError`` on bad input.
+
+    ``tfs``: the TF records when they are known without reading ``tf_fasta`` (the tiles planned by the
+    prepare stage, whose FASTA file is written by a rule).
+    """
+    tfs = tfs if tfs is not None else read_fasta(config["tf_fasta"], "tf")
     domains = read_fasta(config["domain_fasta"], "domain")
     predictions_dir = config.get("predictions_dir") or None
     if config.get("pairs"):

@@ -1,0 +1,47 @@
+"""The ``prepare_jobs`` rule's work: tiles (FASTA + table), the job table and every predictor's inputs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from .. import io
+from ..plan.sequences import read_fasta
+from . import alphafold3_jobs, alphapulldown_jobs, colabfold_jobs
+from .jobs import JOB_COLUMNS, job_rows, plan_jobs
+from .tiling import DEFAULT_STEP, DEFAULT_WINDOW, TILE_COLUMNS, plan_tiles, tile_rows, tiles_fasta
+
+log = logging.getLogger(__name__)
+
+
+def write_all(proteins, domains, regions, tiling: dict, seeds: list[int], batch_size: int, out: dict) -> None:
+    """``out`` keys: tiles_fasta, tiles, jobs, colabfold, alphafold3, alphafold_server, alphapulldown."""
+    window = int(tiling.get("window", DEFAULT_WINDOW))
+    step = tiling.get("step") or DEFAULT_STEP
+    plan = plan_tiles(proteins, window, step, int(tiling.get("first_index", 1)), regions)
+    for note in plan.notes:
+        log.info("%s", note)
+    genes = len(dict.fromkeys(t.gene for t in plan.tiles))
+    log.info("%s: %d tiles of %d proteins (window %d, step %d%s)", proteins, len(plan.tiles), genes, window,
+             step, f", regions {regions}" if regions else "")
+    with io.atomic_path(out["tiles_fasta"]) as tmp:
+        tmp.write_text(tiles_fasta(plan.tiles))
+    io.write_tsv(pd.DataFrame(tile_rows(plan.tiles), columns=TILE_COLUMNS), out["tiles"])
+
+    domain_records = read_fasta(domains, "domain")
+    jobs = plan_jobs(plan.tiles, domain_records, batch_size)
+    io.write_tsv(pd.DataFrame(job_rows(jobs), columns=JOB_COLUMNS), out["jobs"])
+    log.info("%d jobs = %d tiles x %d domains ({domain_id}_and_{tf_id}; domain = chain A, tile = chain B)",
+             len(jobs), len(plan.tiles), len(domain_records))
+
+    colabfold_jobs.write_csv(jobs, out["colabfold"])
+    log.info("ColabFold: %s (%d rows)", out["colabfold"], len(jobs))
+    local = alphafold3_jobs.write_local(jobs, out["alphafold3"], seeds)
+    log.info("AlphaFold 3 (local): %d JSON files in %s", len(local), out["alphafold3"])
+    server = alphafold3_jobs.write_server(jobs, out["alphafold_server"], seeds)
+    log.info("AlphaFold Server: %d JSON file(s) of at most %d jobs in %s", len(server),
+             alphafold3_jobs.SERVER_JOBS_PER_FILE, out["alphafold_server"])
+    alphapulldown_jobs.write_inputs(jobs, Path(out["alphapulldown"]))
+    log.info("AlphaPulldown: baits/candidates FASTA and lists in %s", out["alphapulldown"])
