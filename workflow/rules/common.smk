@@ -6,6 +6,7 @@ from tfbind.plan import config as tfconfig
 from tfbind.errors import InputError
 from tfbind.model import merge_config
 from tfbind.plan.shards import write_plan
+from tfbind.plan.archives import shard_archives
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"
@@ -24,10 +25,16 @@ if not USE_SCORE_TABLE:
     # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
     # up to date when pairs are appended to a screen.
     SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
+    # Zip archives in predictions_dir (extraction folder name -> zip) and the ones each shard reads.
+    ARCHIVES = PLAN.archives
+    SHARD_ARCHIVES = shard_archives(
+        PLAN.pairs["prediction"].tolist(), ARCHIVES, config["features"]["shard_size"]
+    )
 
 
 wildcard_constraints:
     shard=r"shard_\d{5}",
+    archive=r"[A-Za-z0-9_.-]+",
 
 
 # Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
@@ -41,3 +48,8 @@ except InputError as exc:
 def demo_runs(wildcards):
     """A shard's generated demo runs are an input of its extraction when the demo generates them."""
     return [f"{RESULTS}/demo/generated/{wildcards.shard}.tsv"] if config["demo"]["generate"] else []
+
+
+def shard_archives_input(wildcards):
+    """The extracted zip archives (results/archives/<name>) a shard's pairs are read from."""
+    return SHARD_ARCHIVES.get(wildcards.shard, [])

@@ -55,6 +55,8 @@ def _formats_of_folder(folder: Path) -> set[str]:
     if (
         any(folder.glob("*_full_data_*.json"))
         or any(folder.glob("*summary_confidences*.json"))
+        or any(folder.glob("*_model_*.cif"))  # a run kept without its confidence files fails in the reader
+        or any(folder.glob("*model.cif"))
         or any(d.is_dir() and re.match(r"^seed-\d+_sample-\d+$", d.name) for d in folder.iterdir())
     ):
         found.add("alphafold3")
