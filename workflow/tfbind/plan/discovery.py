@@ -68,13 +68,13 @@ class _Discovery:
         self.archives: dict[str, str] = {}
         self._taken: set[str] = set()
 
-    def job(self, name: str, label: str, prediction: str, exact_id: bool = False) -> bool:
-        """Plan the run ``prediction`` of job ``name`` (reported as ``label``); False when it matches
-        nothing (then it is listed in ``unmatched``)."""
+    def job(self, name: str, label: str, prediction: str, exact_id: bool = False, matched=None) -> bool:
+        """Plan the run ``prediction`` of job ``name`` (reported as ``label``; ``matched``: its match, when
+        already known); False when it matches nothing (then it is listed in ``unmatched``)."""
         if CONTROL_RE.search(name):
             self.unmatched.append((label, f"name {escape_control(name)!r} holds a control character"))
             return True
-        job, reason = self.matcher.match(name, where=str(self.root / label))
+        job, reason = matched or self.matcher.match(name, where=str(self.root / label))
         if job is None:
             self.unmatched.append((label, reason))
             return False
@@ -114,9 +114,9 @@ class _Discovery:
         if CONTROL_RE.search(name):
             self.unmatched.append((name, f"folder name {escape_control(name)!r} holds a control character"))
             return
-        job, _ = self.matcher.match(name, where=str(self.root / name))
-        if job is not None:
-            self.job(name, name, str(self.root / name), exact_id=True)
+        matched = self.matcher.match(name, where=str(self.root / name))
+        if matched[0] is not None:
+            self.job(name, name, str(self.root / name), exact_id=True, matched=matched)
             return
         try:
             files = [e.name for e in os.scandir(entry.path) if e.is_file()]
@@ -154,9 +154,9 @@ class _Discovery:
             label = f"{entry.name}/{d}" if d else entry.name
             target = f"{base}/{d}" if d else base
             if d:
-                job, _ = self.matcher.match(PurePosixPath(d).name)
-                if job is not None:
-                    self.job(PurePosixPath(d).name, label, target)
+                matched = self.matcher.match(PurePosixPath(d).name, where=label)
+                if matched[0] is not None:
+                    self.job(PurePosixPath(d).name, label, target, matched=matched)
                     claimed.append(d)
                     continue
             jobs = folder_jobs(files_by_dir[d])

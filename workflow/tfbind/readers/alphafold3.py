@@ -5,13 +5,24 @@ Server folder: ``fold_<job>_model_<N>.cif``, ``fold_<job>_full_data_<N>.json`` (
 ``fold_<job>_summary_confidences_<N>.json`` (``iptm``, ``ptm``, ``ranking_score``,
 ``chain_pair_iptm``). N is the rank (0 = top).
 
-Local folder ``<job>/``: when ``seed-<S>_sample-<K>/`` subfolders exist, each is one model
-(model_name ``seed-S_sample-K``) with ``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json``
-and ``..summary_confidences.json``; models are ranked by ``ranking_score`` (from
-``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else from each summary), highest
-first, and the top-level copy of the best model is not counted again. Without subfolders the
-top-level ``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are
-the single model.
+Local folder ``<job>/`` (layout of the AlphaFold3 repository's docs/output.md): the top-level
+``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are AlphaFold3's
+own top model (the sample of highest ranking_score), model_rank 0, named after that sample
+(``seed-S_sample-K``, from ``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else the sample
+whose summary ranking_score equals the top-level one). Each ``seed-<S>_sample-<K>/`` folder with
+``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json`` and ``..summary_confidences.json`` is one
+more model, ranked by ranking_score (the csv, else its summary), highest first; the top sample's folder
+is not counted twice, and sample folders named in the csv but deleted are not an error (the log says how
+many were read). Without sample folders the top-level files are the single model.
+
+Files that only carry the predictor's own numbers may be missing: without a ``*summary_confidences*``
+file a model is scored from the structure and the PAE (``iptm``, ``ptm``, ``ranking_confidence`` and
+``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data / confidences
+(the PAE) the run fails.
+
+Chain IDs: when the confidences name the chains differently from the structure but hold the same
+residues chain by chain in order, they are mapped in order (``RunWarning``); when the residues differ
+too, ``PredictionError`` shows both residue sequences.
 
 Token -> residue reduction: a standard residue is one token; a modified residue (and every ligand)
 has one token per heavy atom, in the residue's atom order in the CIF. For each polymer amino-acid

@@ -10,7 +10,8 @@ Ranking: by ``rank_NNN`` in the tags; when the tags carry no rank, by ColabFold'
 0.8*iptm + 0.2*ptm (mean pLDDT for monomers, as ColabFold does), highest first. ranking_confidence is NaN (ColabFold
 does not write it). pLDDT is the B-factor of the CB atom (CA for Gly).
 
-A folder holding several jobs must be given as one of its scores files to select the job.
+A folder holding several jobs (a ColabFold batch folder) must be given as one of its scores files to
+select the job; discovery (``tfbind.plan.discovery``) plans one run per job prefix that way.
 """
 
 from __future__ import annotations
