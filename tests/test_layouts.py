@@ -431,3 +431,28 @@ def test_shard_writes_warnings_table(fixtures_dir, af3_pair, tmp_path):
     table = pd.read_csv(out["warnings"], sep="\t")
     assert table.columns.tolist() == ["pair_id", "stage", "note"] and table["pair_id"].tolist() == ["p"]
     assert "summary_confidences_0.json" in table["note"][0]
+
+
+def test_colabfold_job_without_its_scores_file_is_planned_and_fails_naming_it(fixtures_dir, tmp_path):
+    seqs = next(read_run(fixtures_dir / CF)).sequences
+    tfs = {t: SequenceRecord(t, seqs["C"], t) for t in ("MYB_25", "MYB_26")}
+    domains = {"KIX": SequenceRecord("KIX", seqs["B"], "KIX")}
+    batch = colabfold_batch(fixtures_dir, tmp_path / "runs" / "out", ["KIX_and_MYB_25", "KIX_and_MYB_26"])
+    (batch / f"KIX_and_MYB_26_scores_rank_001_{CF_TAG}.json").unlink()
+    plan = discover_pairs(tmp_path / "runs", tfs, domains)
+    assert plan.pairs["pair_id"].tolist() == ["KIX_and_MYB_25", "KIX_and_MYB_26"]  # not silently dropped
+    with pytest.raises(PredictionError, match="no KIX_and_MYB_26_scores_"):
+        score(plan.pairs["prediction"][1], {"MYB_26": tfs["MYB_26"]}, domains)
+    assert score(plan.pairs["prediction"][0], {"MYB_25": tfs["MYB_25"]}, domains)[0]  # its neighbour is read
+
+
+def test_damaged_zip_and_duplicate_entries_are_refused(tmp_path):
+    (tmp_path / "fold_a_and_b.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ArchiveError, match="not a readable zip archive"):
+        list_archive(tmp_path / "fold_a_and_b.zip", 1 << 20)
+    path = tmp_path / "dup.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("fold_a_and_b_model_0.cif", "first")
+        zf.writestr("fold_a_and_b_model_0.cif", "second")
+    with pytest.raises(ArchiveError, match="appears twice"):
+        list_archive(path, 1 << 20)

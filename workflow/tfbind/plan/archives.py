@@ -49,7 +49,9 @@ class Member:
 
 def _check_name(archive: Path, name: str) -> None:
     if "\x00" in name or "\\" in name:
-        raise ArchiveError(f"{archive}: entry {name!r} has a NUL or backslash in its name: archive not extracted")
+        raise ArchiveError(
+            f"{archive}: entry {name!r} has a NUL or backslash in its name: archive not extracted"
+        )
     parts = PurePosixPath(name).parts
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
         raise ArchiveError(f"{archive}: entry {name!r} has an absolute path: archive not extracted")
@@ -84,8 +86,8 @@ def list_archive(path: str | Path, max_bytes: int) -> list[Member]:
         total += info.file_size
         if total > max_bytes:
             raise ArchiveError(
-                f"{path}: uncompressed size passes {max_bytes / (1 << 20):g} MiB (features.max_archive_mb) at "
-                f"entry {name!r}: archive not extracted"
+                f"{path}: uncompressed size passes {max_bytes / (1 << 20):g} MiB (features.max_archive_mb) "
+                f"at entry {name!r}: archive not extracted"
             )
         members.append(Member(key, info.is_dir(), info.file_size))
     return members
@@ -141,7 +143,9 @@ def extract_archive(path: str | Path, out_dir: str | Path, max_bytes: int) -> in
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC errors are BadZipFile
         if isinstance(exc, ArchiveError):
             raise
-        raise ArchiveError(f"{path}: damaged archive ({type(exc).__name__}: {exc}): archive not extracted") from exc
+        raise ArchiveError(
+            f"{path}: damaged archive ({type(exc).__name__}: {exc}): archive not extracted"
+        ) from exc
     return written
 
 
@@ -166,7 +170,9 @@ def extraction_failure(run_path: str | Path) -> str | None:
     return None
 
 
-def shard_archives(pairs_prediction: list[str], archives: dict[str, str], shard_size: int) -> dict[str, list[str]]:
+def shard_archives(
+    pairs_prediction: list[str], archives: dict[str, str], shard_size: int
+) -> dict[str, list[str]]:
     """Shard name -> extraction folders (``results/archives/<name>``) its pairs read from (shards are
     consecutive runs of ``shard_size`` pairs, as ``tfbind.plan.shards.split`` cuts them)."""
     from .shards import shard_name

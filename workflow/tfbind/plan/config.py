@@ -35,7 +35,8 @@ def plan_pairs(config: dict) -> PairPlan:
         plan = read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
     elif predictions_dir:
         max_archive_mb = float(config.get("features", {}).get("max_archive_mb", DEFAULT_MAX_ARCHIVE_MB))
-        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=int(max_archive_mb * (1 << 20)))
+        max_archive_bytes = int(max_archive_mb * (1 << 20))
+        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=max_archive_bytes)
     else:
         raise ValueError("config: set 'pairs' (a pairs TSV) or 'predictions_dir' (folders {domain}_and_{tf})")
     plan.pairs = with_sequences(plan.pairs, tfs, domains)

@@ -43,19 +43,27 @@ from .sequences import SequenceRecord
 _COLABFOLD_SCORES = re.compile(r"^(?P<job>.+)_scores_.+\.json$")  # ColabFold <job>_scores_rank_001_...json
 _SERVER_MODEL = re.compile(r"^(?P<job>.+)_model_(?P<n>\d+)\.cif$")  # AlphaFold Server <job>_model_0.cif
 _LOCAL_MODEL = re.compile(r"^(?P<job>.+)_model\.cif$")  # AlphaFold3 local top-level <job>_model.cif
+# A ColabFold model without its scores file: planned too, so that the job fails naming the missing PAE
+# instead of disappearing from the run.
+_COLABFOLD_MODEL = re.compile(r"^(?P<job>.+)_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
 
 
 def folder_jobs(file_names: Iterable[str]) -> dict[str, str | None]:
     """Job prefix -> the file that selects the job in a shared folder (None: the folder itself is the run,
     an AlphaFold3 local top level) for the job files among ``file_names``."""
     jobs: dict[str, str | None] = {}
-    for name in sorted(file_names):
+    names = sorted(file_names)
+    for name in names:
         for pattern, selects in ((_COLABFOLD_SCORES, True), (_SERVER_MODEL, True), (_LOCAL_MODEL, False)):
             m = pattern.match(name)
             if m:
                 jobs.setdefault(m["job"], name if selects else None)
                 break
-    return jobs
+    for name in names:
+        m = _COLABFOLD_MODEL.match(name)
+        if m and m["job"] not in jobs:
+            jobs[m["job"]] = name
+    return dict(sorted(jobs.items()))
 
 
 class _Discovery:
@@ -80,8 +88,9 @@ class _Discovery:
             return False
         key = (job.domain_id, job.tf_id)
         if key in self.seen:
+            first = self.seen[key]
             self.unmatched.append(
-                (label, f"same pair (domain {job.domain_id}, TF {job.tf_id}) as {self.seen[key]}: read once, from there")
+                (label, f"same pair (domain {job.domain_id}, TF {job.tf_id}) as {first}: read once, from there")
             )
             return True
         self.seen[key] = label
@@ -189,7 +198,9 @@ def discover_pairs(
 
     root = Path(predictions_dir)
     if not root.is_dir():
-        raise InputError(f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)")
+        raise InputError(
+            f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)"
+        )
     found = _Discovery(root, tfs, domains, max_archive_bytes)
     root_files = []
     with os.scandir(root) as entries:

@@ -138,8 +138,8 @@ class JobMatcher:
             for dk, domains in self._domain_keys.items():
                 if not exact_domain and k.startswith(dk + self._sep):
                     return None, (
-                        f"job name {name!r} reads as domain {domains[0]!r} once case and the server's 'fold_' "
-                        f"prefix and character substitutions are ignored, but no TF ID of the TF FASTA reads as "
-                        f"{k[len(dk) + len(self._sep):]!r}"
+                        f"job name {name!r} reads as domain {domains[0]!r} once case and the server's "
+                        "'fold_' prefix and character substitutions are ignored, but no TF ID of the TF "
+                        f"FASTA reads as {k[len(dk) + len(self._sep):]!r}"
                     )
         return None, unmatched_reason(name, self.tf_ids, self.domain_ids)

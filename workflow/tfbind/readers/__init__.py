@@ -32,12 +32,13 @@ _AF3_FILE = re.compile(
 )
 _AF2_FILE = re.compile(r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$")
 _COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
+_COLABFOLD_MODEL = re.compile(r".+_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
 
 __all__ = ["FORMATS", "detect_format", "read_run", "safe_pickle", "ModelPrediction", "PredictionError"]
 
 
 def _format_of_file(name: str) -> str | None:
-    if _COLABFOLD_FILE.search(name):
+    if _COLABFOLD_FILE.search(name) or _COLABFOLD_MODEL.search(name):
         return "colabfold"
     if _AF2_FILE.match(name):
         return "alphafold2"

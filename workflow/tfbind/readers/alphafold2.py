@@ -145,7 +145,8 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
                 if name not in plddts:
                     plddts[name] = _model_plddt(folder, name, files.get("pickle"), max_bytes)
                 ref = plddts[name]
-                if ref is not None and ref.shape == bfactors.shape and np.all(np.abs(ref - bfactors) <= _PLDDT_TOLERANCE):
+                same_shape = ref is not None and ref.shape == bfactors.shape
+                if same_shape and np.all(np.abs(ref - bfactors) <= _PLDDT_TOLERANCE):
                     hits.append(name)
             if len(hits) != 1:
                 raise PredictionError(

@@ -126,7 +126,9 @@ def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
         raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")
     for item in items:
         if not item["confidences"].is_file():
-            raise PredictionError(f"{item['confidences']}: file not found (the PAE of {item['structure'].name})")
+            raise PredictionError(
+                f"{item['confidences']}: file not found (the PAE of {item['structure'].name})"
+            )
         if not item["summary"].is_file():
             item["summary_expected"], item["summary"] = item["summary"], None
     return sorted(items, key=lambda i: i["rank"])
@@ -139,7 +141,8 @@ def _sample_score(files: dict, scores: dict, key: tuple[int, int]) -> float:
     summary = files["summary"]
     if summary is None:
         return float("nan")
-    return to_float(require(load_json(summary, files["max_bytes"]), "ranking_score", summary), f"{summary}: ranking_score")
+    value = require(load_json(summary, files["max_bytes"]), "ranking_score", summary)
+    return to_float(value, f"{summary}: ranking_score")
 
 
 def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
@@ -163,9 +166,10 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
         items.append(dict(model=d.name, score=_sample_score(files, scores, key), key=key, **files))
     present = {i["key"] for i in items}
     if scores:
+        complete = "all read" if set(scores) <= present else "the others were deleted"
         log.info(
-            "%s: %d of the %d samples named in ranking_scores.csv have their folder (%s)", folder,
-            len(present & set(scores)), len(scores), "all read" if set(scores) <= present else "the others were deleted",
+            "%s: %d of the %d samples named in ranking_scores.csv have their folder (%s)",
+            folder, len(present & set(scores)), len(scores), complete,
         )
     items.sort(key=lambda i: (-i["score"] if not np.isnan(i["score"]) else np.inf, i["key"]))
     if top is not None:
@@ -179,7 +183,9 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
     return items
 
 
-def _top_sample(folder: Path, top: dict, items: list[dict], scores: dict, max_bytes: int) -> tuple[int, int] | None:
+def _top_sample(
+    folder: Path, top: dict, items: list[dict], scores: dict, max_bytes: int
+) -> tuple[int, int] | None:
     """Which sample the top-level model is: the highest score of ranking_scores.csv (AlphaFold3 copies
     that sample to the top level), else the sample whose summary ranking_score equals the top-level
     summary's. None (with a warning) when neither tells."""
@@ -188,13 +194,15 @@ def _top_sample(folder: Path, top: dict, items: list[dict], scores: dict, max_by
     if not items:
         return None  # a single-model run: nothing to count twice
     if top["summary"] is not None:
-        value = to_float(load_json(top["summary"], max_bytes).get("ranking_score"), f"{top['summary']}: ranking_score")
+        data = load_json(top["summary"], max_bytes)
+        value = to_float(data.get("ranking_score") if isinstance(data, dict) else None,
+                         f"{top['summary']}: ranking_score")
         same = [i["key"] for i in items if i["score"] == value]
         if len(same) == 1:
             return same[0]
     warnings.warn(RunWarning(
-        f"{folder}: no ranking_scores.csv and no summary to tell which sample folder holds the top-level model: "
-        "it is counted as a model of its own"
+        f"{folder}: no ranking_scores.csv and no summary to tell which sample folder holds the top-level "
+        "model: it is counted as a model of its own"
     ), stacklevel=2)
     return None
 
@@ -320,9 +328,9 @@ def _match_chain_ids(conf: dict, table: ResidueTable, conf_path: Path, cif: Path
     same = bool(mapping) and all(tokens[t] == polymer[s] for t, s in mapping.items() if s in polymer)
     if not same:
         raise PredictionError(
-            f"{conf_path}: chain IDs {', '.join(token_order)} are not those of {cif} ({', '.join(atom_order)}) "
-            f"and the residues differ, so the chains cannot be matched: {conf_path.name}: {_show_layout(tokens)} | "
-            f"{cif.name}: {_show_layout(polymer)}"
+            f"{conf_path}: chain IDs {', '.join(token_order)} are not those of {cif} "
+            f"({', '.join(atom_order)}) and the residues differ, so the chains cannot be matched: "
+            f"{conf_path.name}: {_show_layout(tokens)} | {cif.name}: {_show_layout(polymer)}"
         )
     warnings.warn(RunWarning(
         f"{conf_path}: chain IDs {', '.join(token_order)} differ from {cif.name}'s "
