@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfbind.errors import PredictionError
+from tfbind.errors import PredictionError, RunWarning
 from tfbind.readers import detect_format, read_run
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -197,8 +197,12 @@ def test_alphafold2_errors(fx, tmp_path):
     with pytest.raises(PredictionError, match=order[2]):
         read_run(folder)
     (folder / "ranking_debug.json").unlink()
-    with pytest.raises(PredictionError, match="ranking_debug.json"):
-        read_run(folder, fmt="alphafold2")
+    # without ranking_debug.json the run is still read (a warning; tests/test_layouts.py), and the bad
+    # PAE file of the top model still fails it
+    with pytest.warns(RunWarning, match="ranking_debug.json"):
+        models = read_run(folder, fmt="alphafold2")
+    with pytest.raises(PredictionError, match="predicted_aligned_error"):
+        next(models)
 
 
 # ---------------------------------------------------------------- ColabFold
@@ -338,7 +342,10 @@ def test_af3_server_size_mismatch(fx, tmp_path):
     with pytest.raises(PredictionError, match="full_data_0.json"):
         next(read_run(folder))
     (folder / "fold_5b8c_summary_confidences_0.json").unlink()
-    with pytest.raises(PredictionError, match="summary_confidences_0.json"):
+    # a missing summary is a warning (the run is scored from the rest: tests/test_layouts.py); a missing
+    # full_data (the PAE) fails the run
+    (folder / "fold_5b8c_full_data_0.json").unlink()  # the PAE: without it the run fails
+    with pytest.raises(PredictionError, match="full_data_0.json"):
         read_run(folder)
 
 
@@ -454,7 +461,7 @@ def test_af3_local_samples_ranked(tmp_path, new_names):
         prefix = f"tf_job_seed-{seed}_sample-{sample}_" if new_names else ""
         paes[(seed, sample)], _ = _write_model(
             job / f"seed-{seed}_sample-{sample}", prefix, seed * 10 + sample, score)
-    _write_model(job, "tf_job_", 11, 0.83)  # top-level copy of the best sample
+    top_pae, _ = _write_model(job, "tf_job_", 11, 0.83)  # top-level files: AlphaFold3's own top model
     if new_names:  # the csv decides (summaries deliberately disagree with it here)
         with open(job / "tf_job_ranking_scores.csv", "w", newline="") as fh:
             writer = csv.writer(fh)
@@ -468,9 +475,10 @@ def test_af3_local_samples_ranked(tmp_path, new_names):
     models = list(read_run(job))
     assert [m.model_name for m in models] == ["seed-1_sample-1", "seed-2_sample-0", "seed-1_sample-0"]
     assert [m.model_rank for m in models] == [0, 1, 2]
-    assert np.array_equal(models[0].pae, paes[(1, 1)][np.ix_(_CA_TOKENS, _CA_TOKENS)])
+    # rank 0 is read from the top-level files (named after the sample they copy, not counted twice)
+    assert np.array_equal(models[0].pae, top_pae[np.ix_(_CA_TOKENS, _CA_TOKENS)])
     assert np.array_equal(models[2].pae, paes[(1, 0)][np.ix_(_CA_TOKENS, _CA_TOKENS)])
-    assert models[0].structure_path.parent.name == "seed-1_sample-1"
+    assert models[0].structure_path.parent == job
 
 
 def test_af3_token_mismatch(tmp_path):

@@ -3,6 +3,7 @@
 from snakemake.exceptions import WorkflowError
 
 from tfbind.plan import config as tfconfig
+from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.plan.shards import write_plan
@@ -89,11 +90,17 @@ elif not USE_SCORE_TABLE:
     # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
     # up to date when pairs are appended to a screen.
     SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])
+    # Zip archives in predictions_dir (extraction folder name -> zip) and the ones each shard reads.
+    ARCHIVES = PLAN.archives
+    SHARD_ARCHIVES = shard_archives(
+        PLAN.pairs["prediction"].tolist(), ARCHIVES, config["features"]["shard_size"]
+    )
 
 
 wildcard_constraints:
     shard=r"shard_\d{5}",
     batch=r"batch_\d{5}",
+    archive=r"[A-Za-z0-9_.-]+",
 
 
 # Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
@@ -119,3 +126,8 @@ def prepare_targets(wildcards):
             "'From proteins to a ranked list' and config/prepare_example.yaml"
         )
     return PREPARE_TARGETS
+
+
+def shard_archives_input(wildcards):
+    """The extracted zip archives (results/archives/<name>) a shard's pairs are read from."""
+    return SHARD_ARCHIVES.get(wildcards.shard, [])

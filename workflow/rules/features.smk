@@ -28,16 +28,37 @@ if USE_SCORE_TABLE:
 
 else:
 
+    rule extract_archive:
+        # An AlphaFold Server download (zip) in predictions_dir, extracted once; checked at parse time and
+        # again here (tfbind.plan.archives). A refused archive fails its pairs with the reason.
+        input:
+            lambda wildcards: ARCHIVES[wildcards.archive],
+        output:
+            directory(f"{RESULTS}/archives/{{archive}}"),
+        log:
+            f"{LOGS}/archives/{{archive}}.log",
+        conda:
+            "../../envs/features.yaml"
+        resources:
+            mem_mb=500,
+            runtime=30,
+        params:
+            max_archive_mb=config["features"]["max_archive_mb"],
+        script:
+            "../scripts/extract_archive.py"
+
     rule extract_shard:
         input:
             # The manifest carries the shard's pairs and sequences: the FASTA files are read when the
             # workflow is parsed, so a job depends on its own pairs only.
             manifest=f"{PLAN_DIR}/{{shard}}.tsv",
             runs=demo_runs,
+            archives=shard_archives_input,
         output:
             models=f"{FEATURES}/shards/{{shard}}.models.parquet",
             pairs=f"{FEATURES}/shards/{{shard}}.pairs.parquet",
             failed=f"{FEATURES}/shards/{{shard}}.failed.tsv",
+            warnings=f"{FEATURES}/shards/{{shard}}.warnings.tsv",
         log:
             f"{LOGS}/features/{{shard}}.log",
         benchmark:
@@ -60,9 +81,11 @@ else:
             models=expand(f"{FEATURES}/shards/{{shard}}.models.parquet", shard=SHARDS),
             pairs=expand(f"{FEATURES}/shards/{{shard}}.pairs.parquet", shard=SHARDS),
             failed=expand(f"{FEATURES}/shards/{{shard}}.failed.tsv", shard=SHARDS),
+            warnings=expand(f"{FEATURES}/shards/{{shard}}.warnings.tsv", shard=SHARDS),
             unmatched=f"{PLAN_DIR}/unmatched.tsv",
         output:
             **FEATURE_TABLES,
+            warnings=f"{FEATURES}/warnings.tsv",
         log:
             f"{LOGS}/features/merge.log",
         conda:
@@ -77,3 +100,5 @@ else:
 rule features:
     input:
         **FEATURE_TABLES,
+        # runs scored from part of their files (warnings.tsv: pair_id, stage, note); none for score tables
+        warnings=[] if USE_SCORE_TABLE else f"{FEATURES}/warnings.tsv",

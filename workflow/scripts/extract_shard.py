@@ -17,4 +17,5 @@ run_shard(
     smk.output.pairs,
     smk.output.failed,
     tfconfig.extract_settings(smk.config),
+    smk.output.warnings,
 )

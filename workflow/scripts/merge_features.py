@@ -1,11 +1,13 @@
-"""Rule merge_features: shard tables -> results/features/{models,pairs}.parquet and failed.tsv."""
+"""Rule merge_features: shard tables -> results/features/{models,pairs}.parquet, failed.tsv, warnings.tsv."""
 
+import logging
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
+from tfbind.features.failed import merge_warnings  # noqa: E402
 from tfbind.features.merge import merge_features  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -19,3 +21,8 @@ merge_features(
     smk.output.pairs,
     smk.output.failed,
 )
+n_notes = merge_warnings(smk.input.warnings, smk.output.warnings)
+if n_notes:
+    logging.getLogger("merge_features").warning(
+        "%d notes on pairs scored from part of their files: see %s", n_notes, smk.output.warnings
+    )

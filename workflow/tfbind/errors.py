@@ -21,3 +21,8 @@ class PredictionError(InputError):
 
 class InputWarning(UserWarning):
     """An input that is used but has something the user should know about (e.g. a column not used)."""
+
+
+class RunWarning(UserWarning):
+    """A run scored from part of its files, or read with a repair (chains mapped by order): the pair is
+    scored and the note goes to the shard log and ``warnings.tsv`` (``pair_id, stage, note``)."""

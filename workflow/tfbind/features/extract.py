@@ -27,6 +27,7 @@ import math
 import signal
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from .chains import ChainAssignment, assign_chains
 from .schema import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
-from ..errors import PredictionError
+from ..errors import PredictionError, RunWarning
 from .descriptors import pair_descriptors
 from ..metrics import confidence_metrics, interface_metrics
 from ..readers.prediction import ModelPrediction
@@ -44,7 +45,8 @@ from ..plan.pairs import records_from_manifest
 from ..plan.settings import ExtractSettings
 from ..plan.shards import read_manifest
 from ..io import rows_to_table, write_parquet
-from .failed import write_failed
+from .failed import write_failed, write_warnings
+from ..plan.archives import extraction_failure
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +127,35 @@ def extract_pair(
     tfs: dict[str, SequenceRecord],
     domains: dict[str, SequenceRecord],
     settings: ExtractSettings,
+    notes: list[str] | None = None,
 ) -> tuple[list[dict], dict]:
-    """Score every model of one pair's run; raise ``PredictionError`` on any problem with the run."""
+    """Score every model of one pair's run; raise ``PredictionError`` on any problem with the run.
+
+    A run scored from part of its files (no predictor summary, no ``ranking_debug.json``) or read with
+    a repair (chain IDs mapped by order) is scored; the readers say so with a ``RunWarning``, whose
+    messages are appended to ``notes`` (prefixed with the pair) when it is given.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RunWarning)
+        try:
+            return _extract_pair(pair, tfs, domains, settings)
+        finally:
+            for w in caught:
+                if issubclass(w.category, RunWarning):
+                    if notes is not None:
+                        notes.append(str(w.message))
+                else:
+                    log.warning("pair %s: %s: %s", pair["pair_id"], w.category.__name__, w.message)
+
+
+def _extract_pair(pair, tfs, domains, settings) -> tuple[list[dict], dict]:
     tf, domain = tfs[pair["tf_id"]], domains[pair["domain_id"]]
     path = Path(pair["prediction"])
     where = f"pair {pair['pair_id']} ({path})"
+    if not path.exists():
+        failure = extraction_failure(path)  # a zip of predictions_dir that could not be extracted
+        if failure:
+            raise PredictionError(f"{where}: {failure}", "archive")
     fmt = pair.get("format") or detect_format(path)
     chains: ChainAssignment | None = None
     reference_sequences: dict[str, str] | None = None
@@ -165,22 +191,27 @@ def run_shard(
     out_pairs: str | Path,
     out_failed: str | Path,
     settings: ExtractSettings,
+    out_warnings: str | Path | None = None,
 ) -> tuple[int, int]:
-    """Extract every pair of a shard manifest (pairs with their sequences); return (scored, failed)."""
+    """Extract every pair of a shard manifest (pairs with their sequences); return (scored, failed).
+
+    Pairs scored with a warning (``extract_pair``) are scored; each note is logged and, with
+    ``out_warnings``, written there (``pair_id, stage, note``)."""
     table = read_manifest(manifest)
     tfs, domains = records_from_manifest(table)
     pairs = table.to_dict("records")
     name = Path(manifest).stem
     log.info("%s: %d pairs to extract", name, len(pairs))
-    model_rows, pair_rows, failed = [], [], []
+    model_rows, pair_rows, failed, noted = [], [], [], []
     start = time.perf_counter()
     for i, pair in enumerate(pairs, start=1):
         # Written (and flushed) before the pair is read: a job that dies names its pair in its log.
         log.info("%s: pair %d/%d %s: reading %s", name, i, len(pairs), pair["pair_id"], pair["prediction"])
+        notes: list[str] = []
         try:
             try:
                 with time_limit(settings.pair_timeout_s):
-                    rows, summary = extract_pair(pair, tfs, domains, settings)
+                    rows, summary = extract_pair(pair, tfs, domains, settings, notes)
             except PairTimeout as exc:
                 raise PredictionError(f"pair {pair['pair_id']} ({pair['prediction']}): {exc}", "timeout") from None
         except Exception as exc:  # noqa: BLE001 - any failure of one pair is recorded, not fatal
@@ -191,6 +222,9 @@ def run_shard(
             failed.append({"pair_id": pair["pair_id"], "stage": stage, "reason": reason})
             log.warning("%s: pair %s skipped (%s): %s", name, pair["pair_id"], stage, reason)
             continue
+        for note in notes:
+            log.warning("%s: pair %s scored with a warning: %s", name, pair["pair_id"], note)
+            noted.append({"pair_id": pair["pair_id"], "stage": "read", "note": note})
         model_rows.extend(rows)
         pair_rows.append(summary)
         if i % 25 == 0 or i == len(pairs):
@@ -198,10 +232,12 @@ def run_shard(
     write_parquet(rows_to_table(model_rows, MODEL_SCHEMA), out_models)
     write_parquet(rows_to_table(pair_rows, PAIR_SCHEMA), out_pairs)
     write_failed(failed, out_failed)
+    if out_warnings is not None:
+        write_warnings(noted, out_warnings)
     elapsed = time.perf_counter() - start
     rate = len(pairs) / elapsed if elapsed > 0 else math.inf
     log.info(
-        "%s: %d pairs scored, %d skipped, %d model rows in %.1f s (%.1f pairs/s)",
-        name, len(pair_rows), len(failed), len(model_rows), elapsed, rate,
+        "%s: %d pairs scored (%d notes in warnings.tsv), %d skipped, %d model rows in %.1f s (%.1f pairs/s)",
+        name, len(pair_rows), len(noted), len(failed), len(model_rows), elapsed, rate,
     )  # fmt: skip
     return len(pair_rows), len(failed)

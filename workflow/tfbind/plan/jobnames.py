@@ -68,3 +68,78 @@ def unmatched_reason(name: str, tf_ids: Collection[str], domain_ids: Collection[
         f"job name {name!r}: no domain ID of the domain FASTA is followed by '{SEPARATOR}' "
         "and a TF ID of the TF FASTA"
     )
+
+
+# --- Job names as the predictors rewrite them -------------------------------------------------------
+#
+# AlphaFold Server lower-cases the job name, replaces characters outside [a-z0-9_] and prefixes ``fold_``
+# to the download and every file in it (job "5B8C" -> ``fold_5b8c.zip`` holding ``fold_5b8c_model_0.cif``,
+# ``fold_5b8c_full_data_0.json``, ..., ``fold_5b8c_job_request.json``: the fixture ``af3_server_5b8c``; the
+# server's README, https://github.com/google-deepmind/alphafold/blob/main/server/README.md, names the
+# ``<job_name>_job_request.json`` file but documents no rule). Local AlphaFold3 writes its output under
+# ``sanitised_name()`` of the input (alphafold3 ``folding_input.Input.sanitised_name``: lower case, spaces
+# -> ``_``, characters outside [a-z0-9_.-] dropped); ColabFold keeps the case and replaces characters
+# outside [A-Za-z0-9_.-] with ``_`` (``colabfold.utils.safe_filename``).
+#
+# Rule implemented (``name_key``): lower-case, then every character outside [a-z0-9] becomes ``_``. A job
+# name matches ``{domain_id}_and_{tf_id}`` when its key, with a leading ``fold_`` removed or not, equals
+# ``key(domain_id) + "_and_" + key(tf_id)``. So ``fold_kix_and_myb_25`` matches domain ``KIX`` and TF
+# ``MYB_25``, and ``fold_kix_and_myb_25`` also matches TF ``MYB-25`` (the server's ``-`` -> ``_``). Two IDs
+# with one key (``MYB-25`` and ``MYB_25``) cannot be told apart this way: such a name is reported, not
+# guessed. An exact match (``split_job_name``) is always tried first.
+
+SERVER_PREFIX = "fold_"
+
+def name_key(name: str) -> str:
+    """The case- and punctuation-insensitive form of a job name or ID (see the rule above)."""
+    return "".join(ch if ("a" <= ch <= "z" or "0" <= ch <= "9") else "_" for ch in name.lower())
+
+
+class JobMatcher:
+    """Match job names to (domain, TF) pairs of the FASTA records: exactly, else by ``name_key`` with the
+    server's ``fold_`` prefix removed. Built once per discovery (10^5 names are matched at parse time)."""
+
+    def __init__(self, tf_ids: Collection[str], domain_ids: Collection[str]):
+        self.tf_ids, self.domain_ids = tf_ids, domain_ids
+        self._tf_keys: dict[str, list[str]] = {}
+        for t in tf_ids:
+            self._tf_keys.setdefault(name_key(t), []).append(t)
+        self._domain_keys: dict[str, list[str]] = {}
+        for d in domain_ids:
+            self._domain_keys.setdefault(name_key(d), []).append(d)
+        self._sep = name_key(SEPARATOR)
+
+    def match(self, name: str, where: str | None = None) -> tuple[JobName | None, str]:
+        """``(JobName, "")`` for a name that fits one pair; ``(None, reason)`` otherwise. Several exact
+        splits raise ``InputError`` as ``split_job_name`` does; several relaxed ones are a reason."""
+        exact = split_job_name(name, self.tf_ids, self.domain_ids, where)
+        if exact is not None:
+            return exact, ""
+        key = name_key(name)
+        keys = [key] + ([key[len(SERVER_PREFIX):]] if key.startswith(SERVER_PREFIX) else [])
+        found: list[JobName] = []
+        for k in keys:
+            for dk, domains in self._domain_keys.items():
+                if k.startswith(dk + self._sep):
+                    for d in domains:
+                        for t in self._tf_keys.get(k[len(dk) + len(self._sep):], []):
+                            if JobName(d, t) not in found:
+                                found.append(JobName(d, t))
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            shown = ", ".join(f"(domain {f.domain_id}, TF {f.tf_id})" for f in found)
+            return None, (
+                f"job name {name!r} fits several (domain, TF) pairs once case and the server's character "
+                f"substitutions are ignored: {shown}; rename the job or the IDs"
+            )
+        exact_domain = any(name.startswith(d + SEPARATOR) for d in self.domain_ids)
+        for k in keys:
+            for dk, domains in self._domain_keys.items():
+                if not exact_domain and k.startswith(dk + self._sep):
+                    return None, (
+                        f"job name {name!r} reads as domain {domains[0]!r} once case and the server's "
+                        "'fold_' prefix and character substitutions are ignored, but no TF ID of the TF "
+                        f"FASTA reads as {k[len(dk) + len(self._sep):]!r}"
+                    )
+        return None, unmatched_reason(name, self.tf_ids, self.domain_ids)

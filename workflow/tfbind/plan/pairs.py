@@ -4,9 +4,10 @@ Two sources:
 * a pairs TSV (config ``pairs``) with columns ``pair_id, tf_id, domain_id, prediction`` and optional
   ``tf_chain, domain_chain, format``; relative ``prediction`` paths are resolved against
   ``predictions_dir`` (or the working directory when that is not set);
-* discovery (no ``pairs`` key): every folder in ``predictions_dir`` named ``{domain_id}_and_{tf_id}``
-  (AlphaPulldown's job naming). Folders that match no FASTA pair are returned as *unmatched* so the run
-  reports them instead of dropping them silently.
+* discovery (no ``pairs`` key, ``tfbind.plan.discovery``): every job in ``predictions_dir`` named
+  ``{domain_id}_and_{tf_id}`` (AlphaPulldown's job naming, also as AlphaFold Server, AlphaFold3 and
+  ColabFold rewrite it), in run folders, shared (batch) folders and zip archives. Entries that match no
+  FASTA pair are returned as *unmatched* so the run reports them instead of dropping them silently.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..escape import CONTROL_PATTERN, CONTROL_RE, escape_control
+from ..escape import CONTROL_PATTERN, escape_control
 from ..ranges import parse_number
 from .ids import ID_PATTERN, check_columns, check_id, check_unique
-from .jobnames import SEPARATOR, split_job_name, unmatched_reason
+from .jobnames import SEPARATOR
 from .sequences import SequenceRecord
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
@@ -60,6 +61,8 @@ class PairPlan:
 
     pairs: pd.DataFrame
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    # zip archives the pairs are read from: extraction folder name (under results/archives) -> zip path
+    archives: dict[str, str] = field(default_factory=dict)
 
 
 def _check_no_control(table: pd.DataFrame, path: Path) -> None:
@@ -136,54 +139,11 @@ def read_pairs_table(
     return PairPlan(out)
 
 
-def discover_pairs(
-    predictions_dir: str | Path,
-    tfs: dict[str, SequenceRecord],
-    domains: dict[str, SequenceRecord],
-) -> PairPlan:
-    """One pair per folder ``{domain_id}_and_{tf_id}`` in ``predictions_dir`` (sorted by name).
+def discover_pairs(predictions_dir, tfs, domains, **kwargs) -> PairPlan:
+    """Pairs found in ``predictions_dir`` without a pairs table: see ``tfbind.plan.discovery``."""
+    from .discovery import discover_pairs as discover
 
-    The split point is found by matching known domain IDs, so IDs that themselves contain ``_and_``
-    still resolve; a name that fits several (domain, TF) splits is an error.
-    """
-    root = Path(predictions_dir)
-    if not root.is_dir():
-        raise InputError(f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)")
-    rows, unmatched = [], []
-    names = []
-    with os.scandir(root) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            skipped = _skipped_entry(entry)
-            if skipped is None:
-                names.append(entry.name)
-            elif skipped:
-                unmatched.append((entry.name, skipped))
-    for name in names:
-        if CONTROL_RE.search(name):
-            unmatched.append((name, f"folder name {escape_control(name)!r} holds a control character"))
-            continue
-        job = split_job_name(name, tfs, domains, where=str(root / name))
-        if job is None:
-            unmatched.append((name, unmatched_reason(name, tfs, domains)))
-            continue
-        domain_id, tf_id = job
-        rows.append(
-            {
-                "pair_id": check_id(name, "pair_id", str(root / name)),
-                "tf_id": tf_id,
-                "domain_id": domain_id,
-                "prediction": str(root / name),
-                "tf_chain": "",
-                "domain_chain": "",
-                "format": "",
-            }
-        )
-    if not rows:
-        raise InputError(
-            f"{root}: no folder named {{domain_id}}_and_{{tf_id}} matches the FASTA records "
-            f"({len(unmatched)} folders seen)"
-        )
-    return PairPlan(pd.DataFrame(rows, columns=PAIR_COLUMNS), unmatched)
+    return discover(predictions_dir, tfs, domains, **kwargs)
 
 
 def _skipped_entry(entry: os.DirEntry) -> str | None:

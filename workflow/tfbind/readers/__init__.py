@@ -32,12 +32,13 @@ _AF3_FILE = re.compile(
 )
 _AF2_FILE = re.compile(r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$")
 _COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
+_COLABFOLD_MODEL = re.compile(r".+_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
 
 __all__ = ["FORMATS", "detect_format", "read_run", "safe_pickle", "ModelPrediction", "PredictionError"]
 
 
 def _format_of_file(name: str) -> str | None:
-    if _COLABFOLD_FILE.search(name):
+    if _COLABFOLD_FILE.search(name) or _COLABFOLD_MODEL.search(name):
         return "colabfold"
     if _AF2_FILE.match(name):
         return "alphafold2"
@@ -55,6 +56,8 @@ def _formats_of_folder(folder: Path) -> set[str]:
     if (
         any(folder.glob("*_full_data_*.json"))
         or any(folder.glob("*summary_confidences*.json"))
+        or any(folder.glob("*_model_*.cif"))  # a run kept without its confidence files fails in the reader
+        or any(folder.glob("*model.cif"))
         or any(d.is_dir() and re.match(r"^seed-\d+_sample-\d+$", d.name) for d in folder.iterdir())
     ):
         found.add("alphafold3")

@@ -11,16 +11,26 @@ Files read, per run folder:
   ``predicted_aligned_error`` of ``result_<model>.pkl`` / ``.pkl.gz`` / ``.pkl.xz``.
 - ``result_<model>.pkl*`` when present (loaded with the restricted unpickler, once per model):
   ``ptm`` (only there), and ``iptm`` / ``ranking_confidence`` where ranking_debug lacks them.
+
+Without ``ranking_debug.json`` (users who keep only the models and the PAE) the run is still scored:
+``ranked_<i>.pdb`` is model_rank i, and its model (whose PAE file to read) is the one whose per-residue
+pLDDT (``confidence_<model>.json`` ``confidenceScore``, else the result pickle's ``plddt``) equals the
+B-factors of ``ranked_<i>.pdb`` (AlphaFold writes pLDDT as the B-factor; the ranked file is that model,
+relaxed or not); a run with a single model needs no matching. ipTM and the ranking confidence are then
+NaN unless the result pickle holds them, and the pair gets a note (``warnings.tsv``). Only a ranked
+model whose PAE cannot be found fails the run.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from tfbind.errors import PredictionError
+from tfbind.errors import PredictionError, RunWarning
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
@@ -39,6 +49,8 @@ def _first_existing(paths: list[Path]) -> Path | None:
 def _plan(folder: Path, max_bytes: int) -> list[dict]:
     """Model name, rank, files and ranking_debug scores of every ranked model (no large file read)."""
     debug_path = folder / "ranking_debug.json"
+    if not debug_path.exists() and any(folder.glob("ranked_*.pdb")):
+        return _plan_without_ranking(folder, max_bytes)
     debug = load_json(debug_path, max_bytes)
     order = require(debug, "order", debug_path)
     if not isinstance(order, list) or not order:
@@ -80,6 +92,82 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
     return plan
 
 
+_RANKED = re.compile(r"^ranked_(\d+)\.pdb$")
+_PAE_JSON = re.compile(r"^pae_(.+)\.json$")
+_PICKLE = re.compile(r"^result_(.+?)\.pkl(\.gz|\.xz)?$")
+# pLDDT written as a PDB B-factor has 2 decimals; confidence_<model>.json keeps 2 as well.
+_PLDDT_TOLERANCE = 0.011
+
+
+def _model_plddt(folder: Path, model: str, pickle_path: Path | None, max_bytes: int) -> np.ndarray | None:
+    conf = folder / f"confidence_{model}.json"
+    if conf.is_file():
+        data = load_json(conf, max_bytes)
+        values = data.get("confidenceScore") if isinstance(data, dict) else None
+    elif pickle_path is not None:
+        result = safe_pickle.load(pickle_path, max_bytes)
+        values = result.get("plddt") if isinstance(result, dict) else None
+    else:
+        return None
+    try:
+        return np.asarray(values, dtype=float).ravel() if values is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
+    """Plan a run that kept ``ranked_<i>.pdb`` and the PAE files but not ``ranking_debug.json``."""
+    ranked = sorted(
+        ((int(m.group(1)), p) for p in folder.iterdir() if (m := _RANKED.match(p.name)) and p.is_file()),
+        key=lambda t: t[0],
+    )
+    models: dict[str, dict] = {}
+    for p in sorted(folder.iterdir()):
+        if (m := _PAE_JSON.match(p.name)) and p.is_file():
+            models.setdefault(m.group(1), {})["pae_json"] = p
+        elif (m := _PICKLE.match(p.name)) and p.is_file():
+            models.setdefault(m.group(1), {}).setdefault("pickle", p)
+    if not models:
+        raise PredictionError(
+            f"{folder}: no ranking_debug.json and no PAE (pae_<model>.json or result_<model>.pkl) for the "
+            "ranked_*.pdb files: the run cannot be scored"
+        )
+    plddts = {}
+    plan = []
+    for rank, structure in ranked:
+        if len(models) == 1 and len(ranked) == 1:
+            model = next(iter(models))
+        else:
+            table = residue_table(read_structure(structure, max_bytes), structure)
+            bfactors = np.asarray(table.cb_bfactor, dtype=float)
+            hits = []
+            for name, files in models.items():
+                if name not in plddts:
+                    plddts[name] = _model_plddt(folder, name, files.get("pickle"), max_bytes)
+                ref = plddts[name]
+                same_shape = ref is not None and ref.shape == bfactors.shape
+                if same_shape and np.all(np.abs(ref - bfactors) <= _PLDDT_TOLERANCE):
+                    hits.append(name)
+            if len(hits) != 1:
+                raise PredictionError(
+                    f"{folder}: no ranking_debug.json, and {structure.name} matches "
+                    f"{'no model' if not hits else 'several models (' + ', '.join(hits) + ')'} by pLDDT "
+                    "(confidence_<model>.json or result pickles): its PAE cannot be told"
+                )
+            model = hits[0]
+        files = models[model]
+        plan.append(dict(model=model, rank=rank, structure=structure, pae_json=files.get("pae_json"),
+                         pickle=files.get("pickle"), iptm=float("nan"), ranking_confidence=float("nan"),
+                         debug=None, max_bytes=max_bytes))
+    matched = ", ".join(f"{i['rank']}={i['model']}" for i in plan)
+    warnings.warn(RunWarning(
+        f"{folder}: no ranking_debug.json; {len(plan)} ranked models scored from their structures and PAE "
+        f"(ranked_<i>.pdb = model, matched by pLDDT: {matched}); "
+        "ipTM and ranking confidence are NaN unless a result pickle holds them"
+    ), stacklevel=2)
+    return plan
+
+
 def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, model: str) -> np.ndarray:
     data = load_json(path, max_bytes)
     if isinstance(data, list):
@@ -96,7 +184,7 @@ def _load_model(item: dict) -> ModelPrediction:
     atoms = atom_table(st)
     table = residue_table(st, item["structure"], atoms)
     iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
-    sources = {"iptm": item["debug"], "ranking_confidence": item["debug"]}
+    sources = {"iptm": item["debug"], "ranking_confidence": item["debug"]} if item["debug"] else {}
     result = None
     if item["pickle"] is not None:
         pkl = item["pickle"]

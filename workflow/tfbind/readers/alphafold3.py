@@ -5,13 +5,24 @@ Server folder: ``fold_<job>_model_<N>.cif``, ``fold_<job>_full_data_<N>.json`` (
 ``fold_<job>_summary_confidences_<N>.json`` (``iptm``, ``ptm``, ``ranking_score``,
 ``chain_pair_iptm``). N is the rank (0 = top).
 
-Local folder ``<job>/``: when ``seed-<S>_sample-<K>/`` subfolders exist, each is one model
-(model_name ``seed-S_sample-K``) with ``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json``
-and ``..summary_confidences.json``; models are ranked by ``ranking_score`` (from
-``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else from each summary), highest
-first, and the top-level copy of the best model is not counted again. Without subfolders the
-top-level ``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are
-the single model.
+Local folder ``<job>/`` (layout of the AlphaFold3 repository's docs/output.md): the top-level
+``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are AlphaFold3's
+own top model (the sample of highest ranking_score), model_rank 0, named after that sample
+(``seed-S_sample-K``, from ``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else the sample
+whose summary ranking_score equals the top-level one). Each ``seed-<S>_sample-<K>/`` folder with
+``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json`` and ``..summary_confidences.json`` is one
+more model, ranked by ranking_score (the csv, else its summary), highest first; the top sample's folder
+is not counted twice, and sample folders named in the csv but deleted are not an error (the log says how
+many were read). Without sample folders the top-level files are the single model.
+
+Files that only carry the predictor's own numbers may be missing: without a ``*summary_confidences*``
+file a model is scored from the structure and the PAE (``iptm``, ``ptm``, ``ranking_confidence`` and
+``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data / confidences
+(the PAE) the run fails.
+
+Chain IDs: when the confidences name the chains differently from the structure but hold the same
+residues chain by chain in order, they are mapped in order (``RunWarning``); when the residues differ
+too, ``PredictionError`` shows both residue sequences.
 
 Token -> residue reduction: a standard residue is one token; a modified residue (and every ligand)
 has one token per heavy atom, in the residue's atom order in the CIF. For each polymer amino-acid
@@ -26,19 +37,23 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from tfbind.errors import PredictionError
+from tfbind.errors import PredictionError, RunWarning
 from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     ResidueTable, as_matrix, atom_table, load_json, read_structure, require, residue_table, to_float,
 )
+
+log = logging.getLogger(__name__)
 
 FORMAT = "alphafold3"
 _SERVER_CIF = re.compile(r"^(?P<job>.+)_model_(?P<n>\d+)\.cif$")
@@ -63,10 +78,19 @@ def _local_files(folder: Path) -> dict | None:
         return None
     conf = _find_one(folder, "confidences.json", exclude="summary_confidences.json")
     summary = _find_one(folder, "summary_confidences.json")
-    for name, p in (("confidences.json", conf), ("summary_confidences.json", summary)):
-        if p is None:
-            raise PredictionError(f"{folder}: {cif.name} found but no *{name}")
-    return dict(structure=cif, confidences=conf, summary=summary)
+    if conf is None:
+        raise PredictionError(f"{folder}: {cif.name} found but no *confidences.json (the PAE)")
+    expected = folder / f"{cif.name[: -len('model.cif')]}summary_confidences.json"
+    return dict(structure=cif, confidences=conf, summary=summary, summary_expected=expected)
+
+
+def _no_summary(path: Path, model: str) -> None:
+    """A model without its summary file is scored from the structure and the PAE; the values only the
+    summary holds are NaN, and the pair gets a note (warnings.tsv)."""
+    warnings.warn(RunWarning(
+        f"{path}: not found; {model} scored from the structure and the PAE, its ipTM, pTM, ranking_score "
+        "and chain_pair_iptm are NaN"
+    ), stacklevel=2)
 
 
 def _ranking_csv(folder: Path, max_bytes: int) -> dict[tuple[int, int], float]:
@@ -101,17 +125,35 @@ def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
     if len({i["job"] for i in items}) > 1:
         raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")
     for item in items:
-        for key in ("confidences", "summary"):
-            if not item[key].is_file():
-                raise PredictionError(f"{item[key]}: file not found (needed for {item['structure'].name})")
+        if not item["confidences"].is_file():
+            raise PredictionError(
+                f"{item['confidences']}: file not found (the PAE of {item['structure'].name})"
+            )
+        if not item["summary"].is_file():
+            item["summary_expected"], item["summary"] = item["summary"], None
     return sorted(items, key=lambda i: i["rank"])
 
 
+def _sample_score(files: dict, scores: dict, key: tuple[int, int]) -> float:
+    """A sample's ranking_score: from ranking_scores.csv, else its summary, else NaN (ranked last)."""
+    if key in scores:
+        return scores[key]
+    summary = files["summary"]
+    if summary is None:
+        return float("nan")
+    value = require(load_json(summary, files["max_bytes"]), "ranking_score", summary)
+    return to_float(value, f"{summary}: ranking_score")
+
+
 def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
+    """Rank 0 is AlphaFold3's own top model (the top-level files, which AlphaFold3 writes for the sample
+    of highest ranking_score); the other samples follow by ``ranking_scores.csv`` (else their summaries'
+    ranking_score), highest first. The sample folder holding the top model is not counted again; sample
+    folders named in ranking_scores.csv but deleted are not an error (how many were read is logged)."""
+    top = _local_files(folder)
     samples = [d for d in sorted(folder.iterdir()) if d.is_dir() and _SAMPLE_DIR.match(d.name)]
-    if not samples:
-        files = _local_files(folder)
-        return [dict(model=folder.name, rank=0, max_bytes=max_bytes, **files)] if files else []
+    if not samples and top is None:
+        return []
     scores = _ranking_csv(folder, max_bytes)
     items = []
     for d in samples:
@@ -120,15 +162,49 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
         if files is None:
             raise PredictionError(f"{d}: no model.cif in sample folder")
         key = (int(m["seed"]), int(m["sample"]))
-        score = scores.get(key)
-        if score is None:
-            summary = files["summary"]
-            score = to_float(require(load_json(summary, max_bytes), "ranking_score", summary), f"{summary}: ranking_score")
-        items.append(dict(model=d.name, score=score, key=key, max_bytes=max_bytes, **files))
+        files["max_bytes"] = max_bytes
+        items.append(dict(model=d.name, score=_sample_score(files, scores, key), key=key, **files))
+    present = {i["key"] for i in items}
+    if scores:
+        complete = "all read" if set(scores) <= present else "the others were deleted"
+        log.info(
+            "%s: %d of the %d samples named in ranking_scores.csv have their folder (%s)",
+            folder, len(present & set(scores)), len(scores), complete,
+        )
     items.sort(key=lambda i: (-i["score"] if not np.isnan(i["score"]) else np.inf, i["key"]))
+    if top is not None:
+        top_key = _top_sample(folder, top, items, scores, max_bytes)
+        name = f"seed-{top_key[0]}_sample-{top_key[1]}" if top_key else folder.name
+        items = [dict(model=name, key=top_key, max_bytes=max_bytes, **top)] + [
+            i for i in items if top_key is None or i["key"] != top_key
+        ]
     for rank, item in enumerate(items):
         item["rank"] = rank
     return items
+
+
+def _top_sample(
+    folder: Path, top: dict, items: list[dict], scores: dict, max_bytes: int
+) -> tuple[int, int] | None:
+    """Which sample the top-level model is: the highest score of ranking_scores.csv (AlphaFold3 copies
+    that sample to the top level), else the sample whose summary ranking_score equals the top-level
+    summary's. None (with a warning) when neither tells."""
+    if scores:
+        return max(scores, key=lambda k: (scores[k], -k[0], -k[1]))
+    if not items:
+        return None  # a single-model run: nothing to count twice
+    if top["summary"] is not None:
+        data = load_json(top["summary"], max_bytes)
+        value = to_float(data.get("ranking_score") if isinstance(data, dict) else None,
+                         f"{top['summary']}: ranking_score")
+        same = [i["key"] for i in items if i["score"] == value]
+        if len(same) == 1:
+            return same[0]
+    warnings.warn(RunWarning(
+        f"{folder}: no ranking_scores.csv and no summary to tell which sample folder holds the top-level "
+        "model: it is counted as a model of its own"
+    ), stacklevel=2)
+    return None
 
 
 def _plan(path: Path, max_bytes: int) -> list[dict]:
@@ -211,6 +287,63 @@ def _same_strings(values: list, expected: np.ndarray) -> bool:
     return [str(v) for v in values] == expected.tolist()
 
 
+def _chain_layout(chains, res_ids) -> dict[str, list[int]]:
+    """Chain -> its residue numbers in order (consecutive repeats, the atoms/tokens of one residue, once)."""
+    layout: dict[str, list[int]] = {}
+    for c, r in zip(chains, res_ids):
+        numbers = layout.setdefault(str(c), [])
+        if not numbers or numbers[-1] != r:
+            numbers.append(int(r))
+    return layout
+
+
+def _show_layout(layout: dict[str, list[int]]) -> str:
+    def one(numbers: list[int]) -> str:
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+        shown = ",".join(map(str, numbers[:12]))
+        return shown + (",..." if len(numbers) > 12 else "")
+
+    return "; ".join(f"{c}: {len(n)} residues {one(n)}" for c, n in layout.items() if n)
+
+
+def _match_chain_ids(conf: dict, table: ResidueTable, conf_path: Path, cif: Path) -> dict:
+    """The confidences with their chain IDs renamed to the structure's when the two files name the
+    chains differently but hold the same residues in the same order (chain by chain in file order: the
+    same number of chains, each with the same residue numbers); a warning says so. When the residues
+    differ too, ``PredictionError`` shows both residue sequences."""
+    token_chains = [str(c) for c in conf["token_chain_ids"]]
+    structure_chains = set(np.asarray(table.chain_ids, dtype=str).tolist())
+    token_order = list(dict.fromkeys(token_chains))
+    if structure_chains <= set(token_order):
+        return conf
+    try:
+        res_ids = [int(r) for r in require(conf, "token_res_ids", conf_path)]
+    except (TypeError, ValueError) as exc:
+        raise PredictionError(f"{conf_path}: token_res_ids are not integers ({exc})") from exc
+    polymer = _chain_layout(np.asarray(table.chain_ids, dtype=str), np.asarray(table.label_seq, dtype=int))
+    tokens = _chain_layout(token_chains, res_ids)
+    atom_order = list(dict.fromkeys(np.asarray(table.atom_chain_ids, dtype=str).tolist()))
+    mapping = dict(zip(token_order, atom_order)) if len(atom_order) == len(token_order) else {}
+    same = bool(mapping) and all(tokens[t] == polymer[s] for t, s in mapping.items() if s in polymer)
+    if not same:
+        raise PredictionError(
+            f"{conf_path}: chain IDs {', '.join(token_order)} are not those of {cif} "
+            f"({', '.join(atom_order)}) and the residues differ, so the chains cannot be matched: "
+            f"{conf_path.name}: {_show_layout(tokens)} | {cif.name}: {_show_layout(polymer)}"
+        )
+    warnings.warn(RunWarning(
+        f"{conf_path}: chain IDs {', '.join(token_order)} differ from {cif.name}'s "
+        f"({', '.join(atom_order)}); the residues agree chain by chain, so chains were mapped in order "
+        + ", ".join(f"{t}->{s}" for t, s in mapping.items())
+    ), stacklevel=2)
+    conf = dict(conf)
+    conf["token_chain_ids"] = [mapping[c] for c in token_chains]
+    if conf.get("atom_chain_ids") is not None:
+        conf["atom_chain_ids"] = [mapping.get(str(c), str(c)) for c in conf["atom_chain_ids"]]
+    return conf
+
+
 def _load_model(item: dict) -> ModelPrediction:
     cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
     max_bytes = item["max_bytes"]
@@ -218,13 +351,16 @@ def _load_model(item: dict) -> ModelPrediction:
     atoms = atom_table(st)
     table = residue_table(st, cif, atoms)
     conf = load_json(conf_path, max_bytes)
-    summary = load_json(summary_path, max_bytes)
+    if summary_path is None:
+        _no_summary(item["summary_expected"], cif.name)
+    summary = load_json(summary_path, max_bytes) if summary_path is not None else {}
     for path, data in ((conf_path, conf), (summary_path, summary)):
         if not isinstance(data, dict):
             raise PredictionError(f"{path}: expected a JSON object, got {type(data).__name__}")
     tokens = require(conf, "token_chain_ids", conf_path)
     if not isinstance(tokens, list):
         raise PredictionError(f"{conf_path}: token_chain_ids is not a list")
+    conf = _match_chain_ids(conf, table, conf_path, cif)
     pae = as_matrix(require(conf, "pae", conf_path), conf_path, size=len(tokens), size_of="token_chain_ids",
                     model=item["model"])
     keep = _token_index_per_residue(table, conf, conf_path)

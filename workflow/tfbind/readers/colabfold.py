@@ -10,7 +10,8 @@ Ranking: by ``rank_NNN`` in the tags; when the tags carry no rank, by ColabFold'
 0.8*iptm + 0.2*ptm (mean pLDDT for monomers, as ColabFold does), highest first. ranking_confidence is NaN (ColabFold
 does not write it). pLDDT is the B-factor of the CB atom (CA for Gly).
 
-A folder holding several jobs must be given as one of its scores files to select the job.
+A folder holding several jobs (a ColabFold batch folder) must be given as one of its scores files to
+select the job; discovery (``tfbind.plan.discovery``) plans one run per job prefix that way.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ def _structure_for(scores: Path, job: str, tag: str) -> Path:
 def _plan(path: Path, max_bytes: int) -> list[dict]:
     folder = path if path.is_dir() else path.parent
     files = scores_files(folder)
+    if path.is_file() and "_scores_" not in path.name:  # a model file selects the job (kept without scores)
+        m = re.match(r"^(?P<job>.+?)_(un)?relaxed_", path.name)
+        job = m["job"] if m else path.stem
+        if not any(f.name.rpartition("_scores_")[0] == job for f in files):
+            raise PredictionError(f"{path}: no {job}_scores_*.json beside it (ColabFold's PAE and pLDDT): "
+                                  "the run cannot be scored")
+        path = next(f for f in files if f.name.rpartition("_scores_")[0] == job)
     if path.is_file():
         job = path.name.rpartition("_scores_")[0]
         files = [f for f in files if f.name.rpartition("_scores_")[0] == job]

@@ -1,0 +1,229 @@
+"""Finding the pairs' runs in ``predictions_dir`` without a pairs table, in the layouts users keep.
+
+Each entry of ``predictions_dir`` (sorted by name) is one of:
+
+* a run folder named after its job: ``{domain_id}_and_{tf_id}`` (AlphaPulldown), or the same name as
+  AlphaFold Server / AlphaFold3 / ColabFold rewrite it (``fold_kix_and_myb_25``: case, ``fold_`` prefix and
+  character substitutions ignored, ``tfbind.plan.jobnames.JobMatcher``); any layout inside (AlphaFold2,
+  ColabFold, AlphaFold3 server or local);
+* a folder of several jobs side by side (a ColabFold batch folder: ``<job>_scores_rank_*.json`` and
+  ``<job>_*_rank_*.pdb`` of many jobs; AlphaFold Server downloads unpacked into one folder): one run per
+  job prefix of its files (``folder_jobs``), each read through one of its files, which selects the job
+  in the shared folder (``tfbind.readers.read_run``); a folder of one job whose name is not the job's
+  (``download/`` holding ``fold_kix_and_myb_25_*``) is read the same way;
+* a zip archive (an AlphaFold Server download, or any zip of the layouts above): its central directory
+  is listed and checked here (``tfbind.plan.archives``), its jobs planned at
+  ``results/archives/<archive>/<path in the zip>``, and the rule ``extract_archive`` extracts it once
+  before extraction reads it;
+* job files directly in ``predictions_dir`` (``predictions_dir`` pointed at a ColabFold batch folder).
+
+Every folder, job and archive entry that matches no (domain, TF) pair of the FASTA files is returned in
+``unmatched`` with the reason (failed.tsv, stage ``discover``), and so is a second run of a pair already
+found (read once, from the first in name order).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from ..errors import InputError
+from ..escape import CONTROL_RE, escape_control
+from .archives import ARCHIVE_DIR, DEFAULT_MAX_ARCHIVE_MB, ArchiveError, archive_folder_name, list_archive
+from .ids import check_id
+from .jobnames import SEPARATOR, JobMatcher
+from .pairs import PAIR_COLUMNS, PairPlan
+from .sequences import SequenceRecord
+
+# The file of each layout that names its job (the job is the prefix before the suffix).
+_COLABFOLD_SCORES = re.compile(r"^(?P<job>.+)_scores_.+\.json$")  # ColabFold <job>_scores_rank_001_...json
+_SERVER_MODEL = re.compile(r"^(?P<job>.+)_model_(?P<n>\d+)\.cif$")  # AlphaFold Server <job>_model_0.cif
+_LOCAL_MODEL = re.compile(r"^(?P<job>.+)_model\.cif$")  # AlphaFold3 local top-level <job>_model.cif
+# A ColabFold model without its scores file: planned too, so that the job fails naming the missing PAE
+# instead of disappearing from the run.
+_COLABFOLD_MODEL = re.compile(r"^(?P<job>.+)_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
+
+
+def folder_jobs(file_names: Iterable[str]) -> dict[str, str | None]:
+    """Job prefix -> the file that selects the job in a shared folder (None: the folder itself is the run,
+    an AlphaFold3 local top level) for the job files among ``file_names``."""
+    jobs: dict[str, str | None] = {}
+    names = sorted(file_names)
+    for name in names:
+        for pattern, selects in ((_COLABFOLD_SCORES, True), (_SERVER_MODEL, True), (_LOCAL_MODEL, False)):
+            m = pattern.match(name)
+            if m:
+                jobs.setdefault(m["job"], name if selects else None)
+                break
+    for name in names:
+        m = _COLABFOLD_MODEL.match(name)
+        if m and m["job"] not in jobs:
+            jobs[m["job"]] = name
+    return dict(sorted(jobs.items()))
+
+
+class _Discovery:
+    def __init__(self, root: Path, tfs, domains, max_archive_bytes: int):
+        self.root, self.max_archive_bytes = root, max_archive_bytes
+        self.matcher = JobMatcher(tfs, domains)
+        self.rows: list[dict] = []
+        self.unmatched: list[tuple[str, str]] = []
+        self.seen: dict[tuple[str, str], str] = {}
+        self.archives: dict[str, str] = {}
+        self._taken: set[str] = set()
+
+    def job(self, name: str, label: str, prediction: str, exact_id: bool = False, matched=None) -> bool:
+        """Plan the run ``prediction`` of job ``name`` (reported as ``label``; ``matched``: its match, when
+        already known); False when it matches nothing (then it is listed in ``unmatched``)."""
+        if CONTROL_RE.search(name):
+            self.unmatched.append((label, f"name {escape_control(name)!r} holds a control character"))
+            return True
+        job, reason = matched or self.matcher.match(name, where=str(self.root / label))
+        if job is None:
+            self.unmatched.append((label, reason))
+            return False
+        key = (job.domain_id, job.tf_id)
+        if key in self.seen:
+            first = self.seen[key]
+            self.unmatched.append(
+                (label, f"same pair (domain {job.domain_id}, TF {job.tf_id}) as {first}: read once, from there")
+            )
+            return True
+        self.seen[key] = label
+        pair_id = name if exact_id and name == f"{job.domain_id}{SEPARATOR}{job.tf_id}" else (
+            f"{job.domain_id}{SEPARATOR}{job.tf_id}"
+        )
+        self.rows.append(
+            {
+                "pair_id": check_id(pair_id, "pair_id", str(self.root / label)),
+                "tf_id": job.tf_id,
+                "domain_id": job.domain_id,
+                "prediction": prediction,
+                "tf_chain": "",
+                "domain_chain": "",
+                "format": "",
+            }
+        )
+        return True
+
+    def shared_folder(self, label: str, prediction_dir: str, file_names: list[str]) -> bool:
+        """Plan each job whose files sit in one folder; False when it holds no job files."""
+        jobs = folder_jobs(file_names)
+        for job, selector in jobs.items():
+            target = prediction_dir if selector is None else os.path.join(prediction_dir, selector)
+            self.job(job, f"{label}/{job}" if label else job, target)
+        return bool(jobs)
+
+    def folder(self, entry: os.DirEntry) -> None:
+        name = entry.name
+        if CONTROL_RE.search(name):
+            self.unmatched.append((name, f"folder name {escape_control(name)!r} holds a control character"))
+            return
+        matched = self.matcher.match(name, where=str(self.root / name))
+        if matched[0] is not None:
+            self.job(name, name, str(self.root / name), exact_id=True, matched=matched)
+            return
+        try:
+            files = [e.name for e in os.scandir(entry.path) if e.is_file()]
+        except OSError as exc:
+            self.unmatched.append((name, f"folder cannot be listed ({exc.strerror})"))
+            return
+        if not self.shared_folder(name, str(self.root / name), files):
+            self.job(name, name, str(self.root / name))  # reported with the reason the name does not match
+
+    def archive(self, entry: os.DirEntry) -> None:
+        path = Path(entry.path)
+        try:
+            members = list_archive(path, self.max_archive_bytes)
+        except ArchiveError as exc:
+            self.unmatched.append((entry.name, str(exc)))
+            return
+        folder = archive_folder_name(path, self._taken)
+        base = f"{ARCHIVE_DIR}/{folder}"
+        files_by_dir: dict[str, list[str]] = {}
+        for m in members:
+            parent = str(PurePosixPath(m.name).parent) if "/" in m.name else ""
+            if m.is_dir:
+                files_by_dir.setdefault(m.name, [])
+            else:
+                files_by_dir.setdefault(parent, []).append(PurePosixPath(m.name).name)
+                # a parent folder without its own entry (zip tools may omit folders)
+                for p in PurePosixPath(m.name).parents:
+                    if str(p) not in (".", ""):
+                        files_by_dir.setdefault(str(p), [])
+        before = len(self.rows)
+        claimed: list[str] = []
+        for d in sorted(files_by_dir):
+            if any(d == c or d.startswith(c + "/") for c in claimed):
+                continue
+            label = f"{entry.name}/{d}" if d else entry.name
+            target = f"{base}/{d}" if d else base
+            if d:
+                matched = self.matcher.match(PurePosixPath(d).name, where=label)
+                if matched[0] is not None:
+                    self.job(PurePosixPath(d).name, label, target, matched=matched)
+                    claimed.append(d)
+                    continue
+            jobs = folder_jobs(files_by_dir[d])
+            if jobs:
+                self.shared_folder(label, target, files_by_dir[d])
+                if any(selector is None for selector in jobs.values()) and d:
+                    claimed.append(d)  # an AlphaFold3 local run: its sample folders belong to it
+            elif d and not files_by_dir[d] and any(k.startswith(d + "/") for k in files_by_dir):
+                continue  # a folder of folders: its sub-folders are seen on their own
+            elif d:
+                self.job(PurePosixPath(d).name, label, target)  # reported: no job files, name matches nothing
+        if len(self.rows) > before:
+            self.archives[folder] = str(path)
+        elif not any(u[0].startswith(entry.name) for u in self.unmatched):
+            self.unmatched.append((entry.name, "zip archive holds no AlphaFold job files: not read"))
+
+
+def discover_pairs(
+    predictions_dir: str | Path,
+    tfs: dict[str, SequenceRecord],
+    domains: dict[str, SequenceRecord],
+    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_MB << 20,
+) -> PairPlan:
+    """One pair per job found in ``predictions_dir`` (see the module docstring), in name order.
+
+    Exact ``{domain_id}_and_{tf_id}`` splits use the known IDs, so IDs that themselves contain ``_and_``
+    still resolve; a name that fits several exact splits is an error (``InputError``).
+    """
+    from .pairs import _skipped_entry
+
+    root = Path(predictions_dir)
+    if not root.is_dir():
+        raise InputError(
+            f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)"
+        )
+    found = _Discovery(root, tfs, domains, max_archive_bytes)
+    root_files = []
+    with os.scandir(root) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith("."):
+                skipped = _skipped_entry(entry)
+                if skipped:
+                    found.unmatched.append((entry.name, skipped))
+            elif entry.is_dir():
+                found.folder(entry)
+            elif entry.is_file() and entry.name.lower().endswith(".zip"):
+                found.archive(entry)
+            elif entry.is_file() and folder_jobs([entry.name]):
+                root_files.append(entry.name)
+            else:
+                skipped = _skipped_entry(entry)
+                if skipped:
+                    found.unmatched.append((entry.name, skipped))
+    if root_files:
+        found.shared_folder("", str(root), root_files)
+    if not found.rows:
+        raise InputError(
+            f"{root}: no run of a {{domain_id}}_and_{{tf_id}} job of the FASTA records found "
+            f"({len(found.unmatched)} entries seen)"
+        )
+    return PairPlan(pd.DataFrame(found.rows, columns=PAIR_COLUMNS), found.unmatched, found.archives)
