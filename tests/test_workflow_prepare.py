@@ -182,4 +182,4 @@ def test_a_predictions_dir_with_nothing_readable_does_not_block_prepare(tmp_path
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(tmp_path, "prepare", "-n")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "features are not planned: runs: no folder named {domain_id}_and_{tf_id} matches" in proc.stderr
+    assert "features are not planned: runs: no run of a {domain_id}_and_{tf_id} job of the FASTA records" in proc.stderr
