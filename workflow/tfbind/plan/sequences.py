@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from Bio import SeqIO
-
 from ..errors import InputError
 from .ids import check_id, check_unique
 
@@ -36,6 +34,8 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories.
     A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
     """
+    from Bio import SeqIO  # here, not at module level: extraction jobs import this module for SequenceRecord only
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {kind} FASTA file not found")
