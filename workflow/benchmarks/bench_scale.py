@@ -13,7 +13,9 @@ of the same (demo tile, domain) - real files in all three formats, no extra disk
   DAG of N/100 extraction jobs): wall time and peak memory of the Snakemake process, measured twice (the second
   run finds the shard manifests already written);
 * for --extract N: `snakemake --cores C features`: wall time, the extraction time the shard jobs report in their
-  logs, and Snakemake's own share = 1 - (sum of the shards' extraction seconds / C) / wall.
+  logs, and Snakemake's own share = 1 - (sum of the shards' extraction seconds / C) / wall; and the same share in
+  CPU seconds (all CPU time of Snakemake and its jobs, from getrusage, against the CPU time the jobs spent
+  inside extraction, from their logs), which a busy shared machine does not distort.
 """
 
 from __future__ import annotations
@@ -91,10 +93,12 @@ def run(work: Path, *args: str) -> tuple[float, float, subprocess.CompletedProce
     return wall, max(peak, before) / 1024, proc
 
 
-def dry_run(work: Path, cores: int) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB, of this dry run alone: GNU time when present) of `snakemake -n features`."""
+def dry_run(work: Path, cores: int) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB, of this dry run alone) and CPU seconds (user + system; unlike the wall time,
+    not stretched by other work on a shared machine) of `snakemake -n features`."""
     args = ["-n", "--quiet", "rules", "--cores", str(cores), "features"]
-    if shutil.which("time") or Path("/usr/bin/time").exists():
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if Path("/usr/bin/time").exists():
         cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
                "-d", str(work), "--configfile", str(work / "config.yaml"), *args]  # fmt: skip
         start = time.perf_counter()
@@ -102,9 +106,11 @@ def dry_run(work: Path, cores: int) -> tuple[float, float]:
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(f"snakemake failed in {work}:\n{proc.stderr[-3000:]}")
-        return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
-    wall, peak, _ = run(work, *args)
-    return wall, peak
+        peak = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    else:
+        wall, peak, _ = run(work, *args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, peak, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def main() -> None:
@@ -123,15 +129,16 @@ def main() -> None:
     if not args.demo_runs.is_dir():
         sys.exit(f"{args.demo_runs} not found: run `snakemake --cores 2 features` in the checkout first")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
-    print(f"{'pairs':>8} {'step':<34} {'wall s':>8} {'peak MiB':>9}")
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'pairs':>8} {'step':<34} {'wall s':>8} {'peak MiB':>9} {'CPU s':>7}")
     for n in args.pairs:
         work = args.workdir / f"dry_{n}"
         shutil.rmtree(work, ignore_errors=True)
         make_screen(work, n, args.demo_runs, link_runs=False, shard_size=args.dry_shard_size)
         for label in ("snakemake -n features (first)", "snakemake -n features (again)"):
-            wall, peak = dry_run(work, args.cores)
+            wall, peak, cpu = dry_run(work, args.cores)
             shards = len(list((work / "results" / "features" / "plan").glob("shard_*.tsv")))
-            print(f"{n:>8} {label + f', {shards} shards':<34} {wall:>8.2f} {peak:>9.0f}")
+            print(f"{n:>8} {label + f', {shards} shards':<34} {wall:>8.2f} {peak:>9.0f} {cpu:>7.2f}")
     for shard_size in args.shard_size if args.extract else []:
         n = args.extract
         work = args.workdir / f"extract_{n}_{shard_size or 'default'}"
@@ -140,11 +147,15 @@ def main() -> None:
         make_screen(work, n, args.demo_runs, link_runs=True, shard_size=shard_size)
         tag = f"shard_size {shard_size or 'default'}"
         print(f"{n:>8} {'make screen (hard links)':<34} {time.perf_counter() - start:>8.2f}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall, peak, _ = run(work, "--cores", str(args.cores), "features")
-        shard_seconds = 0.0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        shard_seconds = shard_cpu = 0.0
         for log in (work / "results" / "logs" / "features").glob("shard_*.log"):
-            m = re.search(r"model rows in ([0-9.]+) s", log.read_text())
+            m = re.search(r"model rows in ([0-9.]+) s \(.*?; ([0-9.]+) s CPU\)", log.read_text())
             shard_seconds += float(m.group(1)) if m else 0.0
+            shard_cpu += float(m.group(2)) if m else 0.0
         job_seconds = 0.0
         jobs = list((work / "results" / "benchmarks" / "features").glob("shard_*.tsv"))
         for bench in jobs:
@@ -154,6 +165,10 @@ def main() -> None:
         print(f"{n:>8} {'extraction inside shard jobs (sum)':<34} {shard_seconds:>8.2f}")
         print(f"{n:>8} {'per-pair rate in jobs (pairs/s/core)':<34} {n / shard_seconds:>8.1f}")
         print(f"{n:>8} {'Snakemake + job start-up share':<34} {100 * share:>7.1f}%")
+        # CPU seconds do not depend on what else the machine runs: the overhead's share of all CPU time of
+        # the run (Snakemake's own process, every job's interpreter start-up, imports and writing)
+        print(f"{n:>8} {'CPU s: all / inside extraction':<34} {total_cpu:>8.1f} {shard_cpu:>9.1f}")
+        print(f"{n:>8} {'overhead share of CPU time':<34} {100 * (1 - shard_cpu / total_cpu):>7.1f}%")
         if jobs:
             per_job = (job_seconds - shard_seconds) / len(jobs)
             print(f"{n:>8} {f'job start-up + writing, per job ({len(jobs)})':<34} {per_job:>8.2f}")

@@ -173,7 +173,7 @@ def run_shard(
     name = Path(manifest).stem
     log.info("%s: %d pairs to extract", name, len(pairs))
     model_rows, pair_rows, failed = [], [], []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i, pair in enumerate(pairs, start=1):
         # Written (and flushed) before the pair is read: a job that dies names its pair in its log.
         log.info("%s: pair %d/%d %s: reading %s", name, i, len(pairs), pair["pair_id"], pair["prediction"])
@@ -198,10 +198,10 @@ def run_shard(
     write_parquet(rows_to_table(model_rows, MODEL_SCHEMA), out_models)
     write_parquet(rows_to_table(pair_rows, PAIR_SCHEMA), out_pairs)
     write_failed(failed, out_failed)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     rate = len(pairs) / elapsed if elapsed > 0 else math.inf
     log.info(
-        "%s: %d pairs scored, %d skipped, %d model rows in %.1f s (%.1f pairs/s)",
-        name, len(pair_rows), len(failed), len(model_rows), elapsed, rate,
+        "%s: %d pairs scored, %d skipped, %d model rows in %.1f s (%.1f pairs/s; %.2f s CPU)",
+        name, len(pair_rows), len(failed), len(model_rows), elapsed, rate, cpu,
     )  # fmt: skip
     return len(pair_rows), len(failed)
