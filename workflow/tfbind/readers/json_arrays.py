@@ -30,12 +30,16 @@ class _NotPlain(Exception):
     """The fast path does not apply; parse the file the ordinary way."""
 
 
+_CONTAINERS = (list, dict)
+
+
 def _lists_in(value) -> int:
     """Number of lists (JSON arrays) in a converted Python value, itself included."""
     if isinstance(value, list):
-        return 1 + sum(_lists_in(v) for v in value if isinstance(v, (list, dict)))
+        # a list comprehension over the classes: AlphaFold3's atom_chain_ids are thousands of strings
+        return 1 + sum(_lists_in(v) for v in [v for v in value if v.__class__ in _CONTAINERS])
     if isinstance(value, dict):
-        return sum(_lists_in(v) for v in value.values() if isinstance(v, (list, dict)))
+        return sum(_lists_in(v) for v in value.values() if v.__class__ in _CONTAINERS)
     return 0
 
 
