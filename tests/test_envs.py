@@ -62,6 +62,7 @@ IMPORT_TO_CONDA: dict[str, tuple[str, ...]] = {
     "gemmi": ("gemmi",),
     "freesasa": ("freesasa",),
     "orjson": ("orjson",),
+    "simdjson": ("pysimdjson",),
     "numpy": ("numpy",),
     "scipy": ("scipy",),
     "pandas": ("pandas",),

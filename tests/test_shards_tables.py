@@ -70,3 +70,21 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
             raise RuntimeError("interrupted")
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_arrow_manifest_lines_equal_python_joins():
+    """Plans of 10^4 pairs and more are joined by Arrow: the same lines as the plain Python joins."""
+    import pandas as pd
+
+    from tfbind.plan import shards
+
+    n = 12_000
+    frame = pd.DataFrame({
+        "pair_id": [f"KIX_and_T{i}" for i in range(n)],
+        "prediction": [f"/runs/é{i}/x" for i in range(n)],
+        "tf_chain": ["" if i % 3 else "B" for i in range(n)],
+        "tf_sequence": ["ACDEFGHIKLMNPQRSTVWY" * (1 + i % 7) for i in range(n)],
+    })
+    python = ["\t".join(values) + "\n" for values in zip(*(frame[c].astype(str).tolist() for c in frame.columns))]
+    assert shards._arrow_tsv_lines(frame) == python
+    assert shards._tsv_lines(frame) == python

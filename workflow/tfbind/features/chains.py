@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from Bio import Align
-
 from ..errors import PredictionError
 
 
@@ -28,7 +26,9 @@ class ChainAssignment:
 
 
 @lru_cache(maxsize=1)
-def _aligner() -> Align.PairwiseAligner:
+def _aligner():
+    from Bio import Align  # imported on the first inexact match only: an extraction job need not pay for it
+
     aligner = Align.PairwiseAligner()
     aligner.mode = "global"
     aligner.match_score = 1.0
@@ -100,9 +100,14 @@ def assign_chains(
     if tf == dom:
         raise PredictionError(f"{where}: TF and domain both assigned to chain {tf!r}", "chains")
     if not tf_chain and not domain_chain:
-        swapped_tf = identity(chain_sequences[dom], tf_sequence)
-        swapped_dom = identity(chain_sequences[tf], domain_sequence)
-        if swapped_tf >= max(tf_id, min_identity) and swapped_dom >= max(dom_id, min_identity):
+        def reaches(chain_sequence: str, target: str, bound: float) -> bool:
+            # identity() is 1.0 for equal strings only, so a bound of 1.0 (an exact match on the other
+            # side) is a string comparison: no alignment for the usual exactly matching chains
+            return chain_sequence == target if bound >= 1.0 else identity(chain_sequence, target) >= bound
+
+        if reaches(chain_sequences[dom], tf_sequence, max(tf_id, min_identity)) and reaches(
+            chain_sequences[tf], domain_sequence, max(dom_id, min_identity)
+        ):
             raise PredictionError(
                 f"{where}: chains {min(tf, dom)!r} and {max(tf, dom)!r} both match both the TF and the domain sequence "
                 f"(identities {tf_id:.2f}/{dom_id:.2f} either way; a homodimer?): set tf_chain and domain_chain "

@@ -203,7 +203,7 @@ def run_shard(
     name = Path(manifest).stem
     log.info("%s: %d pairs to extract", name, len(pairs))
     model_rows, pair_rows, failed, noted = [], [], [], []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i, pair in enumerate(pairs, start=1):
         # Written (and flushed) before the pair is read: a job that dies names its pair in its log.
         log.info("%s: pair %d/%d %s: reading %s", name, i, len(pairs), pair["pair_id"], pair["prediction"])
@@ -234,10 +234,10 @@ def run_shard(
     write_failed(failed, out_failed)
     if out_warnings is not None:
         write_warnings(noted, out_warnings)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     rate = len(pairs) / elapsed if elapsed > 0 else math.inf
     log.info(
-        "%s: %d pairs scored (%d notes in warnings.tsv), %d skipped, %d model rows in %.1f s (%.1f pairs/s)",
-        name, len(pair_rows), len(noted), len(failed), len(model_rows), elapsed, rate,
+        "%s: %d pairs scored (%d notes in warnings.tsv), %d skipped, %d model rows in %.1f s (%.1f pairs/s; %.2f s CPU)",
+        name, len(pair_rows), len(noted), len(failed), len(model_rows), elapsed, rate, cpu,
     )  # fmt: skip
     return len(pair_rows), len(failed)

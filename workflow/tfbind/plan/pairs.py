@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -79,7 +80,7 @@ def _check_no_control(table: pd.DataFrame, path: Path) -> None:
 
 def _first_bad(mask: pd.Series) -> int | None:
     """Row position of the first True in ``mask`` (None when there is none)."""
-    bad = mask.to_numpy().nonzero()[0]
+    bad = np.asarray(mask).nonzero()[0]
     return int(bad[0]) if bad.size else None
 
 
@@ -120,7 +121,8 @@ def read_pairs_table(
         if row is not None:
             check_id(out[column].iat[row], column, line(row))  # raises with the standard message
     for column, records, what in (("tf_id", tfs, "TF"), ("domain_id", domains, "domain")):
-        row = _first_bad(~out[column].isin(records.keys()))
+        known = set(records)  # a set lookup per value: Series.isin on Arrow strings took 0.7 s at 10^5 pairs
+        row = _first_bad(np.fromiter((v not in known for v in out[column].tolist()), dtype=bool, count=len(out)))
         if row is not None:
             raise InputError(f"{line(row)}: {column} {out[column].iat[row]!r} is not in the {what} FASTA")
     row = _first_bad(out["prediction"] == "")
@@ -134,7 +136,10 @@ def read_pairs_table(
     if predictions_dir:
         base = str(predictions_dir)
         relative = ~out["prediction"].str.startswith("/")
-        out.loc[relative, "prediction"] = [os.path.join(base, p) for p in out.loc[relative, "prediction"]]
+        # os.path.join(base, p) for a relative p, as one vectorised concatenation (a .loc assignment of a list
+        # cost seconds at 10^5 pairs)
+        prefix = base if base.endswith("/") else base + "/"
+        out["prediction"] = out["prediction"].where(~relative, prefix + out["prediction"])
     check_unique(out["pair_id"].tolist(), "pair_id", str(path))
     return PairPlan(out)
 

@@ -10,10 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from Bio import SeqIO
-
 from ..errors import InputError
-from .ids import check_id, check_unique
+from .ids import ID_PATTERN, check_id, check_unique
 
 # The 20 standard amino acids plus X (unknown); anything else (B, Z, U, O, gaps, digits) is refused so
 # that sequence descriptors and chain matching never see letters they cannot interpret.
@@ -29,6 +27,18 @@ class SequenceRecord:
     category: str
 
 
+class _Where:
+    """``<file> record <n> (><description>)``, formatted when a message needs it."""
+
+    __slots__ = ("path", "n", "rec")
+
+    def __init__(self, path, n, rec):
+        self.path, self.n, self.rec = path, n, rec
+
+    def __str__(self) -> str:
+        return f"{self.path} record {self.n} (>{self.rec.description})"
+
+
 def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     """Read a TF (``kind="tf"``) or domain (``kind="domain"``) FASTA file into {id: record}.
 
@@ -36,6 +46,8 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories.
     A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
     """
+    from Bio import SeqIO  # here, not at module level: extraction jobs import this module for SequenceRecord only
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {kind} FASTA file not found")
@@ -46,13 +58,17 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable FASTA file: {str(exc).splitlines()[0]}") from exc
     for n, rec in enumerate(parsed, start=1):
-        where = f"{path} record {n} (>{rec.description})"
-        rid = check_id(rec.id, "ID", where)
+        # the record's name for messages, built only when one is raised (25,000 tiles are parsed at every
+        # Snakemake start)
+        where = _Where(path, n, rec)
+        rid = rec.id
+        if rid in (".", "..") or not ID_PATTERN.fullmatch(rid):
+            check_id(rid, "ID", str(where))  # raises with the standard message
         seq = str(rec.seq).upper().rstrip("*")
         if not seq:
             raise InputError(f"{where}: empty sequence")
-        bad = sorted(set(seq) - ALLOWED_LETTERS)
-        if bad:
+        if not ALLOWED_LETTERS.issuperset(seq):
+            bad = sorted(set(seq) - ALLOWED_LETTERS)
             raise InputError(
                 f"{where}: sequence has letters outside the 20 amino acids plus X: {''.join(bad)}"
             )
@@ -60,7 +76,7 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         if kind == "domain":
             m = _CATEGORY.search(rec.description[len(rec.id):])
             if m:
-                category = check_id(m.group(1), "category", where)
+                category = check_id(m.group(1), "category", str(where))
         ids.append(rid)
         records[rid] = SequenceRecord(rid, seq, category)
     if not ids:

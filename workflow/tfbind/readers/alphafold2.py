@@ -34,6 +34,7 @@ from tfbind.errors import PredictionError, RunWarning
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
@@ -169,7 +170,7 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
 
 
 def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, model: str) -> np.ndarray:
-    data = load_json(path, max_bytes)
+    data = load_json_arrays(path, max_bytes)  # the matrix as an array, see json_arrays
     if isinstance(data, list):
         if not data:
             raise PredictionError(f"{path}: empty PAE list")

@@ -48,9 +48,11 @@ import numpy as np
 from tfbind.errors import PredictionError, RunWarning
 from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.json_arrays import load_json_arrays
+from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    ResidueTable, as_matrix, atom_table, load_json, read_structure, require, residue_table, to_float,
+    ResidueTable, as_matrix, load_json, require, residue_table, to_float,
 )
 
 log = logging.getLogger(__name__)
@@ -347,10 +349,9 @@ def _match_chain_ids(conf: dict, table: ResidueTable, conf_path: Path, cif: Path
 def _load_model(item: dict) -> ModelPrediction:
     cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
     max_bytes = item["max_bytes"]
-    st = read_structure(cif, max_bytes)
-    atoms = atom_table(st)
+    st, atoms = read_atoms(cif, max_bytes)  # numpy from the _atom_site loop, gemmi when it declines
     table = residue_table(st, cif, atoms)
-    conf = load_json(conf_path, max_bytes)
+    conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",))  # pae as an array, see json_arrays
     if summary_path is None:
         _no_summary(item["summary_expected"], cif.name)
     summary = load_json(summary_path, max_bytes) if summary_path is not None else {}
@@ -365,9 +366,12 @@ def _load_model(item: dict) -> ModelPrediction:
                     model=item["model"])
     keep = _token_index_per_residue(table, conf, conf_path)
     atom_plddts = require(conf, "atom_plddts", conf_path)
-    if not isinstance(atom_plddts, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts):
+    if isinstance(atom_plddts, np.ndarray):  # json_arrays: already checked to be a flat list of numbers
+        atom_plddts = atom_plddts.astype(float, copy=False)
+    elif not isinstance(atom_plddts, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts):
         raise PredictionError(f"{conf_path}: atom_plddts is not a list of numbers")
-    atom_plddts = np.asarray(atom_plddts, dtype=float)
+    else:
+        atom_plddts = np.asarray(atom_plddts, dtype=float)
     n_atoms = table.atom_chain_ids.shape[0]
     if atom_plddts.shape != (n_atoms,):
         raise PredictionError(

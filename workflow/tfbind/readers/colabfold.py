@@ -24,6 +24,7 @@ import numpy as np
 
 from tfbind.errors import PredictionError
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
@@ -126,7 +127,7 @@ def _plan(path: Path, max_bytes: int) -> list[dict]:
 
 def _load_model(item: dict) -> ModelPrediction:
     scores_path, structure_path = item["scores"], item["structure"]
-    scores = load_json(scores_path, item["max_bytes"])
+    scores = load_json_arrays(scores_path, item["max_bytes"])  # pae as an array, see json_arrays
     if not isinstance(scores, dict):
         raise PredictionError(f"{scores_path}: expected a JSON object, got {type(scores).__name__}")
     st = read_structure(structure_path, item["max_bytes"])

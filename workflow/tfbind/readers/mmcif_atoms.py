@@ -1,0 +1,366 @@
+"""The atom table of an mmCIF file built with numpy straight from the ``_atom_site`` loop (AlphaFold3 models).
+
+gemmi builds a whole ``Structure`` and :func:`tfbind.readers.structure.atom_table` then walks it atom by atom
+in Python: about 3.5 ms for a 1,400-atom AlphaFold3 model, a third of its extraction time. The files
+AlphaFold3 writes are simple: one data block, one model, one ``_atom_site`` row per line with plain
+(unquoted) values, no alternative locations or insertion codes. For such a file the loop's values are cut
+out of the bytes with array operations and the same :class:`~tfbind.readers.structure.AtomTable` is built
+(same residues, residue numbering, coordinates, B-factors, elements, atom and chain order);
+``tests/test_mmcif_atoms.py`` compares every field with the gemmi path on the real AlphaFold Server fixture
+and on every AlphaFold3 run of the demo.
+
+mmCIF syntax: the STAR/CIF 1.1 grammar (Hall, Allen & Brown 1991, Acta Cryst. A47:655; the wwPDB mmCIF
+dictionary, https://mmcif.wwpdb.org/, category ``atom_site``). gemmi's reading of it that is mirrored here
+(gemmi 0.7, ``mmcif.cpp``): chain name = ``auth_asym_id``, residue number = ``auth_seq_id``,
+``label_seq_id`` "." = none, atom name = ``label_atom_id``, residue name = ``label_comp_id``, het flag from
+``group_PDB``, element from ``type_symbol``, B-factor stored as float32, residue entity type from
+``_entity.type`` through ``label_entity_id``.
+
+Anything outside that simple form (quotes, text fields, several data blocks or models, alternative
+locations, insertion codes, ``auth_atom_id``/``auth_comp_id`` differing from the label ones, a chain or
+residue that starts again after another, numbers in exponent form, an entity type gemmi would guess)
+returns None and the caller reads the file with gemmi: the fast path never decides a case differently,
+it only declines it.
+
+Numbers: a decimal ``[+-]digits[.digits]`` of at most 15 digits is an exact integer m divided by an exact
+power of ten 10^k; IEEE 754 division rounds that once, correctly, which is the double closest to the
+decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's float) returns (Clinger 1990,
+"How to read floating point numbers accurately", PLDI).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.structure import AtomTable, _residue_info, _upper, atom_table, read_structure
+
+_ENTITY_TYPES = {"polymer": "polymer", "non-polymer": "non-polymer", "branched": "branched", "water": "water"}
+_TERMINATOR = re.compile(rb"^(?:#|loop_|_|data_|global_|save_|;)", re.M)
+_MISSING = (b".", b"?")
+_REQUIRED = ("group_PDB", "type_symbol", "label_atom_id", "label_comp_id", "label_asym_id", "label_entity_id",
+             "label_seq_id", "Cartn_x", "Cartn_y", "Cartn_z", "B_iso_or_equiv", "auth_seq_id", "auth_asym_id")
+_ELEMENTS: dict[str, str] = {}
+
+
+class _Declined(Exception):
+    """Not the simple form: read the file with gemmi."""
+
+
+def read_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
+    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it,
+    else the ``gemmi.Structure`` that :func:`read_structure` parsed (errors as there)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".pdb", ".ent") and path.is_file():
+        atoms = atom_table_from_mmcif(read_input(path, max_bytes))
+        if atoms is not None:
+            return None, atoms
+    st = read_structure(path, max_bytes)
+    return st, atom_table(st)
+
+
+def _entity_types(data: bytes) -> dict[bytes, str]:
+    """``_entity.id`` -> ``_entity.type`` (loop or key-value form, plain values only)."""
+    first = re.search(rb"^_entity\.", data, re.M)
+    if first is None:
+        raise _Declined
+    before = data[: first.start()].rstrip().rsplit(b"\n", 1)[-1].strip()
+    if before == b"loop_":
+        head_end = first.start()
+        while data.startswith(b"_entity.", head_end):
+            head_end = data.find(b"\n", head_end) + 1 or len(data)
+        lines = data[first.start(): _next_terminator(data, head_end)].split(b"\n")
+        names = []
+        for line in lines:
+            line = line.strip()
+            if not line.startswith(b"_entity."):
+                break
+            if len(line.split()) != 1:
+                raise _Declined
+            names.append(line[len(b"_entity."):])
+        values = []
+        for line in lines[len(names):]:
+            values += line.split()
+        if b"'" in b"".join(values) or b'"' in b"".join(values) or not names or len(values) % len(names):
+            raise _Declined
+        cols = {name: values[k::len(names)] for k, name in enumerate(names)}
+    else:
+        cols = {}
+        for m in re.finditer(rb"^_entity\.(\S+)[ \t]+(\S+)[ \t]*$", data, re.M):
+            if m.group(2)[:1] in (b"'", b'"', b";"):
+                raise _Declined
+            cols[m.group(1)] = [m.group(2)]
+    if b"id" not in cols or b"type" not in cols:
+        raise _Declined
+    out = {}
+    for eid, etype in zip(cols[b"id"], cols[b"type"]):
+        kind = _ENTITY_TYPES.get(etype.decode("ascii", "replace"))  # exact, as gemmi's entity_type_from_string
+        if kind is None or eid in out:
+            raise _Declined
+        out[eid] = kind
+    return out
+
+
+_BAD_BYTE = np.ones(256, dtype=bool)  # bytes outside plain unquoted values: control characters, quotes, non-ASCII
+_BAD_BYTE[33:127] = False
+_BAD_BYTE[[9, 10, 13, 32]] = False
+_BAD_BYTE[[ord("'"), ord('"')]] = True
+_STARTS_KEYWORD = np.zeros(256, dtype=bool)  # first letters of what ends a loop's values
+_STARTS_KEYWORD[list(b"#_;ldgsLDGS")] = True
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[[9, 10, 13, 32]] = True
+
+
+def _next_terminator(data: bytes, start: int) -> int:
+    """Start of the first line at or after ``start`` that ends a loop's values (a comment, another item,
+    ``loop_``, a data block, a text field), or the end of ``data``: C-speed ``bytes.find`` per marker,
+    each bounded by the nearest hit so far."""
+    if data.startswith((b"#", b"_", b";", b"loop_", b"data_", b"global_", b"save_"), start):
+        return start
+    best = len(data)
+    for marker in (b"\n#", b"\n_", b"\nloop_", b"\ndata_", b"\nglobal_", b"\nsave_", b"\n;"):
+        hit = data.find(marker, start, best)
+        if hit >= 0:
+            best = hit + 1
+    return best
+
+
+def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """(bytes as uint8, token starts (rows x cols), token ends, column index by item name)."""
+    first = data.find(b"\n_atom_site.") + 1
+    if first <= 0:
+        raise _Declined
+    if data[: first].rstrip().rsplit(b"\n", 1)[-1].strip() != b"loop_":
+        raise _Declined
+    names = []
+    pos = first
+    while data.startswith(b"_atom_site.", pos):
+        eol = data.find(b"\n", pos)
+        eol = len(data) if eol < 0 else eol
+        item = data[pos + len(b"_atom_site."): eol].strip()
+        if not item or len(item.split()) != 1:
+            raise _Declined
+        names.append(item.decode("ascii", "replace"))
+        pos = eol + 1
+    if len(set(names)) != len(names):
+        raise _Declined
+    rest = np.frombuffer(data, dtype=np.uint8)[pos:]
+    # the values end at the first line that starts with a CIF keyword, an item name, a comment or a text field
+    line_starts = np.flatnonzero(rest[:-1] == 10) + 1
+    end = len(data)
+    for k in line_starts[_STARTS_KEYWORD[rest[line_starts]]].tolist():
+        if data.startswith((b"#", b"_", b";", b"loop_", b"data_", b"global_", b"save_", b"stop_"), pos + k):
+            end = pos + k
+            break
+    if data.find(b"\n_atom_site.", end - 1) >= 0:  # _atom_site items in a second place
+        raise _Declined
+    body = rest[: end - pos]
+    if body.size == 0 or _BAD_BYTE[body].any():
+        raise _Declined
+    blank = _BLANK[body]
+    # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], blank, [True])).view(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    ncol = len(names)
+    if starts.size == 0 or starts.size % ncol:
+        raise _Declined
+    return body, starts.reshape(-1, ncol), ends.reshape(-1, ncol), {n: i for i, n in enumerate(names)}
+
+
+def _tokens(body: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(n, width) uint8 matrix of the tokens, right-padded with zeros (NUL ends a numpy bytes string)."""
+    width = int((ends - starts).max())
+    padded = np.concatenate([body, np.zeros(width, dtype=np.uint8)])
+    idx = starts.astype(np.int32)[:, None] + np.arange(width, dtype=np.int32)
+    tok = padded[idx]
+    tok *= idx < ends.astype(np.int32)[:, None]
+    return tok
+
+
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding, 1 digit, 2 dot, 3 sign, 4 anything else
+_CLASS[0] = 0
+_CLASS[48:58] = 1
+_CLASS[ord(".")] = 2
+_CLASS[[ord("-"), ord("+")]] = 3
+
+
+def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
+    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a zero-padded (n, width)
+    uint8 matrix, see the module docstring; ``_Declined`` for any other form."""
+    tok = np.ascontiguousarray(tok.T)  # (width, n): each step below works on one contiguous row
+    width, n = tok.shape
+    cls = _CLASS[tok]
+    if (cls == 4).any() or (cls[1:] == 3).any():
+        raise _Declined
+    mantissa = np.zeros(n, dtype=np.int64)
+    n_digits = np.zeros(n, dtype=np.int64)
+    frac = np.zeros(n, dtype=np.int64)
+    n_dots = np.zeros(n, dtype=np.int64)
+    for j in range(width):  # Horner's rule, one character position at a time
+        digit = cls[j] == 1
+        mantissa = np.where(digit, mantissa * 10 + tok[j].astype(np.int64) - 48, mantissa)
+        n_digits += digit
+        frac += digit & (n_dots > 0)
+        n_dots += cls[j] == 2
+    if n and (n_dots.max() > (0 if integer else 1) or n_digits.min() == 0 or n_digits.max() > 15):
+        raise _Declined
+    negative = tok[0] == ord("-")
+    if integer:
+        return np.where(negative, -mantissa, mantissa)
+    value = mantissa.astype(np.float64) / _POW10[frac].astype(np.float64)
+    return np.where(negative, -value, value)
+
+
+def _element_names(symbols: np.ndarray) -> np.ndarray:
+    """gemmi's upper-case element name of every ``type_symbol`` (unknown symbols -> X, as gemmi)."""
+    import gemmi
+
+    unique, inverse = np.unique(symbols, return_inverse=True)
+    names = []
+    for s in unique.tolist():
+        name = _ELEMENTS.get(s)
+        if name is None:
+            name = _ELEMENTS[s] = gemmi.Element(s).name
+        names.append(name)
+    return _upper(np.array(names, dtype=str)[inverse])
+
+
+def _runs(*keys: np.ndarray) -> np.ndarray:
+    """Boolean array: row i starts a new run of equal ``keys`` (row 0 always)."""
+    new = np.zeros(keys[0].shape[0], dtype=bool)
+    new[0] = True
+    for k in keys:
+        new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+def atom_table_from_mmcif(data: bytes) -> AtomTable | None:
+    """The :class:`AtomTable` of an mmCIF text in the simple form (module docstring), else None."""
+    try:
+        return _atom_table(data)
+    except _Declined:
+        return None
+
+
+def _atom_table(data: bytes) -> AtomTable | None:
+    if data.count(b"\ndata_") + data.startswith(b"data_") != 1 or b"_atom_site." not in data:
+        return None
+    body, starts, ends, col = _columns(data)
+    if any(name not in col for name in _REQUIRED):
+        return None
+    n = starts.shape[0]
+    tokens: dict[str, np.ndarray] = {}
+
+    def token_matrix(name):  # (n, width of this column) bytes of one column, zero-padded
+        if name not in tokens:
+            tokens[name] = _tokens(body, starts[:, col[name]], ends[:, col[name]])
+        return tokens[name]
+
+    def text(name):
+        tok = token_matrix(name)
+        return tok.view(f"S{tok.shape[1]}")[:, 0]
+
+    def numbers(name, rows=slice(None), integer=False):
+        return _decimals(token_matrix(name)[rows], integer)
+
+    def missing_or_one(name) -> bool:
+        if name not in col:
+            return True
+        values = text(name)
+        return bool((values == values[0]).all())
+
+    for name in ("label_alt_id", "pdbx_PDB_ins_code"):
+        if name in col and not np.isin(text(name), _MISSING).all():
+            return None
+    if not missing_or_one("pdbx_PDB_model_num"):
+        return None
+    atom_name, comp = text("label_atom_id"), text("label_comp_id")
+    if "auth_atom_id" in col and (text("auth_atom_id") != atom_name).any():
+        return None
+    if "auth_comp_id" in col and (text("auth_comp_id") != comp).any():
+        return None
+    group = text("group_PDB")
+    is_atom = group == b"ATOM"
+    if not (is_atom | (group == b"HETATM")).all():
+        return None
+    chain, subchain, entity = text("auth_asym_id"), text("label_asym_id"), text("label_entity_id")
+    auth_seq = numbers("auth_seq_id", integer=True)
+    label_raw = text("label_seq_id")
+    label_none = np.isin(label_raw, _MISSING)
+    label_seq = auth_seq.copy()
+    if (~label_none).any():
+        label_seq[~label_none] = numbers("label_seq_id", ~label_none, integer=True)
+    xyz = np.stack([numbers(k) for k in ("Cartn_x", "Cartn_y", "Cartn_z")], axis=1)
+    b_iso = numbers("B_iso_or_equiv")
+    b_iso = b_iso.astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
+
+    # chains: runs of auth_asym_id; a name that comes back after another chain is left to gemmi
+    chain_start = _runs(chain)
+    chain_names = chain[chain_start]
+    if np.unique(chain_names).size != chain_names.size:
+        return None
+    # residues: runs of (chain, number, name); one subchain, entity, label number, ATOM/HETATM each
+    res_start = _runs(chain, auth_seq, comp)
+    res_of_row = np.cumsum(res_start) - 1
+    if (_runs(chain, auth_seq, comp, subchain, entity, label_seq, is_atom) != res_start).any():
+        return None
+    first = np.flatnonzero(res_start)
+    r_chain, r_num, r_comp = chain[first], auth_seq[first], comp[first]
+    key = np.rec.fromarrays([r_chain, r_num, r_comp])
+    if np.unique(key).size != key.size:  # a residue that starts again later in its chain
+        return None
+    entities = _entity_types(data)
+    r_entity = entity[first]
+    if not np.isin(r_entity, np.array(list(entities), dtype=r_entity.dtype)).all():
+        return None
+    r_type = np.array([entities[e] for e in r_entity.tolist()])
+    r_het_atom = is_atom[first]
+    r_comp_str = r_comp.astype(str)
+    info = {name: _residue_info(name) for name in np.unique(r_comp_str).tolist()}
+    tabulated = np.array([info[c][0] for c in r_comp_str.tolist()], dtype=bool)
+    is_aa = np.array([info[c][1] for c in r_comp_str.tolist()], dtype=bool)
+    letters = np.array([info[c][2] for c in r_comp_str.tolist()], dtype=str)
+    atom_name_str = atom_name.astype(str)
+    has_ca = np.zeros(first.size, dtype=bool)
+    has_ca[np.unique(res_of_row[atom_name_str == "CA"])] = True
+    candidate = np.where(tabulated, is_aa, has_ca)
+    # gemmi rules of atom_table(): entity type polymer (a known one here), or not a non-polymer/branched/water
+    in_table = candidate & (r_type == "polymer")
+    in_iface = candidate & (r_type == "polymer")
+    keep = in_table | in_iface
+    # chain index of each residue (runs of chain names), offsets in the model's atom order
+    chain_index_of_row = np.cumsum(chain_start) - 1
+    n_atoms_res = np.diff(np.append(first, n))
+    kept = np.flatnonzero(keep)
+    atom_keep = keep[res_of_row]
+    kept_rows = np.flatnonzero(atom_keep)
+    new_res_index = np.full(first.size, -1)
+    new_res_index[kept] = np.arange(kept.size)
+    starts_new = np.concatenate([[0], np.cumsum(n_atoms_res[kept])[:-1]]).astype(int) if kept.size else np.zeros(0, int)
+    chain_counts = np.diff(np.append(np.flatnonzero(chain_start), n))
+    del r_het_atom  # entity types decide here; het flag only matters for entity type Unknown (declined)
+    return AtomTable(
+        res_chain=r_chain[kept].astype(str),
+        res_chain_index=chain_index_of_row[first[kept]].astype(int),
+        res_name=r_comp_str[kept],
+        res_num=r_num[kept].astype(int),
+        res_label_seq=label_seq[first[kept]].astype(int),
+        res_letter=letters[kept],
+        res_in_table=in_table[kept],
+        res_in_interface=in_iface[kept],
+        res_start=starts_new,
+        res_model_offset=first[kept].astype(int),
+        atom_residue=new_res_index[res_of_row[kept_rows]].astype(int),
+        atom_name=atom_name_str[kept_rows],
+        atom_element=_element_names(text("type_symbol").astype(str)[kept_rows]),
+        xyz=xyz[kept_rows],
+        b_iso=b_iso[kept_rows],
+        model_atom_chains=np.repeat(chain_names.astype(str), chain_counts),
+        model_chain_names=chain_names.astype(str).tolist(),
+    )
