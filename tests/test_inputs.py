@@ -16,7 +16,7 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def fastas(tmp_path):
-    tf = write(tmp_path / "tf.fasta", ">MYB_24 tile 24\nDDLLWEF\n>KLF15_10\nPPQQSSA*\n")
+    tf = write(tmp_path / "tf.fasta", ">MYB_24 tile 24 group=MYB\nDDLLWEF\n>KLF15_10\nPPQQSSA*\n")
     dom = write(tmp_path / "dom.fasta", ">KIX_1 category=KIX\nGIRKQWHE\n>TAZ2\nGDSRRLSI\n")
     return read_fasta(tf, "tf"), read_fasta(dom, "domain")
 
@@ -27,6 +27,7 @@ def test_fasta_ids_sequences_and_categories(fastas):
     assert tfs["KLF15_10"].sequence == "PPQQSSA"  # trailing stop removed
     assert domains["KIX_1"].category == "KIX"
     assert domains["TAZ2"].category == "TAZ2"  # no category= -> the ID
+    assert (tfs["MYB_24"].group, tfs["KLF15_10"].group) == ("MYB", "")  # the group= key, else none
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ def test_fasta_ids_sequences_and_categories(fastas):
         (">A\nACD\n>A\nEFG\n", "duplicate tf IDs (1): A"),
         (">A\nACDB1\n", "letters outside the 20 amino acids plus X: 1B"),
         (">A\n\n", "empty sequence"),
+        (">A group=MY/B\nACD\n", "'MY/B' is not a valid identifier"),
         ("not fasta\n", "not a readable FASTA file"),
         ("", "no FASTA records"),
     ],

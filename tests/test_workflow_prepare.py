@@ -172,6 +172,7 @@ def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path)
     assert (pair["tf_id"], pair["domain_id"], pair["tf_chain"], pair["domain_chain"]) == (
         "APC_1", "TEST", "C", "B")
     assert pair["iptm"] == pytest.approx(ranking["iptm"][ranking["order"][0]])
+    assert pair["tf_group"] == "APC"  # the tile's gene (group= of tiles.fasta): the CV folds' group
     assert pd.read_csv(work / "results/features/failed.tsv", sep="\t").empty
 
 

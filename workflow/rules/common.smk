@@ -54,7 +54,7 @@ if PREPARE_ENABLED:
         config["predictions_dir"] = STRUCTURE["outdir"]  # where the runs of the command land
     if not config.get("tf_fasta"):
         config["tf_fasta"] = PREPARE_OUTPUTS["tiles_fasta"]
-        TF_RECORDS = {t.tf_id: SequenceRecord(t.tf_id, t.sequence, t.tf_id) for t in TILE_PLAN.tiles}
+        TF_RECORDS = {t.tf_id: SequenceRecord(t.tf_id, t.sequence, t.tf_id, t.gene) for t in TILE_PLAN.tiles}
 
 # A score table replaces the AlphaFold runs: no pair plan, no shards.
 USE_SCORE_TABLE = bool(config.get("score_table"))

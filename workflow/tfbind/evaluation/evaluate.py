@@ -286,6 +286,8 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     table = labelled.merge(pairs[["pair_id", *wanted]], on="pair_id", how="left", validate="one_to_one")
     if "tf_group" in labels.columns:  # groups of ridge_prior's inner CV
         table = table.merge(labels[["tf_id", "domain_id", "tf_group"]], on=["tf_id", "domain_id"], how="left")
+    if "tf_group" in pairs.columns:  # the TF FASTA group= key: used when the labels have no tf_group
+        table["tf_group_pairs"] = table["pair_id"].map(pairs.set_index("pair_id")["tf_group"]).to_numpy()
     table["group"] = resolve_groups(table, cfg["group_by"])[0]
     train = (table["split"] == "train").to_numpy()
     base = fit_predict(table, train, features, categories, cfg["threads"])

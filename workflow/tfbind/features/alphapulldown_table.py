@@ -178,6 +178,7 @@ def _identity_columns(job: str, tf: SequenceRecord, domain: SequenceRecord) -> d
         "n_models": 1,
         "tf_sequence": tf.sequence,
         "domain_sequence": domain.sequence,
+        "tf_group": tf.group or None,
         **pair_descriptors(tf.sequence, domain.sequence),
     }
 

@@ -118,6 +118,7 @@ def summarise_pair(model_rows: list[dict], tf: SequenceRecord, domain: SequenceR
     row["n_models"] = len(model_rows)
     row["tf_sequence"] = tf.sequence
     row["domain_sequence"] = domain.sequence
+    row["tf_group"] = tf.group or None
     row.update(pair_descriptors(tf.sequence, domain.sequence))
     return row
 

@@ -58,6 +58,7 @@ PAIR_SCHEMA = pa.schema(
     list(MODEL_SCHEMA)
     + [(f"{m}_mean", pa.float64()) for m in CONFIDENCE_METRICS]
     + [("n_models", pa.int64()), ("tf_sequence", pa.string()), ("domain_sequence", pa.string())]
+    + [("tf_group", pa.string())]  # the TF FASTA's group= key (grouped CV folds), null when absent
     + [(d, pa.float64()) for d in DESCRIPTOR_COLUMNS]
     + list(SCORE_TABLE_ONLY_COLUMNS.items())
 )

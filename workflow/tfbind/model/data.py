@@ -49,8 +49,8 @@ def resolve_groups(table: pd.DataFrame, group_by: str = "tf_group") -> tuple[pd.
 
     ``group_by: tf_group``: the labels' ``tf_group`` column (e.g. the gene: overlapping tiles of one gene
     share sequence and must not straddle train and test), else a ``tf_group`` column of the pairs table
-    (renamed ``tf_group_pairs`` by :func:`join_labels`; meant for a ``group=`` key of the TF FASTA header,
-    which the features stage does not write yet), else the tile's own ``tf_id``; ``group_by: tf_id``: the
+    (the ``group=`` key of the TF FASTA header, written by the features stage; renamed ``tf_group_pairs``
+    by :func:`join_labels`), else the tile's own ``tf_id``; ``group_by: tf_id``: the
     tile.
     Rows with an empty group fall back to their ``tf_id``.
     """

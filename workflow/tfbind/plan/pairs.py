@@ -31,24 +31,27 @@ PAIR_COLUMNS = ["pair_id", "tf_id", "domain_id", "prediction", "tf_chain", "doma
 REQUIRED = ["pair_id", "tf_id", "domain_id", "prediction"]
 # A shard manifest also carries what extraction needs from the FASTA files, so that a job depends on its
 # own pairs only: adding tiles to the FASTA and pairs to the table leaves unchanged shards up to date.
-MANIFEST_SEQUENCE_COLUMNS = ["domain_category", "tf_sequence", "domain_sequence"]
+MANIFEST_SEQUENCE_COLUMNS = ["domain_category", "tf_sequence", "domain_sequence", "tf_group"]
 MANIFEST_COLUMNS = PAIR_COLUMNS + MANIFEST_SEQUENCE_COLUMNS
 
 
 def with_sequences(
     pairs: pd.DataFrame, tfs: dict[str, SequenceRecord], domains: dict[str, SequenceRecord]
 ) -> pd.DataFrame:
-    """``pairs`` plus the domain category and both sequences of every pair (``MANIFEST_COLUMNS``)."""
+    """``pairs`` plus the domain category, both sequences and the TF's group of every pair
+    (``MANIFEST_COLUMNS``)."""
     out = pairs[PAIR_COLUMNS].copy()
     out["domain_category"] = out["domain_id"].map({k: r.category for k, r in domains.items()})
     out["tf_sequence"] = out["tf_id"].map({k: r.sequence for k, r in tfs.items()})
     out["domain_sequence"] = out["domain_id"].map({k: r.sequence for k, r in domains.items()})
+    out["tf_group"] = out["tf_id"].map({k: r.group for k, r in tfs.items()})
     return out
 
 
 def records_from_manifest(manifest: pd.DataFrame) -> tuple[dict[str, SequenceRecord], dict[str, SequenceRecord]]:
     """The TF and domain records of a shard manifest (the inverse of ``with_sequences``)."""
-    tfs = {t: SequenceRecord(t, s, t) for t, s in zip(manifest["tf_id"], manifest["tf_sequence"])}
+    groups = manifest["tf_group"] if "tf_group" in manifest.columns else [""] * len(manifest)  # older plans
+    tfs = {t: SequenceRecord(t, s, t, g) for t, s, g in zip(manifest["tf_id"], manifest["tf_sequence"], groups)}
     domains = {
         d: SequenceRecord(d, s, c)
         for d, s, c in zip(manifest["domain_id"], manifest["domain_sequence"], manifest["domain_category"])

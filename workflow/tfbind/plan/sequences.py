@@ -1,7 +1,9 @@
 """TF and domain FASTA files.
 
-TF fragments (candidates) are plain FASTA records. Domain (bait) headers carry the category the model
-uses: ``>KIX_human category=KIX``; without ``category=`` the category is the ID.
+TF fragments (candidates) are plain FASTA records; a ``group=`` key names the tile's group for grouped
+cross-validation (``>MYB_24 group=MYB``: overlapping tiles of one gene share sequence and must not straddle
+train and test; the tiles written by ``prepare`` carry it). Domain (bait) headers carry the category the
+model uses: ``>KIX_human category=KIX``; without ``category=`` the category is the ID.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .ids import ID_PATTERN, check_id, check_unique
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 ALLOWED_LETTERS = frozenset(AMINO_ACIDS + "X")
 _CATEGORY = re.compile(r"(?:^|\s)category=(\S+)")
+_GROUP = re.compile(r"(?:^|\s)group=(\S+)")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class SequenceRecord:
     id: str
     sequence: str
     category: str
+    group: str = ""  # TF records: the header's group= key ("" when absent)
 
 
 class _Where:
@@ -43,7 +47,7 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     """Read a TF (``kind="tf"``) or domain (``kind="domain"``) FASTA file into {id: record}.
 
     Raises ``InputError`` naming the file and record for: unreadable or empty files, invalid or
-    duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories.
+    duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories or groups.
     A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
     """
     from Bio import SeqIO  # here, not at module level: extraction jobs import this module for SequenceRecord only
@@ -72,13 +76,17 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
             raise InputError(
                 f"{where}: sequence has letters outside the 20 amino acids plus X: {''.join(bad)}"
             )
-        category = rid
+        category, group = rid, ""
         if kind == "domain":
             m = _CATEGORY.search(rec.description[len(rec.id):])
             if m:
                 category = check_id(m.group(1), "category", str(where))
+        else:
+            m = _GROUP.search(rec.description[len(rec.id):])
+            if m:
+                group = check_id(m.group(1), "group", str(where))
         ids.append(rid)
-        records[rid] = SequenceRecord(rid, seq, category)
+        records[rid] = SequenceRecord(rid, seq, category, group)
     if not ids:
         raise InputError(f"{path}: no FASTA records found (is this a FASTA file?)")
     check_unique(ids, f"{kind} IDs", str(path))
