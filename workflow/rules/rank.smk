@@ -68,6 +68,8 @@ rule rank_candidates:
     params:
         domains=RANK_DOMAINS,
         model=RANK_MODEL_NOTE,
+        workbook_rows=config["rank"]["workbook_rows"],
+        page_rows=config["rank"]["page_rows"],
     script:
         "../scripts/rank_candidates.py"
 
