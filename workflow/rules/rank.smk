@@ -36,6 +36,7 @@ if RANK_MODEL:
             f"{LOGS}/rank/model_scores.log",
         conda:
             "../../envs/evaluation.yaml"
+        threads: 2
         resources:
             mem_mb=4000,
             runtime=30,
