@@ -3,7 +3,7 @@
 Usage (from the checkout):
 
     .venv/bin/python workflow/benchmarks/bench_merge.py --pairs 1000000 [--shard-size 100]
-        [--workdir /tmp/tfbind_merge] [--baseline] [--keep]
+        [--workdir /tmp/tfbind_merge] [--baseline] [--keep] [--reuse]
 
 Synthetic shards with the real schema (``tfbind.features.schema``: MODEL_SCHEMA, 3 model rows per pair, and
 PAIR_SCHEMA, one row per pair with an 80-residue tile sequence), N/4 tiles x the four EP300 domains, written as
@@ -178,17 +178,22 @@ def main(argv=None) -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/tfbind_merge"))
     ap.add_argument("--baseline", action="store_true", help="also the in-memory merge (before streaming)")
     ap.add_argument("--keep", action="store_true", help="keep the shards and outputs")
+    ap.add_argument("--reuse", action="store_true", help="reuse the shards a --keep run left in --workdir")
     args = ap.parse_args(argv)
     work = args.workdir / f"n{args.pairs}"
-    if work.exists():
-        shutil.rmtree(work)
     t0 = time.perf_counter()
-    parts = write_shards(work, args.pairs, args.shard_size)
-    (work / "parts.json").write_text(json.dumps(parts))
+    if args.reuse and (work / "parts.json").is_file():
+        parts = json.loads((work / "parts.json").read_text())
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        parts = write_shards(work, args.pairs, args.shard_size)
+        (work / "parts.json").write_text(json.dumps(parts))
     gen = time.perf_counter() - t0
     sizes = {k: sum(os.path.getsize(p) for p in v) / 2**20 for k, v in parts.items()}
     print(f"bench_merge.py: {args.pairs} pairs, {len(parts['pairs'])} shards of {args.shard_size} "
-          f"({sizes['models']:.0f} MiB model shards, {sizes['pairs']:.0f} MiB pair shards, written in {gen:.0f} s); "
+          f"({sizes['models']:.0f} MiB model shards, {sizes['pairs']:.0f} MiB pair shards, "
+          f"{'reused' if args.reuse else 'written'} in {gen:.0f} s); "
           f"{platform.machine()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}")
     steps = ["merge"] + (["merge (in-memory, before)"] if args.baseline else []) + ["rank"]
     print("\n| step | wall s | peak memory (max RSS) MiB |\n|---|---|---|")

@@ -101,7 +101,8 @@ def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Pa
                 if k % 1000 == 0:
                     log.info("%s: %d shards, %d rows so far", Path(out).name, k, n_rows)
                 try:
-                    table = pq.read_table(path, schema=schema)
+                    # one small file: a single thread reads it 2-3x faster than a thread pool set up per file
+                    table = pq.read_table(path, schema=schema, use_threads=False)
                 except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
                     raise ValueError(f"{path}: not a shard table with the expected columns: {exc}") from exc
                 if not table.num_rows:
