@@ -89,7 +89,7 @@ def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Pa
                    row_group_size: int = MERGE_ROW_GROUP) -> int:
     """Concatenate shard files (same schema) into ``out``, streaming; return the row count.
 
-    One shard is read at a time (``pq.read_table`` with ``schema``: a shard with other columns or types is
+    One shard is read at a time (cast to ``schema``: a shard with other columns or types that do not cast is
     an error naming the file) and buffered until ``row_group_size`` rows, which are written as one row
     group with ``pq.ParquetWriter``: the peak memory is one row group plus one shard, whatever the number
     of shards (no pandas copy; measured in ``workflow/benchmarks/bench_merge.py``).
@@ -101,8 +101,11 @@ def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Pa
                 if k % 1000 == 0:
                     log.info("%s: %d shards, %d rows so far", Path(out).name, k, n_rows)
                 try:
-                    # one small file: a single thread reads it 2-3x faster than a thread pool set up per file
-                    table = pq.read_table(path, schema=schema, use_threads=False)
+                    # one small file: a single thread reads it 2-3x faster than a thread pool set up per file,
+                    # and ParquetFile.read 20 % faster than read_table's dataset path; cast refuses other columns
+                    table = pq.ParquetFile(path).read(use_threads=False)
+                    if not table.schema.equals(schema):
+                        table = table.cast(schema)
                 except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
                     raise ValueError(f"{path}: not a shard table with the expected columns: {exc}") from exc
                 if not table.num_rows:
