@@ -36,6 +36,7 @@ if RANK_MODEL:
             f"{LOGS}/rank/model_scores.log",
         conda:
             "../../envs/evaluation.yaml"
+        threads: 2
         resources:
             mem_mb=4000,
             runtime=30,
@@ -68,6 +69,8 @@ rule rank_candidates:
     params:
         domains=RANK_DOMAINS,
         model=RANK_MODEL_NOTE,
+        workbook_rows=config["rank"]["workbook_rows"],
+        page_rows=config["rank"]["page_rows"],
     script:
         "../scripts/rank_candidates.py"
 

@@ -5,13 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
-import pandas as pd  # noqa: E402
-
 from tfbind import logs  # noqa: E402
 from tfbind.io import write_tsv  # noqa: E402
-from tfbind.ranking.model_scores import model_scores  # noqa: E402
+from tfbind.ranking.model_scores import model_scores, read_model_inputs  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-scores = model_scores(smk.input.model, pd.read_parquet(smk.input.pairs))
+scores = model_scores(smk.input.model, read_model_inputs(smk.input.model, smk.input.pairs), threads=smk.threads)
 write_tsv(scores, smk.output[0])

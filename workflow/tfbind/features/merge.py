@@ -26,11 +26,15 @@ def merge_features(
 ) -> tuple[int, int]:
     """Concatenate shards; ``failed.tsv`` also lists prediction folders that matched no pair.
 
+    The Parquet tables are streamed one shard at a time (:func:`tfbind.io.concat_parquet`), so memory does
+    not grow with the screen (10^6 pairs: README "Scale"). Shard failure tables holding only their header
+    (most of them) are recognised by their size and not parsed.
+
     Returns (pairs scored, entries in failed.tsv).
     """
     n_models = concat_parquet(models_parts, MODEL_SCHEMA, out_models)
     n_pairs = concat_parquet(pairs_parts, PAIR_SCHEMA, out_pairs)
-    failed = [read_failed(p) for p in failed_parts]
+    failed = [read_failed(p) for p in failed_parts if _has_rows(p)]
     if unmatched and Path(unmatched).is_file():
         extra = pd.read_csv(unmatched, sep="\t", dtype=str, keep_default_na=False)
         failed.append(pd.DataFrame({"pair_id": extra["name"], "stage": "discover", "reason": extra["reason"]}))
@@ -40,3 +44,11 @@ def merge_features(
     if records:
         log.warning("%d pairs or inputs could not be scored: see %s", len(records), out_failed)
     return n_pairs, len(records)
+
+
+def _has_rows(path: str | Path) -> bool:
+    """Whether a shard's failure table has anything after its header line (the header is ~25 bytes)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        newline = head.find(b"\n")
+        return newline >= 0 and bool(head[newline + 1:].strip() or handle.read(1))

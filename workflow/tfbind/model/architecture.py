@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -81,8 +82,31 @@ class ResidueEncoder(nn.Module):
         keep = (~pad).unsqueeze(-1).float()
         return (h * keep).sum(1) / keep.sum(1).clamp_min(1.0)
 
+    def _distinct(self, seq: torch.Tensor) -> torch.Tensor:
+        """Scoring (eval mode) of ``tokens``: each distinct sequence encoded once, cut after the batch's longest.
+
+        A screen pairs every tile with a few domains and every domain with every tile, so most rows repeat a
+        sequence (100,000 pairs of 25,000 tiles x 4 domains: 8x fewer sequences to encode), and columns past
+        the longest sequence are padding that the mask ignores. Exact: in eval mode a row's encoding depends
+        on its own tokens only (no dropout; padded keys are masked and padded positions are not pooled). In
+        training the dropout draws stay per row, as they were.
+        """
+        if self.training or self.kind != "tokens" or not len(seq):
+            return self._one(seq)
+        filled = (seq != PAD_TOKEN).any(0).nonzero()
+        length = int(filled.max()) + 1 if len(filled) else 1
+        seq = seq[:, :length]
+        if seq.device.type == "cpu":  # numpy's unique of whole rows as bytes: ~10x faster than torch's unique_dim
+            rows = np.ascontiguousarray(seq.numpy().astype(np.uint8))  # token ids < VOCAB_SIZE = 23
+            _, first, inverse = np.unique(rows.view(np.dtype((np.void, length))).ravel(), return_index=True,
+                                          return_inverse=True)
+            unique, inverse = seq[torch.from_numpy(first)], torch.from_numpy(inverse.ravel())
+        else:
+            unique, inverse = torch.unique(seq, dim=0, return_inverse=True)
+        return self._one(unique)[inverse]
+
     def forward(self, tf_seq: torch.Tensor, domain_seq: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self._one(tf_seq), self._one(domain_seq)], dim=1)
+        return torch.cat([self._distinct(tf_seq), self._distinct(domain_seq)], dim=1)
 
 
 def architecture_config(config: dict, features: dict[str, list[str]], categories: list[str]) -> dict:

@@ -19,6 +19,7 @@ prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <-
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -30,6 +31,10 @@ from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_
 from .prior_ridge import predict_prior_ridge
 from .training import member_scores
 
+#: Rows scored per forward pass: bounds memory at any table size (the ``tokens`` encoder's attention holds
+#: rows x max_len^2 floats: 4,096 x 128^2 x 4 B = 256 MiB) while keeping per-call overhead negligible.
+SCORE_BATCH_ROWS = 4096
+
 log = logging.getLogger("tfbind.model")
 
 PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "imputed",
@@ -37,9 +42,33 @@ PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "kd_pred_low_nm", "kd_pr
 INTERVAL_PERCENTILES = (10, 90)
 
 
-def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu") -> pd.DataFrame:
+@contextlib.contextmanager
+def torch_threads(threads: int | None):
+    """torch's intra-op thread count set to the job's ``threads`` (None: left as it is), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    try:
+        if threads:
+            torch.set_num_threads(int(threads))
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def batched_member_scores(model, arrays: dict[str, np.ndarray], device="cpu",
+                          batch_rows: int = SCORE_BATCH_ROWS) -> np.ndarray:
+    """(members, rows) ranking scores z, ``batch_rows`` rows per forward pass (eval mode, inference_mode)."""
+    n = len(arrays["x"])
+    parts = [member_scores(model, to_tensors({k: v[i:i + batch_rows] for k, v in arrays.items()}, device))
+             for i in range(0, max(n, 1), batch_rows)]
+    return np.concatenate(parts, axis=1)
+
+
+def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: int | None = None) -> pd.DataFrame:
     """One row per row of ``pairs`` (same order), PREDICTION_COLUMNS (module doc).
 
+    ``threads``: torch threads for the scoring (the job's Snakemake ``threads``; None = torch's default).
     Raises InputError naming the feature columns the model uses that ``pairs`` lacks.
     """
     model, meta = load(model_path, device)
@@ -53,7 +82,8 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu") -> pd.Dat
         unseen = sorted(set(pairs.loc[~seen, "domain_category"].astype(str)))
         log.warning("%d pair(s) of domain categories the model was not trained on (%s): scored with the "
                     "shared weights only (category_seen False)", int((~seen).sum()), ", ".join(unseen))
-    z = member_scores(model, to_tensors(arrays, device))
+    with torch_threads(threads):
+        z = batched_member_scores(model, arrays, device)
     transform = TargetTransform.from_meta(meta["target"])
     cats = pairs["domain_category"].astype(str).to_numpy()
     if meta.get("ridge"):

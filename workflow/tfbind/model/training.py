@@ -103,7 +103,7 @@ def fit_member(member: BindingFusionModel, batch: dict, y: torch.Tensor, fit_idx
         val_loss = math.nan
         if len(val_idx):
             member.eval()
-            with torch.no_grad():
+            with torch.inference_mode():
                 pv = member(val_batch) + member.bias(val_batch["category"])
                 val_loss = float((pv - y[val_idx]).pow(2).mean())
         history.append({"epoch": epoch, "train_loss": float(mse.detach()), "penalty": float(penalty.detach()),

@@ -29,7 +29,10 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def ranking_page(per_domain: dict[str, pd.DataFrame], summary: list[str], title: str = "Ranked candidates") -> str:
+def ranking_page(per_domain: dict[str, pd.DataFrame], summary: list[str], title: str = "Ranked candidates",
+                 totals: dict[str, int] | None = None) -> str:
+    """The page; ``per_domain`` the rows to show (the best of each domain), ``totals`` how many each domain
+    ranked (when more than shown, the page says how many are left out and where they are)."""
     from itables import to_html_datatable
     from itables.javascript import generate_init_offline_itables_html
     from itables import options
@@ -45,7 +48,11 @@ def ranking_page(per_domain: dict[str, pd.DataFrame], summary: list[str], title:
     parts.append("</ul>")
     for domain, rows in per_domain.items():
         used = rows["consensus_metrics"].iloc[0] if len(rows) else "none"
-        parts.append(f"<h2>{html.escape(str(domain))}</h2><p>{len(rows)} candidates; consensus of: "
+        total = (totals or {}).get(domain, len(rows))
+        count = (f"{len(rows)} candidates" if total == len(rows) else
+                 f"the best {len(rows)} of {total} candidates ({total - len(rows)} left out of this page; all in "
+                 f"results/ranking/{domain}.tsv and ranking.parquet)")
+        parts.append(f"<h2>{html.escape(str(domain))}</h2><p>{html.escape(count)}; consensus of: "
                      f"{html.escape(str(used))}</p>")
         parts.append(to_html_datatable(_display(rows), connected=False, display_logo_when_loading=False,
                                        pageLength=25, lengthMenu=[10, 25, 100, 1000], order=[],

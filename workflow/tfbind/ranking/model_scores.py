@@ -22,15 +22,30 @@ MODEL_SCORE_COLUMNS = ["pair_id", "fusion_score", "kd_pred_nm", "kd_low_nm", "kd
                        "model_file"]  # fmt: skip
 
 
-def model_scores(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu") -> pd.DataFrame:
-    """MODEL_SCORE_COLUMNS for every pair of ``pairs`` (same order). Raises InputError naming the columns
-    the model needs and the table lacks."""
+def read_model_inputs(model_path: str | Path, pairs_path: str | Path) -> pd.DataFrame:
+    """The columns of a pairs table (Parquet) that the model scores from (its features, the sequences when it
+    encodes residues, the pair and its category): a 10^6-pair table without its other ~90 columns."""
+    import pyarrow.parquet as pq
+
+    from ..model.checkpoint import load
+    from ..model.data import required_columns
+
+    model, meta = load(model_path)
+    wanted = required_columns(meta["preprocess"]["features"], model.config["residue_encoder"] != "none")
+    present = set(pq.ParquetFile(pairs_path).schema_arrow.names)
+    return pq.read_table(pairs_path, columns=[c for c in wanted if c in present]).to_pandas()
+
+
+def model_scores(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu",
+                 threads: int | None = None) -> pd.DataFrame:
+    """MODEL_SCORE_COLUMNS for every pair of ``pairs`` (same order); ``threads``: the job's. Raises InputError
+    naming the columns the model needs and the table lacks."""
     from ..model.predict import predict
 
     for column in ("pair_id", "domain_category"):
         if column not in pairs.columns:
             raise InputError(f"feature table lacks the column {column!r}")
-    scored = predict(model_path, pairs, device)
+    scored = predict(model_path, pairs, device, threads)
     return pd.DataFrame({
         "pair_id": scored["pair_id"].to_numpy(),
         "fusion_score": scored["score"].to_numpy(),
@@ -42,4 +57,4 @@ def model_scores(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu
     })[MODEL_SCORE_COLUMNS]
 
 
-__all__ = ["MODEL_SCORE_COLUMNS", "model_scores"]
+__all__ = ["MODEL_SCORE_COLUMNS", "model_scores", "read_model_inputs"]

@@ -11,6 +11,8 @@ when it cannot be told from the file names; empty for score tables).
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
 from pathlib import Path
 
@@ -36,15 +38,16 @@ def top_model_file(prediction: str, source_format: str) -> str:
     found (or when ``prediction`` already names a file); "" without a run (score tables)."""
     if not isinstance(prediction, str) or not prediction:
         return ""
-    path = Path(prediction)
-    if path.is_file() or not path.is_dir():
-        return prediction
     patterns = {"alphafold2": ["ranked_0.pdb"], "colabfold": ["*_rank_001_*.pdb", "*_rank_1_*.pdb"],
                 "alphafold3": ["*_model.cif", "*_model_0.cif"]}.get(source_format, [])
+    try:  # one directory listing per run (10^6 runs: a glob per pattern and two stats each added up)
+        names = sorted(os.listdir(prediction))
+    except OSError:  # a file, or nothing there
+        return prediction
     for pattern in patterns:
-        found = sorted(path.glob(pattern))
+        found = fnmatch.filter(names, pattern)
         if found:
-            return str(found[0])
+            return str(Path(prediction) / found[0])
     return prediction
 
 
@@ -82,32 +85,47 @@ def sheet_name(domain_id: str) -> str:
     return _SHEET_BAD.sub("_", str(domain_id))[:31]
 
 
-def about_sheet(metrics_used: dict[str, str]) -> pd.DataFrame:
+def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """The workbook's legend; ``shown``: domain -> (rows in its sheet, candidates ranked)."""
     rows = [("consensus", "mean over the metrics present of the pair's within-domain rank percentile "
                           "(1 = best in the domain); see README 'Ranking'")]
     rows += [(k, v) for k, v in THRESHOLDS.items()]
     rows += [(f"metrics used: {d}", m) for d, m in metrics_used.items()]
+    for d, (n_shown, n_all) in (shown or {}).items():
+        rows.append((f"rows: {d}", f"{n_all} candidates ranked" if n_shown == n_all else
+                     f"the best {n_shown} of {n_all} candidates ({n_all - n_shown} left out of this sheet; "
+                     f"all in {d}.tsv and ranking.parquet)"))
     return pd.DataFrame(rows, columns=["item", "definition"])
 
 
+#: Excel's last row is 1,048,576 (one is the header).
+EXCEL_MAX_ROWS = 1_048_575
+
+
 def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, str | Path],
-                  xlsx_path: str | Path) -> None:
+                  xlsx_path: str | Path, workbook_rows: int | None = None) -> dict[str, pd.DataFrame]:
     """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
-    pair) and a workbook with a sheet per domain (same rows and columns) plus an ``about`` sheet."""
+    pair) and a workbook with a sheet per domain (same columns; the best ``workbook_rows`` rows, all when
+    None, at most Excel's limit) plus an ``about`` sheet that counts the rows each sheet leaves out.
+    Returns each domain's whole table."""
     from ..io import atomic_path, write_tsv
 
-    per_domain = {d: table[table["domain_id"] == d].reset_index(drop=True) for d in domains}
+    limit = min(workbook_rows or EXCEL_MAX_ROWS, EXCEL_MAX_ROWS)
+    where = table.groupby("domain_id", sort=False).indices  # one pass over the rows, not one per domain
+    per_domain = {d: table.iloc[where.get(d, [])].reset_index(drop=True) for d in domains}
     for d, rows in per_domain.items():
         write_tsv(rows, tsv_paths[d], na_rep="")
     used = {d: (rows["consensus_metrics"].iloc[0] if len(rows) else "") for d, rows in per_domain.items()}
+    shown = {d: (min(len(rows), limit), len(rows)) for d, rows in per_domain.items()}
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for d, rows in per_domain.items():
-                rows.to_excel(writer, sheet_name=sheet_name(d), index=False)
+                rows.head(limit).to_excel(writer, sheet_name=sheet_name(d), index=False)
                 sheet = writer.sheets[sheet_name(d)]
                 sheet.freeze_panes = "C2"
                 sheet.auto_filter.ref = sheet.dimensions
-            about_sheet(used).to_excel(writer, sheet_name="about", index=False)
+            about_sheet(used, shown).to_excel(writer, sheet_name="about", index=False)
+    return per_domain
 
 
 __all__ = ["FUSION_COLUMNS", "build_ranking", "ranking_columns", "sheet_name", "top_model_file",
