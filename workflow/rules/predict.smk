@@ -14,6 +14,7 @@ rule predict_pairs:
         f"{LOGS}/predict/{{model}}.log",
     conda:
         "../../envs/evaluation.yaml"
+    threads: 2
     resources:
         mem_mb=4000,
         runtime=30,

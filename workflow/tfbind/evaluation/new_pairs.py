@@ -27,17 +27,19 @@ def read_feature_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t")
 
 
-def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu") -> pd.DataFrame:
+def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu",
+                threads: int | None = None) -> pd.DataFrame:
     """Score every pair with the model (its saved scalers, imputation and target transform).
 
     Refuses (``InputError`` naming them) a table without the columns the model was trained on; pairs with
     missing feature values are scored with the model's training medians and flagged in ``imputed``.
-    ``rank_in_domain``: 1 = highest score within the pair's domain category.
+    ``rank_in_domain``: 1 = highest score within the pair's domain category. ``threads``: torch threads
+    (the job's Snakemake threads; None = torch's default).
     """
     for column in ("tf_id", "domain_id"):
         if column not in pairs.columns:
             raise InputError(f"feature table lacks the column {column!r}")
-    scored = predict(model_path, pairs, device).merge(
+    scored = predict(model_path, pairs, device, threads=threads).merge(
         pairs[["pair_id", "tf_id", "domain_id", "domain_category"]], on="pair_id", how="left"
     )
     scored["rank_in_domain"] = (
