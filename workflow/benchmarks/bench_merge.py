@@ -9,7 +9,8 @@ Synthetic shards with the real schema (``tfbind.features.schema``: MODEL_SCHEMA,
 PAIR_SCHEMA, one row per pair with an 80-residue tile sequence), N/4 tiles x the four EP300 domains, written as
 the extraction jobs write them (``tfbind.io.write_parquet``) plus one failure table per shard (one failed pair
 in every tenth shard). Tiles belong to genes of TILES_PER_GENE consecutive tiles, 10 residues apart (the TF
-FASTA written for the plots says so with ``gene= start= end=``; ``tf_group`` = the gene). Metric values are uniform random in their valid ranges (``tfbind.ranges``-like: ipTM
+FASTA written for the plots says so with ``gene= start= end=``; ``tf_group`` = the gene). Metric values are
+uniform random in their valid ranges (``tfbind.ranges``-like: ipTM
 0-1, PAE 0-32, LIA a count ...), which is all the merge and the ranking look at. Each step runs in a fresh
 Python process (so imports and memory are the step's own), through the package code the rules call:
 
@@ -84,8 +85,8 @@ def shard_tables(first: int, n: int, rng: np.random.Generator) -> tuple[pa.Table
             elif name == "tf_id":
                 cols[name] = np.repeat(tiles, reps)
             elif name == "tf_group":
-                cols[name] = np.repeat(np.char.add("GENE", np.char.zfill((idx // 4 // TILES_PER_GENE).astype(str), 5)),
-                                       reps)
+                genes = np.char.zfill((idx // 4 // TILES_PER_GENE).astype(str), 5)
+                cols[name] = np.repeat(np.char.add("GENE", genes), reps)
             elif name in ("domain_id", "domain_category"):
                 cols[name] = np.repeat(doms, reps)
             elif name == "source_format":
@@ -145,7 +146,8 @@ def write_tf_fasta(path: Path, n_pairs: int) -> None:
     with open(path, "w") as fh:
         for i in range(n_tiles):
             start = (i % TILES_PER_GENE) * 10 + 1
-            fh.write(f">TILE{i:07d} gene=GENE{i // TILES_PER_GENE:05d} start={start} end={start + 79}\n{seq}\n")
+            gene = f"GENE{i // TILES_PER_GENE:05d}"
+            fh.write(f">TILE{i:07d} gene={gene} start={start} end={start + 79}\n{seq}\n")
 
 
 STEP_CODE = {
@@ -179,8 +181,8 @@ table = pd.read_parquet(W / "ranking" / "ranking.parquet", columns=["tf_id", "do
 coords = tile_coordinates(W / "tf.fasta")
 shown, total = plots.heatmap(table, coords, R / "heatmap.png", max_tiles={HEATMAP_TILES})
 index = plots.tracks(table, coords, R / "tracks", max_genes={TRACK_GENES})
-print(f"heatmap {{shown}} of {{total}} tiles; tracks {{(index['drawn'] == 'yes').sum()}} of {{len(index)}} genes",
-      file=sys.stderr)
+drawn = (index["drawn"] == "yes").sum()
+print(f"heatmap {{shown}} of {{total}} tiles; tracks {{drawn}} of {{len(index)}} genes", file=sys.stderr)
 """,
 }
 
@@ -214,8 +216,9 @@ def main(argv=None) -> None:
     ap.add_argument("--baseline", action="store_true", help="also the in-memory merge (before streaming)")
     ap.add_argument("--keep", action="store_true", help="keep the shards and outputs")
     ap.add_argument("--reuse", action="store_true", help="reuse the shards a --keep run left in --workdir")
-    ap.add_argument("--steps", nargs="+", choices=["merge", "rank", "plots"], default=["merge", "rank", "plots"],
-                    help="steps to time (plots needs rank's ranking.parquet, rank needs merge's pairs.parquet)")
+    ap.add_argument("--steps", nargs="+", choices=["merge", "rank", "plots"],
+                    default=["merge", "rank", "plots"],
+                    help="steps to time (plots needs rank's ranking.parquet, rank merge's pairs.parquet)")
     args = ap.parse_args(argv)
     work = args.workdir / f"n{args.pairs}"
     t0 = time.perf_counter()

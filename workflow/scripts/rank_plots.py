@@ -29,7 +29,7 @@ log.info("heatmap: %d of %d tiles drawn (rank.heatmap_tiles = %d)%s", shown, tot
 index = plots.tracks(table, coords, smk.output.tracks, max_genes=smk.params.track_genes)
 drawn = int((index["drawn"] == "yes").sum())
 left = index[index["drawn"] == "no"]
-log.info("score tracks: %d of %d genes drawn (rank.track_genes = %d); left out: %d below the best %d, %d without "
-         "tile coordinates; every gene in %s/index.tsv", drawn, len(index), smk.params.track_genes,
+log.info("score tracks: %d of %d genes drawn (rank.track_genes = %d); left out: %d below the best %d, "
+         "%d without tile coordinates; every gene in %s/index.tsv", drawn, len(index), smk.params.track_genes,
          int((left["reason"] != "no tile coordinates").sum()), smk.params.track_genes,
          int((left["reason"] == "no tile coordinates").sum()), smk.output.tracks)

@@ -5,8 +5,10 @@ unreadable and one track PNG per gene takes hours. The pictures show the best ca
 what they leave out (every tile and gene stays in the ranking tables; the track index lists every gene):
 
 * heatmap: the ``limit`` tiles with the highest ``value`` in any domain (their best domain's score), ties
-  broken by tile ID; shown in the usual order (gene, position, ID: :func:`tfbind.ranking.coordinates.tile_order`);
-* tracks: the ``limit`` genes (with tile coordinates) whose best tile scores highest, ties broken by gene name.
+  broken by tile ID; shown in the usual order (gene, position, ID:
+  :func:`tfbind.ranking.coordinates.tile_order`);
+* tracks: the ``limit`` genes (with tile coordinates) whose best tile scores highest, ties broken by gene
+  name.
 
 Tiles or genes without any score (every pair failed) come last and are only shown when there is room.
 """
@@ -40,10 +42,12 @@ def select_tiles(table: pd.DataFrame, coords: pd.DataFrame, limit: int,
     return tile_order(best.index, coords), total
 
 
-def gene_index(table: pd.DataFrame, coords: pd.DataFrame, limit: int, value: str = "consensus") -> pd.DataFrame:
+def gene_index(table: pd.DataFrame, coords: pd.DataFrame, limit: int,
+               value: str = "consensus") -> pd.DataFrame:
     """INDEX_COLUMNS, one row per gene of the ranked tiles, best gene first (ties: gene name): its best
-    ``value`` over tiles and domains, which tile and domain that is, its number of tiles, and whether its track
-    is drawn (``yes`` for the first ``limit`` genes that have tile coordinates; ``reason`` says why not)."""
+    ``value`` over tiles and domains, which tile and domain that is, its number of tiles, and whether its
+    track is drawn (``yes`` for the first ``limit`` genes that have tile coordinates; ``reason`` says why
+    not)."""
     c = coords.set_index("tf_id")
     tiles = pd.Index(table["tf_id"].unique())
     gene = c["gene"].reindex(tiles).fillna(pd.Series(tiles, index=tiles))

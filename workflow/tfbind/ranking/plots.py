@@ -18,7 +18,8 @@ from .plot_selection import gene_index, select_tiles
 log = logging.getLogger("tfbind.ranking")
 
 CONTACT_CUTOFF = 8.0  # CB-CB (CA for Gly), Angstrom: the contact definition of pDockQ and the feature tables
-MAX_TILE_LABELS = 200  # tile names on the heatmap axis up to this many tiles (rank.heatmap_tiles default); gene names above
+# tile names on the heatmap axis up to this many tiles (the rank.heatmap_tiles default); gene names above
+MAX_TILE_LABELS = 200
 
 
 def _plt():
