@@ -100,6 +100,41 @@ def test_unlabelled_plots_and_report(unlabelled):
     assert first in page
     # offline: no script or stylesheet is loaded from the network
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", page)
+    # below both bounds: every tile on the heatmap, every gene a track, and the index says so
+    ranking = pd.read_parquet(unlabelled / "results/ranking/ranking.parquet")
+    genes = sorted({t.rsplit("_", 1)[0] for t in ranking["tf_id"]})  # demo tiles are GENE_N
+    index = pd.read_csv(plots / "tracks/index.tsv", sep="\t")
+    assert sorted(index["gene"]) == genes and (index["drawn"] == "yes").all()
+    assert sorted(p.stem for p in (plots / "tracks").glob("*.png")) == genes
+    log = (unlabelled / "results/logs/rank/plots.log").read_text()
+    n_tiles = ranking["tf_id"].nunique()
+    assert f"heatmap: {n_tiles} of {n_tiles} tiles drawn" in log
+    assert f"score tracks: {len(genes)} of {len(genes)} genes drawn" in log
+
+
+def test_plots_bounded_by_config_draw_the_best_and_count_the_rest(unlabelled):
+    """rank.heatmap_tiles / rank.track_genes below the demo's size: only rank_plots reruns (params), the
+    best tiles and gene are kept (worked out here from ranking.parquet), the rest counted and indexed."""
+    edit_config(unlabelled, rank={"heatmap_tiles": 5, "track_genes": 1})
+    proc = snakemake(unlabelled, "rank")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranking = pd.read_parquet(unlabelled / "results/ranking/ranking.parquet")
+    best = ranking.groupby("tf_id")["consensus"].max()
+    gene_best = best.groupby(best.index.str.rsplit("_", n=1).str[0]).max()
+    gene_best = gene_best.loc[sorted(gene_best.index, key=lambda g: (-gene_best[g], g))]  # ties: gene name
+    plots = unlabelled / "results/ranking/plots"
+    assert [p.stem for p in (plots / "tracks").glob("*.png")] == [gene_best.index[0]]
+    index = pd.read_csv(plots / "tracks/index.tsv", sep="\t", keep_default_na=False)
+    assert list(index["gene"]) == list(gene_best.index)  # every gene, best first
+    np.testing.assert_allclose(index["best_score"], gene_best.to_numpy())
+    assert list(index["drawn"]) == ["yes"] + ["no"] * (len(gene_best) - 1)
+    log = (unlabelled / "results/logs/rank/plots.log").read_text()
+    assert f"heatmap: 5 of {len(best)} tiles drawn (rank.heatmap_tiles = 5); {len(best) - 5} left out" in log
+    assert (f"score tracks: 1 of {len(gene_best)} genes drawn (rank.track_genes = 1); left out: "
+            f"{len(gene_best) - 1} below the best 1") in log
+    report = snakemake(unlabelled, "--report", "report_bounded.html")
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert f"{gene_best.index[0]}.png" in (unlabelled / "report_bounded.html").read_text()
 
 
 def test_labelled_run_ranks_with_the_model_and_adds_consensus_to_metrics(labelled):

@@ -1,14 +1,16 @@
-"""Merging and ranking a 10^6-pair screen: wall time and peak memory (issue 13, goal 4).
+"""Merging, ranking and the ranking plots of a 10^6-pair screen: wall time and peak memory (issue 13, goal 4).
 
 Usage (from the checkout):
 
     .venv/bin/python workflow/benchmarks/bench_merge.py --pairs 1000000 [--shard-size 100]
-        [--workdir /tmp/tfbind_merge] [--baseline] [--keep] [--reuse]
+        [--workdir /tmp/tfbind_merge] [--baseline] [--keep] [--reuse] [--steps merge rank plots]
 
 Synthetic shards with the real schema (``tfbind.features.schema``: MODEL_SCHEMA, 3 model rows per pair, and
 PAIR_SCHEMA, one row per pair with an 80-residue tile sequence), N/4 tiles x the four EP300 domains, written as
 the extraction jobs write them (``tfbind.io.write_parquet``) plus one failure table per shard (one failed pair
-in every tenth shard). Metric values are uniform random in their valid ranges (``tfbind.ranges``-like: ipTM
+in every tenth shard). Tiles belong to genes of TILES_PER_GENE consecutive tiles, 10 residues apart (the TF
+FASTA written for the plots says so with ``gene= start= end=``; ``tf_group`` = the gene). Metric values are
+uniform random in their valid ranges (``tfbind.ranges``-like: ipTM
 0-1, PAE 0-32, LIA a count ...), which is all the merge and the ranking look at. Each step runs in a fresh
 Python process (so imports and memory are the step's own), through the package code the rules call:
 
@@ -16,7 +18,11 @@ Python process (so imports and memory are the step's own), through the package c
 * ``merge (in-memory, before)`` with ``--baseline``: every shard read and concatenated in memory before writing,
   as ``tfbind.io.concat_parquet`` did before it streamed;
 * ``rank``: ``tfbind.ranking.outputs.rank_candidates`` (rule ``rank_candidates``: consensus, calls, per-domain
-  TSV, workbook, Parquet, summary, report page; no model scores).
+  TSV, workbook, Parquet, summary, report page; no model scores);
+* ``plots``: what rule ``rank_plots`` runs (``tfbind.ranking.plots.heatmap`` and ``tracks`` with the default
+  ``rank.heatmap_tiles`` and ``rank.track_genes``, the TF FASTA read by ``tile_coordinates``).
+
+``--reuse --steps plots`` redraws the plots of a ``--keep`` run without merging and ranking again.
 
 Peak memory = the process's maximum resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read
 by the process itself at its end); wall time includes the step's imports.
@@ -44,6 +50,8 @@ from tfbind.features.schema import MODEL_SCHEMA, PAIR_SCHEMA  # noqa: E402
 from tfbind.io import write_parquet  # noqa: E402
 
 DOMAINS = {"KIX": "KIX", "NCBD": "NCBD", "TAZ1": "TAZ1", "TAZ2": "TAZ2"}
+TILES_PER_GENE = 100  # 250,000 tiles = 2,500 genes at 10^6 pairs
+HEATMAP_TILES, TRACK_GENES = 200, 50  # the config defaults (workflow/schemas/config.schema.yaml)
 AMINO = np.frombuffer(b"ACDEFGHIKLMNPQRSTVWY", dtype=np.uint8)
 #: (low, high) of the uniform draw per column (prefix match); others 0-1.
 RANGES = {"plddt": (30, 95), "pae": (1, 31), "lia": (0, 6000), "clia": (0, 3000), "n_contact": (0, 120),
@@ -76,6 +84,9 @@ def shard_tables(first: int, n: int, rng: np.random.Generator) -> tuple[pa.Table
                 cols[name] = v if name == "pair_id" else np.char.add("/screen/runs/", v)
             elif name == "tf_id":
                 cols[name] = np.repeat(tiles, reps)
+            elif name == "tf_group":
+                genes = np.char.zfill((idx // 4 // TILES_PER_GENE).astype(str), 5)
+                cols[name] = np.repeat(np.char.add("GENE", genes), reps)
             elif name in ("domain_id", "domain_category"):
                 cols[name] = np.repeat(doms, reps)
             elif name == "source_format":
@@ -127,6 +138,18 @@ def write_shards(work: Path, n_pairs: int, shard_size: int, seed: int = 0) -> di
     return parts
 
 
+def write_tf_fasta(path: Path, n_pairs: int) -> None:
+    """The screen's TF FASTA: tile i is ``TILE<i>``, gene ``GENE<i // TILES_PER_GENE>``, 80 residues from
+    ``(i % TILES_PER_GENE) * 10 + 1`` (the plots read only the headers and lengths)."""
+    n_tiles = (n_pairs + 3) // 4
+    seq = "A" * 80
+    with open(path, "w") as fh:
+        for i in range(n_tiles):
+            start = (i % TILES_PER_GENE) * 10 + 1
+            gene = f"GENE{i // TILES_PER_GENE:05d}"
+            fh.write(f">TILE{i:07d} gene={gene} start={start} end={start + 79}\n{seq}\n")
+
+
 STEP_CODE = {
     "merge": """
 from tfbind.features.merge import merge_features
@@ -149,6 +172,18 @@ rank_candidates(W / "pairs.parquet", W / "failed.tsv", None, doms, "none (benchm
                 RankOutputs({d: R / f"{d}.tsv" for d in doms}, R / "ranking.xlsx", R / "ranking.parquet",
                             R / "summary.txt", R / "ranked_candidates.html"))
 """,
+    "plots": f"""
+import pandas as pd
+from tfbind.ranking import plots
+from tfbind.ranking.coordinates import tile_coordinates
+R = W / "ranking" / "plots"; R.mkdir(parents=True, exist_ok=True)
+table = pd.read_parquet(W / "ranking" / "ranking.parquet", columns=["tf_id", "domain_id", "consensus"])
+coords = tile_coordinates(W / "tf.fasta")
+shown, total = plots.heatmap(table, coords, R / "heatmap.png", max_tiles={HEATMAP_TILES})
+index = plots.tracks(table, coords, R / "tracks", max_genes={TRACK_GENES})
+drawn = (index["drawn"] == "yes").sum()
+print(f"heatmap {{shown}} of {{total}} tiles; tracks {{drawn}} of {{len(index)}} genes", file=sys.stderr)
+""",
 }
 
 RUNNER = """
@@ -168,7 +203,9 @@ def run_step(work: Path, name: str) -> dict:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"step {name} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    note = proc.stderr.strip().splitlines()[-1:] if name == "plots" else []
+    return result | {"note": f" {note[0]}" if note else ""}
 
 
 def main(argv=None) -> None:
@@ -179,6 +216,9 @@ def main(argv=None) -> None:
     ap.add_argument("--baseline", action="store_true", help="also the in-memory merge (before streaming)")
     ap.add_argument("--keep", action="store_true", help="keep the shards and outputs")
     ap.add_argument("--reuse", action="store_true", help="reuse the shards a --keep run left in --workdir")
+    ap.add_argument("--steps", nargs="+", choices=["merge", "rank", "plots"],
+                    default=["merge", "rank", "plots"],
+                    help="steps to time (plots needs rank's ranking.parquet, rank merge's pairs.parquet)")
     args = ap.parse_args(argv)
     work = args.workdir / f"n{args.pairs}"
     t0 = time.perf_counter()
@@ -195,14 +235,21 @@ def main(argv=None) -> None:
           f"({sizes['models']:.0f} MiB model shards, {sizes['pairs']:.0f} MiB pair shards, "
           f"{'reused' if args.reuse else 'written'} in {gen:.0f} s); "
           f"{platform.machine()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}")
-    steps = ["merge"] + (["merge (in-memory, before)"] if args.baseline else []) + ["rank"]
+    if not (work / "tf.fasta").is_file():
+        write_tf_fasta(work / "tf.fasta", args.pairs)
+    steps = [s for s in ("merge", "rank", "plots") if s in args.steps]
+    if args.baseline:
+        steps.insert(1, "merge (in-memory, before)")
     print("\n| step | wall s | peak memory (max RSS) MiB |\n|---|---|---|")
     for name in steps:
         r = run_step(work, name)
-        print(f"| {name} | {r['wall_s']:.1f} | {r['max_rss_mib']:.0f} |", flush=True)
+        print(f"| {name} | {r['wall_s']:.1f} | {r['max_rss_mib']:.0f} |{r['note']}", flush=True)
     out = {p.name: p.stat().st_size / 2**20 for p in [work / "models.parquet", work / "pairs.parquet"]}
     ranking = work / "ranking"
-    out |= {p.name: p.stat().st_size / 2**20 for p in sorted(ranking.iterdir())}
+    out |= {p.name: p.stat().st_size / 2**20 for p in sorted(ranking.iterdir()) if p.is_file()}
+    if (ranking / "plots").is_dir():
+        pngs = list((ranking / "plots").rglob("*.png"))
+        out[f"{len(pngs)} plot PNGs"] = sum(p.stat().st_size for p in pngs) / 2**20
     print("\noutput sizes (MiB): " + ", ".join(f"{k} {v:.1f}" for k, v in out.items()))
     if not args.keep:
         shutil.rmtree(work)

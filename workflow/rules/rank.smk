@@ -102,6 +102,8 @@ rule rank_plots:
         runtime=20,
     params:
         tiling=config["tiling"],
+        heatmap_tiles=config["rank"]["heatmap_tiles"],
+        track_genes=config["rank"]["track_genes"],
     script:
         "../scripts/rank_plots.py"
 

@@ -1,9 +1,12 @@
-"""Rule rank_plots: consensus heatmap (tiles x domains) and score tracks per TF gene."""
+"""Rule rank_plots: consensus heatmap (tiles x domains, the best rank.heatmap_tiles tiles) and score tracks
+of the best rank.track_genes TF genes, with tracks/index.tsv listing every gene."""
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+
+import logging  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
@@ -13,8 +16,20 @@ from tfbind.ranking.coordinates import tile_coordinates  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-table = pd.read_parquet(smk.input.ranking)
+log = logging.getLogger("tfbind.ranking")
+# only the columns drawn: ranking.parquet of 10^6 pairs holds ~30 columns
+table = pd.read_parquet(smk.input.ranking, columns=["tf_id", "domain_id", "consensus"])
 tiling = smk.params.tiling
 coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
-plots.heatmap(table, coords, smk.output.heatmap)
-plots.tracks(table, coords, smk.output.tracks)
+log.info("%d ranked pairs, %d tiles, %d TF records in %s", len(table), table["tf_id"].nunique(), len(coords),
+         smk.input.tf_fasta)
+shown, total = plots.heatmap(table, coords, smk.output.heatmap, max_tiles=smk.params.heatmap_tiles)
+log.info("heatmap: %d of %d tiles drawn (rank.heatmap_tiles = %d)%s", shown, total, smk.params.heatmap_tiles,
+         f"; {total - shown} left out (the lower best-domain scores)" if shown < total else "")
+index = plots.tracks(table, coords, smk.output.tracks, max_genes=smk.params.track_genes)
+drawn = int((index["drawn"] == "yes").sum())
+left = index[index["drawn"] == "no"]
+log.info("score tracks: %d of %d genes drawn (rank.track_genes = %d); left out: %d below the best %d, "
+         "%d without tile coordinates; every gene in %s/index.tsv", drawn, len(index), smk.params.track_genes,
+         int((left["reason"] != "no tile coordinates").sum()), smk.params.track_genes,
+         int((left["reason"] == "no tile coordinates").sum()), smk.output.tracks)

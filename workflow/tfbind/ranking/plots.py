@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_path
-from .coordinates import tile_order
+from ..io import atomic_path, write_tsv
+from .plot_selection import gene_index, select_tiles
 
 log = logging.getLogger("tfbind.ranking")
 
 CONTACT_CUTOFF = 8.0  # CB-CB (CA for Gly), Angstrom: the contact definition of pDockQ and the feature tables
-MAX_TILE_LABELS = 150  # tile names on the heatmap axis up to this many tiles; gene separators always
+# tile names on the heatmap axis up to this many tiles (the rank.heatmap_tiles default); gene names above
+MAX_TILE_LABELS = 200
 
 
 def _plt():
@@ -44,14 +45,19 @@ def _message(path: str | Path, text: str) -> None:
     _save(fig, path)
 
 
-def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: str = "consensus") -> None:
-    """Tiles (columns, ordered by gene and position) x domains (rows) coloured by ``value``."""
+def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: str = "consensus",
+            max_tiles: int | None = None) -> tuple[int, int]:
+    """Tiles (columns, ordered by gene and position) x domains (rows) coloured by ``value``. With more than
+    ``max_tiles`` tiles, the ``max_tiles`` best in any domain (:func:`plot_selection.select_tiles`), and the
+    title says "best N of M tiles". Returns (tiles drawn, tiles in the table)."""
     plt = _plt()
     if table.empty:
-        return _message(path, "no pairs were read")
-    grid = table.pivot_table(index="domain_id", columns="tf_id", values=value, aggfunc="first")
-    order = tile_order(grid.columns, coords)
-    grid = grid[order]
+        _message(path, "no pairs were read")
+        return 0, 0
+    order, total = select_tiles(table, coords, max_tiles if max_tiles else len(table), value)
+    shown = table[table["tf_id"].isin(order)]
+    grid = shown.pivot_table(index="domain_id", columns="tf_id", values=value, aggfunc="first", dropna=False)
+    grid = grid.reindex(columns=order)
     n = len(order)
     fig, ax = plt.subplots(figsize=(min(max(0.2 * n + 3, 8), 40), 0.55 * len(grid) + 2.4))
     values = grid.to_numpy(dtype=float)
@@ -72,46 +78,57 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
     ax.set_xlabel("TF tile (ordered by gene and position)")
     ax.set_ylabel("domain")
     missing = "; grey: no score (pair not screened, or listed in failed.tsv)" if np.isnan(values).any() else ""
-    ax.set_title(f"{value} per tile and domain (1 = best in the domain){missing}")
+    title = f"{value} per tile and domain (1 = best in the domain){missing}"
+    if n < total:
+        title += (f"\nbest {n:,} of {total:,} tiles (highest {value} in any domain; {total - n:,} left out, "
+                  f"every tile is in the per-domain ranking tables)")
+    ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label=value)
     _save(fig, path)
+    return n, total
 
 
-def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value: str = "consensus") -> list[Path]:
+def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value: str = "consensus",
+           max_genes: int | None = None) -> pd.DataFrame:
     """One PNG per TF gene with known tile coordinates: ``value`` per domain along the protein (a bar over
-    each tile's start..end, a line through the tile centres). Writes a note PNG when no tile has coordinates."""
+    each tile's start..end, a line through the tile centres); with more such genes than ``max_genes``, the
+    ``max_genes`` whose best tile scores highest. Writes ``index.tsv`` in ``out_dir`` (every gene, best first:
+    :data:`plot_selection.INDEX_COLUMNS`, whether it was drawn and why not) and returns that table. Writes a
+    note PNG when no tile has coordinates."""
     plt = _plt()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    index = gene_index(table, coords, max_genes if max_genes else max(len(table), 1), value)
     known = coords[coords["start"].notna()]
-    merged = table.merge(known, on="tf_id", how="inner")
-    written = []
+    drawn = index.loc[index["drawn"] == "yes", "gene"]
+    merged = table.merge(known[known["gene"].isin(drawn)], on="tf_id", how="inner")
     if merged.empty:
         p = out_dir / "no_coordinates.png"
         _message(p, "No tile coordinates: add gene=/start=/end= to the TF FASTA headers, or name tiles GENE_N "
                     "and set tiling.step (README 'Ranking').")
-        return [p]
-    domains = sorted(merged["domain_id"].unique())
-    colours = dict(zip(domains, plt.get_cmap("tab10").colors))
-    for gene, rows in merged.groupby("gene", sort=True):
-        fig, ax = plt.subplots(figsize=(9, 3.2))
-        for d in domains:
-            r = rows[rows["domain_id"] == d].sort_values("start")
-            if r.empty:
-                continue
-            centre = (r["start"] + r["end"]) / 2
-            ax.plot(centre, r[value], "-o", color=colours[d], ms=3, lw=1, label=d)
-            ax.hlines(r[value], r["start"], r["end"], color=colours[d], lw=3, alpha=0.35)
-        ax.set_xlim(0, rows["end"].max() + 1)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(f"{gene} residue")
-        ax.set_ylabel(value)
-        ax.set_title(f"{gene}: {value} of each tile along the protein")
-        ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        p = out_dir / f"{_safe(gene)}.png"
-        _save(fig, p)
-        written.append(p)
-    return written
+    else:
+        domains = sorted(merged["domain_id"].unique())
+        colours = dict(zip(domains, plt.get_cmap("tab10").colors))
+        for k, (gene, rows) in enumerate(merged.groupby("gene", sort=True), start=1):
+            fig, ax = plt.subplots(figsize=(9, 3.2))
+            for d in domains:
+                r = rows[rows["domain_id"] == d].sort_values("start")
+                if r.empty:
+                    continue
+                centre = (r["start"] + r["end"]) / 2
+                ax.plot(centre, r[value], "-o", color=colours[d], ms=3, lw=1, label=d)
+                ax.hlines(r[value], r["start"], r["end"], color=colours[d], lw=3, alpha=0.35)
+            ax.set_xlim(0, rows["end"].max() + 1)
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_xlabel(f"{gene} residue")
+            ax.set_ylabel(value)
+            ax.set_title(f"{gene}: {value} of each tile along the protein")
+            ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+            _save(fig, out_dir / f"{_safe(gene)}.png")
+            if k % 10 == 0:
+                log.info("score tracks: %d of %d drawn", k, len(drawn))
+    write_tsv(index, out_dir / "index.tsv")
+    return index
 
 
 def _safe(name: str) -> str:

@@ -1,0 +1,106 @@
+"""The ranking plots at screen scale: which tiles the heatmap keeps and which genes get a track, on a
+hand-built table whose expected selections are worked out by hand below."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tfbind.ranking import plots
+from tfbind.ranking.plot_selection import INDEX_COLUMNS, gene_index, select_tiles
+
+NAN = math.nan
+# tile: (gene, start, {domain: consensus}); best in any domain: A_1 0.9, A_2 0.5, B_1 0.9 (ties A_1),
+# B_2 0.4, C_1 none (both pairs without a score), D_1 0.95 but D has no coordinates
+TILES = {
+    "A_1": ("A", 1.0, {"KIX": 0.2, "TAZ2": 0.9}),
+    "A_2": ("A", 11.0, {"KIX": 0.5, "TAZ2": 0.1}),
+    "B_1": ("B", 1.0, {"KIX": 0.9, "TAZ2": NAN}),
+    "B_2": ("B", 11.0, {"KIX": 0.3, "TAZ2": 0.4}),
+    "C_1": ("C", 1.0, {"KIX": NAN, "TAZ2": NAN}),
+    "D_1": ("D", NAN, {"KIX": 0.95, "TAZ2": 0.05}),
+}
+
+
+def _table(tiles=TILES):
+    rows = [{"tf_id": t, "domain_id": d, "consensus": v}
+            for t, (_, _, s) in tiles.items() for d, v in s.items()]
+    coords = pd.DataFrame([{"tf_id": t, "gene": g, "tile_index": int(t.split("_")[1]), "start": s,
+                            "end": s + 79, "coordinates": "" if np.isnan(s) else "header"}
+                           for t, (g, s, _) in tiles.items()])
+    return pd.DataFrame(rows), coords
+
+
+# by best score: D_1 0.95, A_1 0.9, B_1 0.9, A_2 0.5, B_2 0.4, C_1 none; drawn by gene and position
+@pytest.mark.parametrize("limit, kept", [
+    (1, ["D_1"]),
+    (2, ["A_1", "D_1"]),
+    (3, ["A_1", "B_1", "D_1"]),
+    (4, ["A_1", "A_2", "B_1", "D_1"]),
+    (5, ["A_1", "A_2", "B_1", "B_2", "D_1"]),  # C_1, no score, is the one left out
+    (6, ["A_1", "A_2", "B_1", "B_2", "C_1", "D_1"]),
+    (100, ["A_1", "A_2", "B_1", "B_2", "C_1", "D_1"]),
+])
+def test_heatmap_keeps_the_tiles_best_in_any_domain_in_gene_order(limit, kept):
+    table, coords = _table()
+    assert select_tiles(table, coords, limit) == (kept, 6)
+
+
+def test_heatmap_selection_breaks_ties_by_tile_id():
+    # D_1 removed: best scores A_1 0.9, B_1 0.9 (a tie: A_1 first), A_2 0.5, B_2 0.4, C_1 none
+    table, coords = _table({k: v for k, v in TILES.items() if k != "D_1"})
+    assert select_tiles(table, coords, 1) == (["A_1"], 5)
+    assert select_tiles(table, coords, 2) == (["A_1", "B_1"], 5)
+    assert select_tiles(table, coords, 3) == (["A_1", "A_2", "B_1"], 5)
+    assert select_tiles(table, coords, 4) == (["A_1", "A_2", "B_1", "B_2"], 5)
+    assert select_tiles(table, coords, 5) == (["A_1", "A_2", "B_1", "B_2", "C_1"], 5)
+
+
+def test_gene_index_lists_every_gene_best_first_and_draws_the_best_placed_ones():
+    table, coords = _table()
+    index = gene_index(table, coords, limit=1)
+    assert list(index.columns) == INDEX_COLUMNS
+    # best per gene: D 0.95 (D_1, KIX), A 0.9 (A_1, TAZ2), B 0.9 (B_1, KIX; tie with A, name order), C none
+    assert list(index["gene"]) == ["D", "A", "B", "C"]
+    np.testing.assert_array_equal(index["best_score"], [0.95, 0.9, 0.9, NAN])
+    assert list(index["best_tile"]) == ["D_1", "A_1", "B_1", "C_1"]
+    assert list(index["best_domain"]) == ["KIX", "TAZ2", "KIX", "KIX"]
+    assert list(index["n_tiles"]) == [1, 2, 2, 1]
+    assert list(index["drawn"]) == ["no", "yes", "no", "no"]  # D has no coordinates: A is the best placed
+    below = "not among the best 1 genes (rank.track_genes)"
+    assert index["reason"].tolist() == ["no tile coordinates", "", below, below]
+    assert list(gene_index(table, coords, limit=2)["drawn"]) == ["no", "yes", "yes", "no"]
+    assert list(gene_index(table, coords, limit=50)["drawn"]) == ["no", "yes", "yes", "yes"]
+
+
+def test_heatmap_title_says_best_n_of_m_and_draws_the_kept_tiles(tmp_path, monkeypatch):
+    table, coords = _table()
+    seen = {}
+
+    def capture(fig, path):
+        ax = fig.axes[0]
+        seen.update(title=ax.get_title(), ticks=[t.get_text() for t in ax.get_xticklabels()],
+                    rows=[t.get_text() for t in ax.get_yticklabels()], data=ax.images[0].get_array())
+        plots._plt().close(fig)
+
+    monkeypatch.setattr(plots, "_save", capture)
+    assert plots.heatmap(table, coords, tmp_path / "h.png", max_tiles=3) == (3, 6)
+    assert seen["ticks"] == ["A_1", "B_1", "D_1"] and seen["rows"] == ["KIX", "TAZ2"]
+    assert "best 3 of 6 tiles" in seen["title"] and "3 left out" in seen["title"]
+    np.testing.assert_array_equal(seen["data"].filled(NAN), [[0.2, 0.9, 0.95], [0.9, NAN, 0.05]])
+    assert plots.heatmap(table, coords, tmp_path / "h.png", max_tiles=6) == (6, 6)
+    assert " of 6 tiles" not in seen["title"] and seen["ticks"] == ["A_1", "A_2", "B_1", "B_2", "C_1", "D_1"]
+    np.testing.assert_array_equal(seen["data"].filled(NAN)[:, 4], [NAN, NAN])  # C_1 drawn grey, not dropped
+
+
+def test_tracks_draw_the_best_genes_and_index_every_gene(tmp_path):
+    table, coords = _table()
+    index = plots.tracks(table, coords, tmp_path / "tracks", max_genes=1)
+    assert sorted(p.name for p in (tmp_path / "tracks").iterdir()) == ["A.png", "index.tsv"]
+    written = pd.read_csv(tmp_path / "tracks/index.tsv", sep="\t", keep_default_na=False, na_values=[""])
+    assert list(written["gene"]) == ["D", "A", "B", "C"]
+    assert list(written["drawn"]) == ["no", "yes", "no", "no"]
+    pd.testing.assert_frame_equal(written, index.replace("", np.nan), check_dtype=False)
+    plots.tracks(table, coords, tmp_path / "all", max_genes=50)
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["A.png", "B.png", "C.png", "index.tsv"]
