@@ -61,8 +61,8 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
     n = len(order)
     fig, ax = plt.subplots(figsize=(min(max(0.2 * n + 3, 8), 40), 0.55 * len(grid) + 2.4))
     values = grid.to_numpy(dtype=float)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#d9d9d9")  # a pair that was not screened, or failed (failed.tsv)
+    # grey: a pair that was not screened, or failed (failed.tsv)
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#d9d9d9")
     im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1,
                    interpolation="nearest")
     ax.set_yticks(range(len(grid)), grid.index)
