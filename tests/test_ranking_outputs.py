@@ -72,3 +72,26 @@ def test_top_model_file_of_each_format(tmp_path):
     assert top_model_file(str(af2 / "ranked_1.pdb"), "alphafold2") == str(af2 / "ranked_1.pdb")  # a file
     assert top_model_file(str(tmp_path / "missing"), "alphafold2") == str(tmp_path / "missing")
     assert top_model_file(np.nan, "alphafold2") == "" and top_model_file("", "") == ""
+
+
+def test_top_model_file_of_a_job_in_a_shared_folder(tmp_path):
+    """Discovery names a job of a ColabFold batch folder (or of AlphaFold Server files side by side) by one of
+    its files; the ranking's top_model is that job's own top-ranked structure, not another job's."""
+    names = ["KIX_and_MYB_2_scores_rank_001_m1.json", "KIX_and_MYB_2_unrelaxed_rank_002_m3.pdb",
+             "KIX_and_MYB_2_unrelaxed_rank_001_m1.pdb", "KIX_and_MYB_25_unrelaxed_rank_001_m2.pdb",
+             "KIX_and_MYB_25_scores_rank_001_m2.json",
+             "fold_kix_and_myb_2_full_data_0.json", "fold_kix_and_myb_2_model_0.cif",
+             "fold_kix_and_myb_2_model_1.cif", "fold_kix_and_myb_25_model_0.cif"]
+    for name in names:
+        (tmp_path / name).write_text("")
+    cf = tmp_path / "KIX_and_MYB_2_scores_rank_001_m1.json"
+    assert top_model_file(str(cf), "colabfold") == str(tmp_path / "KIX_and_MYB_2_unrelaxed_rank_001_m1.pdb")
+    cf25 = tmp_path / "KIX_and_MYB_25_scores_rank_001_m2.json"
+    assert top_model_file(str(cf25), "colabfold") == str(tmp_path / "KIX_and_MYB_25_unrelaxed_rank_001_m2.pdb")
+    af3 = tmp_path / "fold_kix_and_myb_2_full_data_0.json"
+    assert top_model_file(str(af3), "alphafold3") == str(tmp_path / "fold_kix_and_myb_2_model_0.cif")
+    lone = tmp_path / "sub"
+    lone.mkdir()
+    (lone / "KIX_and_X_scores_rank_001_m.json").write_text("")  # no structure of that job: the file itself
+    assert top_model_file(str(lone / "KIX_and_X_scores_rank_001_m.json"), "colabfold") == str(
+        lone / "KIX_and_X_scores_rank_001_m.json")

@@ -31,23 +31,44 @@ def ranking_columns(with_model: bool) -> list[str]:
             "pair_id", "top_model"]
 
 
+#: A file that selects one job among many in a shared folder (ColabFold batch folders, AlphaFold Server
+#: downloads unpacked side by side; tfbind.readers): the job's name is what precedes these suffixes.
+_JOB_PATTERNS = {  # the job's top model among the files of other jobs (job names hold no fnmatch characters)
+    "colabfold": ["{job}_relaxed_rank_001_*.pdb", "{job}_unrelaxed_rank_001_*.pdb",
+                  "{job}_relaxed_rank_1_*.pdb", "{job}_unrelaxed_rank_1_*.pdb"],
+    "alphafold3": ["{job}_model.cif", "{job}_model_0.cif"],
+}
+_JOB_FILE = re.compile(r"^(?P<job>.+?)_(?:scores_rank_|full_data_|summary_confidences_|model_)\d+.*\.(?:json|cif)$")
+
+
 def top_model_file(prediction: str, source_format: str) -> str:
     """The top-ranked model's coordinate file of a run, from the file names each predictor writes:
     AlphaFold2/AlphaPulldown ``ranked_0.pdb``; ColabFold ``*_rank_001_*.pdb``; AlphaFold3 the top-level
-    ``*_model.cif`` (local runs) or ``*_model_0.cif`` (AlphaFold Server). The run path itself when none is
-    found (or when ``prediction`` already names a file); "" without a run (score tables)."""
+    ``*_model.cif`` (local runs) or ``*_model_0.cif`` (AlphaFold Server). When ``prediction`` is a file that
+    selects one job of a shared folder (``<job>_scores_rank_001_*.json``, ``<job>_full_data_0.json``, ...),
+    that job's top model beside it. The run path itself when none is found (or for other files); "" without
+    a run (score tables)."""
     if not isinstance(prediction, str) or not prediction:
         return ""
     patterns = {"alphafold2": ["ranked_0.pdb"], "colabfold": ["*_rank_001_*.pdb", "*_rank_1_*.pdb"],
                 "alphafold3": ["*_model.cif", "*_model_0.cif"]}.get(source_format, [])
+    folder = Path(prediction)
     try:  # one directory listing per run (10^6 runs: a glob per pattern and two stats each added up)
-        names = sorted(os.listdir(prediction))
+        names = sorted(os.listdir(folder))
     except OSError:  # a file, or nothing there
-        return prediction
+        job = _JOB_FILE.match(folder.name)
+        if job is None or source_format not in _JOB_PATTERNS:
+            return prediction
+        folder = folder.parent
+        patterns = [pattern.format(job=job["job"]) for pattern in _JOB_PATTERNS[source_format]]
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return prediction
     for pattern in patterns:
         found = fnmatch.filter(names, pattern)
         if found:
-            return str(Path(prediction) / found[0])
+            return str(folder / found[0])
     return prediction
 
 
