@@ -288,6 +288,15 @@ def _measure(path, kind: str, cap: int) -> dict:
 MIB = 1 << 20
 
 
+def _assert_refused_in_bounded_memory(path, kind: str, cap_mib: int, max_growth_mib: float) -> None:
+    """Reading ``path`` (``kind``: pickle or json) under a ``cap_mib`` cap is refused as too large once
+    decompressed, and the reading process grows by less than ``max_growth_mib``."""
+    result = _measure(path, kind, cap_mib * MIB)
+    assert f"larger than {cap_mib} MiB once decompressed" in result["outcome"]
+    grown_mib = (result["rss_after_kib"] - result["rss_before_kib"]) / 1024
+    assert grown_mib < max_growth_mib, f"grew by {grown_mib:.0f} MiB for a {cap_mib} MiB cap"
+
+
 @pytest.mark.parametrize("kind", ["gz", "xz"])
 def test_pickle_bomb_refused_within_cap_memory(tmp_path, kind):
     """A pickle of 512 one-MiB byte strings (512 MiB decompressed, a few MiB on disk), cap 64 MiB:
@@ -297,10 +306,7 @@ def test_pickle_bomb_refused_within_cap_memory(tmp_path, kind):
     _stream_compress(kind, [pickle.PROTO + b"\x04" + pickle.EMPTY_LIST + pickle.MARK]
                      + [chunk] * 512 + [pickle.APPENDS + pickle.STOP], path)
     assert path.stat().st_size < 4 * MIB  # over 100:1
-    result = _measure(path, "pickle", 64 * MIB)
-    assert "larger than 64 MiB once decompressed" in result["outcome"]
-    grown_mib = (result["rss_after_kib"] - result["rss_before_kib"]) / 1024
-    assert grown_mib < 200, f"grew by {grown_mib:.0f} MiB for a 64 MiB cap"
+    _assert_refused_in_bounded_memory(path, "pickle", 64, max_growth_mib=200)
 
 
 def test_declared_length_refused_before_reading(tmp_path):
@@ -319,10 +325,7 @@ def test_json_bomb_refused_within_cap_memory(tmp_path):
     path = tmp_path / "pae_model_1.json"
     row = b"[" + b"1.0," * 262143 + b"1.0],"
     _stream_compress("gz", [b'[{"predicted_aligned_error": ['] + [row] * 1024, path)
-    result = _measure(path, "json", 32 * MIB)
-    assert "larger than 32 MiB once decompressed" in result["outcome"]
-    grown_mib = (result["rss_after_kib"] - result["rss_before_kib"]) / 1024
-    assert grown_mib < 150, f"grew by {grown_mib:.0f} MiB for a 32 MiB cap"
+    _assert_refused_in_bounded_memory(path, "json", 32, max_growth_mib=150)
 
 
 def test_plain_file_over_cap_refused_without_reading(tmp_path):
