@@ -41,7 +41,11 @@ def test_scores_do_not_depend_on_the_scoring_batch(tmp_path, monkeypatch, encode
     train_scope(pairs, labels, "all", {**encoder, "epochs": 5, "ensemble": 2}, tmp_path, threads=1)
     whole = predict(tmp_path / "model.pt", pairs)
     monkeypatch.setattr(predict_module, "SCORE_BATCH_ROWS", 7)  # 60 pairs in 9 batches, the last of 4
+    batches = []
+    forward = predict_module.member_scores
+    monkeypatch.setattr(predict_module, "member_scores", lambda m, t: batches.append(len(t["x"])) or forward(m, t))
     batched = predict(tmp_path / "model.pt", pairs, threads=1)
+    assert batches == [7] * 8 + [4]
     np.testing.assert_allclose(batched["score"], whole["score"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(batched["kd_pred_nm"], whole["kd_pred_nm"], rtol=1e-5)
     assert list(batched["pair_id"]) == list(pairs["pair_id"])

@@ -282,12 +282,12 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
 
     labelled = scores[scores["split"] != "unlabelled"].reset_index(drop=True)
     wanted = [c for c in dict.fromkeys([*feature_columns(features), *RANKING_COLUMNS, "tf_group"])
-              if c in pairs.columns and c != "tf_group"]
-    table = labelled.merge(pairs[["pair_id", *wanted]], on="pair_id", how="left", validate="one_to_one")
+              if c in pairs.columns]
+    # the pairs' tf_group (TF FASTA group= key) under join_labels' name: resolve_groups reads the labels' first
+    table = labelled.merge(pairs[["pair_id", *wanted]].rename(columns={"tf_group": "tf_group_pairs"}),
+                           on="pair_id", how="left", validate="one_to_one")
     if "tf_group" in labels.columns:  # groups of ridge_prior's inner CV
         table = table.merge(labels[["tf_id", "domain_id", "tf_group"]], on=["tf_id", "domain_id"], how="left")
-    if "tf_group" in pairs.columns:  # the TF FASTA group= key: used when the labels have no tf_group
-        table["tf_group_pairs"] = table["pair_id"].map(pairs.set_index("pair_id")["tf_group"]).to_numpy()
     table["group"] = resolve_groups(table, cfg["group_by"])[0]
     train = (table["split"] == "train").to_numpy()
     base = fit_predict(table, train, features, categories, cfg["threads"])

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .checkpoint import load
 from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_tensors
-from .prior_ridge import predict_prior_ridge
+from .prior_ridge import blend
 from .training import member_scores
 
 #: Rows scored per forward pass: bounds memory at any table size (the ``tokens`` encoder's attention holds
@@ -57,8 +57,10 @@ def torch_threads(threads: int | None):
 
 
 def batched_member_scores(model, arrays: dict[str, np.ndarray], device="cpu",
-                          batch_rows: int = SCORE_BATCH_ROWS) -> np.ndarray:
-    """(members, rows) ranking scores z, ``batch_rows`` rows per forward pass (eval mode, inference_mode)."""
+                          batch_rows: int | None = None) -> np.ndarray:
+    """(members, rows) ranking scores z, ``batch_rows`` rows per forward pass (eval mode, inference_mode;
+    None: SCORE_BATCH_ROWS, read when called)."""
+    batch_rows = batch_rows or SCORE_BATCH_ROWS
     n = len(arrays["x"])
     parts = [member_scores(model, to_tensors({k: v[i:i + batch_rows] for k, v in arrays.items()}, device))
              for i in range(0, max(n, 1), batch_rows)]
@@ -87,7 +89,7 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
     transform = TargetTransform.from_meta(meta["target"])
     cats = pairs["domain_category"].astype(str).to_numpy()
     if meta.get("ridge"):
-        z = (z + predict_prior_ridge(arrays["x"].astype(float), cats, meta["ridge"], meta["prior"])) / 2.0
+        z = blend(z, arrays["x"].astype(float), cats, meta["ridge"], meta["prior"])
     member_pkd = np.stack([transform.pkd_of(zm, cats) for zm in z]) if len(pairs) else np.zeros((1, 0))
     pkd = transform.pkd_of(z.mean(axis=0), cats)
     lo, hi = np.percentile(member_pkd, INTERVAL_PERCENTILES, axis=0)

@@ -75,4 +75,10 @@ def predict_prior_ridge(x: np.ndarray, categories, weights: dict, w0) -> np.ndar
     return out
 
 
-__all__ = ["ALPHAS", "INNER_FOLDS", "fit_prior_ridge", "inner_alpha", "predict_prior_ridge", "ridge_towards"]
+def blend(z: np.ndarray, x: np.ndarray, categories, weights: dict, w0) -> np.ndarray:
+    """The deployed score (``train.ridge_blend``): the mean of the network's within-domain z (one row per
+    member, or one vector) and the prior ridge's prediction X w_d."""
+    return (z + predict_prior_ridge(x, categories, weights, w0)) / 2.0
+
+
+__all__ = ["ALPHAS", "blend", "INNER_FOLDS", "fit_prior_ridge", "inner_alpha", "predict_prior_ridge", "ridge_towards"]

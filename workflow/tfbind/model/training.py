@@ -37,7 +37,7 @@ from .architecture import BindingFusionModel, FusionEnsemble, architecture_confi
 from .checkpoint import save
 from .outputs import TrainOutputs
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
-from .prior_ridge import fit_prior_ridge, predict_prior_ridge
+from .prior_ridge import blend, fit_prior_ridge
 
 log = logging.getLogger("tfbind.model")
 
@@ -238,7 +238,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
                                         cfg["seed"])
         log.info("ridge blend: per-domain ridge towards the prior, alpha %s",
                  ", ".join(f"{c} {a:g}" for c, a in alphas.items()))
-        pred_z = (pred_z + predict_prior_ridge(x, cats, ridge, w0)) / 2.0
+        pred_z = blend(pred_z, x, cats, ridge, w0)
     pred_pkd = transform.pkd_of(pred_z, cats)
     results = {}
     for name in ("val", "test"):

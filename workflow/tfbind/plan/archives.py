@@ -132,6 +132,8 @@ def extract_archive(path: str | Path, out_dir: str | Path, max_bytes: int) -> in
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     while chunk := src.read(_CHUNK):
+                        # zipfile stops each entry at its declared size (then fails its CRC), and the
+                        # declared sizes passed list_archive: this count guards readers that would not
                         written += len(chunk)
                         if written > max_bytes:
                             raise ArchiveError(
@@ -174,7 +176,7 @@ def shard_archives(
     pairs_prediction: list[str], archives: dict[str, str], shard_size: int
 ) -> dict[str, list[str]]:
     """Shard name -> extraction folders (``results/archives/<name>``) its pairs read from (shards are
-    consecutive runs of ``shard_size`` pairs, as ``tfbind.plan.shards.split`` cuts them)."""
+    consecutive runs of ``shard_size`` pairs, as ``tfbind.plan.shards.write_plan`` cuts them)."""
     from .shards import shard_name
 
     out: dict[str, list[str]] = {}

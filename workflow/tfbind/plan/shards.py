@@ -23,15 +23,6 @@ def shard_name(index: int) -> str:
     return f"shard_{index:05d}"
 
 
-def split(pairs: pd.DataFrame, shard_size: int) -> dict[str, pd.DataFrame]:
-    if shard_size < 1:
-        raise ValueError("features.shard_size must be at least 1")
-    return {
-        shard_name(i // shard_size): pairs.iloc[i : i + shard_size]
-        for i in range(0, len(pairs), shard_size)
-    }
-
-
 def write_if_changed(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` unless it already holds exactly that; return True if written."""
     if path.is_file() and path.read_text() == text:

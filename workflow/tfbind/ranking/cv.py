@@ -8,18 +8,13 @@ of the model's own split.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..errors import InputError
+from ..evaluation.evaluate import read_oof
 from ..evaluation.scores import labelled_pairs
 
 CURVE_PREDICTORS = ("fusion", "consensus", "ipsae_min", "iptm")
-
-
-def _read_oof(path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", dtype={"pair_id": str, "predictor": str})
 
 
 def cv_kd(oof_paths, pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
@@ -27,7 +22,7 @@ def cv_kd(oof_paths, pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     predicted Kd each fold model wrote for its held-out pairs)."""
     parts = []
     for path in oof_paths:
-        oof = _read_oof(path)
+        oof = read_oof(path)
         if "kd_pred_nm" not in oof.columns:
             raise InputError(f"{path}: no kd_pred_nm column (written by an older version: rerun the folds, "
                              "snakemake --forcerun cv_fold)")
@@ -41,7 +36,7 @@ def cv_kd(oof_paths, pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 def cv_curves(oof_paths, pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """``pair_id, domain_category, predictor, score, binder`` for the ROC / PR curves: the out-of-fold rows
     of CURVE_PREDICTORS (the consensus among them: computed on the whole screen, nothing fitted)."""
-    oof = pd.concat([_read_oof(p) for p in oof_paths], ignore_index=True)
+    oof = pd.concat([read_oof(p) for p in oof_paths], ignore_index=True)
     if "rank_score" in oof.columns:  # fitted scores minus each fold model's level (evaluation.evaluate)
         oof["score"] = oof["rank_score"]
     rows = oof[oof["predictor"].isin(CURVE_PREDICTORS)][["pair_id", "predictor", "score"]]

@@ -38,8 +38,7 @@ import numpy as np
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 from tfbind.readers.structure import AtomTable, _residue_info, _upper, atom_table, read_structure
 
-_ENTITY_TYPES = {"polymer": "polymer", "non-polymer": "non-polymer", "branched": "branched", "water": "water"}
-_TERMINATOR = re.compile(rb"^(?:#|loop_|_|data_|global_|save_|;)", re.M)
+_ENTITY_TYPES = frozenset({"polymer", "non-polymer", "branched", "water"})
 _MISSING = (b".", b"?")
 _REQUIRED = ("group_PDB", "type_symbol", "label_atom_id", "label_comp_id", "label_asym_id", "label_entity_id",
              "label_seq_id", "Cartn_x", "Cartn_y", "Cartn_z", "B_iso_or_equiv", "auth_seq_id", "auth_asym_id")
@@ -97,8 +96,8 @@ def _entity_types(data: bytes) -> dict[bytes, str]:
         raise _Declined
     out = {}
     for eid, etype in zip(cols[b"id"], cols[b"type"]):
-        kind = _ENTITY_TYPES.get(etype.decode("ascii", "replace"))  # exact, as gemmi's entity_type_from_string
-        if kind is None or eid in out:
+        kind = etype.decode("ascii", "replace")  # exact, as gemmi's entity_type_from_string
+        if kind not in _ENTITY_TYPES or eid in out:
             raise _Declined
         out[eid] = kind
     return out
@@ -320,7 +319,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     if not np.isin(r_entity, np.array(list(entities), dtype=r_entity.dtype)).all():
         return None
     r_type = np.array([entities[e] for e in r_entity.tolist()])
-    r_het_atom = is_atom[first]
     r_comp_str = r_comp.astype(str)
     info = {name: _residue_info(name) for name in np.unique(r_comp_str).tolist()}
     tabulated = np.array([info[c][0] for c in r_comp_str.tolist()], dtype=bool)
@@ -330,10 +328,10 @@ def _atom_table(data: bytes) -> AtomTable | None:
     has_ca = np.zeros(first.size, dtype=bool)
     has_ca[np.unique(res_of_row[atom_name_str == "CA"])] = True
     candidate = np.where(tabulated, is_aa, has_ca)
-    # gemmi rules of atom_table(): entity type polymer (a known one here), or not a non-polymer/branched/water
-    in_table = candidate & (r_type == "polymer")
-    in_iface = candidate & (r_type == "polymer")
-    keep = in_table | in_iface
+    # gemmi rules of atom_table(): entity type polymer (the entity types are known ones here: an Unknown type,
+    # where gemmi would look at the het flag, was declined above); the residue table and the interface keep
+    # the same residues
+    keep = candidate & (r_type == "polymer")
     # chain index of each residue (runs of chain names), offsets in the model's atom order
     chain_index_of_row = np.cumsum(chain_start) - 1
     n_atoms_res = np.diff(np.append(first, n))
@@ -344,7 +342,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     new_res_index[kept] = np.arange(kept.size)
     starts_new = np.concatenate([[0], np.cumsum(n_atoms_res[kept])[:-1]]).astype(int) if kept.size else np.zeros(0, int)
     chain_counts = np.diff(np.append(np.flatnonzero(chain_start), n))
-    del r_het_atom  # entity types decide here; het flag only matters for entity type Unknown (declined)
     return AtomTable(
         res_chain=r_chain[kept].astype(str),
         res_chain_index=chain_index_of_row[first[kept]].astype(int),
@@ -352,8 +349,8 @@ def _atom_table(data: bytes) -> AtomTable | None:
         res_num=r_num[kept].astype(int),
         res_label_seq=label_seq[first[kept]].astype(int),
         res_letter=letters[kept],
-        res_in_table=in_table[kept],
-        res_in_interface=in_iface[kept],
+        res_in_table=keep[kept],
+        res_in_interface=keep[kept],
         res_start=starts_new,
         res_model_offset=first[kept].astype(int),
         atom_residue=new_res_index[res_of_row[kept_rows]].astype(int),
