@@ -9,7 +9,7 @@ from scipy import stats
 
 from tfbind.errors import InputError
 from tfbind.evaluation import baselines
-from tfbind.evaluation.folds import grouped_folds, read_folds, write_folds
+from tfbind.model.folds import grouped_folds, read_folds, write_folds
 from tfbind.evaluation.metrics import (
     BOOTSTRAP_CHUNK, METRIC_COLUMNS, accuracy, auprc, auroc, binder_labels, category_ceilings, metric_rows,
     predictor_metrics, r2, spearman, spearman_ci, top25_accuracy,
@@ -255,3 +255,41 @@ def test_domain_mean_has_no_within_domain_ranking_even_pooled_over_folds():
     rows = metric_rows(long, "all", n_boot=20).set_index("domain")
     assert np.isnan(rows.loc["KIX", "spearman"]) and np.isnan(rows.loc["KIX", "auroc"])
     assert rows.loc["KIX", "mse"] == pytest.approx(np.mean((long["score"] - long["target"]) ** 2))
+
+
+def test_paired_auroc_difference_by_hand_and_against_sklearn_on_repeated_rows():
+    from sklearn.metrics import roc_auc_score
+
+    from tfbind.evaluation.metrics import paired_auroc_difference
+
+    binder = np.array([1, 1, 0, 0, 1, 0, 0, 1])
+    groups = np.array(["g1", "g1", "g2", "g2", "g3", "g3", "g4", "g4"])
+    a = np.array([[8, 7, 2, 1, 6, 3, 4, 5], [8, 7, 2, 1, 6, 4, 3, 5]], dtype=float)
+    b = np.array([[1, 7, 2, 8, 6, 3, 4, 5], [1, 7, 2, 8, 6, 3, 4, 5]], dtype=float)
+    # by hand: a ranks every binder above every non-binder in both repeats (AUROC 1); b's binders 1,7,6,5
+    # against non-binders 2,8,3,4: wins 0+3+3+3 = 9 of 16 (0.5625) -> difference 0.4375
+    point, lo, hi = paired_auroc_difference(a, b, binder, groups, n_boot=300, seed=3)
+    assert point == pytest.approx(1 - 9 / 16)
+    # the same resamples drawn here, the rows repeated explicitly and scored by sklearn
+    rng = np.random.default_rng(3)
+    unique = np.unique(groups)
+    diffs = []
+    for _ in range(300):
+        drawn = unique[rng.choice(len(unique), size=len(unique), replace=True)]
+        rows = np.concatenate([np.flatnonzero(groups == u) for u in drawn])
+        if len(np.unique(binder[rows])) < 2:
+            continue
+        diffs.append(np.mean([roc_auc_score(binder[rows], ra[rows]) - roc_auc_score(binder[rows], rb[rows])
+                              for ra, rb in zip(a, b)]))
+    assert (lo, hi) == pytest.approx(tuple(np.percentile(diffs, [2.5, 97.5])))
+    assert lo < point < hi
+
+
+def test_paired_auroc_difference_of_a_predictor_with_itself_is_zero_and_one_class_is_nan():
+    from tfbind.evaluation.metrics import paired_auroc_difference
+
+    score = np.array([0.3, 0.1, 0.9, 0.5])
+    assert paired_auroc_difference(score, score, [1, 0, 1, 0], ["a", "b", "c", "d"]) == (0.0, 0.0, 0.0)
+    assert all(math.isnan(v) for v in paired_auroc_difference(score, score, [1, 1, 1, np.nan], list("abcd")))
+    with pytest.raises(ValueError):
+        paired_auroc_difference(score, score[:3], [1, 0, 1, 0], list("abcd"))

@@ -110,7 +110,7 @@ def test_summary_names_the_best_predictor_per_domain():
 def test_default_fusion_beats_iptm_within_domains_on_real_data(tmp_path):
     """5 gene-grouped folds, one repeat: the default fusion's mean within-domain binder AUROC (rank_score)
     is above ipTM's (0.590 on these data)."""
-    from tfbind.evaluation.folds import grouped_folds
+    from tfbind.model.folds import grouped_folds
     from tfbind.evaluation.metrics import auroc
     from tfbind.features.alphapulldown_table import read_score_table
     from tfbind.model.data import join_labels

@@ -4,7 +4,7 @@ Usage (from the checkout):
 
     .venv/bin/python workflow/benchmarks/bench_model.py --labels L \\
         (--score-table CSV --tf-fasta FASTA --domain-fasta FASTA | --pairs pairs.parquet | --synthetic N_TFS) \\
-        [--repeats 5] [--folds 5] [--configs fusion ridge ...] [--threads 1] [--out table.tsv]
+        [--repeats 5] [--folds 5] [--configs fusion ridge ...] [--compare ridge ...] [--threads 1] [--out table.tsv]
 
 Protocol (the pipeline's ``evaluate`` protocol, README "Evaluation"): the labelled pairs of every domain
 category (scope ``all``); folds grouped by ``tf_group`` (labels column, else FASTA ``group=``, else the
@@ -17,7 +17,10 @@ ceiling) and Spearman with -log10 Kd within each domain, then the mean over doma
 mean +- SD over repeats, per-domain AUROC (mean over repeats), the mean Spearman and the fit time of one
 CV run (``--folds`` fits; wall and process CPU seconds). Below the table: a gene-bootstrap 95 % interval
 of the default fusion configuration's mean within-domain AUROC (groups resampled with replacement,
-``--bootstrap`` times, the statistic averaged over repeats).
+``--bootstrap`` times, the statistic averaged over repeats), and per domain the default fusion's AUROC minus
+that of each ``--compare`` predictor with a paired gene-bootstrap 95 % interval (both predictors on the same
+resamples of the domain's groups; ``evaluation.metrics.paired_auroc_difference``): an interval that holds 0
+is a tie on these data.
 
 Configurations (``--configs``; default: all but ``fusion_tokens``):
 
@@ -50,8 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.evaluation.baselines import fit_predict, ridge_prior, training_percentile  # noqa: E402
 from tfbind.evaluation.evaluate import centred_rank_score  # noqa: E402
-from tfbind.evaluation.folds import grouped_folds  # noqa: E402
-from tfbind.evaluation.metrics import binder_labels  # noqa: E402
+from tfbind.model.folds import grouped_folds  # noqa: E402
+from tfbind.evaluation.metrics import binder_labels, paired_auroc_difference  # noqa: E402
 from tfbind.model import merge_config  # noqa: E402
 from tfbind.model.data import join_labels, pkd  # noqa: E402
 
@@ -223,6 +226,19 @@ def gene_bootstrap(p: Protocol, oofs: list[np.ndarray], n_boot: int, seed: int) 
     return float(lo), float(hi)
 
 
+def paired_differences(p: Protocol, oofs_a: list[np.ndarray], oofs_b: list[np.ndarray], n_boot: int,
+                       seed: int) -> dict[str, tuple[float, float, float]]:
+    """{domain: (AUROC(a) - AUROC(b) averaged over repeats, gene-bootstrap 95 % interval)}: both predictors
+    on the same resamples of the domain's groups (``evaluation.metrics.paired_auroc_difference``)."""
+    groups = p.table["group"].astype(str).to_numpy()
+    out = {}
+    for d in p.domains:
+        m = p.cats == d
+        out[d] = paired_auroc_difference(np.stack(oofs_a)[:, m], np.stack(oofs_b)[:, m], p.binder[m], groups[m],
+                                         n_boot, seed)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--labels")
@@ -238,6 +254,9 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--compare", nargs="*", default=["ridge", "ridge_prior", "best-single"],
+                    help="predictors the default fusion is compared with, per domain (paired gene bootstrap); "
+                         "best-single = the single metric with the highest mean AUROC")
     ap.add_argument("--out", help="also write the table as TSV")
     args = ap.parse_args(argv)
     if not args.synthetic and not (args.labels and (args.pairs or (args.score_table and args.tf_fasta
@@ -257,10 +276,10 @@ def main(argv=None) -> int:
     rows, boot = [], None
     started = time.perf_counter()
     with threadpool_limits(limits=args.threads), tempfile.TemporaryDirectory() as tmp:
-        fusion_oofs, fusion_pcts = {}, {}
+        fusion_oofs, fusion_pcts, all_oofs = {}, {}, {}
         for name in [c for c in args.configs if c in FUSION_VARIANTS]:
             oofs, wall, cpu, fusion_pcts[name] = run_fusion(p, FUSION_VARIANTS[name], args.threads, Path(tmp))
-            fusion_oofs[name] = oofs
+            fusion_oofs[name] = all_oofs[name] = oofs
             rows.append(summarise(p, name, oofs, wall, cpu))
             print(f"  {name}: {rows[-1]['auroc']:.3f} ({wall:.1f} s per CV run)", file=sys.stderr, flush=True)
         wanted = {"ridge", "gbm", "ridge_prior", "fusion_ridge"} & set(args.configs)
@@ -269,6 +288,7 @@ def main(argv=None) -> int:
             for name in ("ridge", "ridge_prior", "gbm"):
                 if name in args.configs:
                     rows.append(summarise(p, name, *base[name]))
+                    all_oofs[name] = base[name][0]
             if "fusion_ridge" in args.configs and "fusion" in fusion_oofs:
                 # the pipeline's rank average: mean of the two percentiles among each fold model's training rows
                 fused = [(f + r) / 2.0 for f, r in zip(fusion_pcts["fusion"], prior_pcts)]
@@ -279,8 +299,18 @@ def main(argv=None) -> int:
             for col in present:
                 raw = pd.to_numeric(p.table[col], errors="coerce").to_numpy(dtype=float)
                 rows.append(summarise(p, f"single: {col}", [raw] * len(p.folds), 0.0, 0.0))
+                all_oofs[f"single: {col}"] = [raw] * len(p.folds)
         if "fusion" in fusion_oofs and args.bootstrap:
             boot = gene_bootstrap(p, fusion_oofs["fusion"], args.bootstrap, args.seed)
+        compared = {}
+        if "fusion" in fusion_oofs and args.bootstrap:
+            singles = [r for r in rows if r["config"].startswith("single: ")]
+            for name in args.compare:
+                if name == "best-single" and singles:
+                    name = max(singles, key=lambda r: r["auroc"])["config"]
+                if name in all_oofs and name != "fusion":
+                    compared[name] = paired_differences(p, fusion_oofs["fusion"], all_oofs[name], args.bootstrap,
+                                                        args.seed)
     table = pd.DataFrame(rows)
     n_groups = p.table["group"].nunique()
     print(f"# bench_model.py: {len(p.table)} labelled pairs, {p.table['tf_id'].nunique()} tiles, {n_groups} "
@@ -302,6 +332,13 @@ def main(argv=None) -> int:
     if boot:
         print(f"\nGene-bootstrap 95 % interval of the default fusion's mean within-domain AUROC "
               f"({args.bootstrap} resamples of the {n_groups} groups): {boot[0]:.3f} - {boot[1]:.3f}")
+    if compared:
+        print(f"\nDefault fusion minus each predictor, within-domain AUROC (mean over repeats; paired gene-bootstrap "
+              f"95 % interval, {args.bootstrap} resamples of each domain's groups):\n")
+        print("| fusion minus | " + " | ".join(p.domains) + " |")
+        print("|" + "---|" * (len(p.domains) + 1))
+        for name, per in compared.items():
+            print(f"| {name} | " + " | ".join(f"{v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}]" for v in per.values()) + " |")
     skipped = [c for c in SINGLES if c not in present]
     if skipped:
         print(f"Single metrics without values in this table (not shown): {', '.join(skipped)}")

@@ -36,7 +36,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
-from .folds import grouped_folds
+from ..model.folds import grouped_folds
 from .metrics import METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows, metric_rows
 from .scores import labelled_pairs, model_files, model_scores
 from ..model.outputs import TrainOutputs

@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..correlation import constant as _constant
+from ..correlation import pearson, spearman
 from ..errors import InputError
 
 SPLITS = ("train", "val", "test", "cv")
@@ -119,24 +121,6 @@ def _binder_values(values: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------------------
 # Single metrics
 # ---------------------------------------------------------------------------------------------------------
-def _constant(x: np.ndarray) -> bool:
-    return len(x) == 0 or bool(np.all(x == x[0]))
-
-
-def spearman(score, target) -> float:
-    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
-    if len(s) < 3 or _constant(s) or _constant(t):
-        return math.nan
-    return float(stats.spearmanr(s, t).statistic)
-
-
-def pearson(score, target) -> float:
-    s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
-    if len(s) < 3 or _constant(s) or _constant(t):
-        return math.nan
-    return float(stats.pearsonr(s, t).statistic)
-
-
 def r2(score, target) -> float:
     s, t = np.asarray(score, dtype=float), np.asarray(target, dtype=float)
     if len(s) < 2:
@@ -214,6 +198,56 @@ def spearman_ci(score, target, n_boot: int = 1000, seed: int = 0, level: float =
     alpha = (1.0 - level) / 2.0
     lo, hi = np.percentile(np.clip(rho, -1.0, 1.0), [100 * alpha, 100 * (1 - alpha)])
     return float(lo), float(hi)
+
+
+def _pair_wins(score: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """(positives x negatives) matrix: 1 where the positive scores above the negative, 1/2 on a tie."""
+    s_pos, s_neg = score[pos][:, None], score[~pos][None, :]
+    return (s_pos > s_neg) + 0.5 * (s_pos == s_neg)
+
+
+def paired_auroc_difference(score_a, score_b, binder, groups, n_boot: int = 1000, seed: int = 0,
+                            level: float = 0.95) -> tuple[float, float, float]:
+    """(AUROC(a) - AUROC(b), percentile bootstrap interval) of two predictors scored on the same rows,
+    resampling whole groups (genes) with replacement, both predictors on the same resample (paired).
+
+    ``score_a``/``score_b``: one score per row, or one row of scores per repeat of the fold assignment
+    (shape repeats x rows): the statistic is then the mean over repeats of the per-repeat difference.
+    ``binder``: 1/0 per row (rows with NaN binder or NaN scores are dropped). Resample k draws
+    ``len(unique groups)`` groups with ``numpy.random.default_rng(seed).choice(unique, size, replace=True)``
+    (unique groups sorted; one call per resample, in order), and a row counts as often as its group was
+    drawn: the AUROC of a resample is the Mann-Whitney statistic with those multiplicities as weights (ties
+    count half). Resamples without a binder or without a non-binder are dropped. (nan, nan, nan) when the
+    rows hold one class only.
+    """
+    a = np.atleast_2d(np.asarray(score_a, dtype=float))
+    b = np.atleast_2d(np.asarray(score_b, dtype=float))
+    y = np.asarray(binder, dtype=float)
+    g = np.asarray(groups).astype(str)
+    if a.shape != b.shape or a.shape[1] != len(y) or len(g) != len(y):
+        raise ValueError("paired_auroc_difference: score_a, score_b, binder and groups differ in length")
+    keep = np.isfinite(y) & np.isfinite(a).all(axis=0) & np.isfinite(b).all(axis=0)
+    a, b, y, g = a[:, keep], b[:, keep], y[keep], g[keep]
+    pos = y == 1
+    if pos.all() or not pos.any():
+        return math.nan, math.nan, math.nan
+    # (wins_a - wins_b) per (positive, negative) pair, averaged over repeats: the statistic is linear in it
+    delta = np.mean([_pair_wins(ra, pos) - _pair_wins(rb, pos) for ra, rb in zip(a, b)], axis=0)
+    point = float(delta.mean())
+    unique, index = np.unique(g, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    draws = np.stack([rng.choice(len(unique), size=len(unique), replace=True) for _ in range(n_boot)])
+    counts = np.stack([np.bincount(d, minlength=len(unique)) for d in draws]).astype(float)
+    weights = counts[:, index]  # resamples x rows
+    w_pos, w_neg = weights[:, pos], weights[:, ~pos]
+    norm = w_pos.sum(axis=1) * w_neg.sum(axis=1)
+    usable = norm > 0
+    diffs = np.einsum("bi,ij,bj->b", w_pos[usable], delta, w_neg[usable]) / norm[usable]
+    if len(diffs) == 0:
+        return point, math.nan, math.nan
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.percentile(diffs, [100 * tail, 100 * (1 - tail)])
+    return point, float(lo), float(hi)
 
 
 def predictor_metrics(score, target, binder, ranking_only: bool = False, n_boot: int = 1000,
@@ -333,6 +367,6 @@ def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int
 __all__ = [
     "CONSENSUS_PREDICTORS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
     "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS", "cv_metric_rows",
-    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "pearson",
-    "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
+    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "paired_auroc_difference",
+    "pearson", "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
 ]

@@ -7,6 +7,8 @@ Modules
 ``data``          label join, groups, targets (``TargetTransform``), splits, per-domain standardisation
                   (``Preprocessor``), the prior weights
 ``training``      ``train_scope``: split, fit an ensemble (early stopping per member), history, checkpoint
+``folds``         ``grouped_folds``: folds grouped by TF group (no group in two folds), balanced, seeded: the
+                  evaluation's cross-validation and the ridge half's inner CV; ``read_folds``/``write_folds``
 ``checkpoint``    ``save`` / ``load`` of ``model.pt`` (weights + plain-data meta, ``weights_only`` safe)
 ``predict``       ``predict``: scores, predicted Kd (nM) with an ensemble interval for a pairs table
 ``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_model.py``

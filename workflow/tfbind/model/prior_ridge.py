@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .folds import grouped_folds
+
 #: Ridge penalties searched by the inner cross-validation: 10^-1, 10^-0.5, ..., 10^5.
 ALPHAS = tuple(10.0 ** (k / 2) for k in range(-2, 11))
 INNER_FOLDS = 4
@@ -33,8 +35,6 @@ def inner_alpha(x: np.ndarray, z: np.ndarray, w0: np.ndarray, groups: np.ndarray
                 alphas=ALPHAS, n_inner: int = INNER_FOLDS) -> float:
     """The alpha of ``alphas`` with the lowest grouped inner-CV MSE (``n_inner`` folds, fewer with fewer
     groups; the largest alpha when there are fewer than 2 groups)."""
-    from ..evaluation.folds import grouped_folds
-
     unique = np.unique(groups)
     if len(unique) < 2:
         return float(max(alphas))

@@ -194,7 +194,7 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     summary's ``split`` is then ``"given"``. The model is fitted on the ``train`` rows; ``val`` and ``test``
     rows are only scored.
     """
-    from ..evaluation.metrics import spearman
+    from ..correlation import spearman
 
     start = time.perf_counter()
     cfg = merge_config(config)
