@@ -53,3 +53,24 @@ def test_merge_features_collects_failures_of_every_shard(tmp_path):
     assert (n_pairs, n_failed) == (3, 3)
     assert out["failed.tsv"].read_text().splitlines() == [
         "pair_id\tstage\treason", "q1\tread\tno PAE file", "q2\tmetrics\tempty chain", "msas\tdiscover\tnot a pair"]
+
+
+def test_merge_features_appends_the_cross_domain_profile_over_every_shard(tmp_path):
+    # tile t1 and t2 against KIX in one shard and TAZ2 in another: the profile needs both shards.
+    # ipTM KIX: t1 0.2, t2 0.4 (z -0.707, +0.707); TAZ2: t1 0.9, t2 0.5 (z +0.707, -0.707)
+    from tfbind.features.merge import merge_features
+    from tfbind.features.schema import PAIR_SCHEMA
+
+    values = {0: [("KIX", "t1", 0.2), ("KIX", "t2", 0.4)], 1: [("TAZ2", "t1", 0.9), ("TAZ2", "t2", 0.5)]}
+    for k, rows in values.items():
+        write_parquet(MODEL_SCHEMA.empty_table(), tmp_path / f"m{k}.parquet")
+        write_parquet(rows_to_table([{"pair_id": f"{d}_and_{t}", "domain_id": d, "tf_id": t, "iptm": v}
+                                     for d, t, v in rows], PAIR_SCHEMA), tmp_path / f"p{k}.parquet")
+        (tmp_path / f"f{k}.tsv").write_text("pair_id\tstage\treason\n")
+    out = [tmp_path / "models.parquet", tmp_path / "pairs.parquet", tmp_path / "failed.tsv"]
+    merge_features([tmp_path / f"m{k}.parquet" for k in values], [tmp_path / f"p{k}.parquet" for k in values],
+                   [tmp_path / f"f{k}.tsv" for k in values], None, *out, cross_domain=["iptm"])
+    got = pq.read_table(out[1], columns=["pair_id", "xd_iptm"]).to_pydict()
+    half = 2 ** -0.5  # (x - mean) / sd of two values is -+1/sqrt(2)
+    assert dict(zip(got["pair_id"], got["xd_iptm"])) == pytest.approx(
+        {"KIX_and_t1": half, "KIX_and_t2": -half, "TAZ2_and_t1": -half, "TAZ2_and_t2": half})

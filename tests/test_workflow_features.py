@@ -168,3 +168,42 @@ def test_interface_metrics_and_descriptors_are_in_pairs_parquet(features_run):
         assert row["interface_area"] == pytest.approx(row["bsa"] / 2)
         assert row["bsa"] > 500 and row["n_contact_pairs"] > 10 and row["n_hbonds"] > 0
         assert row["n_interface_res"] == row["n_interface_res_tf"] + row["n_interface_res_domain"]
+
+
+def test_score_table_with_the_cross_domain_profile_option(tmp_path, fixtures_dir):
+    """`features.cross_domain_profile: [iptm]` through `snakemake features`: the shared score table's KIX rows
+    plus the same tiles against a second domain (ipTM made up: the KIX value reversed in order), and xd_iptm
+    of every pair worked out from the CSV cells with the standard library."""
+    import csv
+    import statistics
+
+    src = fixtures_dir / "alphapulldown_csv"
+    with open(src / "LIA_LIS_output.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    iptm_col = next(f for f in fields if f.strip() == "iptm")
+    kix = {r["jobs"].split("_and_", 1)[1]: float(r[iptm_col]) for r in rows}
+    order = sorted(kix, key=kix.get)
+    second = {tile: kix[order[len(order) - 1 - k]] for k, tile in enumerate(order)}  # reversed ranks
+    extra = [{**r, "jobs": r["jobs"].replace("KIX_and_", "TAZ2_and_"),
+              iptm_col: str(second[r["jobs"].split("_and_", 1)[1]])} for r in rows]
+    with open(tmp_path / "scores.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows + extra)
+    (tmp_path / "domains.fasta").write_text((src / "bait.fasta").read_text().rstrip("\n")
+                                            + "\n>TAZ2\nKKCQLHLRPCGRDFGQLSLQRCHQNNLC\n")
+    config = {"tf_fasta": str(src / "candidate.fasta"), "domain_fasta": "domains.fasta",
+              "score_table": "scores.csv", "features": {"cross_domain_profile": ["iptm"]}}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "features")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pairs = pd.read_parquet(tmp_path / "results/features/pairs.parquet").set_index("pair_id")
+    assert len(pairs) == 2 * len(rows)
+    z = {}
+    for domain, values in (("KIX", kix), ("TAZ2", second)):
+        mu, sd = statistics.mean(values.values()), statistics.stdev(values.values())
+        z.update({(domain, tile): (v - mu) / sd for tile, v in values.items()})
+    for (domain, tile) in z:
+        other = "TAZ2" if domain == "KIX" else "KIX"
+        assert pairs.loc[f"{domain}_and_{tile}", "xd_iptm"] == pytest.approx(z[(other, tile)])

@@ -29,6 +29,9 @@ Configurations (``--configs``; default: all but ``fusion_tokens``):
 ``fusion_wide_only``       deep = false
 ``fusion_cross_attention`` cross_attention = true
 ``fusion_tokens``          residue_encoder = tokens with the shared transformer encoder (slow on CPU)
+``fusion_cross_domain``    features.interface = the ``xd_`` profile columns of ``--cross-domain METRIC ...``
+                           (``tfbind.features.cross_domain``, computed on the loaded pairs as the features
+                           stage's ``features.cross_domain_profile`` does; only with ``--cross-domain``)
 ``fusion_ridge``           within-domain rank average of ``fusion`` and ``ridge_prior`` (mean percentile among
                            each fold model's training rows, as the pipeline's ``train.rank_average_ridge``)
 ``ridge``, ``ridge_prior``, ``gbm``   the evaluation's fitted baselines
@@ -254,9 +257,11 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--cross-domain", nargs="*", default=[], metavar="METRIC",
+                    help="add the xd_ profile of these metrics to the pairs and run fusion_cross_domain")
     ap.add_argument("--compare", nargs="*", default=["ridge", "ridge_prior", "best-single"],
                     help="predictors the default fusion is compared with, per domain (paired gene bootstrap); "
-                         "best-single = the single metric with the highest mean AUROC")
+                         "best-single = the single metric with the highest mean AUROC among those with values in every domain")
     ap.add_argument("--out", help="also write the table as TSV")
     args = ap.parse_args(argv)
     if not args.synthetic and not (args.labels and (args.pairs or (args.score_table and args.tf_fasta
@@ -271,6 +276,13 @@ def main(argv=None) -> int:
     logging.disable(logging.WARNING)  # the per-fit logs of the package (dropped columns are listed below)
     torch.set_num_threads(args.threads)
     pairs, labels = load(args)
+    if args.cross_domain:
+        from tfbind.features.cross_domain import cross_domain_profile, profile_columns
+
+        pairs = pairs.join(cross_domain_profile(pairs, args.cross_domain))
+        FUSION_VARIANTS["fusion_cross_domain"] = {"features": {"interface": profile_columns(args.cross_domain)}}
+        if "fusion_cross_domain" not in args.configs:
+            args.configs = [*args.configs, "fusion_cross_domain"]
     p = Protocol(pairs, labels, args)
     present = [c for c in SINGLES if c in p.table.columns and p.table[c].notna().any()]
     rows, boot = [], None
@@ -304,7 +316,7 @@ def main(argv=None) -> int:
             boot = gene_bootstrap(p, fusion_oofs["fusion"], args.bootstrap, args.seed)
         compared = {}
         if "fusion" in fusion_oofs and args.bootstrap:
-            singles = [r for r in rows if r["config"].startswith("single: ")]
+            singles = [r for r in rows if r["config"].startswith("single: ") and r["n_domains"] == len(p.domains)]
             for name in args.compare:
                 if name == "best-single" and singles:
                     name = max(singles, key=lambda r: r["auroc"])["config"]

@@ -23,6 +23,8 @@ if USE_SCORE_TABLE:
         resources:
             mem_mb=2000,
             runtime=10,
+        params:
+            cross_domain=config["features"]["cross_domain_profile"],
         script:
             "../scripts/import_score_table.py"
 
@@ -93,6 +95,8 @@ else:
         resources:
             mem_mb=4000,
             runtime=30,
+        params:
+            cross_domain=config["features"]["cross_domain_profile"],
         script:
             "../scripts/merge_features.py"
 

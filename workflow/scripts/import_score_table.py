@@ -17,4 +17,5 @@ import_score_table(
     smk.output.models,
     smk.output.pairs,
     smk.output.failed,
+    smk.params.cross_domain,
 )

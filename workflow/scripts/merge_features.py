@@ -20,6 +20,7 @@ merge_features(
     smk.output.models,
     smk.output.pairs,
     smk.output.failed,
+    smk.params.cross_domain,
 )
 n_notes = merge_warnings(smk.input.warnings, smk.output.warnings)
 if n_notes:

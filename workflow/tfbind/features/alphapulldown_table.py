@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .schema import MODEL_SCHEMA, PAIR_SCHEMA
+from .cross_domain import add_profile_to_parquet
 from .descriptors import pair_descriptors
 from ..errors import InputError
 from ..plan.ids import check_columns, check_unique
@@ -286,14 +288,17 @@ def import_score_table(
     out_models: str | Path,
     out_pairs: str | Path,
     out_failed: str | Path,
+    cross_domain: Sequence[str] = (),
 ) -> tuple[int, int]:
-    """The features stage for a score table: ``pairs.parquet``, an empty ``models.parquet``, ``failed.tsv``.
+    """The features stage for a score table: ``pairs.parquet``, an empty ``models.parquet``, ``failed.tsv``;
+    ``cross_domain``: metrics whose profile across domains is appended (``features.cross_domain_profile``).
 
     Missing values are counted per column in the log; returns (pairs written, failed records).
     """
     tfs, domains = read_fasta(tf_fasta, "tf"), read_fasta(domain_fasta, "domain")
     frame, failed, stats = read_score_table(table, tfs, domains)
     write_parquet(rows_to_table(frame.to_dict("records"), PAIR_SCHEMA), out_pairs)
+    add_profile_to_parquet(out_pairs, cross_domain)
     write_parquet(MODEL_SCHEMA.empty_table(), out_models)  # a score table holds no per-model rows
     write_failed(failed, out_failed)
     log.info("%s: %d rows -> %d pairs, %d failed", table, stats["n_table_rows"], stats["n_pairs"], stats["n_failed"])

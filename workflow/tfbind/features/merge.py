@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cross_domain import add_profile_to_parquet
 from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 from ..io import concat_parquet
 from .failed import read_failed, write_failed
@@ -23,8 +24,11 @@ def merge_features(
     out_models: str | Path,
     out_pairs: str | Path,
     out_failed: str | Path,
+    cross_domain: Sequence[str] = (),
 ) -> tuple[int, int]:
-    """Concatenate shards; ``failed.tsv`` also lists prediction folders that matched no pair.
+    """Concatenate shards; ``failed.tsv`` also lists prediction folders that matched no pair; ``cross_domain``:
+    metrics whose profile across domains is appended to ``pairs.parquet`` (``features.cross_domain_profile``,
+    :mod:`tfbind.features.cross_domain`: needs every shard, hence here).
 
     The Parquet tables are streamed one shard at a time (:func:`tfbind.io.concat_parquet`), so memory does
     not grow with the screen (10^6 pairs: README "Scale"). Shard failure tables holding only their header
@@ -34,6 +38,7 @@ def merge_features(
     """
     n_models = concat_parquet(models_parts, MODEL_SCHEMA, out_models)
     n_pairs = concat_parquet(pairs_parts, PAIR_SCHEMA, out_pairs)
+    add_profile_to_parquet(out_pairs, cross_domain)
     failed = [read_failed(p) for p in failed_parts if _has_rows(p)]
     if unmatched and Path(unmatched).is_file():
         extra = pd.read_csv(unmatched, sep="\t", dtype=str, keep_default_na=False)
