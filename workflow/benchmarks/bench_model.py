@@ -353,7 +353,7 @@ def main(argv=None) -> int:
             print(f"| {name} | " + " | ".join(f"{v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}]" for v in per.values()) + " |")
     skipped = [c for c in SINGLES if c not in present]
     if skipped:
-        print(f"Single metrics without values in this table (not shown): {', '.join(skipped)}")
+        print(f"\nSingle metrics without values in this table (not shown): {', '.join(skipped)}")
     if args.out:
         table.to_csv(args.out, sep="\t", index=False)
     return 0
