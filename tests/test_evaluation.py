@@ -154,6 +154,17 @@ def test_evaluate_scope_end_to_end(tables, model_dir, oof_tables, tmp_path):
     assert (cv_all["n_repeats"] == N_REPEATS).all()
     assert cv_all.loc["iptm", "auroc_sd"] == 0.0  # nothing fitted: the same ranking in every repeat
     assert np.isfinite(cv_all.loc["fusion", "auroc_sd"])
+    # paired differences: on cv rows of each domain, for every predictor but the fusion itself; the point value
+    # is the difference of the two mean AUROCs (AUROC is linear in the pair wins, averaged over the same repeats)
+    cv_dom = metrics[(metrics.split == "cv") & (metrics.domain != "all")]
+    assert cv_dom.loc[cv_dom.predictor == "fusion", "fusion_minus_auroc"].isna().all()
+    for domain in domains[1:]:
+        d = cv_dom[cv_dom.domain == domain].set_index("predictor")
+        for other in ("iptm", "ridge_prior", "ridge"):
+            assert d.loc[other, "fusion_minus_auroc"] == pytest.approx(d.loc["fusion", "auroc"] - d.loc[other, "auroc"])
+            assert d.loc[other, "fusion_minus_auroc_low"] <= d.loc[other, "fusion_minus_auroc"] \
+                <= d.loc[other, "fusion_minus_auroc_high"]
+    assert metrics.loc[metrics.split != "cv", "fusion_minus_auroc"].isna().all()
     train_all = metrics[(metrics.split == "train") & (metrics.domain == "all")].set_index("predictor")
     assert train_all.loc["fusion", "n"] == (scores["split"] == "train").sum()
     assert np.isnan(train_all.loc["iptm", "r2"]) and np.isfinite(train_all.loc["ridge", "r2"])

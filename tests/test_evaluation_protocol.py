@@ -104,6 +104,17 @@ def test_summary_names_the_best_predictor_per_domain():
     partial = pd.DataFrame(rows)
     partial.loc[(partial["domain"] == "TAZ2") & (partial["predictor"] == "iptm"), "auroc"] = np.nan
     assert "`iptm` 0.900 (1 of 2 domains)" in best_predictor_summary(partial)
+    # with the paired differences: KIX -0.1 [-0.3, +0.05] holds 0 (a tie); TAZ2 +0.1 [+0.02, +0.2] does not
+    diffs = pd.DataFrame(rows)
+    for domain, values in {"KIX": (-0.1, -0.3, 0.05), "TAZ2": (0.1, 0.02, 0.2)}.items():
+        at = (diffs["domain"] == domain) & (diffs["predictor"] == "iptm")
+        diffs.loc[at, ["fusion_minus_auroc", "fusion_minus_auroc_low", "fusion_minus_auroc_high"]] = values
+    text = best_predictor_summary(diffs)
+    assert ("(fusion minus `iptm`: -0.100, gene-bootstrap 95 % interval [-0.300, +0.050]: a tie on these data)"
+            in text)
+    assert ("- **TAZ2**: `fusion` ranks best (AUROC 0.700 +- 0.010, Spearman 0.300), ahead of `iptm` (AUROC "
+            "0.600 +- 0.010) (fusion minus `iptm`: +0.100, gene-bootstrap 95 % interval [+0.020, +0.200]: the fusion "
+            "model is better on these data)." in text)
 
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="../shared/real_dev not present (real development data)")

@@ -37,7 +37,8 @@ from ..errors import InputError
 from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
 from ..model.folds import grouped_folds
-from .metrics import METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows, metric_rows
+from .metrics import (DIFFERENCE_COLUMNS, METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows,
+                      fusion_differences, metric_rows)
 from .scores import labelled_pairs, model_files, model_scores
 from ..model.outputs import TrainOutputs
 from ..outputs import OutputFiles
@@ -308,8 +309,10 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
         cv_long = _cv_long(cv_oof, scores, pairs, labels, transform)
         cv_predictors = [p for p in predictors + list(RANK_AVERAGE_PREDICTORS)
                          if p in set(cv_long["predictor"]) or p in PREDICTORS]
-        parts.append(cv_metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"],
-                                    predictors=list(dict.fromkeys(cv_predictors))))
+        cv_rows = cv_metric_rows(cv_long, scope, cfg["bootstrap"], cfg["seed"],
+                                 predictors=list(dict.fromkeys(cv_predictors)))
+        diffs = fusion_differences(cv_long, table.set_index("pair_id")["group"], cfg["bootstrap"], cfg["seed"])
+        parts.append(cv_rows.drop(columns=DIFFERENCE_COLUMNS).merge(diffs, on=["domain", "predictor"], how="left"))
     metrics = pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
     return scores, metrics
 

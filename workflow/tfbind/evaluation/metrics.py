@@ -24,6 +24,10 @@ Metrics (rows with a finite score and a finite target only; ``n`` counts them):
 ``spearman_ci_low``/``_high``  95 % percentile bootstrap interval of the Spearman correlation (resamples of
                 the rows with replacement, ``numpy.random.default_rng(seed)``; resamples where a side is
                 constant are dropped; NaN when n < 3 or a side is constant)
+``fusion_minus_auroc`` (+ ``_low``/``_high``)  ``cv`` rows of each domain: the fusion model's AUROC minus this
+                predictor's, mean over repeats, with a paired gene-bootstrap 95 % interval (both predictors on
+                the same resamples of the domain's genes; :func:`paired_auroc_difference`): an interval that
+                holds 0 is a tie on these data
 
 Binder labels (:func:`binder_labels`): the labels' ``binder`` column where it has a value, else "Kd below the
 assay ceiling of the domain category", the ceiling being the largest Kd observed for that category in the
@@ -54,10 +58,13 @@ CONSENSUS_PREDICTORS = ("consensus",)
 PREDICTORS = ("fusion", "domain_mean", *RANKING_PREDICTORS, "ridge", "ridge_prior", "gbm", *CONSENSUS_PREDICTORS)
 #: Predictors fitted per fold (their cross-validation ranking metrics use ``rank_score``).
 FITTED_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm", *RANK_AVERAGE_PREDICTORS)
+#: cv rows: the fusion model's within-domain AUROC minus this predictor's, paired gene-bootstrap 95 % interval
+#: (:func:`fusion_differences`)
+DIFFERENCE_COLUMNS = ["fusion_minus_auroc", "fusion_minus_auroc_low", "fusion_minus_auroc_high"]
 METRIC_COLUMNS = [
     "model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman", "pearson", "acc_0.1",
     "top25_acc", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high", "auroc_sd", "spearman_sd", "r2_sd",
-    "n_repeats",
+    "n_repeats", *DIFFERENCE_COLUMNS,
 ]
 #: Metrics of ``cv`` rows computed from ``rank_score`` (within-domain ranking); the others from ``score``.
 RANK_METRICS = ("spearman", "auroc", "auprc", "spearman_ci_low", "spearman_ci_high")
@@ -331,6 +338,42 @@ def metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 
     return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
+def fusion_differences(long: pd.DataFrame, groups: pd.Series, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per (domain, predictor): the fusion model's within-domain binder AUROC minus the predictor's, averaged
+    over repeats, with a paired gene-bootstrap 95 % interval (:func:`paired_auroc_difference`; both on the
+    same resamples of the domain's groups). An interval that holds 0 is a tie on these data.
+
+    ``long``: the ``cv`` long table (``pair_id``, ``repeat``, ``domain_category``, ``predictor``,
+    ``rank_score`` or ``score``, ``binder``); ``groups``: pair_id -> group (gene). Columns ``domain``,
+    ``predictor`` and DIFFERENCE_COLUMNS; no rows without fusion rows.
+    """
+    value = "rank_score" if "rank_score" in long.columns else "score"
+    long = long[np.isfinite(long["binder"].to_numpy(dtype=float))]
+    rows = []
+    for domain, d in long.groupby(long["domain_category"].astype(str)):
+        wide = d.pivot_table(index=["predictor", "repeat"], columns="pair_id", values=value, aggfunc="first")
+        if "fusion" not in wide.index.get_level_values(0):
+            continue
+        fusion = wide.loc["fusion"]
+        binder = d.drop_duplicates("pair_id").set_index("pair_id")["binder"]
+        for predictor in dict.fromkeys(wide.index.get_level_values(0)):
+            if predictor == "fusion":
+                continue
+            other = wide.loc[predictor]
+            if other.notna().to_numpy().sum() == 0:
+                continue
+            # the same pairs; a predictor without repeats (a raw metric) is compared with every fusion repeat
+            reps = fusion.index.intersection(other.index) if len(other) > 1 else fusion.index
+            a = fusion.loc[reps].to_numpy(dtype=float)
+            b = (other.loc[reps] if len(other) > 1 else other.iloc[[0] * len(reps)]).to_numpy(dtype=float)
+            point, lo, hi = paired_auroc_difference(a, b, binder.reindex(fusion.columns).to_numpy(dtype=float),
+                                                    groups.reindex(fusion.columns).astype(str).to_numpy(),
+                                                    n_boot, seed)
+            rows.append({"domain": domain, "predictor": predictor, "fusion_minus_auroc": point,
+                         "fusion_minus_auroc_low": lo, "fusion_minus_auroc_high": hi})
+    return pd.DataFrame(rows, columns=["domain", "predictor", *DIFFERENCE_COLUMNS])
+
+
 def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int = 0,
                    predictors=None) -> pd.DataFrame:
     """``cv`` METRIC_COLUMNS rows from out-of-fold tables of one or more fold assignments (``repeat``).
@@ -365,8 +408,8 @@ def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int
 
 
 __all__ = [
-    "CONSENSUS_PREDICTORS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
+    "CONSENSUS_PREDICTORS", "DIFFERENCE_COLUMNS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
     "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS", "cv_metric_rows",
-    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "metric_rows", "paired_auroc_difference",
+    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "fusion_differences", "metric_rows", "paired_auroc_difference",
     "pearson", "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
 ]

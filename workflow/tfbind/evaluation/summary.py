@@ -4,6 +4,9 @@ The headline of the evaluation is the within-domain ranking of held-out pairs: b
 cross-validation rows (mean over repeats, ``auroc_sd`` the spread over fold assignments), with the Spearman
 correlation with -log10 Kd beside it. Where the metrics table has no ``cv`` rows, the ``test`` rows are used
 (one split: read the numbers with more caution). Pooled R2 is shown next to the per-domain mean baseline.
+Where the cross-validation rows carry the paired differences (``fusion_minus_auroc`` with its gene-bootstrap
+interval, ``metrics.fusion_differences``), each sentence says whether the fusion model and the best other
+predictor differ on these data or tie (the interval holds 0).
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ def _fmt(value: float, sd: float | None = None) -> str:
     if sd is not None and math.isfinite(sd):
         return f"{value:.3f} +- {sd:.3f}"
     return f"{value:.3f}"
+
+
+def _versus(row) -> str:
+    """' (fusion minus `X`: d [lo, hi], a tie on these data)' from a metrics row; '' without the columns."""
+    point, lo, hi = (row.get(c) for c in ("fusion_minus_auroc", "fusion_minus_auroc_low", "fusion_minus_auroc_high"))
+    if point is None or lo is None or hi is None or not all(math.isfinite(v) for v in (point, lo, hi)):
+        return ""
+    verdict = ("a tie on these data" if lo <= 0 <= hi else
+               "the fusion model is better on these data" if lo > 0 else f"`{row.predictor}` is better on these data")
+    return f" (fusion minus `{row.predictor}`: {point:+.3f}, gene-bootstrap 95 % interval [{lo:+.3f}, {hi:+.3f}]: {verdict})"
 
 
 def best_predictor_summary(metrics: pd.DataFrame) -> str:
@@ -49,7 +62,11 @@ def best_predictor_summary(metrics: pd.DataFrame) -> str:
             f = fusion.iloc[0]
             place = int((d["auroc"] > f.auroc).sum()) + 1
             sentence += (f"; the fusion model is #{place} of {len(d)} (AUROC {_fmt(f.auroc, f.get('auroc_sd'))}, "
-                         f"Spearman {_fmt(f.spearman)})")
+                         f"Spearman {_fmt(f.spearman)}){_versus(best)}")
+        elif best.predictor == "fusion" and len(d) > 1:
+            second = d.iloc[1]
+            sentence += (f", ahead of `{second.predictor}` (AUROC {_fmt(second.auroc, second.get('auroc_sd'))})"
+                         f"{_versus(second)}")
         lines.append(sentence + ".")
     per_domain = rows[rows["domain"].isin(domains)].groupby("predictor")["auroc"]
     mean = per_domain.mean().dropna().sort_values(ascending=False)
