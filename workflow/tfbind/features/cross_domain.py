@@ -9,9 +9,9 @@ first is less likely to be a specific binder of any one of them. For metric m of
     xd_m(t, d) = mean of z(t, d') over the other domains d' != d where t has a value
 
 so ``xd_m`` is 0 for a tile as confident as the average tile elsewhere and positive for one placed
-confidently everywhere. It is NaN for a tile folded against one domain only (or with one value elsewhere
-missing everywhere), and for every pair of a domain whose metric is constant or has fewer than two values
-(no z there). The statistics are taken over the screen being featurised (labelled or not); the columns enter
+confidently everywhere. It is NaN for a tile without a value of m against any other domain (e.g. folded
+against one domain only); a domain whose metric is constant or has fewer than two values has no z and does
+not count as "another domain" for any tile. The statistics are taken over the screen being featurised (labelled or not); the columns enter
 the model only when listed in ``train.features`` (README "The fusion model").
 
 On the EP300 development set (gene-grouped CV, 5 x 5; README "Evaluation") adding ``xd_`` of ipTM, ipTM+pTM,
