@@ -76,14 +76,15 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
     and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``."""
     pairs = pairs.reset_index(drop=True)
-    cons = consensus_scores(pairs)
+    values = metric_columns(pairs)  # once: the consensus, the metric columns and the calls all read them
+    cons = consensus_scores(pairs, values=values)
     table = pd.concat([
         pairs[["pair_id", "tf_id", "domain_id", "domain_category"]],
         cons[["consensus", "consensus_metrics"]],
-        metric_columns(pairs),
+        values[list(CONSENSUS_METRICS)],
         pd.to_numeric(pairs.get("n_models", pd.Series(np.nan, index=pairs.index)), errors="coerce")
         .rename("n_models"),
-        metric_calls(pairs),
+        metric_calls(pairs, values),
     ], axis=1)
     table["source_format"] = pairs.get("source_format", pd.Series("", index=pairs.index)).fillna("")
     fmt = table["source_format"].astype(str)
