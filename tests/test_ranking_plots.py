@@ -123,12 +123,14 @@ def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
     oof = read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "fold_1.tsv"])
     assert len(oof) == 5
     kd = cv_kd(oof, pairs, labels).set_index("pair_id")
-    assert kd[["kd_nm", "kd_pred_nm"]].to_dict("index") == {"KIX_and_a": {"kd_nm": 100.0, "kd_pred_nm": 120.0},
-                                                             "KIX_and_b": {"kd_nm": 5000.0, "kd_pred_nm": 4000.0}}
+    assert kd[["kd_nm", "kd_pred_nm"]].to_dict("index") == {
+        "KIX_and_a": {"kd_nm": 100.0, "kd_pred_nm": 120.0}, "KIX_and_b": {"kd_nm": 5000.0, "kd_pred_nm": 4000.0}}
     curves = cv_curves(oof, pairs, labels)  # CURVE_PREDICTORS order (fusion, consensus, ipsae_min, iptm)
     assert list(zip(curves["pair_id"], curves["predictor"], curves["score"], curves["binder"])) == [
-        ("KIX_and_a", "fusion", 0.4, 1), ("KIX_and_b", "fusion", -0.3, 0), ("TAZ2_and_a", "consensus", 0.6, 1),
-        ("KIX_and_a", "iptm", 0.7, 1)]  # rank_score for fitted predictors; ridge is not a curve
-    (tmp_path / "old.tsv").write_text(columns.replace("\tkd_pred_nm", "") + "KIX_and_a\t0\t0\tiptm\t1\t1\t1\t7\n")
+        ("KIX_and_a", "fusion", 0.4, 1), ("KIX_and_b", "fusion", -0.3, 0),
+        ("TAZ2_and_a", "consensus", 0.6, 1), ("KIX_and_a", "iptm", 0.7, 1),
+    ]  # rank_score for fitted predictors; ridge is not a curve
+    old = columns.replace("\tkd_pred_nm", "") + "KIX_and_a\t0\t0\tiptm\t1\t1\t1\t7\n"
+    (tmp_path / "old.tsv").write_text(old)
     with pytest.raises(InputError, match=r"old\.tsv: no kd_pred_nm column"):
         read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "old.tsv"])
