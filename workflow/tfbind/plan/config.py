@@ -6,6 +6,8 @@ process's current directory when this runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
 from .archives import DEFAULT_MAX_ARCHIVE_MB
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
@@ -26,6 +28,25 @@ def extract_settings(config: dict) -> ExtractSettings:
     )
 
 
+#: (resolved path, mtime, size) -> records of each domain FASTA read by this process (domain_records).
+_DOMAIN_RECORDS: dict[tuple, dict[str, SequenceRecord]] = {}
+
+
+def domain_records(config: dict) -> dict[str, SequenceRecord]:
+    """The records of ``config["domain_fasta"]`` (``read_fasta``; ``InputError`` on bad input), parsed once
+    per file version and process: the Snakefile needs them for the job plan, the pair plan and the
+    ranking's outputs at every start. Do not modify the returned dict (it is shared)."""
+    path = Path(config["domain_fasta"])
+    try:
+        stat = path.stat()
+    except OSError:  # not there: read_fasta says so
+        return read_fasta(path, "domain")
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _DOMAIN_RECORDS:
+        _DOMAIN_RECORDS[key] = read_fasta(path, "domain")
+    return _DOMAIN_RECORDS[key]
+
+
 def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> PairPlan:
     """Read the FASTA files and the pairs table (or discover pairs); raise ``InputError`` on bad input.
 
@@ -33,7 +54,7 @@ def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> Pa
     prepare stage, whose FASTA file is written by a rule).
     """
     tfs = tfs if tfs is not None else read_fasta(config["tf_fasta"], "tf")
-    domains = read_fasta(config["domain_fasta"], "domain")
+    domains = domain_records(config)
     predictions_dir = config.get("predictions_dir") or None
     if config.get("pairs"):
         plan = read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
