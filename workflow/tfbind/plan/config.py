@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
-from .archives import DEFAULT_MAX_ARCHIVE_MB
+from .archives import archive_limit_bytes
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
 
@@ -59,9 +59,8 @@ def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> Pa
     if config.get("pairs"):
         plan = read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
     elif predictions_dir:
-        max_archive_mb = float(config.get("features", {}).get("max_archive_mb", DEFAULT_MAX_ARCHIVE_MB))
-        max_archive_bytes = int(max_archive_mb * (1 << 20))
-        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=max_archive_bytes)
+        limit = archive_limit_bytes(config.get("features", {}).get("max_archive_mb"))
+        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=limit)
     else:
         raise ValueError("config: set 'pairs' (a pairs TSV) or 'predictions_dir' (folders {domain}_and_{tf})")
     plan.pairs = with_sequences(plan.pairs, tfs, domains)

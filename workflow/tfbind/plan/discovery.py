@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..escape import CONTROL_RE, escape_control
-from .archives import ARCHIVE_DIR, DEFAULT_MAX_ARCHIVE_MB, ArchiveError, archive_folder_name, list_archive
+from .archives import ARCHIVE_DIR, ArchiveError, archive_folder_name, archive_limit_bytes, list_archive
 from .ids import check_id
 from .jobnames import SEPARATOR, JobMatcher
 from .pairs import PAIR_COLUMNS, PairPlan
@@ -211,7 +211,7 @@ def discover_pairs(
     predictions_dir: str | Path,
     tfs: dict[str, SequenceRecord],
     domains: dict[str, SequenceRecord],
-    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_MB << 20,
+    max_archive_bytes: int | None = None,
 ) -> PairPlan:
     """One pair per job found in ``predictions_dir`` (see the module docstring), in name order.
 
@@ -223,7 +223,8 @@ def discover_pairs(
         raise InputError(
             f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)"
         )
-    found = _Discovery(root, tfs, domains, max_archive_bytes)
+    limit = archive_limit_bytes() if max_archive_bytes is None else max_archive_bytes
+    found = _Discovery(root, tfs, domains, limit)
     root_files = []
     with os.scandir(root) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
