@@ -103,8 +103,34 @@ def test_tracks_draw_the_best_genes_and_index_every_gene(tmp_path):
     assert list(written["gene"]) == ["D", "A", "B", "C"]
     assert list(written["drawn"]) == ["no", "yes", "no", "no"]
     pd.testing.assert_frame_equal(written, index.replace("", np.nan), check_dtype=False)
+    assert list(written["file"].fillna("")) == ["", "A.png", "", ""]
     plots.tracks(table, coords, tmp_path / "all", max_genes=50)
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["A.png", "B.png", "C.png", "index.tsv"]
+
+
+def test_track_files_differ_for_genes_whose_names_clash(tmp_path, monkeypatch):
+    # gene names from FASTA headers: "A/B" and "A_B" both read A_B as a file name, "ab" and "AB" are one file
+    # on a case-insensitive file system; "A_B_2" is a gene of its own. Names already usable are kept; the
+    # others, in name order ("A/B" < "a/b"), take the next free suffix.
+    genes = ["A/B", "A_B", "A_B_2", "a/b", "AB", "ab"]
+    tiles = {f"T{i}_1": (g, 1.0, {"KIX": 0.9 - i / 10}) for i, g in enumerate(genes)}
+    expected = {"A/B": "A_B_3.png", "A_B": "A_B.png", "A_B_2": "A_B_2.png", "a/b": "a_b_4.png",
+                "AB": "AB.png", "ab": "ab_2.png"}
+    table, coords = _table(tiles)
+    titles = {}
+    save = plots._save
+
+    def capture(fig, path):  # which gene's track went into which file
+        titles[path.name] = fig.axes[0].get_title().split(":")[0]
+        save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", capture)
+    index = plots.tracks(table, coords, tmp_path, max_genes=50)
+    assert dict(zip(index["gene"], index["file"])) == expected
+    assert titles == {file: gene for gene, file in expected.items()}
+    written = pd.read_csv(tmp_path / "index.tsv", sep="\t", keep_default_na=False)
+    assert dict(zip(written["gene"], written["file"])) == expected
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(expected.values())
 
 
 def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
