@@ -3,8 +3,8 @@
 Columns (:func:`ranking_columns`): ``rank`` (1 = highest consensus in the domain; pairs without any metric
 last; ties broken by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``consensus``, the metrics that
 feed it (``ipsae_min, iptm, lis, lia, pdockq2, plddt_interface``: top-ranked model's values; ``pdockq2`` is the
-smaller direction, or pDockQ in a domain without pDockQ2), ``n_models``, the calls (:mod:`.calls`), with a model the
-fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
+smaller direction, or pDockQ in a domain without pDockQ2), ``n_models``, the calls (:mod:`.calls`), with a model
+the fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
 ``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder
 when it cannot be told from the file names; empty for score tables).
 """
