@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tfbind.ranking.calls import metric_calls
-from tfbind.ranking.consensus import consensus_scores, metrics_used
+from tfbind.ranking.consensus import consensus_of, consensus_scores, metric_columns, metrics_used
 from tfbind.ranking.coordinates import tile_coordinates, tile_order
 from tfbind.ranking.summary import reason_kind, run_summary
 from tfbind.ranking.table import build_ranking, sheet_name
@@ -46,8 +46,41 @@ def test_pdockq2_is_the_smaller_direction_and_pdockq_stands_in_for_score_tables(
     t = build_ranking(pairs.assign(iptm=[0.5, 0.6]))
     assert list(t.sort_values("pair_id")["pdockq2"]) == [0.2, 0.1]
     table = _pairs(pdockq=[0.3, 0.1], iptm=[0.7, 0.2])  # an AlphaPulldown score table: no pDockQ2, no ipSAE
-    assert metrics_used(table) == ["iptm", "pdockq"]
+    assert metrics_used(metric_columns(table)) == ["iptm", "pdockq"]
     assert list(build_ranking(table)["tf_id"]) == ["t0", "t1"]
+
+
+def test_pdockq_stands_in_per_domain_in_a_table_merged_from_runs_and_a_score_table():
+    # KIX from AlphaFold runs (pDockQ2 and pDockQ), TAZ2 from a score table (pDockQ only): each domain ranks
+    # on the metric it has. Before, the choice was made over the whole table and TAZ2 lost its pDockQ.
+    none = [np.nan] * 3
+    pairs = _pairs(pdockq2_tf=[0.3, 0.1, *none], pdockq2_domain=[0.2, 0.4, *none],
+                   pdockq=[0.9, 0.0, 0.5, 0.1, 0.3], iptm=[0.5, 0.6, 0.2, 0.4, 0.9])
+    pairs.loc[2:, "domain_id"] = "TAZ2"
+    t = build_ranking(pairs).set_index("pair_id")
+    assert list(t.loc[["p0", "p1", "p2", "p3", "p4"], "pdockq2"]) == [0.2, 0.1, 0.5, 0.1, 0.3]
+    assert set(t.loc[["p0", "p1"], "consensus_metrics"]) == {"iptm, pdockq2"}
+    assert set(t.loc[["p2", "p3", "p4"], "consensus_metrics"]) == {"iptm, pdockq"}
+    # TAZ2: pDockQ 0.5, 0.1, 0.3 -> pct 1, 1/3, 2/3; ipTM 0.2, 0.4, 0.9 -> 1/3, 2/3, 1
+    assert t.loc["p2", "consensus"] == pytest.approx((1 + 1 / 3) / 2)
+    assert t.loc["p3", "consensus"] == pytest.approx((1 / 3 + 2 / 3) / 2)
+    assert t.loc["p4", "consensus"] == pytest.approx((2 / 3 + 1) / 2)
+    # KIX: pDockQ2 0.2, 0.1 -> 1, 1/2 (its pDockQ 0.9, 0.0 would rank them the same way round: not used)
+    assert t.loc["p0", "consensus"] == pytest.approx((1 / 2 + 1) / 2)
+    assert list(t.loc[["p0", "p1", "p2", "p3", "p4"], "call_pdockq"]) == ["no", "no", "yes", "no", "yes"]
+
+
+def test_consensus_of_a_few_pairs_equals_the_hand_worked_consensus():
+    pairs = _pairs(iptm=[0.2, 0.5, 0.9, 0.7, 0.5], lis=[0.3, 0.1, 0.2, np.nan, 0.1],
+                   lia=[10.0, np.nan, 30.0, 5, 5])
+    pairs.loc[3:, "domain_id"] = "TAZ2"
+    got = consensus_of(pairs, ["p2", "p0", "p4", "absent"])
+    # KIX as in test_consensus_hand_worked; TAZ2 (p3, p4): ipTM 0.7 > 0.5, LIS only p4, LIA tied 5 = 5
+    hand = [(1 + 2 / 3 + 1) / 3, (1 / 3 + 1 + 1 / 2) / 3, (1 / 2 + 1 + 3 / 4) / 3]
+    np.testing.assert_allclose(got[:3], hand, rtol=1e-15)
+    assert np.isnan(got[3])
+    whole = consensus_scores(pairs).set_index("pair_id")["consensus"]
+    assert list(got[:3]) == list(whole[["p2", "p0", "p4"]])  # the same floats as the whole-table ranking
 
 
 def test_calls_at_and_around_each_threshold():

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tfbind.errors import InputError
 from tfbind.ranking import plots
 from tfbind.ranking.plot_selection import INDEX_COLUMNS, gene_index, select_tiles
 
@@ -102,5 +103,60 @@ def test_tracks_draw_the_best_genes_and_index_every_gene(tmp_path):
     assert list(written["gene"]) == ["D", "A", "B", "C"]
     assert list(written["drawn"]) == ["no", "yes", "no", "no"]
     pd.testing.assert_frame_equal(written, index.replace("", np.nan), check_dtype=False)
+    assert list(written["file"].fillna("")) == ["", "A.png", "", ""]
     plots.tracks(table, coords, tmp_path / "all", max_genes=50)
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["A.png", "B.png", "C.png", "index.tsv"]
+
+
+def test_track_files_differ_for_genes_whose_names_clash(tmp_path, monkeypatch):
+    # gene names from FASTA headers: "A/B" and "A_B" both read A_B as a file name, "ab" and "AB" are one file
+    # on a case-insensitive file system; "A_B_2" is a gene of its own. Names already usable are kept; the
+    # others, in name order ("A/B" < "a/b"), take the next free suffix.
+    genes = ["A/B", "A_B", "A_B_2", "a/b", "AB", "ab"]
+    tiles = {f"T{i}_1": (g, 1.0, {"KIX": 0.9 - i / 10}) for i, g in enumerate(genes)}
+    expected = {"A/B": "A_B_3.png", "A_B": "A_B.png", "A_B_2": "A_B_2.png", "a/b": "a_b_4.png",
+                "AB": "AB.png", "ab": "ab_2.png"}
+    table, coords = _table(tiles)
+    titles = {}
+    save = plots._save
+
+    def capture(fig, path):  # which gene's track went into which file
+        titles[path.name] = fig.axes[0].get_title().split(":")[0]
+        save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", capture)
+    index = plots.tracks(table, coords, tmp_path, max_genes=50)
+    assert dict(zip(index["gene"], index["file"])) == expected
+    assert titles == {file: gene for gene, file in expected.items()}
+    written = pd.read_csv(tmp_path / "index.tsv", sep="\t", keep_default_na=False)
+    assert dict(zip(written["gene"], written["file"])) == expected
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(expected.values())
+
+
+def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
+    from tfbind.ranking.cv import cv_curves, cv_kd, read_cv_oof
+
+    pairs = pd.DataFrame({"pair_id": ["KIX_and_a", "KIX_and_b", "TAZ2_and_a"], "tf_id": ["a", "b", "a"],
+                          "domain_id": ["KIX", "KIX", "TAZ2"], "domain_category": ["KIX", "KIX", "TAZ2"]})
+    labels = pd.DataFrame({"tf_id": ["a", "b", "a"], "domain_id": ["KIX", "KIX", "TAZ2"],
+                           "kd_nm": [100.0, 5000.0, 300.0], "binder": [1, 0, 1]})
+    columns = "pair_id\trepeat\tfold\tpredictor\tscore\trank_score\ttarget\tpkd\tkd_pred_nm\n"
+    (tmp_path / "fold_0.tsv").write_text(columns + "KIX_and_a\t0\t0\tfusion\t0.9\t0.4\t0.8\t7\t120\n"
+                                         "KIX_and_a\t0\t0\tiptm\t0.7\t0.7\t0.8\t7\t\n"
+                                         "KIX_and_a\t0\t0\tridge\t0.5\t0.1\t0.8\t7\t\n")
+    (tmp_path / "fold_1.tsv").write_text(columns + "KIX_and_b\t0\t1\tfusion\t0.2\t-0.3\t0.1\t5.3\t4000\n"
+                                         "TAZ2_and_a\t0\t1\tconsensus\t0.6\t0.6\t0.5\t6.5\t\n")
+    oof = read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "fold_1.tsv"])
+    assert len(oof) == 5
+    kd = cv_kd(oof, pairs, labels).set_index("pair_id")
+    assert kd[["kd_nm", "kd_pred_nm"]].to_dict("index") == {
+        "KIX_and_a": {"kd_nm": 100.0, "kd_pred_nm": 120.0}, "KIX_and_b": {"kd_nm": 5000.0, "kd_pred_nm": 4000.0}}
+    curves = cv_curves(oof, pairs, labels)  # CURVE_PREDICTORS order (fusion, consensus, ipsae_min, iptm)
+    assert list(zip(curves["pair_id"], curves["predictor"], curves["score"], curves["binder"])) == [
+        ("KIX_and_a", "fusion", 0.4, 1), ("KIX_and_b", "fusion", -0.3, 0),
+        ("TAZ2_and_a", "consensus", 0.6, 1), ("KIX_and_a", "iptm", 0.7, 1),
+    ]  # rank_score for fitted predictors; ridge is not a curve
+    old = columns.replace("\tkd_pred_nm", "") + "KIX_and_a\t0\t0\tiptm\t1\t1\t1\t7\n"
+    (tmp_path / "old.tsv").write_text(old)
+    with pytest.raises(InputError, match=r"old\.tsv: no kd_pred_nm column"):
+        read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "old.tsv"])

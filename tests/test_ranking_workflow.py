@@ -9,7 +9,7 @@ import pytest
 import yaml
 from scipy.stats import rankdata
 
-from helpers import run_snakemake, write_demo_config
+from helpers import DEMO, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 DOMAINS = ["KIX", "NCBD", "TAZ1", "TAZ2"]
@@ -192,3 +192,22 @@ def test_unseen_category_is_scored_with_a_warning_and_flagged(labelled, caplog):
     expected = predict(model, rows)
     assert not expected["category_seen"].any()
     np.testing.assert_allclose(got.loc[rows["pair_id"], "fusion_score"], expected["score"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("inputs", [
+    # a score table: the ranking's rules read it first (a traceback before); prepare alone: not read at start
+    {"score_table": "scores.csv", "pairs": "", "predictions_dir": ""},
+    {"tf_proteins": str(DEMO / "proteins.fasta"), "tf_fasta": "", "pairs": "", "predictions_dir": ""},
+])
+def test_a_broken_domain_fasta_stops_the_start_with_one_line(tmp_path, inputs):
+    (tmp_path / "domains.fasta").write_text(">KIX category=KIX\nACDEFGHIK\n>BAD\nACDJEFG\n")
+    (tmp_path / "scores.csv").write_text("jobs,iptm\n")
+    write_demo_config(tmp_path)
+    edit_config(tmp_path, domain_fasta="domains.fasta", labels="", demo={"generate": False}, **inputs)
+    proc = snakemake(tmp_path, "-n")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    line = "input error: domains.fasta record 2 (>BAD): sequence has letters outside the 20 amino acids plus X: J"
+    assert line in out.splitlines(), out[-2000:]
+    # no traceback into the package
+    assert "InputError" not in out and "sequences.py" not in out, out[-2000:]

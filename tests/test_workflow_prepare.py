@@ -80,6 +80,29 @@ def test_tiles_are_the_hand_worked_windows(prepared):
     assert {r.tf_id: (r.gene, r.start, r.end, r.sequence) for r in table.itertuples()} == expected
 
 
+def test_the_demo_regions_keep_only_the_tiles_around_them(tmp_path):
+    # resources/demo/regions.tsv: SYNP1 41-60, SYNP2 20-60 and 121-236. Whole-protein tiles (window 80, step
+    # 10): SYNP1 1-80, 11-90, 16-95 (C-terminal); SYNP2 1-80, 11-90, ..., 151-230 (indices 1..16), 157-236 (17).
+    # Kept per region, from the last tile starting at or before its start to the first ending at or after its
+    # end: 41-60 -> SYNP1_3 (16-95); 20-60 -> SYNP2_2 (11-90); 121-236 -> SYNP2_13 (121-200) .. SYNP2_17.
+    expected = {"SYNP1_3": (16, 95), "SYNP2_2": (11, 90), "SYNP2_13": (121, 200), "SYNP2_14": (131, 210),
+                "SYNP2_15": (141, 220), "SYNP2_16": (151, 230), "SYNP2_17": (157, 236)}
+    config = {"tf_proteins": str(DEMO / "proteins.fasta"), "domain_fasta": str(DEMO / "domains.fasta"),
+              "tiling": {"window": 80, "step": 10, "regions": str(DEMO / "regions.tsv")}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "prepare")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proteins = {r.id: str(r.seq) for r in SeqIO.parse(DEMO / "proteins.fasta", "fasta")}
+    tiles = list(SeqIO.parse(tmp_path / "results/prepare/tiles.fasta", "fasta"))
+    assert {t.id: tuple(int(k.split("=")[1]) for k in t.description.split()[2:4]) for t in tiles} == expected
+    for t in tiles:
+        gene = t.id.split("_")[0]
+        start, end = expected[t.id]
+        assert str(t.seq) == proteins[gene][start - 1 : end]
+    jobs = pd.read_csv(tmp_path / "results/prepare/jobs.tsv", sep="\t")
+    assert len(jobs) == 7 * 4 and set(jobs["tf_id"]) == set(expected)
+
+
 def test_three_kinds_of_job_inputs_match_the_fasta(prepared):
     work, _, _ = prepared
     out = work / "results/prepare"

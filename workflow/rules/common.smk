@@ -7,7 +7,7 @@ from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.plan.shards import write_plan
-from tfbind.plan.sequences import SequenceRecord, read_fasta
+from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template
 from tfbind.prepare.tiling import plan_from_config
@@ -19,6 +19,12 @@ LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 PREPARE = f"{RESULTS}/prepare"
+
+# The domain records (job plan, pair plan and the ranking's per-domain outputs), parsed once.
+try:
+    DOMAINS = tfconfig.domain_records(config)
+except InputError as exc:
+    raise WorkflowError(f"input error: {exc}") from None
 
 # Prepare (config tf_proteins): the tiles and the job batches are planned here, so that the tiles can be
 # the TF records of the later stages before their FASTA file is written (when tf_fasta is not set, it
@@ -33,9 +39,7 @@ if PREPARE_ENABLED:
         if STRUCTURE["command"]:
             check_template(STRUCTURE["command"])
             PREPARE_BATCHES = prepare_jobs.write_batches(
-                prepare_jobs.plan_jobs(
-                    TILE_PLAN.tiles, read_fasta(config["domain_fasta"], "domain"), STRUCTURE["batch_size"]
-                ),
+                prepare_jobs.plan_jobs(TILE_PLAN.tiles, DOMAINS, STRUCTURE["batch_size"]),
                 f"{PREPARE}/batches",
             )
     except (InputError, ValueError) as exc:

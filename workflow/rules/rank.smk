@@ -2,11 +2,9 @@
 # an offline interactive page for the report, heatmap, score tracks, top-candidate panels; with a model
 # (this run's, or predict.model_file from another run) its fusion score and predicted Kd join the ranking.
 
-from tfbind.plan.sequences import read_fasta
-
 RANKING = f"{RESULTS}/ranking"
 RANK_TOP_N = config["rank"]["top_n"]
-RANK_DOMAINS = list(read_fasta(config["domain_fasta"], "domain"))
+RANK_DOMAINS = list(DOMAINS)  # common.smk
 PREDICT_MODEL_FILE = config["predict"].get("model_file", "")
 RANK_SCOPE = (
     config["predict"]["model"] if config["predict"]["model"] in config["models"] else config["models"][0]

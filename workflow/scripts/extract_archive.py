@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
-from tfbind.plan.archives import ArchiveError, extract_archive, record_failure  # noqa: E402
+from tfbind.plan.archives import ArchiveError, archive_limit_bytes, extract_archive, record_failure  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
@@ -15,7 +15,7 @@ log = logging.getLogger("extract_archive")
 source, target = smk.input[0], smk.output[0]
 log.info("extracting %s into %s", source, target)
 try:
-    written = extract_archive(source, target, int(float(smk.params.max_archive_mb) * (1 << 20)))
+    written = extract_archive(source, target, archive_limit_bytes(smk.params.max_archive_mb))
     log.info("%s: %d bytes extracted", source, written)
 except ArchiveError as exc:
     # Its pairs fail with this reason (failed.tsv, stage archive); the other runs are read.

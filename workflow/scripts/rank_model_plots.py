@@ -10,12 +10,12 @@ import pandas as pd  # noqa: E402
 from tfbind import logs  # noqa: E402
 from tfbind.plan.pairs import read_labels  # noqa: E402
 from tfbind.ranking import plots  # noqa: E402
-from tfbind.ranking.cv import cv_curves, cv_kd  # noqa: E402
+from tfbind.ranking.cv import cv_curves, cv_kd, read_cv_oof  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 pairs = pd.read_parquet(smk.input.pairs)
 labels = read_labels(smk.input.labels)
-oof_paths = list(smk.input.oof)
-plots.observed_vs_predicted(cv_kd(oof_paths, pairs, labels), smk.output.observed)
-plots.roc_pr(cv_curves(oof_paths, pairs, labels), smk.output.curves)
+oof = read_cv_oof(smk.input.oof)  # once, for both plots
+plots.observed_vs_predicted(cv_kd(oof, pairs, labels), smk.output.observed)
+plots.roc_pr(cv_curves(oof, pairs, labels), smk.output.curves)

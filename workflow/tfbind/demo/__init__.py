@@ -35,6 +35,7 @@ regenerate.
 | `tf.fasta` | 48 synthetic 80-residue TF tiles `SYNTFpp_tt` (16 made-up proteins x 3 tiles) |
 | `pairs.tsv` | one row per tile x domain (192): `pair_id` = `{{domain}}_and_{{tile}}` (AlphaPulldown naming), `prediction` = run folder name relative to the predictions folder, `format` = `alphafold2` (KIX, AlphaPulldown folder), `colabfold` (TAZ1), `alphafold3` (TAZ2: local AF3 layout; NCBD: AlphaFold Server layout) |
 | `proteins.fasta` | not written by this generator (made once by hand): two made-up full-length TFs (`SYNP1`, 95 residues; `SYNP2`, 236), random residues with one acidic-hydrophobic stretch each; the input of the prepare example (`config/prepare_example.yaml`) |
+| `regions.tsv` | not written by this generator (made by hand): made-up regions of the two proteins (`gene, start, end`, 1-based inclusive; SYNP1 41-60 is its acidic-hydrophobic stretch), for `tiling.regions` of the prepare example: 7 of its 20 tiles are kept |
 | `labels.tsv` | `kd_nm` (synthetic dissociation constant, nM) and `binder` (1 when below the assay ceiling) |
 
 ## How the tiles are made

@@ -42,7 +42,7 @@ from .metrics import (DIFFERENCE_COLUMNS, METRIC_COLUMNS, PREDICTORS, RANK_AVERA
 from .scores import labelled_pairs, model_files, model_scores
 from ..model.outputs import TrainOutputs
 from ..outputs import OutputFiles
-from ..ranking.consensus import consensus_scores
+from ..ranking.consensus import consensus_of
 
 
 log = logging.getLogger("tfbind.evaluation")
@@ -177,9 +177,10 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     for name in RANKING_COLUMNS:
         raw = ranking.loc[held, name].to_numpy()
         scores[name] = (raw, raw)
-    # The consensus is computed on the whole screen (no labels, nothing fitted): raw, like the metrics.
-    consensus = table.loc[held, "pair_id"].map(consensus_scores(pairs).set_index("pair_id")["consensus"])
-    scores["consensus"] = (consensus.to_numpy(dtype=float),) * 2
+    # The consensus ranks among the screen's pairs of each domain (no labels, nothing fitted): raw, like the
+    # metrics; only the held-out pairs' domains are ranked.
+    consensus = consensus_of(pairs, table.loc[held, "pair_id"])
+    scores["consensus"] = (consensus, consensus)
     test = table[held]
     order = [p for p in (*PREDICTORS, *RANK_AVERAGE_PREDICTORS) if p in scores]
     oof = pd.concat(
@@ -300,9 +301,8 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
         predictors += list(RANK_AVERAGE_PREDICTORS)
     predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
-    # The ranking's consensus (CONSENSUS_PREDICTORS; no labels, no fitting: computed on the whole screen).
-    consensus = consensus_scores(pairs).set_index("pair_id")["consensus"]
-    predictor_scores["consensus"] = table["pair_id"].map(consensus).to_numpy(dtype=float)
+    # The ranking's consensus (no labels, no fitting: ranked among the screen's pairs of each domain).
+    predictor_scores["consensus"] = consensus_of(pairs, table["pair_id"])
     long = _long(table, predictor_scores, predictors)
     parts = [metric_rows(long, scope, cfg["bootstrap"], cfg["seed"], predictors=predictors)]
     if cv_oof:

@@ -15,12 +15,18 @@ from .schema import FAILED_COLUMNS
 WARNING_COLUMNS = ["pair_id", "stage", "note"]
 
 
-def write_failed(records: Iterable[dict], path: str | Path) -> None:
-    """One row per record; every field is one line (a reason's runs of white space become one space,
-    and control characters left in any field, e.g. a folder name with a newline, are escaped)."""
-    frame = pd.DataFrame(list(records), columns=FAILED_COLUMNS).astype(str)
-    frame["reason"] = frame["reason"].str.replace(r"[ \t\n\r\f\v]+", " ", regex=True)
+def _write_one_line_rows(records: Iterable[dict], columns: list[str], text: str, path: str | Path) -> None:
+    """One row per record, every field one line: the ``text`` column's runs of white space become one
+    space, and control characters left in any field (e.g. a folder name with a newline) are escaped by
+    ``write_tsv``."""
+    frame = pd.DataFrame(list(records), columns=columns).astype(str)
+    frame[text] = frame[text].str.replace(r"[ \t\n\r\f\v]+", " ", regex=True)
     write_tsv(frame, path)
+
+
+def write_failed(records: Iterable[dict], path: str | Path) -> None:
+    """failed.tsv: one row per record (``pair_id, stage, reason``), each field one line."""
+    _write_one_line_rows(records, FAILED_COLUMNS, "reason", path)
 
 
 def read_failed(path: str | Path) -> pd.DataFrame:
@@ -28,10 +34,8 @@ def read_failed(path: str | Path) -> pd.DataFrame:
 
 
 def write_warnings(records: Iterable[dict], path: str | Path) -> None:
-    """warnings.tsv: one row per note, each field one line (as ``write_failed``)."""
-    frame = pd.DataFrame(list(records), columns=WARNING_COLUMNS).astype(str)
-    frame["note"] = frame["note"].str.replace(r"[ \t\n\r\f\v]+", " ", regex=True)
-    write_tsv(frame, path)
+    """warnings.tsv: one row per note (``pair_id, stage, note``), each field one line."""
+    _write_one_line_rows(records, WARNING_COLUMNS, "note", path)
 
 
 def merge_warnings(parts: Iterable[str | Path], path: str | Path) -> int:

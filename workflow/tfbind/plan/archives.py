@@ -33,7 +33,19 @@ DEFAULT_MAX_ARCHIVE_MB = 2048
 ARCHIVE_DIR = "results/archives"
 # Written into an archive's extraction folder when extraction failed; readers of its runs report it.
 ERROR_FILE = ".tfbind_extraction_failed"
-_CHUNK = 1 << 20
+_MIB = 1 << 20
+_CHUNK = _MIB
+
+
+def archive_limit_bytes(max_archive_mb: float | str | None = None) -> int:
+    """``features.max_archive_mb`` (MiB; None: the default) in bytes, the limit :func:`list_archive` and
+    :func:`extract_archive` take."""
+    return int(float(DEFAULT_MAX_ARCHIVE_MB if max_archive_mb is None else max_archive_mb) * _MIB)
+
+
+def _limit(max_bytes: int) -> str:
+    """The limit as the config states it, for messages."""
+    return f"{max_bytes / _MIB:g} MiB (features.max_archive_mb)"
 
 
 class ArchiveError(ValueError):
@@ -86,8 +98,7 @@ def list_archive(path: str | Path, max_bytes: int) -> list[Member]:
         total += info.file_size
         if total > max_bytes:
             raise ArchiveError(
-                f"{path}: uncompressed size passes {max_bytes / (1 << 20):g} MiB (features.max_archive_mb) "
-                f"at entry {name!r}: archive not extracted"
+                f"{path}: uncompressed size passes {_limit(max_bytes)} at entry {name!r}: archive not extracted"
             )
         members.append(Member(key, info.is_dir(), info.file_size))
     return members
@@ -137,9 +148,9 @@ def extract_archive(path: str | Path, out_dir: str | Path, max_bytes: int) -> in
                         written += len(chunk)
                         if written > max_bytes:
                             raise ArchiveError(
-                                f"{path}: more than {max_bytes / (1 << 20):g} MiB once uncompressed "
-                                f"(features.max_archive_mb; reached in entry {info.filename!r}, whose header "
-                                f"declares {info.file_size} bytes): archive not extracted"
+                                f"{path}: more than {_limit(max_bytes)} once uncompressed (reached in "
+                                f"entry {info.filename!r}, whose header declares {info.file_size} bytes): "
+                                "archive not extracted"
                             )
                         dst.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC errors are BadZipFile

@@ -6,8 +6,10 @@ process's current directory when this runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
-from .archives import DEFAULT_MAX_ARCHIVE_MB
+from .archives import archive_limit_bytes
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
 
@@ -26,6 +28,25 @@ def extract_settings(config: dict) -> ExtractSettings:
     )
 
 
+#: (resolved path, mtime, size) -> records of each domain FASTA read by this process (domain_records).
+_DOMAIN_RECORDS: dict[tuple, dict[str, SequenceRecord]] = {}
+
+
+def domain_records(config: dict) -> dict[str, SequenceRecord]:
+    """The records of ``config["domain_fasta"]`` (``read_fasta``; ``InputError`` on bad input), parsed once
+    per file version and process: the Snakefile needs them for the job plan, the pair plan and the
+    ranking's outputs at every start. Do not modify the returned dict (it is shared)."""
+    path = Path(config["domain_fasta"])
+    try:
+        stat = path.stat()
+    except OSError:  # not there: read_fasta says so
+        return read_fasta(path, "domain")
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _DOMAIN_RECORDS:
+        _DOMAIN_RECORDS[key] = read_fasta(path, "domain")
+    return _DOMAIN_RECORDS[key]
+
+
 def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> PairPlan:
     """Read the FASTA files and the pairs table (or discover pairs); raise ``InputError`` on bad input.
 
@@ -33,14 +54,13 @@ def plan_pairs(config: dict, tfs: dict[str, SequenceRecord] | None = None) -> Pa
     prepare stage, whose FASTA file is written by a rule).
     """
     tfs = tfs if tfs is not None else read_fasta(config["tf_fasta"], "tf")
-    domains = read_fasta(config["domain_fasta"], "domain")
+    domains = domain_records(config)
     predictions_dir = config.get("predictions_dir") or None
     if config.get("pairs"):
         plan = read_pairs_table(config["pairs"], tfs, domains, predictions_dir)
     elif predictions_dir:
-        max_archive_mb = float(config.get("features", {}).get("max_archive_mb", DEFAULT_MAX_ARCHIVE_MB))
-        max_archive_bytes = int(max_archive_mb * (1 << 20))
-        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=max_archive_bytes)
+        limit = archive_limit_bytes(config.get("features", {}).get("max_archive_mb"))
+        plan = discover_pairs(predictions_dir, tfs, domains, max_archive_bytes=limit)
     else:
         raise ValueError("config: set 'pairs' (a pairs TSV) or 'predictions_dir' (folders {domain}_and_{tf})")
     plan.pairs = with_sequences(plan.pairs, tfs, domains)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..escape import CONTROL_RE, escape_control
-from .archives import ARCHIVE_DIR, DEFAULT_MAX_ARCHIVE_MB, ArchiveError, archive_folder_name, list_archive
+from .archives import ARCHIVE_DIR, ArchiveError, archive_folder_name, archive_limit_bytes, list_archive
 from .ids import check_id
 from .jobnames import SEPARATOR, JobMatcher
 from .pairs import PAIR_COLUMNS, PairPlan
@@ -183,25 +183,48 @@ class _Discovery:
             self.unmatched.append((entry.name, "zip archive holds no AlphaFold job files: not read"))
 
 
+def _skipped_entry(entry: os.DirEntry) -> str | None:
+    """None for a folder that discovery reads; otherwise why the entry is skipped: a non-empty reason
+    for entries named like a job (``*_and_*``: hidden, dangling symlinks, plain files), "" for others
+    (unrelated files such as a README are not listed)."""
+    name = entry.name
+    like_job = SEPARATOR in name
+    try:
+        is_dir = entry.is_dir()  # follows symlinks
+    except OSError:
+        is_dir = False
+    if name.startswith("."):
+        return "hidden entry (name starts with '.'): not read" if like_job else ""
+    if is_dir:
+        return None
+    if not like_job:
+        return ""
+    if entry.is_symlink():
+        target = os.readlink(entry.path)
+        if not os.path.exists(entry.path):
+            return f"dangling symbolic link (to {escape_control(target)!r}): not read"
+        return f"symbolic link to a file ({escape_control(target)!r}), not a run folder: not read"
+    return "a file, not a run folder: not read"
+
+
 def discover_pairs(
     predictions_dir: str | Path,
     tfs: dict[str, SequenceRecord],
     domains: dict[str, SequenceRecord],
-    max_archive_bytes: int = DEFAULT_MAX_ARCHIVE_MB << 20,
+    max_archive_bytes: int | None = None,
 ) -> PairPlan:
     """One pair per job found in ``predictions_dir`` (see the module docstring), in name order.
 
     Exact ``{domain_id}_and_{tf_id}`` splits use the known IDs, so IDs that themselves contain ``_and_``
     still resolve; a name that fits several exact splits is an error (``InputError``).
     """
-    from .pairs import _skipped_entry
-
     root = Path(predictions_dir)
     if not root.is_dir():
         raise InputError(
             f"{root}: predictions_dir not found (set 'pairs' or point 'predictions_dir' at the runs)"
         )
-    found = _Discovery(root, tfs, domains, max_archive_bytes)
+    limit = archive_limit_bytes() if max_archive_bytes is None else max_archive_bytes
+    found = _Discovery(root, tfs, domains, limit)
     root_files = []
     with os.scandir(root) as entries:
         for entry in sorted(entries, key=lambda e: e.name):

@@ -18,10 +18,12 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 ALLOWED = "letters, digits and . _ -"
 
 
-def check_id(value: object, what: str, where: str) -> str:
+def check_id(value: object, what: str, where: object) -> str:
     """Return ``value`` as a str if it is a valid identifier, else raise ``InputError``.
 
-    ``what`` names the field (e.g. "tf_id"), ``where`` the file and record (e.g. "pairs.tsv line 4").
+    ``what`` names the field (e.g. "tf_id"), ``where`` the file and record (e.g. "pairs.tsv line 4"): a str,
+    or any object whose ``str()`` is, formatted only when the message is raised (a FASTA reader checks every
+    record at each Snakemake start and builds the record's name only for an error).
     """
     text = "" if value is None else str(value)
     if not ID_PATTERN.fullmatch(text) or text in {".", ".."}:  # fullmatch: "$" would accept a final newline

@@ -12,7 +12,6 @@ Two sources:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from ..errors import InputError
 from ..escape import CONTROL_PATTERN, escape_control
 from ..ranges import parse_number
 from .ids import ID_PATTERN, check_columns, check_id, check_unique
-from .jobnames import SEPARATOR
 from .sequences import SequenceRecord
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
@@ -152,30 +150,6 @@ def discover_pairs(predictions_dir, tfs, domains, **kwargs) -> PairPlan:
     from .discovery import discover_pairs as discover
 
     return discover(predictions_dir, tfs, domains, **kwargs)
-
-
-def _skipped_entry(entry: os.DirEntry) -> str | None:
-    """None for a folder that discovery reads; otherwise why the entry is skipped: a non-empty reason
-    for entries named like a job (``*_and_*``: hidden, dangling symlinks, plain files), "" for others
-    (unrelated files such as a README are not listed)."""
-    name = entry.name
-    like_job = SEPARATOR in name
-    try:
-        is_dir = entry.is_dir()  # follows symlinks
-    except OSError:
-        is_dir = False
-    if name.startswith("."):
-        return "hidden entry (name starts with '.'): not read" if like_job else ""
-    if is_dir:
-        return None
-    if not like_job:
-        return ""
-    if entry.is_symlink():
-        target = os.readlink(entry.path)
-        if not os.path.exists(entry.path):
-            return f"dangling symbolic link (to {escape_control(target)!r}): not read"
-        return f"symbolic link to a file ({escape_control(target)!r}), not a run folder: not read"
-    return "a file, not a run folder: not read"
 
 
 LABEL_COLUMNS = ["tf_id", "domain_id", "kd_nm", "binder", "tf_group"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from .ids import ID_PATTERN, check_id, check_unique
+from .ids import check_id, check_unique
 
 # The 20 standard amino acids plus X (unknown); anything else (B, Z, U, O, gaps, digits) is refused so
 # that sequence descriptors and chain matching never see letters they cannot interpret.
@@ -65,9 +65,7 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         # the record's name for messages, built only when one is raised (25,000 tiles are parsed at every
         # Snakemake start)
         where = _Where(path, n, rec)
-        rid = rec.id
-        if rid in (".", "..") or not ID_PATTERN.fullmatch(rid):
-            check_id(rid, "ID", str(where))  # raises with the standard message
+        rid = check_id(rec.id, "ID", where)
         seq = str(rec.seq).upper().rstrip("*")
         if not seq:
             raise InputError(f"{where}: empty sequence")
@@ -80,11 +78,11 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         if kind == "domain":
             m = _CATEGORY.search(rec.description[len(rec.id):])
             if m:
-                category = check_id(m.group(1), "category", str(where))
+                category = check_id(m.group(1), "category", where)
         else:
             m = _GROUP.search(rec.description[len(rec.id):])
             if m:
-                group = check_id(m.group(1), "group", str(where))
+                group = check_id(m.group(1), "group", where)
         ids.append(rid)
         records[rid] = SequenceRecord(rid, seq, category, group)
     if not ids:

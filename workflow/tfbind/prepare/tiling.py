@@ -54,6 +54,8 @@ class Tile:
 class TilePlan:
     tiles: list[Tile]
     notes: list[str] = field(default_factory=list)  # what a user should know (short proteins, untiled genes)
+    window: int = DEFAULT_WINDOW  # the tiling that made the tiles
+    step: int = DEFAULT_STEP
 
 
 def tile_starts(length: int, window: int, step: int) -> list[int]:
@@ -141,7 +143,7 @@ def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: i
     step = DEFAULT_STEP if step is None else step
     proteins = read_fasta(proteins_fasta, "tf_proteins")
     chosen = read_regions(regions, proteins) if regions else None
-    plan = TilePlan([])
+    plan = TilePlan([], window=window, step=step)
     for gene, record in proteins.items():
         tiles = tile_protein(record, window, step, first_index)
         if len(record.sequence) <= window:
@@ -161,8 +163,14 @@ def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: i
 
 def plan_from_config(config: dict) -> TilePlan:
     """``plan_tiles`` with the config keys ``tf_proteins`` and ``tiling.*``."""
-    tiling = config.get("tiling", {})
-    return plan_tiles(config["tf_proteins"], int(tiling.get("window", DEFAULT_WINDOW)), tiling.get("step"),
+    return plan_from_tiling(config["tf_proteins"], config.get("tiling", {}))
+
+
+def plan_from_tiling(proteins_fasta: str | Path, tiling: dict) -> TilePlan:
+    """``plan_tiles`` of ``proteins_fasta`` with the config's ``tiling`` section (``window``, ``step``,
+    ``first_index``, ``regions``; each absent or null = its default): the one place that reads it, for the
+    plan made when the workflow is parsed and for the rule that writes the tiles."""
+    return plan_tiles(proteins_fasta, int(tiling.get("window", DEFAULT_WINDOW)), tiling.get("step"),
                       int(tiling.get("first_index", 1)), tiling.get("regions") or None)
 
 

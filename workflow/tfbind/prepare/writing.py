@@ -11,21 +11,20 @@ from .. import io
 from ..plan.sequences import read_fasta
 from . import alphafold3_jobs, alphapulldown_jobs, colabfold_jobs
 from .jobs import JOB_COLUMNS, job_rows, plan_jobs
-from .tiling import DEFAULT_STEP, DEFAULT_WINDOW, TILE_COLUMNS, plan_tiles, tile_rows, tiles_fasta
+from .tiling import TILE_COLUMNS, plan_from_tiling, tile_rows, tiles_fasta
 
 log = logging.getLogger(__name__)
 
 
 def write_all(proteins, domains, regions, tiling: dict, seeds: list[int], batch_size: int, out: dict) -> None:
-    """``out`` keys: tiles_fasta, tiles, jobs, colabfold, alphafold3, alphafold_server, alphapulldown."""
-    window = int(tiling.get("window", DEFAULT_WINDOW))
-    step = tiling.get("step") or DEFAULT_STEP
-    plan = plan_tiles(proteins, window, step, int(tiling.get("first_index", 1)), regions)
+    """``tiling``: the config's ``tiling`` section, ``regions`` its file (the rule's input). ``out`` keys:
+    tiles_fasta, tiles, jobs, colabfold, alphafold3, alphafold_server, alphapulldown."""
+    plan = plan_from_tiling(proteins, {**tiling, "regions": regions})
     for note in plan.notes:
         log.info("%s", note)
     genes = len(dict.fromkeys(t.gene for t in plan.tiles))
-    log.info("%s: %d tiles of %d proteins (window %d, step %d%s)", proteins, len(plan.tiles), genes, window,
-             step, f", regions {regions}" if regions else "")
+    log.info("%s: %d tiles of %d proteins (window %d, step %d%s)", proteins, len(plan.tiles), genes,
+             plan.window, plan.step, f", regions {regions}" if regions else "")
     with io.atomic_path(out["tiles_fasta"]) as tmp:
         tmp.write_text(tiles_fasta(plan.tiles))
     io.write_tsv(pd.DataFrame(tile_rows(plan.tiles), columns=TILE_COLUMNS), out["tiles"])

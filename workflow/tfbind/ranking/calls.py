@@ -53,9 +53,10 @@ def _yes_no(condition: np.ndarray, known: np.ndarray) -> np.ndarray:
     return np.where(known, np.where(condition, "yes", "no"), "")
 
 
-def metric_calls(pairs: pd.DataFrame) -> pd.DataFrame:
-    """CALL_COLUMNS for every row of ``pairs`` (index of ``pairs``)."""
-    m = metric_columns(pairs)
+def metric_calls(pairs: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CALL_COLUMNS for every row of ``pairs`` (index of ``pairs``); ``values``: its
+    :func:`~.consensus.metric_columns` when the caller has them (``pdockq2`` there may be pDockQ)."""
+    m = metric_columns(pairs) if values is None else values
     iptm = m["iptm"].to_numpy(dtype=float)
     lis, lia = m["lis"].to_numpy(dtype=float), m["lia"].to_numpy(dtype=float)
     pdq = m["pdockq2"].to_numpy(dtype=float)

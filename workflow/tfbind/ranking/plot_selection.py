@@ -8,7 +8,7 @@ what they leave out (every tile and gene stays in the ranking tables; the track 
   broken by tile ID; shown in the usual order (gene, position, ID:
   :func:`tfbind.ranking.coordinates.tile_order`);
 * tracks: the ``limit`` genes (with tile coordinates) whose best tile scores highest, ties broken by gene
-  name.
+  name; each drawn gene's PNG name (:func:`track_files`) is in the index.
 
 Tiles or genes without any score (every pair failed) come last and are only shown when there is room.
 """
@@ -20,7 +20,29 @@ import pandas as pd
 
 from .coordinates import tile_order
 
-INDEX_COLUMNS = ["gene", "best_score", "best_tile", "best_domain", "n_tiles", "drawn", "reason"]
+INDEX_COLUMNS = ["gene", "best_score", "best_tile", "best_domain", "n_tiles", "drawn", "file", "reason"]
+
+
+def file_stem(name: str) -> str:
+    """``name`` with every character outside ``[A-Za-z0-9._-]`` replaced by ``_``."""
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "._-" else "_" for ch in str(name))
+
+
+def track_files(genes) -> dict[str, str]:
+    """A PNG file name per gene, each different: :func:`file_stem` of the gene, plus ``_2``, ``_3``, ... when
+    that name is taken. Names are compared case-insensitively (``MYB`` and ``myb`` would be one file on
+    macOS or Windows). Genes whose name is already a file stem keep it; the others take their names in
+    name order. Without this, ``A/B`` and ``A_B`` (gene names come from FASTA headers) would share
+    ``A_B.png``, one track overwriting the other."""
+    taken, files = set(), {}
+    for gene in sorted(genes, key=lambda g: (file_stem(g) != g, g)):
+        stem = file_stem(gene)
+        name, k = stem, 2
+        while name.casefold() in taken:
+            name, k = f"{stem}_{k}", k + 1
+        taken.add(name.casefold())
+        files[gene] = f"{name}.png"
+    return files
 
 
 def best_per_tile(table: pd.DataFrame, value: str = "consensus") -> pd.Series:
@@ -45,9 +67,9 @@ def select_tiles(table: pd.DataFrame, coords: pd.DataFrame, limit: int,
 def gene_index(table: pd.DataFrame, coords: pd.DataFrame, limit: int,
                value: str = "consensus") -> pd.DataFrame:
     """INDEX_COLUMNS, one row per gene of the ranked tiles, best gene first (ties: gene name): its best
-    ``value`` over tiles and domains, which tile and domain that is, its number of tiles, and whether its
+    ``value`` over tiles and domains, which tile and domain that is, its number of tiles, whether its
     track is drawn (``yes`` for the first ``limit`` genes that have tile coordinates; ``reason`` says why
-    not)."""
+    not) and its PNG's name (``file``; :func:`track_files`; empty when not drawn)."""
     c = coords.set_index("tf_id")
     tiles = pd.Index(table["tf_id"].unique())
     gene = c["gene"].reindex(tiles).fillna(pd.Series(tiles, index=tiles))
@@ -70,9 +92,11 @@ def gene_index(table: pd.DataFrame, coords: pd.DataFrame, limit: int,
     within = np.cumsum(has_coords) <= limit
     drawn = has_coords & within
     index["drawn"] = np.where(drawn, "yes", "no")
+    files = track_files(index.loc[drawn, "gene"])
+    index["file"] = index["gene"].map(files).fillna("")
     index["reason"] = np.select([drawn, ~has_coords], ["", "no tile coordinates"],
                                 f"not among the best {limit} genes (rank.track_genes)")
     return index[INDEX_COLUMNS]
 
 
-__all__ = ["INDEX_COLUMNS", "best_per_tile", "gene_index", "select_tiles"]
+__all__ = ["INDEX_COLUMNS", "best_per_tile", "file_stem", "gene_index", "select_tiles", "track_files"]

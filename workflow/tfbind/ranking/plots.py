@@ -101,6 +101,7 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     index = gene_index(table, coords, max_genes if max_genes else max(len(table), 1), value)
     known = coords[coords["start"].notna()]
     drawn = index.loc[index["drawn"] == "yes", "gene"]
+    files = dict(zip(drawn, index.loc[index["drawn"] == "yes", "file"]))  # unique names (track_files)
     merged = table.merge(known[known["gene"].isin(drawn)], on="tf_id", how="inner")
     if merged.empty:
         p = out_dir / "no_coordinates.png"
@@ -124,15 +125,11 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
             ax.set_ylabel(value)
             ax.set_title(f"{gene}: {value} of each tile along the protein")
             ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-            _save(fig, out_dir / f"{_safe(gene)}.png")
+            _save(fig, out_dir / files[gene])
             if k % 10 == 0:
                 log.info("score tracks: %d of %d drawn", k, len(drawn))
     write_tsv(index, out_dir / "index.tsv")
     return index
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in str(name))
 
 
 def top_panel(row: pd.Series, path: str | Path) -> None:

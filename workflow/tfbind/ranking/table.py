@@ -3,8 +3,8 @@
 Columns (:func:`ranking_columns`): ``rank`` (1 = highest consensus in the domain; pairs without any metric
 last; ties broken by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``consensus``, the metrics that
 feed it (``ipsae_min, iptm, lis, lia, pdockq2, plddt_interface``: top-ranked model's values; ``pdockq2`` is the
-smaller direction, or pDockQ for score tables), ``n_models``, the calls (:mod:`.calls`), with a model the
-fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
+smaller direction, or pDockQ in a domain without pDockQ2), ``n_models``, the calls (:mod:`.calls`), with a model
+the fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
 ``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder
 when it cannot be told from the file names; empty for score tables).
 """
@@ -76,14 +76,15 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
     and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``."""
     pairs = pairs.reset_index(drop=True)
-    cons = consensus_scores(pairs)
+    values = metric_columns(pairs)  # once: the consensus, the metric columns and the calls all read them
+    cons = consensus_scores(pairs, values=values)
     table = pd.concat([
         pairs[["pair_id", "tf_id", "domain_id", "domain_category"]],
         cons[["consensus", "consensus_metrics"]],
-        metric_columns(pairs),
+        values[list(CONSENSUS_METRICS)],
         pd.to_numeric(pairs.get("n_models", pd.Series(np.nan, index=pairs.index)), errors="coerce")
         .rename("n_models"),
-        metric_calls(pairs),
+        metric_calls(pairs, values),
     ], axis=1)
     table["source_format"] = pairs.get("source_format", pd.Series("", index=pairs.index)).fillna("")
     fmt = table["source_format"].astype(str)
