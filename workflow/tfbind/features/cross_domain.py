@@ -81,8 +81,9 @@ def add_profile_to_parquet(path: str | Path, metrics: Sequence[str]) -> int:
         raise InputError(f"{path}: already has cross-domain columns {', '.join(present)}")
     missing = [m for m in metrics if m not in names]
     if missing:
+        numeric = [f.name for f in source.schema_arrow if pa.types.is_floating(f.type)]
         raise InputError(f"{path}: features.cross_domain_profile lists {', '.join(map(repr, missing))}, not a "
-                         f"column of the pairs table")
+                         f"column of the pairs table (numeric columns: {', '.join(numeric)})")
     frame = source.read(columns=["tf_id", "domain_id", *dict.fromkeys(metrics)]).to_pandas()
     profile = cross_domain_profile(frame, metrics)
     schema = source.schema_arrow
