@@ -3,7 +3,7 @@
 Usage (from the checkout, after the demo's runs exist, e.g. after `snakemake --cores 2 features`):
 
     .venv/bin/python workflow/benchmarks/bench_features.py [--config config/config.yaml] [--repeat 3]
-        [--sasa both|on|off] [--no-ipsae] [--baseline]
+        [--sasa both|on|off] [--no-ipsae] [--baseline] [--default-malloc]
 
 Runs ``extract_pair`` (read the run, assign chains, compute every per-model metric) over every pair of the
 config in this single process, repeats it, and reports the best time per format and overall (``--clock cpu``,
@@ -41,7 +41,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.plan import config as tfconfig  # noqa: E402
-from tfbind.features.extract import extract_pair  # noqa: E402
+from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
 from tfbind.readers import colabfold  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 
@@ -142,7 +142,11 @@ def main() -> None:
                              "machine), wall: elapsed time")
     parser.add_argument("--baseline", action="store_true",
                         help="also time the previous readers (gemmi Structure, orjson), interleaved")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are (run_shard, the extraction job, tunes them "
+                             "with keep_freed_memory; so does this benchmark unless told not to)")
     args = parser.parse_args()
+    tuned = False if args.default_malloc else keep_freed_memory()
     global clock
     clock = CLOCKS[args.clock]
     config = yaml.safe_load(Path(args.config).read_text())
@@ -152,7 +156,8 @@ def main() -> None:
     pairs = plan.pairs.to_dict("records")
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, 1 core")
-    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time")
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time; "
+          f"malloc: {'keeps freed memory (keep_freed_memory)' if tuned else 'default'}")
     head = f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}"
     print(head + (f" {'previous pairs/s':>17} {'speed-up':>9}" if args.baseline else ""))
     per_model: dict[tuple[str, bool], float] = {}

@@ -351,7 +351,8 @@ def _load_model(item: dict) -> ModelPrediction:
     max_bytes = item["max_bytes"]
     st, atoms = read_atoms(cif, max_bytes)  # numpy from the _atom_site loop, gemmi when it declines
     table = residue_table(st, cif, atoms)
-    conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",))  # pae as an array, see json_arrays
+    # pae as an array; contact_probs, half of the file, is read by no metric: see json_arrays
+    conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",), skip=("contact_probs",))
     if summary_path is None:
         _no_summary(item["summary_expected"], cif.name)
     summary = load_json(summary_path, max_bytes) if summary_path is not None else {}
