@@ -31,6 +31,7 @@ decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's floa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -247,12 +248,57 @@ def atom_table_from_mmcif(data: bytes) -> AtomTable | None:
         return None
 
 
+#: Columns that differ between the models of one run; everything else of ``_atom_site`` is the layout.
+_PER_MODEL = ("Cartn_x", "Cartn_y", "Cartn_z", "B_iso_or_equiv")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the text of a model's ``_atom_site`` loop outside :data:`_PER_MODEL` (and its entity types)
+    determines: every field of the :class:`AtomTable` but ``xyz`` and ``b_iso`` (arrays read-only, shared by
+    the models of a run), and the rows of the atoms kept."""
+
+    fields: dict
+    kept_rows: np.ndarray
+    chain_names: tuple
+
+
+# The last layout read, keyed by the bytes it was derived from: the models of one run share it, so the second
+# and third model skip the residue logic and reuse its (read-only) arrays.
+_last_layout: list = [None, None]
+
+
+def _layout_key(body: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_model: list[int]) -> bytes:
+    """The bytes of the loop without the tokens of the per-model columns (which alone differ between models)."""
+    inside = np.zeros(body.size + 1, dtype=np.int8)
+    inside[starts[:, per_model].ravel()] = 1
+    inside[ends[:, per_model].ravel()] = -1
+    return body[np.cumsum(inside[:-1], dtype=np.int8) == 0].tobytes()
+
+
 def _atom_table(data: bytes) -> AtomTable | None:
     if data.count(b"\ndata_") + data.startswith(b"data_") != 1 or b"_atom_site." not in data:
         return None
     body, starts, ends, col = _columns(data)
     if any(name not in col for name in _REQUIRED):
         return None
+    per_model = [col[name] for name in _PER_MODEL]
+    entities = _entity_types(data)
+    key = (_layout_key(body, starts, ends, per_model), tuple(entities.items()))
+    if _last_layout[0] != key:
+        _last_layout[:] = key, _layout(body, starts, ends, col, entities)
+    layout = _last_layout[1]
+    if layout is None:
+        return None
+    # the four per-model columns, parsed in one pass (every row: a malformed number anywhere declines the file)
+    values = _decimals(_tokens(body, starts[:, per_model].T.ravel(), ends[:, per_model].T.ravel()))
+    values = values.reshape(len(per_model), -1)[:, layout.kept_rows]
+    b_iso = values[3].astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
+    return AtomTable(xyz=np.ascontiguousarray(values[:3].T), b_iso=b_iso,
+                     model_chain_names=list(layout.chain_names), **layout.fields)
+
+
+def _layout(body, starts, ends, col, entities) -> _Layout | None:
     n = starts.shape[0]
     tokens: dict[str, np.ndarray] = {}
 
@@ -295,9 +341,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     label_seq = auth_seq.copy()
     if (~label_none).any():
         label_seq[~label_none] = numbers("label_seq_id", ~label_none, integer=True)
-    xyz = np.stack([numbers(k) for k in ("Cartn_x", "Cartn_y", "Cartn_z")], axis=1)
-    b_iso = numbers("B_iso_or_equiv")
-    b_iso = b_iso.astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
 
     # chains: runs of auth_asym_id; a name that comes back after another chain is left to gemmi
     chain_start = _runs(chain)
@@ -314,7 +357,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     key = np.rec.fromarrays([r_chain, r_num, r_comp])
     if np.unique(key).size != key.size:  # a residue that starts again later in its chain
         return None
-    entities = _entity_types(data)
     r_entity = entity[first]
     if not np.isin(r_entity, np.array(list(entities), dtype=r_entity.dtype)).all():
         return None
@@ -342,7 +384,7 @@ def _atom_table(data: bytes) -> AtomTable | None:
     new_res_index[kept] = np.arange(kept.size)
     starts_new = np.concatenate([[0], np.cumsum(n_atoms_res[kept])[:-1]]).astype(int) if kept.size else np.zeros(0, int)
     chain_counts = np.diff(np.append(np.flatnonzero(chain_start), n))
-    return AtomTable(
+    fields = dict(
         res_chain=r_chain[kept].astype(str),
         res_chain_index=chain_index_of_row[first[kept]].astype(int),
         res_name=r_comp_str[kept],
@@ -356,8 +398,8 @@ def _atom_table(data: bytes) -> AtomTable | None:
         atom_residue=new_res_index[res_of_row[kept_rows]].astype(int),
         atom_name=atom_name_str[kept_rows],
         atom_element=_element_names(text("type_symbol").astype(str)[kept_rows]),
-        xyz=xyz[kept_rows],
-        b_iso=b_iso[kept_rows],
         model_atom_chains=np.repeat(chain_names.astype(str), chain_counts),
-        model_chain_names=chain_names.astype(str).tolist(),
     )
+    for value in fields.values():
+        value.flags.writeable = False  # shared by the models of a run
+    return _Layout(fields, kept_rows, tuple(chain_names.astype(str).tolist()))
