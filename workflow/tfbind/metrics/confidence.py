@@ -18,7 +18,7 @@ from .dockq import (
     pdockq2_from_contacts,
     pdockq_from_contacts,
 )
-from .ipsae_scores import ipsae, iptm_pae
+from .ipsae_scores import iptm_pae_of_block, ipsae_of_block
 from .lis_scores import lis_family
 
 #: Keys of :func:`confidence_metrics`, in output order (other stages read these names).
@@ -98,8 +98,9 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     contacts = dist_ab <= CONTACT_CUTOFF
 
     inter = np.concatenate([pae_ab.ravel(), pae_ba.ravel()])
-    ipsae_ab = ipsae(pae, ia, ib, ipsae_pae_cutoff)
-    ipsae_ba = ipsae(pae, ib, ia, ipsae_pae_cutoff)
+    # ipSAE and ipTM from the two inter-chain blocks already cut (ipsae_scores.ipsae and iptm_pae on the blocks)
+    ipsae_ab = ipsae_of_block(pae_ab, ipsae_pae_cutoff)
+    ipsae_ba = ipsae_of_block(pae_ba, ipsae_pae_cutoff)
 
     out = {
         "iptm": float(pred.iptm),
@@ -120,6 +121,6 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
         "ipsae_domain_to_tf": ipsae_ba,
         "ipsae_min": min(ipsae_ab, ipsae_ba),
         "ipsae_max": max(ipsae_ab, ipsae_ba),
-        "iptm_pae": iptm_pae(pae, ia, ib),
+        "iptm_pae": max(iptm_pae_of_block(pae_ab), iptm_pae_of_block(pae_ba)),
     }
     return {key: float(out[key]) for key in METRIC_KEYS}
