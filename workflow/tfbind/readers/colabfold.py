@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
+from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.prediction import ModelPrediction, from_structure
@@ -40,10 +41,9 @@ def scores_files(folder: Path) -> list[Path]:
 
 
 def _number(text: bytes) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
+    """A finite number under the shared grammar (``ranges.parse_number``), else NaN (ranked last)."""
+    value = parse_number(text.decode("ascii", "replace"))
+    return float("nan") if value is None else value
 
 
 def _peek_scores(path: Path, max_bytes: int) -> dict[str, float]:
