@@ -36,6 +36,7 @@ from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
+from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
@@ -198,8 +199,7 @@ def _load_model(item: dict) -> ModelPrediction:
     if item.get("parsed") is not None:  # read when the run was planned (matching models by pLDDT)
         st, atoms, table = item.pop("parsed")
     else:
-        st = read_structure(item["structure"], max_bytes)
-        atoms = atom_table(st)
+        st, atoms = read_atoms(item["structure"], max_bytes)  # gemmi, or the run's layout and numpy coordinates
         table = residue_table(st, item["structure"], atoms)
     iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
     sources = {"iptm": item["debug"], "ranking_confidence": item["debug"]} if item["debug"] else {}

@@ -51,10 +51,15 @@ class _Declined(Exception):
 
 
 def read_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
-    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it,
-    else the ``gemmi.Structure`` that :func:`read_structure` parsed (errors as there)."""
+    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it
+    (mmCIF here, PDB in :mod:`tfbind.readers.pdb_atoms`), else the ``gemmi.Structure`` that
+    :func:`read_structure` parsed (errors as there)."""
     path = Path(path)
-    if path.suffix.lower() not in (".pdb", ".ent") and path.is_file():
+    if path.suffix.lower() in (".pdb", ".ent") and path.is_file():
+        from tfbind.readers.pdb_atoms import read_pdb_atoms  # a model of the run before: its layout reused
+
+        return read_pdb_atoms(path, max_bytes)
+    if path.is_file():
         atoms = atom_table_from_mmcif(read_input(path, max_bytes))
         if atoms is not None:
             return None, atoms

@@ -202,16 +202,17 @@ def atom_table(st: gemmi.Structure) -> AtomTable:
     )
 
 
-def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> gemmi.Structure:
+def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> gemmi.Structure:
     """Parse a PDB or mmCIF file with gemmi (entities set up); ``PredictionError`` when unreadable.
 
     The file is read through :func:`tfbind.readers.bounded.read_input` (size cap ``max_bytes``,
-    gzip/xz content decompressed) and parsed from memory.
+    gzip/xz content decompressed) and parsed from memory; ``data``: its content, already read so.
     """
     path = Path(path)
-    if not path.exists():
-        raise PredictionError(f"{path}: structure file not found")
-    data = read_input(path, max_bytes)
+    if data is None:
+        if not path.exists():
+            raise PredictionError(f"{path}: structure file not found")
+        data = read_input(path, max_bytes)
     try:
         if path.suffix.lower() in (".pdb", ".ent"):
             text = data.decode("utf-8", errors="replace")
