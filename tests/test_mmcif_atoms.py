@@ -147,6 +147,7 @@ def _cif(rows, head=AF3_HEAD) -> str:
     ("insertion code", [ROWS[0].replace(" 1 ? 1.000", " 1 X 1.000"), *ROWS[1:]]),
     ("exponent", [ROWS[0].replace("1.000 2.000", "1.0e0 2.000"), *ROWS[1:]]),
     ("quoted atom name", [ROWS[0].replace(" N N ", " N 'N' "), *ROWS[1:]]),
+    ("double-quoted atom name", [ROWS[0].replace(" N N ", ' N "N" '), *ROWS[1:]]),
     ("second model", [*ROWS, ROWS[-1].replace("ATOM 5", "ATOM 6").rsplit(" ", 1)[0] + " 2"]),
     ("chain coming back", [*ROWS, ROWS[1].replace("ATOM 2", "ATOM 6").replace(" 1 A 1", " 2 A 1")]),
 ])
@@ -157,11 +158,18 @@ def test_unusual_files_are_declined_and_read_by_gemmi(tmp_path, case, rows):
     st, atoms = read_atoms(path)
     assert st is not None  # gemmi read it
     # every atom of the first model as the rows' text gives it (chain, number, atom name, x, y, z, B as float32)
-    expected = sorted((v[16], int(v[15]), v[3].strip("'"), *(float(x) for x in v[10:13]), float(np.float32(v[14])))
+    expected = sorted((v[16], int(v[15]), v[3].strip("'\""), *(float(x) for x in v[10:13]), float(np.float32(v[14])))
                       for v in (r.split() for r in rows) if v[17] == "1")
     got = sorted(zip(atoms.res_chain[atoms.atom_residue].tolist(), atoms.res_num[atoms.atom_residue].tolist(),
                      atoms.atom_name.tolist(), *atoms.xyz.T.tolist(), atoms.b_iso.tolist()))
     assert got == expected, case
+
+
+@pytest.mark.parametrize("byte", [b"\x0b", b"\x00", b"\x7f", "\u00e9".encode()])
+def test_control_and_non_ascii_bytes_decline(byte):
+    text = _cif(ROWS).encode()
+    assert atom_table_from_mmcif(text) is not None
+    assert atom_table_from_mmcif(text.replace(b" GLY A 1", b" GLY" + byte + b"A 1", 1)) is None
 
 
 def test_plain_file_taken_and_equal(tmp_path):

@@ -109,14 +109,17 @@ def _entity_types(data: bytes) -> dict[bytes, str]:
     return out
 
 
-_BAD_BYTE = np.ones(256, dtype=bool)  # bytes outside plain unquoted values: control characters, quotes, non-ASCII
-_BAD_BYTE[33:127] = False
-_BAD_BYTE[[9, 10, 13, 32]] = False
-_BAD_BYTE[[ord("'"), ord('"')]] = True
+def _has_bad_byte(body: np.ndarray, text: bytes) -> bool:
+    """A byte outside plain unquoted values: a quote, a control character other than tab, line feed and
+    carriage return, DEL or non-ASCII (comparisons and C-speed searches, not a table lookup per byte)."""
+    if not text.isascii() or b"'" in text or b'"' in text or b"\x7f" in text:
+        return True
+    control = body < 32
+    return bool((control & (body != 9) & (body != 10) & (body != 13)).any())
+
+
 _STARTS_KEYWORD = np.zeros(256, dtype=bool)  # first letters of what ends a loop's values
 _STARTS_KEYWORD[list(b"#_;ldgsLDGS")] = True
-_BLANK = np.zeros(256, dtype=bool)
-_BLANK[[9, 10, 13, 32]] = True
 
 
 def _next_terminator(data: bytes, start: int) -> int:
@@ -163,12 +166,17 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
     if data.find(b"\n_atom_site.", end - 1) >= 0:  # _atom_site items in a second place
         raise _Declined
     body = rest[: end - pos]
-    if body.size == 0 or _BAD_BYTE[body].any():
+    if body.size == 0 or _has_bad_byte(body, data[pos:end]):
         raise _Declined
-    blank = _BLANK[body]
-    # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse
-    edges = np.flatnonzero(np.diff(np.concatenate(([True], blank, [True])).view(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]
+    # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse (with no
+    # control characters left, the blanks are the bytes up to the space)
+    solid = body > 32
+    starts = np.flatnonzero(solid[1:] & ~solid[:-1]) + 1
+    ends = np.flatnonzero(~solid[1:] & solid[:-1]) + 1
+    if solid[0]:
+        starts = np.concatenate(([0], starts))
+    if solid[-1]:
+        ends = np.append(ends, solid.size)
     ncol = len(names)
     if starts.size == 0 or starts.size % ncol:
         raise _Declined
@@ -274,11 +282,16 @@ _last_layout: list = [None, None]
 
 
 def _layout_key(body: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_model: list[int]) -> bytes:
-    """The bytes of the loop without the tokens of the per-model columns (which alone differ between models)."""
-    inside = np.zeros(body.size + 1, dtype=np.int8)
-    inside[starts[:, per_model].ravel()] = 1
-    inside[ends[:, per_model].ravel()] = -1
-    return body[np.cumsum(inside[:-1], dtype=np.int8) == 0].tobytes()
+    """The bytes of the loop without the tokens of the per-model columns (which alone differ between models):
+    a mask of alternating kept and dropped runs (the tokens, row by row in file order, and what lies between)."""
+    per_model = sorted(per_model)
+    bounds = np.empty(2 * starts.shape[0] * len(per_model) + 2, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, body.size
+    bounds[1:-1:2] = starts[:, per_model].ravel()
+    bounds[2:-1:2] = ends[:, per_model].ravel()
+    runs = np.zeros(bounds.size - 1, dtype=bool)
+    runs[0::2] = True  # kept, dropped, kept, ...
+    return body[np.repeat(runs, np.diff(bounds))].tobytes()
 
 
 def _atom_table(data: bytes) -> AtomTable | None:
