@@ -196,20 +196,24 @@ def _tokens(body: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarra
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 
 
-_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding, 1 digit, 2 dot, 3 sign, 4 anything else
-_CLASS[0] = 0
+_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding (NUL, blank), 1 digit, 2 dot, 3 sign, 4 anything else
+_CLASS[[0, 32]] = 0
 _CLASS[48:58] = 1
 _CLASS[ord(".")] = 2
 _CLASS[[ord("-"), ord("+")]] = 3
 
 
 def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a zero-padded (n, width)
-    uint8 matrix, see the module docstring; ``_Declined`` for any other form."""
+    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a (n, width) uint8
+    matrix padded with NUL or blanks on either side (mmCIF tokens: on the right; PDB's right-aligned columns:
+    on the left), see the module docstring; ``_Declined`` for any other form (padding inside a value, a sign
+    after its first character)."""
     tok = np.ascontiguousarray(tok.T)  # (width, n): each step below works on one contiguous row
     width, n = tok.shape
     cls = _CLASS[tok]
-    if (cls == 4).any() or (cls[1:] == 3).any():
+    filled = cls != 0
+    if (cls == 4).any() or ((cls[1:] == 3) & filled[:-1]).any() or (
+            (filled[1:] & ~filled[:-1]).sum(axis=0) + filled[0] > 1).any():
         raise _Declined
     mantissa = np.zeros(n, dtype=np.int64)
     n_digits = np.zeros(n, dtype=np.int64)
@@ -223,7 +227,7 @@ def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
         n_dots += cls[j] == 2
     if n and (n_dots.max() > (0 if integer else 1) or n_digits.min() == 0 or n_digits.max() > 15):
         raise _Declined
-    negative = tok[0] == ord("-")
+    negative = (tok == ord("-")).any(axis=0)  # one sign at most, before the digits
     if integer:
         return np.where(negative, -mantissa, mantissa)
     value = mantissa.astype(np.float64) / _POW10[frac].astype(np.float64)

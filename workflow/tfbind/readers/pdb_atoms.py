@@ -86,16 +86,11 @@ def _values(data: bytes, starts: np.ndarray) -> np.ndarray | None:
     plain right-aligned decimal."""
     raw = np.frombuffer(data, dtype=np.uint8)[starts[:, None] + _PER_MODEL_COLUMNS]
     n = starts.size
-    fields_ = np.full((4, n, _WIDTH), 32, dtype=np.uint8)  # B-factor padded with blanks on the left
+    fields_ = np.full((4, n, _WIDTH), 32, dtype=np.uint8)  # the B-factor padded with blanks on the left
     fields_[:3] = raw[:, :24].reshape(n, 3, _WIDTH).transpose(1, 0, 2)
     fields_[3, :, 2:] = raw[:, 24:]
-    tok = fields_.reshape(4 * n, _WIDTH)
-    # left-align each field (the decimal parser takes zero-padded text from the first character)
-    lead = np.argmax(tok != 32, axis=1)
-    idx = lead[:, None] + np.arange(_WIDTH)
-    tok = np.take_along_axis(np.concatenate([tok, np.zeros_like(tok)], axis=1), idx, axis=1)
     try:
-        values = _decimals(tok).reshape(4, n).T.copy()
+        values = _decimals(fields_.reshape(4 * n, _WIDTH)).reshape(4, n).T.copy()
     except _Declined:
         return None
     values[:, 3] = values[:, 3].astype(np.float32)
