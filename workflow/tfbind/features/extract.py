@@ -135,9 +135,13 @@ def summarise_pair(model_rows: list[dict], tf: SequenceRecord, domain: SequenceR
     ``n_models``, the sequences and their descriptors."""
     top = min(model_rows, key=lambda r: r["model_rank"])
     row = dict(top)
-    for metric in CONFIDENCE_METRICS:
-        values = np.array([r[metric] for r in model_rows], dtype=float)
-        row[f"{metric}_mean"] = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    # one row per metric (C order: each row's sum is the same pairwise sum as np.nanmean of that row alone)
+    values = np.array([[r[metric] for r in model_rows] for metric in CONFIDENCE_METRICS], dtype=float)
+    defined = np.isfinite(values).any(axis=1)
+    means = np.full(len(CONFIDENCE_METRICS), math.nan)
+    means[defined] = np.nanmean(values[defined], axis=1)
+    for metric, mean in zip(CONFIDENCE_METRICS, means.tolist()):
+        row[f"{metric}_mean"] = mean
     row["n_models"] = len(model_rows)
     row["tf_sequence"] = tf.sequence
     row["domain_sequence"] = domain.sequence
