@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from helpers import FIXTURES
-from test_mmcif_atoms import assert_same_table
+from test_mmcif_atoms import assert_same_residues, assert_same_table
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
 from tfbind.readers import pdb_atoms
 from tfbind.readers.pdb_atoms import read_pdb_atoms
-from tfbind.readers.structure import atom_table, read_structure
+from tfbind.readers.structure import atom_table, read_structure, residue_table
 
 AP = FIXTURES / "alphapulldown_TEST_and_A0A075B6L2"
 CF = FIXTURES / "colabfold_5b8c"
@@ -27,7 +27,9 @@ def read_in_turn(paths: list[Path]) -> list[bool]:
     reused = []
     for path in paths:
         st, atoms = read_pdb_atoms(path)
-        assert_same_table(path, atoms, atom_table(read_structure(path)))
+        slow = atom_table(read_structure(path))
+        assert_same_table(path, atoms, slow)
+        assert_same_residues(path, residue_table(st, path, atoms), residue_table(None, path, slow))
         reused.append(st is None)
     return reused
 

@@ -221,8 +221,27 @@ def _plan(path: Path, max_bytes: int) -> list[dict]:
     return items
 
 
+# The last reduction computed for a shared (read-only) residue layout: (its chain_ids array, token chain ids,
+# token residue ids, kept token per residue). The models of a run have the same tokens and residues.
+_last_tokens: list = [None, None, None, None]
+
+
 def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
+    chains, res_ids = conf.get("token_chain_ids"), conf.get("token_res_ids")
+    layout, last_chains, last_res_ids, keep = _last_tokens
+    lists = type(chains) is list and type(res_ids) is list
+    if lists and table.chain_ids is layout and not layout.flags.writeable and chains == last_chains \
+            and res_ids == last_res_ids:
+        return keep
+    keep = _reduce_tokens(table, conf, path)
+    if lists and not table.chain_ids.flags.writeable:
+        keep.flags.writeable = False
+        _last_tokens[:] = table.chain_ids, chains, res_ids, keep
+    return keep
+
+
+def _reduce_tokens(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     chains = np.array([str(c) for c in require(conf, "token_chain_ids", path)], dtype=str)
     try:
         res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=np.int64)
