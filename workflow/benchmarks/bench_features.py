@@ -56,8 +56,8 @@ def previous_readers():
         st = read_structure(path, max_bytes)
         return st, atom_table(st)
 
-    def orjson_only(path, max_bytes, vectors=()):
-        return load_json(path, max_bytes)
+    def orjson_only(path, max_bytes, vectors=(), skip=()):
+        return load_json(path, max_bytes)  # everything parsed, contact_probs too, as before
 
     saved = [(m, name, getattr(m, name)) for m in (alphafold2, alphafold3, colabfold) for name in
              ("load_json_arrays", "read_atoms") if hasattr(m, name)]

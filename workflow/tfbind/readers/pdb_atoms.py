@@ -44,14 +44,19 @@ def read_pdb_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
     if key is not None and key == _last_layout[0] and _last_layout[1] is not None:
         values = _values(data, starts)
         if values is not None:
-            return None, AtomTable(xyz=np.ascontiguousarray(values[:, :3]), b_iso=values[:, 3], model_chain_names=list(
-                _last_layout[1]["model_chain_names"]), **{k: v for k, v in _last_layout[1].items()
-                                                          if k != "model_chain_names"})
+            return None, _with_layout(_last_layout[1], np.ascontiguousarray(values[:, :3]), values[:, 3])
     st = read_structure(path, max_bytes, data)
     atoms = atom_table(st)
     if key is not None:
         _last_layout[:] = key, _layout(atoms, data, starts)
+        if _last_layout[1] is not None:  # this model's table on the shared layout too (the same values)
+            atoms = _with_layout(_last_layout[1], atoms.xyz, atoms.b_iso)
     return st, atoms
+
+
+def _with_layout(layout: dict, xyz: np.ndarray, b_iso: np.ndarray) -> AtomTable:
+    fields_ = {k: (list(v) if k == "model_chain_names" else v) for k, v in layout.items()}
+    return AtomTable(xyz=xyz, b_iso=b_iso, **fields_)
 
 
 def _atom_records(data: bytes) -> np.ndarray | None:
