@@ -23,7 +23,7 @@ CF = FIXTURES / "colabfold_5b8c"
 
 def read_in_turn(paths: list[Path]) -> list[bool]:
     """Read the files one after the other; each table must equal gemmi's; True where the layout was reused."""
-    pdb_atoms._last_layout[:] = [None, None]
+    pdb_atoms._last_layout[:] = [None, None, None]
     reused = []
     for path in paths:
         st, atoms = read_pdb_atoms(path)
@@ -73,7 +73,7 @@ def test_coordinates_read_from_the_columns(tmp_path):
     moved = tmp_path / "moved.pdb"
     text[i] = line[:30] + f"{-1.5:8.3f}{123.25:8.3f}{-0.001:8.3f}" + line[54:60] + f"{7.5:6.2f}" + line[66:]
     moved.write_text("".join(text))
-    pdb_atoms._last_layout[:] = [None, None]
+    pdb_atoms._last_layout[:] = [None, None, None]
     read_pdb_atoms(first)
     st, atoms = read_pdb_atoms(moved)
     assert st is None

@@ -22,6 +22,11 @@ residue that starts again after another, numbers in exponent form, an entity typ
 returns None and the caller reads the file with gemmi: the fast path never decides a case differently,
 it only declines it.
 
+The models of one run hold the same atoms: everything the table takes from the loop but the coordinates and
+B-factors (and the entity types) is derived once and kept with the bytes it came from (the loop without the
+``Cartn_x/y/z`` and ``B_iso_or_equiv`` values); a file whose bytes are the same reuses it, read-only, and only
+its four per-model columns are parsed. One layout is kept (the last), so memory does not grow.
+
 Numbers: a decimal ``[+-]digits[.digits]`` of at most 15 digits is an exact integer m divided by an exact
 power of ten 10^k; IEEE 754 division rounds that once, correctly, which is the double closest to the
 decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's float) returns (Clinger 1990,

@@ -31,16 +31,22 @@ from tfbind.readers.structure import AtomTable, atom_table, read_structure
 _PER_MODEL_COLUMNS = np.r_[30:54, 60:66]  # x, y, z (8 characters each) and the B-factor (6), 0-based
 _WIDTH = 8
 _PER_MODEL_FIELDS = ("xyz", "b_iso")
-# The last layout read: (layout bytes, AtomTable fields but the per-model ones, read-only) or (bytes, None).
-_last_layout: list = [None, None]
+# The last layout read: (layout bytes, AtomTable fields but the per-model ones, read-only, or None, record
+# offsets).
+_last_layout: list = [None, None, None]
 
 
 def read_pdb_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
     """(structure, :class:`AtomTable`) of a PDB file: structure is None when the kept layout of the previous
     model was reused (module docstring), else the ``gemmi.Structure`` (errors as :func:`read_structure`)."""
     data = read_input(path, max_bytes)
-    starts = _atom_records(data)
-    key = _layout_key(data, starts) if starts is not None else None
+    key, layout, starts = _last_layout
+    # the same layout is the same text outside the fixed columns, so the records start where they did: a
+    # file of the same length is compared at those offsets before it is searched for its records
+    if layout is None or len(data) != len(key) + starts.size * _PER_MODEL_COLUMNS.size or \
+            _layout_key(data, starts) != key:
+        starts = _atom_records(data)
+        key = _layout_key(data, starts) if starts is not None else None
     if key is not None and key == _last_layout[0] and _last_layout[1] is not None:
         values = _values(data, starts)
         if values is not None:
@@ -48,7 +54,7 @@ def read_pdb_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
     st = read_structure(path, max_bytes, data)
     atoms = atom_table(st)
     if key is not None:
-        _last_layout[:] = key, _layout(atoms, data, starts)
+        _last_layout[:] = key, _layout(atoms, data, starts), starts
         if _last_layout[1] is not None:  # this model's table on the shared layout too (the same values)
             atoms = _with_layout(_last_layout[1], atoms.xyz, atoms.b_iso)
     return st, atoms
@@ -90,6 +96,8 @@ def _values(data: bytes, starts: np.ndarray) -> np.ndarray | None:
     """(n, 4) x, y, z, B-factor (as float32, like gemmi) of the records, or None when a field is not a
     plain right-aligned decimal."""
     raw = np.frombuffer(data, dtype=np.uint8)[starts[:, None] + _PER_MODEL_COLUMNS]
+    if (raw == ord("+")).any():  # never written by AlphaFold; left to gemmi's own reading of it
+        return None
     n = starts.size
     fields_ = np.full((4, n, _WIDTH), 32, dtype=np.uint8)  # the B-factor padded with blanks on the left
     fields_[:3] = raw[:, :24].reshape(n, 3, _WIDTH).transpose(1, 0, 2)

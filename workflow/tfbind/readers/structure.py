@@ -337,7 +337,9 @@ def _one_letter(name: str) -> str:
 def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = None) -> ResidueTable:
     """Per-residue arrays of the first model of ``st`` (see the module docstring for the rules).
 
-    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise).
+    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise). When its
+    arrays are the read-only layout the readers share between the models of a run, everything but the
+    coordinates and B-factors is derived once for that layout.
     """
     if atoms is None:
         atoms = atom_table(st)
