@@ -290,3 +290,17 @@ def test_confidence_metrics_shape_mismatch():
     pred.pae = pred.pae[:5, :5]
     with pytest.raises(ValueError, match="pae"):
         confidence_metrics(pred, "T", "D", 15.0)
+
+
+@pytest.mark.parametrize("rows, cols", [
+    (np.arange(3, 9), np.arange(0, 3)),  # two chains
+    (np.r_[5:9, 0:3], np.r_[5:9, 0:3]),  # TF after the domain: both chains, TF first
+    (np.r_[0:2, 4:6, 7:9], np.r_[1:3, 5:7]),  # more runs than the block copy takes: the gather
+    (np.array([8, 2, 5]), np.arange(9)), (np.arange(0), np.arange(4)),
+])
+def test_submatrix_is_the_gather(rows, cols):
+    from tfbind.metrics.confidence import _submatrix
+
+    m = np.random.default_rng(0).random((9, 9))
+    got, want = _submatrix(m, rows, cols), m[np.ix_(rows, cols)]
+    assert got.shape == want.shape and got.flags.c_contiguous and np.array_equal(got, want)

@@ -178,6 +178,18 @@ def test_hbond_needs_donor_and_acceptor():
     assert metrics({"A": [ser((0, 0, 0))], "B": [ser((3.0, 0, 0))]})["n_hbonds"] == 1
 
 
+def test_models_of_one_layout_each_scored_from_their_own_coordinates():
+    """The atom selection and flags are derived once for structures with the same residues and atoms (the
+    models of a run); each call still uses its own coordinates and chain roles."""
+    for d, expected in ((3.0, 1), (3.6, 0), (3.5, 1), (9.0, 0), (3.0, 1)):
+        assert metrics({"A": [ser((0, 0, 0))], "B": [asp(d)]})["n_hbonds"] == expected
+    swapped = metrics({"A": [ser((0, 0, 0))], "B": [asp(3.0)]}, tf="B", dom="A")
+    assert swapped["n_interface_res_tf"] == 1 and swapped["n_hbonds"] == 1
+    # another layout in between (one more atom), then the first again
+    assert metrics({"A": [ser((0, 0, 0))], "B": [asp(3.0), carbon("GLY", (30, 0, 0))]})["n_interface_res"] == 2
+    assert metrics({"A": [ser((0, 0, 0))], "B": [asp(3.6)]})["n_hbonds"] == 0
+
+
 def lys(nz=(0.0, 0.0, 0.0)) -> gemmi.Residue:
     x, y, z = nz
     return residue("LYS", [("CE", "C", (x - 1.49, y, z)), ("NZ", "N", (x, y, z))])

@@ -85,3 +85,53 @@ def test_errors_name_the_file(tmp_path):
     path.write_text('{"pae": [[1, 2], [3')
     with pytest.raises(PredictionError, match="truncated.json"):
         load_json_arrays(path)
+
+
+def without(data: dict, key: str) -> dict:
+    return {k: v for k, v in data.items() if k != key}
+
+
+@pytest.mark.skipif(not (FIXTURES / "af3_server_5b8c").is_dir(), reason="../shared/fixtures is absent")
+def test_skipped_contact_probs_leave_the_rest_as_load_json_reads_it():
+    path = FIXTURES / "af3_server_5b8c" / "fold_5b8c_full_data_0.json"
+    fast = load_json_arrays(path, vectors=("atom_plddts",), skip=("contact_probs",))
+    assert "contact_probs" not in fast
+    assert same(fast, without(load_json(path), "contact_probs"))
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": [1], "contact_probs": [[0.5, 1], [0, 0]], "pae": [[1, 2], [3, 4]], "ids": ["A", "B"]}',
+    '{"contact_probs": [[0.5, 1],\n   [0, 0]\n  ],\n "pae": [[1, 2], [3, 4]]}',  # blanks between the brackets
+    '{"pae": [[1, 2], [3, 4]], "contact_probs": [[1]]}',  # last key: no string after it, all parsed
+    '{"contact_probs": [["x", 1]], "pae": [[1, 2], [3, 4]]}',  # a string inside: the cut ends early, all parsed
+    '{"n": {"contact_probs": [[1]]}, "contact_probs": [[2]], "pae": [[1]]}',  # first one nested: all parsed
+    '{"contact_probs": [[1]], "pae": [[1]], "contact_probs": [[2]]}',  # repeated: Python keeps the last
+    '{"x\\"contact_probs": [[1]], "pae": [[1]]}',  # inside another key
+    '{"contact_probs": [{"a": 1}], "pae": [[1]]}',  # an object inside
+])
+def test_skip_gives_load_json_without_the_key(tmp_path, text):
+    path = tmp_path / "x.json"
+    path.write_text(text)
+    assert same(load_json_arrays(path, skip=("contact_probs",)), without(json.loads(text), "contact_probs"))
+
+
+@pytest.mark.parametrize("text", [
+    '{"contact_probs": [[0.5, 1], [0, 0', '{"contact_probs": [[0.5, 1], [0, 0]], "pae": [[1, 2], [3',
+    '{"contact_probs": [[0.5, 1], [0, 0]], "pae": [[1, 2], [3, 4]] "x": 1}',
+])
+def test_skip_keeps_the_errors_of_damaged_files(tmp_path, text):
+    path = tmp_path / "damaged.json"
+    path.write_text(text)
+    with pytest.raises(PredictionError, match="damaged.json.*invalid or truncated JSON"):
+        load_json_arrays(path, skip=("contact_probs",))
+
+
+@pytest.mark.parametrize("value", ["[[1]]]", "[[1..2, 1e400]]", "[[1,, 2], [3]]"])
+def test_a_skipped_value_is_not_read(tmp_path, value):
+    """Damage inside the skipped value (an extra bracket, malformed numbers, a missing value) is not reported: the
+    value is cut out unparsed (module docstring); the rest is read as usual."""
+    path = tmp_path / "x.json"
+    path.write_text('{"contact_probs": ' + value + ', "pae": [[1, 2], [3, 4]]}')
+    assert same(load_json_arrays(path, skip=("contact_probs",)), {"pae": [[1, 2], [3, 4]]})
+    with pytest.raises(PredictionError, match="invalid or truncated JSON"):
+        load_json_arrays(path)

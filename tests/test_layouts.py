@@ -297,6 +297,41 @@ def test_alphafold2_without_ranking_debug_is_scored(fixtures_dir, tmp_path):
     assert summary["n_models"] == 5 and "no ranking_debug.json" in notes[0]
 
 
+def test_alphafold2_without_ranking_debug_reads_each_file_once(fixtures_dir, tmp_path, monkeypatch):
+    """Matching the ranked models by pLDDT reads their structures (and pickles); scoring reuses them."""
+    import pickle
+
+    import numpy as np
+
+    from tfbind.readers import alphafold2
+
+    tfs, domains = ap_records(fixtures_dir)
+    run = copy_run(fixtures_dir / AP, tmp_path / "run")
+    (run / "ranking_debug.json").unlink()
+    for conf in sorted(run.glob("confidence_*.json"))[:2]:  # two models matched through their result pickles
+        model = conf.name[len("confidence_"):-len(".json")]
+        pae = json.loads((run / f"pae_{model}.json").read_text())[0]["predicted_aligned_error"]
+        plddt = json.loads(conf.read_text())["confidenceScore"]
+        with open(run / f"result_{model}.pkl", "wb") as fh:
+            pickle.dump({"plddt": np.array(plddt), "ptm": 0.5, "iptm": 0.25,
+                         "predicted_aligned_error": np.array(pae)}, fh)
+        conf.unlink()
+    reads: dict[str, int] = {}
+
+    def counted(function):
+        def read(path, *args, **kwargs):
+            reads[Path(path).name] = reads.get(Path(path).name, 0) + 1
+            return function(path, *args, **kwargs)
+        return read
+
+    monkeypatch.setattr(alphafold2, "read_structure", counted(alphafold2.read_structure))
+    monkeypatch.setattr(alphafold2.safe_pickle, "load", counted(alphafold2.safe_pickle.load))
+    rows, _ = score(run, tfs, domains)
+    assert sorted(reads) == sorted([f"ranked_{i}.pdb" for i in range(5)] + [p.name for p in run.glob("*.pkl")])
+    assert set(reads.values()) == {1}
+    assert sum(r["iptm"] == 0.25 and r["ptm"] == 0.5 for r in rows) == 2  # the pickles' fields reach the rows
+
+
 def test_alphafold2_without_pae_fails(fixtures_dir, tmp_path):
     tfs, domains = ap_records(fixtures_dir)
     run = copy_run(fixtures_dir / AP, tmp_path / "run")

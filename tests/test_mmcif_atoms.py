@@ -18,7 +18,7 @@ from helpers import FIXTURES
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
 from tfbind.readers.bounded import read_input
-from tfbind.readers.mmcif_atoms import _decimals, _tokens, atom_table_from_mmcif, read_atoms
+from tfbind.readers.mmcif_atoms import _Declined, _decimals, _tokens, atom_table_from_mmcif, read_atoms
 from tfbind.readers.structure import atom_table, read_structure, residue_table
 
 AF3_FIXTURE = FIXTURES / "af3_server_5b8c"
@@ -32,6 +32,13 @@ def assert_same_table(path: Path, fast, slow) -> None:
             continue
         assert a.dtype.kind == b.dtype.kind and a.shape == b.shape, (path, f.name, a.dtype, b.dtype, a.shape, b.shape)
         assert np.array_equal(a, b), (path, f.name)
+
+
+def assert_same_residues(path: Path, fast, slow) -> None:
+    """Every field of two residue tables equal (the second built from gemmi's table: never from a cache)."""
+    for f in fields(slow):
+        a, b = getattr(slow, f.name), getattr(fast, f.name)
+        assert (a == b) if isinstance(a, dict) else (a.dtype == b.dtype and np.array_equal(a, b)), (path, f.name)
 
 
 def fast_and_gemmi(path: Path):
@@ -70,6 +77,7 @@ def test_same_atom_table_as_gemmi_on_every_demo_alphafold3_model(demo_af3_runs):
     for cif in demo_af3_runs:
         fast, slow = fast_and_gemmi(cif)
         assert_same_table(cif, fast, slow)
+        assert_same_residues(cif, residue_table(None, cif, fast), residue_table(None, cif, slow))
     st, atoms = read_atoms(demo_af3_runs[0])
     assert st is None and atoms.xyz.shape[1] == 3  # read_atoms takes the numpy path for them
 
@@ -101,6 +109,17 @@ def test_decimal_parser_equals_python_float():
     expected = np.array([float(t) for t in texts])
     assert np.array_equal(values, expected)
     assert np.array_equal(np.signbit(values), np.signbit(expected))  # -0.000 stays negative zero
+
+
+def test_decimal_parser_reads_right_aligned_fields_and_declines_broken_ones():
+    """PDB's fixed columns: numbers right-aligned in blanks, as Python's float reads them; a blank or sign
+    inside a value is not a decimal."""
+    texts = ["  -1.500", " 123.250", "  -0.001", "   7.5  ", "0.000001", "       0"]
+    tok = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(len(texts), 8)
+    assert _decimals(tok).tolist() == [float(t) for t in texts]
+    for bad in ["  1. 500", "  1.5-00", " - 1.500", "   1-1.0", "        "]:
+        with pytest.raises(_Declined):
+            _decimals(np.frombuffer(bad.encode(), dtype=np.uint8).reshape(1, 8))
 
 
 AF3_HEAD = """data_test
@@ -147,6 +166,7 @@ def _cif(rows, head=AF3_HEAD) -> str:
     ("insertion code", [ROWS[0].replace(" 1 ? 1.000", " 1 X 1.000"), *ROWS[1:]]),
     ("exponent", [ROWS[0].replace("1.000 2.000", "1.0e0 2.000"), *ROWS[1:]]),
     ("quoted atom name", [ROWS[0].replace(" N N ", " N 'N' "), *ROWS[1:]]),
+    ("double-quoted atom name", [ROWS[0].replace(" N N ", ' N "N" '), *ROWS[1:]]),
     ("second model", [*ROWS, ROWS[-1].replace("ATOM 5", "ATOM 6").rsplit(" ", 1)[0] + " 2"]),
     ("chain coming back", [*ROWS, ROWS[1].replace("ATOM 2", "ATOM 6").replace(" 1 A 1", " 2 A 1")]),
 ])
@@ -156,7 +176,19 @@ def test_unusual_files_are_declined_and_read_by_gemmi(tmp_path, case, rows):
     assert atom_table_from_mmcif(path.read_bytes()) is None, case
     st, atoms = read_atoms(path)
     assert st is not None  # gemmi read it
-    assert_same_table(path, atoms, atom_table(read_structure(path)))
+    # every atom of the first model as the rows' text gives it (chain, number, atom name, x, y, z, B as float32)
+    expected = sorted((v[16], int(v[15]), v[3].strip("'\""), *(float(x) for x in v[10:13]), float(np.float32(v[14])))
+                      for v in (r.split() for r in rows) if v[17] == "1")
+    got = sorted(zip(atoms.res_chain[atoms.atom_residue].tolist(), atoms.res_num[atoms.atom_residue].tolist(),
+                     atoms.atom_name.tolist(), *atoms.xyz.T.tolist(), atoms.b_iso.tolist()))
+    assert got == expected, case
+
+
+@pytest.mark.parametrize("byte", [b"\x0b", b"\x00", b"\x7f", "\u00e9".encode()])
+def test_control_and_non_ascii_bytes_decline(byte):
+    text = _cif(ROWS).encode()
+    assert atom_table_from_mmcif(text) is not None
+    assert atom_table_from_mmcif(text.replace(b" GLY A 1", b" GLY" + byte + b"A 1", 1)) is None
 
 
 def test_plain_file_taken_and_equal(tmp_path):
@@ -166,3 +198,17 @@ def test_plain_file_taken_and_equal(tmp_path):
     assert_same_table(path, fast, slow)
     assert fast.res_num.tolist() == [1, 1] and fast.res_chain.tolist() == ["A", "B"]
     assert fast.xyz[4].tolist() == [6.5, 3.0, 3.0]
+
+
+def test_models_sharing_a_layout_get_their_own_coordinates(tmp_path):
+    """The layout (everything but coordinates and B-factors) is reused from the previous file only when its
+    text is the same: each file's own values, checked against the rows' text."""
+    moved = [r.replace("2.000 3.000 1.00", "2.250 -3.125 1.00") for r in ROWS]
+    renamed = [ROWS[0], ROWS[1].replace(" C CA . GLY", " C C . GLY"), *ROWS[2:]]
+    for rows in (ROWS, moved, ROWS, renamed, moved):
+        atoms = atom_table_from_mmcif(_cif(rows).encode())
+        values = [r.split() for r in rows]
+        assert atoms.atom_name.tolist() == [v[3] for v in values]
+        assert atoms.xyz.tolist() == [[float(x) for x in v[10:13]] for v in values]
+        assert atoms.b_iso.tolist() == [float(v[14]) for v in values]
+        assert not atoms.atom_name.flags.writeable  # shared with the next model of the run: read-only

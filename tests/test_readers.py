@@ -67,6 +67,26 @@ def test_detect_format_fixtures(fx):
     assert detect_format(fx / AF3 / "fold_5b8c_full_data_0.json") == "alphafold3"
 
 
+def test_colabfold_folder_with_mmcif_models_is_colabfold(fx, tmp_path):
+    """ColabFold writes its models as mmCIF with --save-all/--use-cif...: <job>_unrelaxed_<tag>.cif, which holds
+    "_model_" too. Such a folder is ColabFold's, not ambiguous with an AlphaFold Server run."""
+    import gemmi
+
+    folder = tmp_path / "cf_cif"
+    folder.mkdir()
+    shutil.copy(fx / CF / f"5b8c_scores_{CF_TAG}.json", folder)
+    st = gemmi.read_structure(str(fx / CF / f"5b8c_unrelaxed_{CF_TAG}.pdb"))
+    st.setup_entities()
+    st.make_mmcif_document().write_file(str(folder / f"5b8c_unrelaxed_{CF_TAG}.cif"))
+    assert detect_format(folder) == "colabfold"
+    model = next(read_run(folder))
+    assert model.structure_path.suffix == ".cif" and model.n_residues == 370
+    # an AlphaFold Server model beside it makes the folder ambiguous indeed
+    shutil.copy(fx / AF3 / "fold_5b8c_model_0.cif", folder)
+    with pytest.raises(PredictionError, match="ambiguous.*alphafold3, colabfold"):
+        detect_format(folder)
+
+
 def test_detect_format_errors(tmp_path):
     with pytest.raises(PredictionError, match="nowhere"):
         detect_format(tmp_path / "nowhere")
@@ -279,6 +299,17 @@ def test_colabfold_rank_by_score_without_names(fx, tmp_path):
     models = list(read_run(folder))
     assert [m.model_name[-12:-9] for m in models] == ["l_3", "l_1", "l_2"]
     assert [m.model_rank for m in models] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("text, value", [(b"0.85", 0.85), (b"-1e-2", -0.01), (b"NaN", None), (b"1e999", None),
+                                         (b"1.2.3", None), (b"null", None)])
+def test_colabfold_scores_peeked_under_the_shared_number_grammar(text, value):
+    """ptm/iptm read from the end of a scores file (ranking without rank tags) follow ranges.parse_number:
+    anything but a finite number is NaN, ranked last (float() took 1e999 as infinity, ranked first)."""
+    from tfbind.readers.colabfold import _number
+
+    got = _number(text)
+    assert got == value if value is not None else np.isnan(got)
 
 
 def test_colabfold_errors(fx, tmp_path):

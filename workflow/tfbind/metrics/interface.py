@@ -64,7 +64,7 @@ When the two chains do not touch, counts and areas are 0 and fractions NaN; with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gemmi
 import numpy as np
@@ -155,12 +155,39 @@ def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarr
     return np.fromiter((get(key, 0) for key in zip(parents, names)), dtype=int, count=len(names))
 
 
+#: The AtomTable fields that :func:`_layout_atoms` reads (everything but the coordinates).
+_LAYOUT_FIELDS = ("res_in_interface", "res_chain", "res_chain_index", "res_name", "res_letter", "atom_residue",
+                  "atom_name", "atom_element")
+# The last layout's interface atoms (without coordinates) and their rows in the AtomTable: (table, chains, result).
+_last_layout: list = [None, None, None]
+
+
+def _same_layout(a, b) -> bool:
+    """Same residues and atoms (names, elements, chains) in the same order: the models of one run."""
+    for name in _LAYOUT_FIELDS:
+        x, y = getattr(a, name), getattr(b, name)
+        if x is not y and not (x.shape == y.shape and np.array_equal(x, y)):
+            return False
+    return True
+
+
 def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _InterfaceAtoms:
     """Heavy atoms of the two chains from ``structure`` (a ``gemmi.Structure`` or the
-    :class:`~tfbind.readers.structure.AtomTable` of one)."""
+    :class:`~tfbind.readers.structure.AtomTable` of one). What depends on the residues and atoms alone
+    (selection, flags, residue numbering) is derived once for the models of a run that share them."""
     from ..readers.structure import AtomTable, atom_table
 
     atoms = structure if isinstance(structure, AtomTable) else atom_table(structure)
+    table, chains, layout = _last_layout
+    if table is None or chains != (tf_chain, domain_chain) or not _same_layout(table, atoms):
+        layout = _layout_atoms(atoms, tf_chain, domain_chain, model_name)
+        _last_layout[:] = atoms, (tf_chain, domain_chain), layout
+    template, sel = layout
+    return replace(template, xyz=atoms.xyz[sel])
+
+
+def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> tuple[_InterfaceAtoms, np.ndarray]:
+    """(the interface atoms without coordinates, their rows in ``atoms``)."""
     kept = atoms.res_in_interface
     res_tf = np.flatnonzero(kept & (atoms.res_chain == tf_chain))
     res_dom = np.flatnonzero(kept & (atoms.res_chain == domain_chain))
@@ -198,8 +225,8 @@ def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _Int
     flags |= np.where(names == "OXT", _ACCEPTOR | _O_MINUS, 0)
     is_tf = np.zeros(sel.size, dtype=bool)
     is_tf[: sel_tf.size] = True
-    return _InterfaceAtoms(
-        xyz=atoms.xyz[sel],
+    template = _InterfaceAtoms(
+        xyz=np.empty((0, 3)),
         is_tf=is_tf,
         residue=atom_new_res[sel],
         element=atoms.atom_element[sel],
@@ -207,6 +234,9 @@ def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _Int
         letters=letters[order].tolist(),
         n_res_tf=res_tf.size,
     )
+    for value in (template.is_tf, template.residue, template.element, template.flags):
+        value.flags.writeable = False  # shared by the models of a run
+    return template, sel
 
 
 def _sigma(atoms: _InterfaceAtoms) -> np.ndarray:
@@ -316,8 +346,9 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     res_tf, res_dom, fractions = _interface_residues(atoms, pi, pj, dist)
     n_hbonds, n_salt_bridges = _polar_contacts(atoms, pi, pj, dist)
     if sasa:
-        buried = buried_area_per_atom(atoms.xyz, np.array([element_radius(e) for e in atoms.element]),
-                                      atoms.is_tf)
+        unique, inverse = np.unique(atoms.element, return_inverse=True)
+        radii = np.array([element_radius(e) for e in unique.tolist()], dtype=float)[inverse]
+        buried = buried_area_per_atom(atoms.xyz, radii, atoms.is_tf)
         bsa, dg = float(buried.sum()), solvation_energy(buried, _sigma(atoms))
     else:
         bsa = dg = float("nan")

@@ -79,7 +79,11 @@ def ipsae_by_residue(pae, rows_mask, cols_mask, cutoff: float) -> np.ndarray:
     ``rows_mask``/``cols_mask``: boolean masks over the PAE residues (or integer indices) of chain A
     (aligned, rows) and chain B (scored, columns). Returns an array with one value per row residue.
     """
-    block = _block(pae, rows_mask, cols_mask)
+    return ipsae_by_residue_of_block(_block(pae, rows_mask, cols_mask), cutoff)
+
+
+def ipsae_by_residue_of_block(block: np.ndarray, cutoff: float) -> np.ndarray:
+    """:func:`ipsae_by_residue` of the PAE block ``pae[rows of A][:, columns of B]`` itself."""
     if block.size == 0:
         return np.zeros(block.shape[0])
     valid = block < cutoff
@@ -97,7 +101,12 @@ def ipsae(pae, rows_mask, cols_mask, cutoff: float) -> float:
     residues of B passing the cutoff for that row, L clipped at 27). This is ipsae.py's ``ipSAE``
     ``asym`` value; the symmetric score is the max over both directions. 0.0 when no PAE passes.
     """
-    scores = ipsae_by_residue(pae, rows_mask, cols_mask, cutoff)
+    return ipsae_of_block(_block(pae, rows_mask, cols_mask), cutoff)
+
+
+def ipsae_of_block(block: np.ndarray, cutoff: float) -> float:
+    """:func:`ipsae` of the PAE block ``pae[rows of A][:, columns of B]`` itself."""
+    scores = ipsae_by_residue_of_block(block, cutoff)
     return float(scores.max()) if scores.size else 0.0
 
 
@@ -110,7 +119,11 @@ def iptm_pae_direction(pae, rows_mask, cols_mask, d0_length: float | None = None
     expected TM term, Evans et al. 2021 AF-Multimer) computed from the expected PAE instead of the
     PAE distribution. 0.0 for an empty chain.
     """
-    block = _block(pae, rows_mask, cols_mask)
+    return iptm_pae_of_block(_block(pae, rows_mask, cols_mask), d0_length)
+
+
+def iptm_pae_of_block(block: np.ndarray, d0_length: float | None = None) -> float:
+    """:func:`iptm_pae_direction` of the PAE block ``pae[rows of A][:, columns of B]`` itself."""
     if block.size == 0:
         return 0.0
     if d0_length is None:

@@ -31,6 +31,7 @@ _AF3_FILE = re.compile(
     r"|_model_\d+\.cif$"
 )
 _AF2_FILE = re.compile(r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$")
+_AF3_SERVER_MODEL = re.compile(r"_model_\d+\.cif$")
 _COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
 _COLABFOLD_MODEL = re.compile(r".+_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
 
@@ -56,7 +57,9 @@ def _formats_of_folder(folder: Path) -> set[str]:
     if (
         any(folder.glob("*_full_data_*.json"))
         or any(folder.glob("*summary_confidences*.json"))
-        or any(folder.glob("*_model_*.cif"))  # a run kept without its confidence files fails in the reader
+        # an AlphaFold Server model (a run kept without its confidence files fails in the reader); not
+        # ColabFold's <job>_unrelaxed_..._model_1_seed_000.cif, which the glob alone would match too
+        or any(_AF3_SERVER_MODEL.search(p.name) for p in folder.glob("*_model_*.cif"))
         or any(folder.glob("*model.cif"))
         or any(d.is_dir() and re.match(r"^seed-\d+_sample-\d+$", d.name) for d in folder.iterdir())
     ):

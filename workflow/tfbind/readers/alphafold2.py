@@ -18,7 +18,8 @@ pLDDT (``confidence_<model>.json`` ``confidenceScore``, else the result pickle's
 B-factors of ``ranked_<i>.pdb`` (AlphaFold writes pLDDT as the B-factor; the ranked file is that model,
 relaxed or not); a run with a single model needs no matching. ipTM and the ranking confidence are then
 NaN unless the result pickle holds them, and the pair gets a note (``warnings.tsv``). Only a ranked
-model whose PAE cannot be found fails the run.
+model whose PAE cannot be found fails the run. The structures and result pickles read for this matching are
+kept for scoring (of a pickle only the fields read later, not its logits), so each file is read once.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
+from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
@@ -100,13 +102,23 @@ _PICKLE = re.compile(r"^result_(.+?)\.pkl(\.gz|\.xz)?$")
 _PLDDT_TOLERANCE = 0.011
 
 
-def _model_plddt(folder: Path, model: str, pickle_path: Path | None, max_bytes: int) -> np.ndarray | None:
+#: The keys of a result pickle that :func:`_load_model` reads (the pickle's logits are left behind).
+_PICKLE_KEYS = ("ptm", "iptm", "ranking_confidence", "predicted_aligned_error")
+
+
+def _model_plddt(folder: Path, model: str, files: dict, max_bytes: int) -> np.ndarray | None:
+    """The model's per-residue pLDDT (confidence JSON, else its result pickle, whose fields read later are
+    kept in ``files["pickle_data"]``: the pickle is read once)."""
     conf = folder / f"confidence_{model}.json"
     if conf.is_file():
         data = load_json(conf, max_bytes)
         values = data.get("confidenceScore") if isinstance(data, dict) else None
-    elif pickle_path is not None:
-        result = safe_pickle.load(pickle_path, max_bytes)
+    elif files.get("pickle") is not None:
+        result = safe_pickle.load(files["pickle"], max_bytes)
+        if isinstance(result, dict):
+            files["pickle_data"] = {k: result[k] for k in _PICKLE_KEYS if k in result}
+        else:
+            files["pickle_data"] = result  # refused with the file named when the model is read
         values = result.get("plddt") if isinstance(result, dict) else None
     else:
         return None
@@ -136,15 +148,18 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
     plddts = {}
     plan = []
     for rank, structure in ranked:
+        parsed = None
         if len(models) == 1 and len(ranked) == 1:
             model = next(iter(models))
         else:
-            table = residue_table(read_structure(structure, max_bytes), structure)
-            bfactors = np.asarray(table.cb_bfactor, dtype=float)
+            st = read_structure(structure, max_bytes)
+            atoms = atom_table(st)
+            parsed = st, atoms, residue_table(st, structure, atoms)  # kept: read once, at plan and load
+            bfactors = np.asarray(parsed[2].cb_bfactor, dtype=float)
             hits = []
             for name, files in models.items():
                 if name not in plddts:
-                    plddts[name] = _model_plddt(folder, name, files.get("pickle"), max_bytes)
+                    plddts[name] = _model_plddt(folder, name, files, max_bytes)
                 ref = plddts[name]
                 same_shape = ref is not None and ref.shape == bfactors.shape
                 if same_shape and np.all(np.abs(ref - bfactors) <= _PLDDT_TOLERANCE):
@@ -159,7 +174,7 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
         files = models[model]
         plan.append(dict(model=model, rank=rank, structure=structure, pae_json=files.get("pae_json"),
                          pickle=files.get("pickle"), iptm=float("nan"), ranking_confidence=float("nan"),
-                         debug=None, max_bytes=max_bytes))
+                         debug=None, max_bytes=max_bytes, parsed=parsed, pickle_data=files.get("pickle_data")))
     matched = ", ".join(f"{i['rank']}={i['model']}" for i in plan)
     warnings.warn(RunWarning(
         f"{folder}: no ranking_debug.json; {len(plan)} ranked models scored from their structures and PAE "
@@ -181,15 +196,19 @@ def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, mode
 
 def _load_model(item: dict) -> ModelPrediction:
     max_bytes = item["max_bytes"]
-    st = read_structure(item["structure"], max_bytes)
-    atoms = atom_table(st)
-    table = residue_table(st, item["structure"], atoms)
+    if item.get("parsed") is not None:  # read when the run was planned (matching models by pLDDT)
+        st, atoms, table = item.pop("parsed")
+    else:
+        st, atoms = read_atoms(item["structure"], max_bytes)  # gemmi, or the run's layout and numpy coordinates
+        table = residue_table(st, item["structure"], atoms)
     iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
     sources = {"iptm": item["debug"], "ranking_confidence": item["debug"]} if item["debug"] else {}
     result = None
     if item["pickle"] is not None:
         pkl = item["pickle"]
-        result = safe_pickle.load(pkl, max_bytes)
+        result = item.pop("pickle_data", None)
+        if result is None:
+            result = safe_pickle.load(pkl, max_bytes)
         if not isinstance(result, dict):
             raise PredictionError(f"{pkl}: expected a dict, got {type(result).__name__}")
         ptm = to_float(result.get("ptm"), f"{pkl}: ptm")

@@ -221,8 +221,27 @@ def _plan(path: Path, max_bytes: int) -> list[dict]:
     return items
 
 
+# The last reduction computed for a shared (read-only) residue layout: (its chain_ids array, token chain ids,
+# token residue ids, kept token per residue). The models of a run have the same tokens and residues.
+_last_tokens: list = [None, None, None, None]
+
+
 def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
+    chains, res_ids = conf.get("token_chain_ids"), conf.get("token_res_ids")
+    layout, last_chains, last_res_ids, keep = _last_tokens
+    lists = type(chains) is list and type(res_ids) is list
+    if lists and table.chain_ids is layout and not layout.flags.writeable and chains == last_chains \
+            and res_ids == last_res_ids:
+        return keep
+    keep = _reduce_tokens(table, conf, path)
+    if lists and not table.chain_ids.flags.writeable:
+        keep.flags.writeable = False
+        _last_tokens[:] = table.chain_ids, chains, res_ids, keep
+    return keep
+
+
+def _reduce_tokens(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
     chains = np.array([str(c) for c in require(conf, "token_chain_ids", path)], dtype=str)
     try:
         res_ids = np.asarray(require(conf, "token_res_ids", path), dtype=np.int64)
@@ -280,13 +299,23 @@ def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict
     return {(a, b): float(arr[i, j]) for i, a in enumerate(order) for j, b in enumerate(order)}
 
 
+# The last list found equal to an array (the atom_chain_ids of the models of one run, checked against the
+# structure's shared, read-only atom chains): the next model's equal list is not compared element by element.
+_last_same: list = [None, None]
+
+
 def _same_strings(values: list, expected: np.ndarray) -> bool:
     """``[str(v) for v in values] == expected.tolist()``, vectorised when every value is a str."""
+    if expected is _last_same[1] and not expected.flags.writeable and values == _last_same[0]:
+        return True  # equal to a list of str found equal before, so of str too (str == only str)
     if len(values) != expected.shape[0]:
         return False
-    if all(type(v) is str for v in values):
-        return bool((np.array(values, dtype=str) == expected).all()) if values else True
-    return [str(v) for v in values] == expected.tolist()
+    if not all(type(v) is str for v in values):
+        return [str(v) for v in values] == expected.tolist()
+    same = bool((np.array(values, dtype=str) == expected).all()) if values else True
+    if same:
+        _last_same[:] = values, expected
+    return same
 
 
 def _chain_layout(chains, res_ids) -> dict[str, list[int]]:
@@ -351,7 +380,8 @@ def _load_model(item: dict) -> ModelPrediction:
     max_bytes = item["max_bytes"]
     st, atoms = read_atoms(cif, max_bytes)  # numpy from the _atom_site loop, gemmi when it declines
     table = residue_table(st, cif, atoms)
-    conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",))  # pae as an array, see json_arrays
+    # pae as an array; contact_probs, half of the file, is read by no metric: see json_arrays
+    conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",), skip=("contact_probs",))
     if summary_path is None:
         _no_summary(item["summary_expected"], cif.name)
     summary = load_json(summary_path, max_bytes) if summary_path is not None else {}
@@ -381,8 +411,10 @@ def _load_model(item: dict) -> ModelPrediction:
     if atom_chains is not None and not _same_strings(atom_chains, table.atom_chain_ids):
         raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
     chain_pair_iptm = _chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path)
+    # one token per residue, in order (no modified residue, no ligand): the PAE is the residues' already
+    one_per_residue = keep.size == pae.shape[0] and bool((keep == np.arange(keep.size)).all())
     return from_structure(item, FORMAT, table, st, atoms, plddt=atom_plddts[table.cb_atom_index],
-                          pae=pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm"), f"{summary_path}: iptm"),
+                          pae=pae if one_per_residue else pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm"), f"{summary_path}: iptm"),
                           ptm=to_float(summary.get("ptm"), f"{summary_path}: ptm"),
                           ranking_confidence=to_float(summary.get("ranking_score"), f"{summary_path}: ranking_score"),
                           chain_pair_iptm=chain_pair_iptm, structure_path=cif,

@@ -82,7 +82,9 @@ class CappedReader:
         return self._take(self._raw.readline(limit))
 
 
-def _decompressor(fh, path: Path):
+def decompressor(fh):
+    """A gzip or xz reader over the seekable binary file ``fh`` when its content starts with that format's
+    magic bytes, else None (``fh`` is left at its start)."""
     head = fh.read(6)
     fh.seek(0)
     if head.startswith(_GZIP_MAGIC):
@@ -108,7 +110,7 @@ def open_input(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES):
         raise PredictionError(f"{path}: cannot read ({exc})") from exc
     with fh:
         try:
-            dec = _decompressor(fh, path)
+            dec = decompressor(fh)
         except OSError as exc:
             raise PredictionError(f"{path}: cannot read ({exc})") from exc
         if dec is None and os.fstat(fh.fileno()).st_size > max_bytes:

@@ -23,11 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
+from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
+from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
+    as_matrix, check_pae, load_json, require, residue_table, to_float,
 )
 
 FORMAT = "colabfold"
@@ -40,10 +42,9 @@ def scores_files(folder: Path) -> list[Path]:
 
 
 def _number(text: bytes) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
+    """A finite number under the shared grammar (``ranges.parse_number``), else NaN (ranked last)."""
+    value = parse_number(text.decode("ascii", "replace"))
+    return float("nan") if value is None else value
 
 
 def _peek_scores(path: Path, max_bytes: int) -> dict[str, float]:
@@ -130,8 +131,7 @@ def _load_model(item: dict) -> ModelPrediction:
     scores = load_json_arrays(scores_path, item["max_bytes"])  # pae as an array, see json_arrays
     if not isinstance(scores, dict):
         raise PredictionError(f"{scores_path}: expected a JSON object, got {type(scores).__name__}")
-    st = read_structure(structure_path, item["max_bytes"])
-    atoms = atom_table(st)
+    st, atoms = read_atoms(structure_path, item["max_bytes"])  # gemmi, or the run's layout and numpy coordinates
     table = residue_table(st, structure_path, atoms)
     pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path, size=table.n_residues,
                               size_of=str(structure_path), model=item["model"]),

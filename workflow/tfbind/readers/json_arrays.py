@@ -15,10 +15,23 @@ only when every row is a list of the same length and the file holds no other lis
 must keep its error); anything else (text, booleans or nulls among the numbers, ragged rows, deeper
 nesting, duplicate keys, numbers simdjson refuses such as ``1e400`` or ``NaN``, non-UTF-8 text) is parsed
 again by :func:`load_json`, so the readers' checks and messages see exactly what they saw before.
+
+Values no reader uses can be left out before parsing (``skip``): AlphaFold3's ``contact_probs``, an N_token x
+N_token matrix of numbers, is half of a ``*_full_data_*.json`` (AlphaFold3 repository, docs/output.md) and
+no metric reads it. Its end is found without parsing it, since it holds no string: the last ``]`` before the
+next ``"`` (the next key). The first occurrence of the key is cut when it is not after a backslash, is followed by
+``:`` and ``[``, and the cut holds no ``{`` or ``}``; the rest is parsed, and the key must then be a key of
+the top-level object holding ``[]`` (else the whole file is parsed: a first occurrence in a nested object
+leaves the top-level one a matrix, a repeated key fails the duplicate check). A cut that
+ends inside the value (it held a string) leaves unmatched brackets, which the parser refuses. The numbers of
+a skipped value are not parsed, so a malformed number inside it (``1..2``) is not reported: the value is not
+read. Any other damage (truncation, a broken structure elsewhere) still fails the parse of the rest, and the
+whole file then goes to :func:`load_json`, which names the file and the problem.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +102,32 @@ def _convert_object(obj, simdjson, vectors: frozenset) -> tuple[dict, int]:
     return out, lists
 
 
-def load_json_arrays(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, vectors: tuple[str, ...] = ()):
+_VALUE_START = re.compile(rb"[ \t\r\n]*:[ \t\r\n]*\[")
+
+
+def _without(data: bytes, keys: tuple[str, ...]) -> bytes | None:
+    """``data`` with the value of every key of ``keys`` replaced by ``[]`` (module docstring), or None when a
+    key is not in the plain form. Only single-byte searches (memchr speed) run over the value."""
+    for key in keys:
+        name = b'"' + key.encode() + b'"'
+        at = data.find(name)
+        if at <= 0 or data[at - 1] == 0x5C:  # absent or escaped (a repeat: see load_json_arrays)
+            return None
+        value = _VALUE_START.match(data, at + len(name))
+        if value is None:
+            return None
+        start = value.end() - 1
+        # the value ends at the last "]" before the next string (the next key): it holds no string itself
+        after = data.find(b'"', start)
+        end = data.rfind(b"]", start, after) if after > 0 else -1
+        if end < 0 or data.find(b"{", start, end) >= 0 or data.find(b"}", start, end) >= 0:
+            return None
+        data = data[:start] + b"[]" + data[end + 1:]
+    return data
+
+
+def load_json_arrays(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, vectors: tuple[str, ...] = (),
+                     skip: tuple[str, ...] = ()):
     """Parse a JSON file like :func:`tfbind.readers.structure.load_json`, with matrices as arrays.
 
     In the top-level object (or in each object of a top-level list, as in AlphaFold2's ``pae_*.json``),
@@ -97,13 +135,19 @@ def load_json_arrays(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, vectors: tu
     (``pae``, ``contact_probs``), and so is every list of numbers named in ``vectors`` (e.g.
     ``atom_plddts``); everything else is as ``load_json`` returns it. Files the fast path cannot take
     exactly (see the module docstring) are returned by ``load_json`` itself.
+
+    ``skip``: top-level keys whose values (matrices of numbers) are not read; they are absent from the
+    result, cut out of the bytes before parsing when they have the plain form (module docstring).
     """
     import simdjson  # only the extraction jobs need it
 
     from tfbind.readers.structure import load_json
 
     path = Path(path)
-    data = read_input(path, max_bytes)
+    original = read_input(path, max_bytes)
+    data = _without(original, skip) if skip else original
+    cut = skip if data is not None else ()
+    data = data if data is not None else original  # a skipped value not in the plain form: parse everything
     try:
         doc = simdjson.Parser().parse(data)
         if isinstance(doc, simdjson.Object):
@@ -122,9 +166,20 @@ def load_json_arrays(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, vectors: tu
                 lists += n
         else:
             result, lists = doc, 0
-        if data.count(b"[") != lists:  # a "[" inside a string, or nesting that as_buffer flattened
+        # a "[" inside a string, or nesting that as_buffer flattened (numpy counts 3x faster than bytes.count)
+        if np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 0x5B) != lists:
             raise _NotPlain
+        for key in cut:  # the value cut must be the top-level key's, else parse it all
+            value = result.pop(key, None) if isinstance(result, dict) else None
+            if not isinstance(value, list) or value:
+                raise _NotPlain
+        for key in skip if isinstance(result, dict) else ():
+            result.pop(key, None)
         return result
     except (_NotPlain, ValueError, TypeError, RuntimeError, UnicodeDecodeError):
         pass
-    return load_json(path, max_bytes)
+    result = load_json(path, max_bytes)
+    if isinstance(result, dict):
+        for key in skip:
+            result.pop(key, None)
+    return result

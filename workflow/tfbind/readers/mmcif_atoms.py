@@ -22,6 +22,11 @@ residue that starts again after another, numbers in exponent form, an entity typ
 returns None and the caller reads the file with gemmi: the fast path never decides a case differently,
 it only declines it.
 
+The models of one run hold the same atoms: everything the table takes from the loop but the coordinates and
+B-factors (and the entity types) is derived once and kept with the bytes it came from (the loop without the
+``Cartn_x/y/z`` and ``B_iso_or_equiv`` values); a file whose bytes are the same reuses it, read-only, and only
+its four per-model columns are parsed. One layout is kept (the last), so memory does not grow.
+
 Numbers: a decimal ``[+-]digits[.digits]`` of at most 15 digits is an exact integer m divided by an exact
 power of ten 10^k; IEEE 754 division rounds that once, correctly, which is the double closest to the
 decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's float) returns (Clinger 1990,
@@ -31,6 +36,7 @@ decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's floa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,10 +56,15 @@ class _Declined(Exception):
 
 
 def read_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
-    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it,
-    else the ``gemmi.Structure`` that :func:`read_structure` parsed (errors as there)."""
+    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it
+    (mmCIF here, PDB in :mod:`tfbind.readers.pdb_atoms`), else the ``gemmi.Structure`` that
+    :func:`read_structure` parsed (errors as there)."""
     path = Path(path)
-    if path.suffix.lower() not in (".pdb", ".ent") and path.is_file():
+    if path.suffix.lower() in (".pdb", ".ent") and path.is_file():
+        from tfbind.readers.pdb_atoms import read_pdb_atoms  # a model of the run before: its layout reused
+
+        return read_pdb_atoms(path, max_bytes)
+    if path.is_file():
         atoms = atom_table_from_mmcif(read_input(path, max_bytes))
         if atoms is not None:
             return None, atoms
@@ -103,14 +114,17 @@ def _entity_types(data: bytes) -> dict[bytes, str]:
     return out
 
 
-_BAD_BYTE = np.ones(256, dtype=bool)  # bytes outside plain unquoted values: control characters, quotes, non-ASCII
-_BAD_BYTE[33:127] = False
-_BAD_BYTE[[9, 10, 13, 32]] = False
-_BAD_BYTE[[ord("'"), ord('"')]] = True
+def _has_bad_byte(body: np.ndarray, text: bytes) -> bool:
+    """A byte outside plain unquoted values: a quote, a control character other than tab, line feed and
+    carriage return, DEL or non-ASCII (comparisons and C-speed searches, not a table lookup per byte)."""
+    if not text.isascii() or b"'" in text or b'"' in text or b"\x7f" in text:
+        return True
+    control = body < 32
+    return bool((control & (body != 9) & (body != 10) & (body != 13)).any())
+
+
 _STARTS_KEYWORD = np.zeros(256, dtype=bool)  # first letters of what ends a loop's values
 _STARTS_KEYWORD[list(b"#_;ldgsLDGS")] = True
-_BLANK = np.zeros(256, dtype=bool)
-_BLANK[[9, 10, 13, 32]] = True
 
 
 def _next_terminator(data: bytes, start: int) -> int:
@@ -157,12 +171,17 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
     if data.find(b"\n_atom_site.", end - 1) >= 0:  # _atom_site items in a second place
         raise _Declined
     body = rest[: end - pos]
-    if body.size == 0 or _BAD_BYTE[body].any():
+    if body.size == 0 or _has_bad_byte(body, data[pos:end]):
         raise _Declined
-    blank = _BLANK[body]
-    # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse
-    edges = np.flatnonzero(np.diff(np.concatenate(([True], blank, [True])).view(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]
+    # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse (with no
+    # control characters left, the blanks are the bytes up to the space)
+    solid = body > 32
+    starts = np.flatnonzero(solid[1:] & ~solid[:-1]) + 1
+    ends = np.flatnonzero(~solid[1:] & solid[:-1]) + 1
+    if solid[0]:
+        starts = np.concatenate(([0], starts))
+    if solid[-1]:
+        ends = np.append(ends, solid.size)
     ncol = len(names)
     if starts.size == 0 or starts.size % ncol:
         raise _Declined
@@ -182,20 +201,24 @@ def _tokens(body: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarra
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 
 
-_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding, 1 digit, 2 dot, 3 sign, 4 anything else
-_CLASS[0] = 0
+_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding (NUL, blank), 1 digit, 2 dot, 3 sign, 4 anything else
+_CLASS[[0, 32]] = 0
 _CLASS[48:58] = 1
 _CLASS[ord(".")] = 2
 _CLASS[[ord("-"), ord("+")]] = 3
 
 
 def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a zero-padded (n, width)
-    uint8 matrix, see the module docstring; ``_Declined`` for any other form."""
+    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a (n, width) uint8
+    matrix padded with NUL or blanks on either side (mmCIF tokens: on the right; PDB's right-aligned columns:
+    on the left), see the module docstring; ``_Declined`` for any other form (padding inside a value, a sign
+    after its first character)."""
     tok = np.ascontiguousarray(tok.T)  # (width, n): each step below works on one contiguous row
     width, n = tok.shape
     cls = _CLASS[tok]
-    if (cls == 4).any() or (cls[1:] == 3).any():
+    filled = cls != 0
+    if (cls == 4).any() or ((cls[1:] == 3) & filled[:-1]).any() or (
+            (filled[1:] & ~filled[:-1]).sum(axis=0) + filled[0] > 1).any():
         raise _Declined
     mantissa = np.zeros(n, dtype=np.int64)
     n_digits = np.zeros(n, dtype=np.int64)
@@ -209,7 +232,7 @@ def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
         n_dots += cls[j] == 2
     if n and (n_dots.max() > (0 if integer else 1) or n_digits.min() == 0 or n_digits.max() > 15):
         raise _Declined
-    negative = tok[0] == ord("-")
+    negative = (tok == ord("-")).any(axis=0)  # one sign at most, before the digits
     if integer:
         return np.where(negative, -mantissa, mantissa)
     value = mantissa.astype(np.float64) / _POW10[frac].astype(np.float64)
@@ -247,12 +270,62 @@ def atom_table_from_mmcif(data: bytes) -> AtomTable | None:
         return None
 
 
+#: Columns that differ between the models of one run; everything else of ``_atom_site`` is the layout.
+_PER_MODEL = ("Cartn_x", "Cartn_y", "Cartn_z", "B_iso_or_equiv")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the text of a model's ``_atom_site`` loop outside :data:`_PER_MODEL` (and its entity types)
+    determines: every field of the :class:`AtomTable` but ``xyz`` and ``b_iso`` (arrays read-only, shared by
+    the models of a run), and the rows of the atoms kept."""
+
+    fields: dict
+    kept_rows: np.ndarray
+    chain_names: tuple
+
+
+# The last layout read, keyed by the bytes it was derived from: the models of one run share it, so the second
+# and third model skip the residue logic and reuse its (read-only) arrays.
+_last_layout: list = [None, None]
+
+
+def _layout_key(body: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_model: list[int]) -> bytes:
+    """The bytes of the loop without the tokens of the per-model columns (which alone differ between models):
+    a mask of alternating kept and dropped runs (the tokens, row by row in file order, and what lies between)."""
+    per_model = sorted(per_model)
+    bounds = np.empty(2 * starts.shape[0] * len(per_model) + 2, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, body.size
+    bounds[1:-1:2] = starts[:, per_model].ravel()
+    bounds[2:-1:2] = ends[:, per_model].ravel()
+    runs = np.zeros(bounds.size - 1, dtype=bool)
+    runs[0::2] = True  # kept, dropped, kept, ...
+    return body[np.repeat(runs, np.diff(bounds))].tobytes()
+
+
 def _atom_table(data: bytes) -> AtomTable | None:
     if data.count(b"\ndata_") + data.startswith(b"data_") != 1 or b"_atom_site." not in data:
         return None
     body, starts, ends, col = _columns(data)
     if any(name not in col for name in _REQUIRED):
         return None
+    per_model = [col[name] for name in _PER_MODEL]
+    entities = _entity_types(data)
+    key = (_layout_key(body, starts, ends, per_model), tuple(entities.items()))
+    if _last_layout[0] != key:
+        _last_layout[:] = key, _layout(body, starts, ends, col, entities)
+    layout = _last_layout[1]
+    if layout is None:
+        return None
+    # the four per-model columns, parsed in one pass (every row: a malformed number anywhere declines the file)
+    values = _decimals(_tokens(body, starts[:, per_model].T.ravel(), ends[:, per_model].T.ravel()))
+    values = values.reshape(len(per_model), -1)[:, layout.kept_rows]
+    b_iso = values[3].astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
+    return AtomTable(xyz=np.ascontiguousarray(values[:3].T), b_iso=b_iso,
+                     model_chain_names=list(layout.chain_names), **layout.fields)
+
+
+def _layout(body, starts, ends, col, entities) -> _Layout | None:
     n = starts.shape[0]
     tokens: dict[str, np.ndarray] = {}
 
@@ -295,9 +368,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     label_seq = auth_seq.copy()
     if (~label_none).any():
         label_seq[~label_none] = numbers("label_seq_id", ~label_none, integer=True)
-    xyz = np.stack([numbers(k) for k in ("Cartn_x", "Cartn_y", "Cartn_z")], axis=1)
-    b_iso = numbers("B_iso_or_equiv")
-    b_iso = b_iso.astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
 
     # chains: runs of auth_asym_id; a name that comes back after another chain is left to gemmi
     chain_start = _runs(chain)
@@ -314,7 +384,6 @@ def _atom_table(data: bytes) -> AtomTable | None:
     key = np.rec.fromarrays([r_chain, r_num, r_comp])
     if np.unique(key).size != key.size:  # a residue that starts again later in its chain
         return None
-    entities = _entity_types(data)
     r_entity = entity[first]
     if not np.isin(r_entity, np.array(list(entities), dtype=r_entity.dtype)).all():
         return None
@@ -342,7 +411,7 @@ def _atom_table(data: bytes) -> AtomTable | None:
     new_res_index[kept] = np.arange(kept.size)
     starts_new = np.concatenate([[0], np.cumsum(n_atoms_res[kept])[:-1]]).astype(int) if kept.size else np.zeros(0, int)
     chain_counts = np.diff(np.append(np.flatnonzero(chain_start), n))
-    return AtomTable(
+    fields = dict(
         res_chain=r_chain[kept].astype(str),
         res_chain_index=chain_index_of_row[first[kept]].astype(int),
         res_name=r_comp_str[kept],
@@ -356,8 +425,8 @@ def _atom_table(data: bytes) -> AtomTable | None:
         atom_residue=new_res_index[res_of_row[kept_rows]].astype(int),
         atom_name=atom_name_str[kept_rows],
         atom_element=_element_names(text("type_symbol").astype(str)[kept_rows]),
-        xyz=xyz[kept_rows],
-        b_iso=b_iso[kept_rows],
         model_atom_chains=np.repeat(chain_names.astype(str), chain_counts),
-        model_chain_names=chain_names.astype(str).tolist(),
     )
+    for value in fields.values():
+        value.flags.writeable = False  # shared by the models of a run
+    return _Layout(fields, kept_rows, tuple(chain_names.astype(str).tolist()))

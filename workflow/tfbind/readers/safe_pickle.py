@@ -26,7 +26,6 @@ result pickles are a few dozen arrays, so its speed does not matter.
 from __future__ import annotations
 
 import collections
-import gzip
 import io
 import lzma
 import math
@@ -36,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES, CappedReader, open_input
+from tfbind.readers.bounded import DEFAULT_MAX_BYTES, CappedReader, decompressor, open_input
 
 #: dtype kinds an array or scalar may have: bool, signed and unsigned integers, floats, complex.
 NUMERIC_KINDS = frozenset("biufc")
@@ -382,13 +381,9 @@ def _load(reader, source: str, max_bytes: int):
 
 def loads(data: bytes, source: str = "<bytes>", max_bytes: int = DEFAULT_MAX_BYTES):
     """Unpickle ``data`` (optionally gzip/xz-compressed) with the restricted loader."""
-    data = bytes(data)
-    raw = io.BytesIO(data)
-    if data.startswith(b"\x1f\x8b"):
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")
-    elif data.startswith(b"\xfd7zXZ\x00"):
-        raw = lzma.LZMAFile(raw, mode="rb")
-    return _load(CappedReader(raw, max_bytes, source), source, max_bytes)
+    raw = io.BytesIO(bytes(data))
+    dec = decompressor(raw)  # the same magic-byte detection as files (bounded.open_input)
+    return _load(CappedReader(dec if dec is not None else raw, max_bytes, source), source, max_bytes)
 
 
 def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):

@@ -202,16 +202,17 @@ def atom_table(st: gemmi.Structure) -> AtomTable:
     )
 
 
-def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> gemmi.Structure:
+def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> gemmi.Structure:
     """Parse a PDB or mmCIF file with gemmi (entities set up); ``PredictionError`` when unreadable.
 
     The file is read through :func:`tfbind.readers.bounded.read_input` (size cap ``max_bytes``,
-    gzip/xz content decompressed) and parsed from memory.
+    gzip/xz content decompressed) and parsed from memory; ``data``: its content, already read so.
     """
     path = Path(path)
-    if not path.exists():
-        raise PredictionError(f"{path}: structure file not found")
-    data = read_input(path, max_bytes)
+    if data is None:
+        if not path.exists():
+            raise PredictionError(f"{path}: structure file not found")
+        data = read_input(path, max_bytes)
     try:
         if path.suffix.lower() in (".pdb", ".ent"):
             text = data.decode("utf-8", errors="replace")
@@ -336,10 +337,35 @@ def _one_letter(name: str) -> str:
 def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = None) -> ResidueTable:
     """Per-residue arrays of the first model of ``st`` (see the module docstring for the rules).
 
-    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise).
+    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise). When its
+    arrays are the read-only layout the readers share between the models of a run, everything but the
+    coordinates and B-factors is derived once for that layout.
     """
     if atoms is None:
         atoms = atom_table(st)
+    shared, layout = _last_residues
+    if shared is None or atoms.atom_name is not shared or atoms.atom_name.flags.writeable:
+        layout = _residue_layout(atoms, path)
+        if not atoms.atom_name.flags.writeable:  # a layout shared by the models of a run (readers' caches)
+            for value in layout[1].values():
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False
+            _last_residues[:] = atoms.atom_name, layout
+    rep, fields = layout
+    return ResidueTable(
+        cb_coords=atoms.xyz[rep],
+        cb_bfactor=np.round(atoms.b_iso[rep], 2),  # gemmi keeps float32; files have 2 decimals
+        **{**fields, "sequences": dict(fields["sequences"])},
+    )
+
+
+# The residue layout of the last shared atom layout (the read-only arrays the readers give the models of one
+# run): (that layout's atom_name array, the layout below).
+_last_residues: list = [None, None]
+
+
+def _residue_layout(atoms: AtomTable, path: Path) -> tuple[np.ndarray, dict]:
+    """(representative atom of each residue, every ResidueTable field but the per-model ones)."""
     sel = np.flatnonzero(atoms.res_in_table)
     if sel.size == 0:
         raise PredictionError(f"{path}: no amino-acid residues found")
@@ -380,13 +406,11 @@ def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = Non
     sequences: dict[str, str] = {}
     for c in dict.fromkeys(chain_arr.tolist()):
         sequences[c] = "".join(letters[chain_arr == c].tolist())
-    return ResidueTable(
+    return rep, dict(
         chain_ids=chain_arr,
         residue_numbers=atoms.res_num[sel],
         label_seq=atoms.res_label_seq[sel],
         sequences=sequences,
-        cb_coords=atoms.xyz[rep],
-        cb_bfactor=np.round(atoms.b_iso[rep], 2),  # gemmi keeps float32; files have 2 decimals
         cb_atom_index=atoms.res_model_offset[sel] + (rep - atoms.res_start[sel]),
         ca_heavy_index=ca_heavy,
         n_heavy_atoms=n_heavy[sel],
