@@ -13,7 +13,8 @@ from helpers import REPO
 
 REAL_DEV = REPO.parent / "shared" / "real_dev"
 SCRIPT = REPO / "workflow" / "benchmarks" / "bench_heldout.py"
-pytestmark = pytest.mark.skipif(not REAL_DEV.is_dir(), reason="../shared/real_dev not present (real development data)")
+pytestmark = pytest.mark.skipif(not REAL_DEV.is_dir(),
+                                reason="../shared/real_dev not present (real development data)")
 
 
 def data_args(side: str) -> list[str]:
@@ -24,8 +25,8 @@ def data_args(side: str) -> list[str]:
 
 def test_heldout_genes_are_unseen_and_aurocs_match_sklearn(tmp_path):
     out, scores = tmp_path / "table.tsv", tmp_path / "scores.tsv"
-    proc = subprocess.run([sys.executable, str(SCRIPT), *data_args("train"), "--split-genes", "0.3", "--repeats", "1",
-                           "--bootstrap", "20", "--out", str(out), "--out-scores", str(scores)],
+    proc = subprocess.run([sys.executable, str(SCRIPT), *data_args("train"), "--split-genes", "0.3",
+                           "--repeats", "1", "--bootstrap", "20", "--out", str(out), "--out-scores", str(scores)],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     labels = pd.read_csv(REAL_DEV / "labels.tsv", sep="\t")

@@ -300,15 +300,17 @@ def test_fusion_differences_pairs_repeats_and_a_raw_metric_by_hand():
 
     # domain A: 2 binders (a1, a2), 2 non-binders (a3, a4), four genes; fusion ranks perfectly in both repeats
     # (AUROC 1), iptm (one value per pair, the same in each repeat) is constant (AUROC 0.5): +0.5 on every
-    # resample. Domain B: fusion ranks b1 (binder) below b2 in repeat 0 and above it in repeat 1: mean 0.5; iptm 1.
+    # resample. Domain B: fusion ranks b1 (binder) below b2 in repeat 0 and above it in repeat 1: mean 0.5;
+    # iptm 1.
+    table = [("a1", "A", 1, 4, 0.3), ("a2", "A", 1, 3, 0.3), ("a3", "A", 0, 2, 0.3), ("a4", "A", 0, 1, 0.3),
+             ("b1", "B", 1, None, 0.9), ("b2", "B", 0, 0.5, 0.1)]
     rows = []
     for rep in (0, 1):
-        for pid, dom, binder, fusion, iptm in [("a1", "A", 1, 4, 0.3), ("a2", "A", 1, 3, 0.3), ("a3", "A", 0, 2, 0.3),
-                                               ("a4", "A", 0, 1, 0.3), ("b1", "B", 1, rep, 0.9), ("b2", "B", 0, 0.5, 0.1)]:
-            rows += [{"pair_id": pid, "repeat": rep, "domain_category": dom, "predictor": "fusion", "rank_score": fusion,
-                      "binder": binder},
-                     {"pair_id": pid, "repeat": rep, "domain_category": dom, "predictor": "iptm", "rank_score": iptm,
-                      "binder": binder}]
+        for pid, dom, binder, fusion, iptm in table:
+            fusion = rep if fusion is None else fusion
+            for predictor, value in (("fusion", fusion), ("iptm", iptm)):
+                rows.append({"pair_id": pid, "repeat": rep, "domain_category": dom, "predictor": predictor,
+                             "rank_score": value, "binder": binder})
     groups = pd.Series({"a1": "g1", "a2": "g2", "a3": "g3", "a4": "g4", "b1": "g5", "b2": "g6"})
     got = fusion_differences(pd.DataFrame(rows), groups, n_boot=200, seed=0).set_index(["domain", "predictor"])
     assert list(got.index) == [("A", "iptm"), ("B", "iptm")]

@@ -40,7 +40,8 @@ def test_metrics_cover_every_predictor_domain_and_split(run):
     assert list(metrics.columns) == ["model", "split", "domain", "predictor", "n", "r2", "mse", "mae", "spearman",
                                      "pearson", "acc_0.1", "top25_acc", "auroc", "auprc", "spearman_ci_low",
                                      "spearman_ci_high", "auroc_sd", "spearman_sd", "r2_sd",
-                                     "n_repeats"]  # fmt: skip
+                                     "n_repeats", "fusion_minus_auroc", "fusion_minus_auroc_low",
+                                     "fusion_minus_auroc_high"]  # fmt: skip
     for split in ["train", "val", "test", "cv"]:
         got = metrics[metrics["split"] == split]
         assert set(got["predictor"]) == PREDICTORS, split
@@ -56,6 +57,18 @@ def test_metrics_cover_every_predictor_domain_and_split(run):
     assert n["shape_complementarity"] == 0 and n["ranking_confidence"] == 18
     assert (n.drop(index=["shape_complementarity", "ranking_confidence"]) == 24).all()
     assert (cv_all["n_repeats"] == 2).all()
+    # paired differences only on cv rows of a domain, for the predictors other than the fusion model; where both
+    # AUROCs exist the point value is their difference (same pairs, same repeats)
+    diff = metrics["fusion_minus_auroc"]
+    elsewhere = (metrics["split"] != "cv") | (metrics["domain"] == "all") | (metrics["predictor"] == "fusion")
+    assert diff[elsewhere].isna().all()
+    cv_dom = metrics.query("split == 'cv' and domain != 'all'")
+    for domain, rows in cv_dom.groupby("domain"):
+        rows = rows.set_index("predictor")
+        for p in ("iptm", "ridge_prior"):
+            if pd.notna(rows.loc[p, "auroc"]) and pd.notna(rows.loc["fusion", "auroc"]):
+                expected = rows.loc["fusion", "auroc"] - rows.loc[p, "auroc"]
+                assert rows.loc[p, "fusion_minus_auroc"] == pytest.approx(expected)
     summary = (run / "results/scores/all/summary.md").read_text()
     assert "ranks best" in summary and "2 repeat(s)" in summary
     fusion = metrics.query("predictor == 'fusion' and split == 'train' and domain == 'all'").iloc[0]

@@ -416,8 +416,9 @@ def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int
 
 
 __all__ = [
-    "CONSENSUS_PREDICTORS", "DIFFERENCE_COLUMNS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS", "PREDICTORS", "RANK_AVERAGE_PREDICTORS",
-    "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS", "cv_metric_rows",
-    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "fusion_differences", "metric_rows", "paired_auroc_difference",
-    "pearson", "predictor_metrics", "r2", "spearman", "spearman_ci", "top25_accuracy",
+    "CONSENSUS_PREDICTORS", "DIFFERENCE_COLUMNS", "FITTED_PREDICTORS", "METRIC_COLUMNS", "LONG_COLUMNS",
+    "PREDICTORS", "RANK_AVERAGE_PREDICTORS", "RANK_METRICS", "TARGET_PREDICTORS", "RANKING_PREDICTORS", "SPLITS",
+    "accuracy", "auprc", "auroc", "binder_labels", "category_ceilings", "cv_metric_rows", "fusion_differences",
+    "metric_rows", "paired_auroc_difference", "pearson", "predictor_metrics", "r2", "spearman", "spearman_ci",
+    "top25_accuracy", "weighted_auroc",
 ]
