@@ -11,6 +11,15 @@ sys.path.insert(0, str(REPO / "workflow"))
 FIXTURES = REPO.parent / "shared" / "fixtures"
 
 
+def shared_fixtures() -> Path:
+    """FIXTURES, or skip the calling test (or module-scoped fixture) with the reason when it is absent."""
+    import pytest
+
+    if not FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES} (they live beside the checkout in ../shared)")
+    return FIXTURES
+
+
 def run_snakemake(*args: str, workdir=None, configfile=None, cores: int = 2, cwd=None):
     """Run this checkout's Snakefile in a subprocess (optionally in another working directory/config)."""
     import subprocess
@@ -23,6 +32,13 @@ def run_snakemake(*args: str, workdir=None, configfile=None, cores: int = 2, cwd
         cmd += ["--configfile", str(configfile)]  # before --cores: --configfile takes several values
     cmd += ["--cores", str(cores), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or workdir or REPO)
+
+
+def run_in(work, *args: str, outside: bool = False):
+    """Run the workflow on the working directory ``work`` with its ``config.yaml``; ``outside``: the process
+    starts in ``work``'s parent, so that relative paths must resolve against ``-d``, not the process's folder."""
+    work = Path(work)
+    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml", cwd=work.parent if outside else None)
 
 
 def planned_jobs(*args: str, **kwargs) -> dict[str, int]:

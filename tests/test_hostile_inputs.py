@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import damaged_runs as dr
-from helpers import FIXTURES, REPO
+from helpers import REPO, shared_fixtures
 from tfbind.errors import InputError, InputWarning, PredictionError
 from tfbind.features.chains import assign_chains
 from tfbind.features.extract import run_shard
@@ -30,9 +30,7 @@ from tfbind.readers.structure import _separate_repeated_residues
 
 @pytest.fixture
 def fx():
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES} (they live beside the checkout in ../shared)")
-    return FIXTURES
+    return shared_fixtures()
 
 
 def _read_all(run, **kwargs):

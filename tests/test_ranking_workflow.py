@@ -9,7 +9,7 @@ import pytest
 import yaml
 from scipy.stats import rankdata
 
-from helpers import DEMO, run_snakemake, write_demo_config
+from helpers import DEMO, run_in, write_demo_config
 
 pytestmark = pytest.mark.slow
 DOMAINS = ["KIX", "NCBD", "TAZ1", "TAZ2"]
@@ -17,8 +17,7 @@ REDUCED = dict(pairs_per_domain=6, models=["all"], train={"epochs": 4, "min_pair
                evaluate={"cv_folds": 3, "bootstrap": 50, "seed": 0}, rank={"top_n": 2})
 
 
-def snakemake(work, *args):
-    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
+snakemake = run_in
 
 
 def edit_config(work, drop=(), **updates):

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import shared_fixtures
 from tfbind.errors import PredictionError, RunWarning
 from tfbind.readers import detect_format, read_run
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 AP = "alphapulldown_TEST_and_A0A075B6L2"
 CF = "colabfold_5b8c"
 AF3 = "af3_server_5b8c"
@@ -28,9 +28,7 @@ CF_TAG = "alphafold2_multimer_v3_model_4_seed_000"
 
 @pytest.fixture
 def fx() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES} (they live beside the checkout in ../shared)")
-    return FIXTURES
+    return shared_fixtures()
 
 
 def _copy(fx: Path, name: str, tmp_path: Path) -> Path:

@@ -6,15 +6,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import DEMO, planned_jobs, run_snakemake, write_demo_config
+from helpers import DEMO, planned_jobs, run_in, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 PREDICTORS = {"fusion", "domain_mean", "iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity",
               "lis", "ridge", "ridge_prior", "gbm", "consensus"}
 
 
-def snakemake(work, *args):
-    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
+snakemake = run_in
 
 
 def planned(work, *args) -> set[str]:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import run_snakemake
+from helpers import run_in, shared_fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +41,14 @@ def chain_sequences(pdb: Path) -> dict[str, str]:
 
 
 def snakemake(workdir: Path, *args: str):
-    return run_snakemake(*args, workdir=workdir, configfile=workdir / "config.yaml", cwd=workdir.parent)
+    return run_in(workdir, *args, outside=True)
 
 
 @pytest.fixture(scope="module")
 def features_run(tmp_path_factory):
     from helpers import FIXTURES
 
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    shared_fixtures()
     work = tmp_path_factory.mktemp("work")
     ap_seqs = chain_sequences(FIXTURES / AP / "ranked_0.pdb")
     cf_seqs = chain_sequences(next((FIXTURES / "colabfold_5b8c").glob("*.pdb")))

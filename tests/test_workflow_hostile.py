@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import damaged_runs as dr
-from helpers import FIXTURES, run_snakemake
+from helpers import FIXTURES, run_snakemake, shared_fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +38,7 @@ GOOD = {"ap": dr.AP, "cf": dr.CF, "af3": dr.AF3}
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    shared_fixtures()
     work = tmp_path_factory.mktemp("hostile")
     ap = dr.chain_sequences(FIXTURES / dr.AP / "ranked_0.pdb")
     cf = dr.chain_sequences(next((FIXTURES / dr.CF).glob("*.pdb")))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import FIXTURES, run_snakemake
+from helpers import FIXTURES, run_in, shared_fixtures
 from test_layouts import AF3, CF, CF_TAG, colabfold_batch, copy_run, server_zip
 
 pytestmark = pytest.mark.slow
@@ -23,13 +23,12 @@ COMPARED = ["pae_inter_mean", "ipsae_min", "pdockq", "plddt_interface", "n_conta
 
 def _run(work: Path, config: dict, *args: str):
     (work / "config.yaml").write_text(yaml.safe_dump(config))
-    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml", cwd=work.parent)
+    return run_in(work, *args, outside=True)
 
 
 @pytest.fixture(scope="module")
 def layouts_run(tmp_path_factory):
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    shared_fixtures()
     from tfbind.readers import read_run
 
     work = tmp_path_factory.mktemp("work")
@@ -106,5 +105,5 @@ def test_unmatched_entries_and_warnings_are_listed(layouts_run):
 
 def test_rerun_is_up_to_date(layouts_run):
     work, _, _ = layouts_run
-    proc = run_snakemake("features", "-n", workdir=work, configfile=work / "config.yaml", cwd=work.parent)
+    proc = run_in(work, "features", "-n", outside=True)
     assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from Bio import SeqIO
 
-from helpers import DEMO, FIXTURES, planned_jobs, run_snakemake
+from helpers import DEMO, FIXTURES, planned_jobs, run_in, shared_fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ AP = "alphapulldown_TEST_and_A0A075B6L2"
 
 
 def snakemake(work: Path, *args: str):
-    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml", cwd=work.parent)
+    return run_in(work, *args, outside=True)
 
 
 def expected_windows(sequence: str, window: int = 80, step: int = 10) -> list[tuple[int, int]]:
@@ -151,8 +151,7 @@ for line in custom.read_text().splitlines():
 
 
 def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path):
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    shared_fixtures()
     from test_workflow_features import chain_sequences
 
     work = tmp_path / "work"

@@ -10,15 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import DEMO, REPO, run_snakemake
+from helpers import DEMO, REPO, run_in
 from helpers import planned_jobs as dry_run_jobs
 from tfbind.demo import write_predictions
 
 pytestmark = pytest.mark.slow
 
 
-def snakemake(work, *args):
-    return run_snakemake(*args, workdir=work, configfile=work / "config.yaml")
+snakemake = run_in
 
 
 def planned_jobs(work, *args) -> dict[str, int]:
