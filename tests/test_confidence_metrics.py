@@ -203,7 +203,7 @@ def _pred(chain_ids, cb, plddt, pae) -> ModelPrediction:
         residue_numbers=np.arange(1, chain_ids.size + 1),
         sequences={c: "G" * int((chain_ids == c).sum()) for c in dict.fromkeys(chain_ids.tolist())},
         cb_coords=np.asarray(cb, float), plddt=np.asarray(plddt, float), pae=np.asarray(pae, float),
-        iptm=0.61, ptm=0.72, ranking_confidence=0.632,
+        iptm=0.61, ptm=0.72, ranking_confidence=0.632, ranking_score=0.662,  # 0.8 x 0.61 + 0.2 x 0.72; + 0.03
     )
 
 
@@ -223,7 +223,7 @@ def test_confidence_metrics_toy_by_hand():
     m = confidence_metrics(pred, "T", "D", 15.0)
     assert tuple(m) == METRIC_KEYS
     assert all(isinstance(v, float) for v in m.values())
-    assert (m["iptm"], m["ptm"], m["ranking_confidence"]) == (0.61, 0.72, 0.632)
+    assert (m["iptm"], m["ptm"], m["ranking_confidence"], m["ranking_score"]) == (0.61, 0.72, 0.632, 0.662)
     assert m["plddt_mean"] == pytest.approx((90 + 30 + 80 + 70 + 10) / 5)   # 56
     assert m["plddt_tf"] == pytest.approx(60.0)
     assert m["plddt_domain"] == pytest.approx(160 / 3)

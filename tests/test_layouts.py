@@ -30,7 +30,7 @@ from tfbind.readers import read_run
 AF3, CF, AP = "af3_server_5b8c", "colabfold_5b8c", "alphapulldown_TEST_and_A0A075B6L2"
 CF_TAG = "alphafold2_multimer_v3_model_4_seed_000"
 SETTINGS = ExtractSettings(sasa=False, pair_timeout_s=0)
-REPORTED = {"iptm", "ptm", "ranking_confidence"}  # only the predictor's own files hold these
+REPORTED = {"iptm", "ptm", "ranking_confidence", "ranking_score"}  # only the predictor's own files hold these
 METRICS = [m for m in CONFIDENCE_METRICS + INTERFACE_METRICS] + ["iptm_chain_pair"]
 
 
@@ -293,7 +293,7 @@ def test_alphafold2_without_ranking_debug_is_scored(fixtures_dir, tmp_path):
     # the models come back at their ranks, matched by pLDDT to the models of ranking_debug's order
     order = json.loads((fixtures_dir / AP / "ranking_debug.json").read_text())["order"]
     assert [r["model_name"] for r in rows] == order
-    assert_same(rows, intact, nan={"iptm", "ranking_confidence"})
+    assert_same(rows, intact, nan={"iptm", "ptm", "ranking_confidence"})  # pTM came from ranking_debug.json
     assert summary["n_models"] == 5 and "no ranking_debug.json" in notes[0]
 
 
@@ -330,6 +330,9 @@ def test_alphafold2_without_ranking_debug_reads_each_file_once(fixtures_dir, tmp
     assert sorted(reads) == sorted([f"ranked_{i}.pdb" for i in range(5)] + [p.name for p in run.glob("*.pkl")])
     assert set(reads.values()) == {1}
     assert sum(r["iptm"] == 0.25 and r["ptm"] == 0.5 for r in rows) == 2  # the pickles' fields reach the rows
+    # ... and give the ranking confidence that ranking_debug.json would have held: 0.8 x 0.25 + 0.2 x 0.5 = 0.3
+    assert sum(r["ranking_confidence"] == pytest.approx(0.3) for r in rows) == 2
+    assert sum(math.isnan(r["ranking_confidence"]) for r in rows) == 3  # no ipTM/pTM for the other three
 
 
 def test_alphafold2_without_pae_fails(fixtures_dir, tmp_path):

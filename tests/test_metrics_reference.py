@@ -74,7 +74,7 @@ def _cb_atoms_from_structure(path: Path) -> tuple[list[str], list[int], list[np.
 
 
 def _prediction(name: str, fmt: str, chains, numbers, coords, names, plddt, pae,
-                iptm: float, ptm: float, ranking: float) -> ModelPrediction:
+                iptm: float, ptm: float, ranking_score: float = math.nan) -> ModelPrediction:
     chain_ids = np.array(chains)
     seqs = {c: "".join(gemmi.find_tabulated_residue(n).one_letter_code.upper()
                        for n, cc in zip(names, chains) if cc == c) for c in dict.fromkeys(chains)}
@@ -82,7 +82,7 @@ def _prediction(name: str, fmt: str, chains, numbers, coords, names, plddt, pae,
         model_name=name, model_rank=0, source_format=fmt, chain_ids=chain_ids,
         residue_numbers=np.array(numbers), sequences=seqs, cb_coords=np.vstack(coords),
         plddt=np.asarray(plddt, float), pae=np.asarray(pae, float),
-        iptm=iptm, ptm=ptm, ranking_confidence=ranking,
+        iptm=iptm, ptm=ptm, ranking_confidence=0.8 * iptm + 0.2 * ptm, ranking_score=ranking_score,
     )
 
 
@@ -95,7 +95,7 @@ def colabfold_pred() -> ModelPrediction:
     assert pae.shape == (n, n) and len(scores["plddt"]) == n
     # ColabFold's per-residue pLDDT is what ipsae.py uses for pDockQ (one value per residue).
     return _prediction(CF_STEM, "colabfold", chains, numbers, coords, names, scores["plddt"], pae,
-                       scores["iptm"], scores["ptm"], 0.8 * scores["iptm"] + 0.2 * scores["ptm"])
+                       scores["iptm"], scores["ptm"])
 
 
 @pytest.fixture(scope="module")

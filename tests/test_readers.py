@@ -117,7 +117,10 @@ def test_alphapulldown_run(fx):
         assert m.source_format == "alphafold2"
         assert m.iptm == pytest.approx(debug["iptm"][m.model_name])
         assert m.ranking_confidence == pytest.approx(debug["iptm+ptm"][m.model_name])
-        assert math.isnan(m.ptm)
+        # no result pickle: pTM from AlphaFold's definition iptm+ptm = 0.8 ipTM + 0.2 pTM, inverted by hand
+        ptm = (debug["iptm+ptm"][m.model_name] - 0.8 * debug["iptm"][m.model_name]) / 0.2
+        assert m.ptm == pytest.approx(ptm, rel=1e-12) and 0.0 <= m.ptm <= 1.0
+        assert math.isnan(m.ranking_score)  # AlphaFold3's score only
         assert m.chain_pair_iptm == {}
         assert list(np.unique(m.chain_ids)) == ["B", "C"]
         assert (m.chain_ids == "B").sum() == 64 and (m.chain_ids == "C").sum() == 24
@@ -125,6 +128,8 @@ def test_alphapulldown_run(fx):
         pae = np.array(_load(folder / f"pae_{m.model_name}.json")[0]["predicted_aligned_error"])
         assert np.array_equal(m.pae, pae)
     top = models[0]
+    # model_2: (0.103099058355066 - 0.8 x 0.0630861297249794) / 0.2 = 0.05263015457508248 / 0.2
+    assert top.ptm == pytest.approx(0.2631507728754124, abs=1e-12)
     assert top.structure_path == folder / "ranked_0.pdb"
     assert len(top.sequences["B"]) == 64 and len(top.sequences["C"]) == 24
     assert top.sequences["B"].startswith("MESAIAEGG")
@@ -188,13 +193,59 @@ def test_alphafold2_pickles_and_unrelaxed_fallback(fx, tmp_path):
 
 
 def test_alphafold2_monomer_ranking_debug(fx, tmp_path):
+    """A monomer's ranking_debug.json ranks by mean pLDDT (``plddts``): the order is kept, but that number is not
+    0.8 ipTM + 0.2 pTM, so the ranking confidence is NaN rather than another quantity under its name."""
     folder = _copy(fx, AP, tmp_path)
     debug = _load(folder / "ranking_debug.json")
     plddts = {m: 70.0 + i for i, m in enumerate(debug["order"])}
     (folder / "ranking_debug.json").write_text(json.dumps({"plddts": plddts, "order": debug["order"]}))
     models = list(read_run(folder))
-    assert all(math.isnan(m.iptm) for m in models)
-    assert [m.ranking_confidence for m in models] == [plddts[m.model_name] for m in models]
+    assert [m.model_name for m in models] == debug["order"]
+    assert all(math.isnan(m.iptm) and math.isnan(m.ptm) and math.isnan(m.ranking_confidence) for m in models)
+
+
+def test_alphafold2_ptm_from_pickle_wins_else_derived(fx, tmp_path):
+    """pTM: a result pickle's own ``ptm`` when it has one; a pickle without it (ipTM only) leaves pTM to
+    ranking_debug.json's iptm+ptm and the pickle's ipTM."""
+    folder = _copy(fx, AP, tmp_path)
+    debug = _load(folder / "ranking_debug.json")
+    del debug["iptm"]  # ipTM from the pickles
+    (folder / "ranking_debug.json").write_text(json.dumps(debug))
+    first, second = debug["order"][:2]
+    with open(folder / f"result_{first}.pkl", "wb") as fh:
+        pickle.dump({"ptm": np.float32(0.25), "iptm": np.float32(0.0625)}, fh)
+    with open(folder / f"result_{second}.pkl", "wb") as fh:
+        pickle.dump({"iptm": np.float32(0.0625)}, fh)  # 0.0625 and 0.25 are exact in float32
+    by_name = {m.model_name: m for m in read_run(folder)}
+    assert by_name[first].ptm == 0.25 and by_name[first].iptm == 0.0625
+    assert by_name[first].ranking_confidence == pytest.approx(debug["iptm+ptm"][first])  # the reported value
+    # model_1: (0.10040916566451638 - 0.8 x 0.0625) / 0.2 = 0.05040916566451638 / 0.2
+    assert by_name[second].ptm == pytest.approx(0.2520458283225819, abs=1e-12)
+    assert math.isnan(by_name[debug["order"][2]].iptm)  # neither ranking_debug nor a pickle: no ipTM
+    assert math.isnan(by_name[debug["order"][2]].ptm)  # nor pTM
+    assert by_name[debug["order"][2]].ranking_confidence == pytest.approx(debug["iptm+ptm"][debug["order"][2]])
+
+
+@pytest.mark.parametrize("iptm_ptm, iptm, expected", [
+    (0.4 + 0.2 * (1 + 5e-7), 0.5, 1.0),  # 1 + 5e-7: float rounding, clipped
+    (0.4 - 0.2 * 5e-7, 0.5, 0.0),  # -5e-7: clipped
+    (0.9, 0.1, None),  # (0.9 - 0.08) / 0.2 = 4.1: the two numbers do not belong together
+    (0.02, 0.1, None),  # (0.02 - 0.08) / 0.2 = -0.3
+])
+def test_alphafold2_derived_ptm_outside_0_1(fx, tmp_path, iptm_ptm, iptm, expected):
+    folder = _copy(fx, AP, tmp_path)
+    debug = _load(folder / "ranking_debug.json")
+    top = debug["order"][0]
+    debug["iptm+ptm"][top], debug["iptm"][top] = iptm_ptm, iptm
+    (folder / "ranking_debug.json").write_text(json.dumps(debug))
+    if expected is None:
+        with pytest.warns(RunWarning, match=f"ranking_debug.json: model {top}: pTM derived .* outside 0..1"):
+            m = next(read_run(folder))
+        assert math.isnan(m.ptm)
+        assert m.ranking_confidence == iptm_ptm and m.iptm == iptm  # as reported; only pTM is withheld
+    else:
+        m = next(read_run(folder))
+        assert m.ptm == expected
 
 
 def test_alphafold2_errors(fx, tmp_path):
@@ -234,8 +285,10 @@ def test_colabfold_run(fx):
     m = models[0]
     assert (m.source_format, m.model_rank, m.model_name) == ("colabfold", 0, CF_TAG)
     assert m.iptm == pytest.approx(0.84) and m.iptm == scores["iptm"]
-    assert m.ptm == pytest.approx(scores["ptm"])
-    assert math.isnan(m.ranking_confidence)
+    assert m.ptm == pytest.approx(0.88) and m.ptm == scores["ptm"]
+    # ColabFold ranks multimers by 0.8 ipTM + 0.2 pTM but does not write it: 0.8 x 0.84 + 0.2 x 0.88 = 0.848
+    assert m.ranking_confidence == pytest.approx(0.848, abs=1e-12)
+    assert math.isnan(m.ranking_score)
     assert [int((m.chain_ids == c).sum()) for c in "ABC"] == [139, 120, 111]
     assert {c: len(s) for c, s in m.sequences.items()} == {"A": 139, "B": 120, "C": 111}
     assert np.array_equal(m.pae, np.array(scores["pae"]))
@@ -343,8 +396,14 @@ def test_af3_server_run(fx):
     assert (m.source_format, m.model_rank) == ("alphafold3", 0)
     assert [int((m.chain_ids == c).sum()) for c in "ABC"] == [139, 120, 111]
     assert m.iptm == summary["iptm"] == 0.82
-    assert m.ptm == summary["ptm"]
-    assert m.ranking_confidence == summary["ranking_score"]
+    assert m.ptm == summary["ptm"] == 0.87
+    # 0.8 ipTM + 0.2 pTM = 0.656 + 0.174 = 0.830, the quantity AlphaFold2 writes as iptm+ptm ...
+    assert m.ranking_confidence == pytest.approx(0.83, abs=1e-12)
+    # ... and AlphaFold3's ranking_score kept apart: it adds 0.5 x fraction_disordered - 100 x has_clash,
+    # here 0.830 + 0.5 x 0.06 - 0 = 0.860 (the summary's numbers have 2 decimals)
+    assert m.ranking_score == summary["ranking_score"] == 0.86
+    assert (summary["fraction_disordered"], summary["has_clash"]) == (0.06, 0.0)
+    assert m.ranking_score == pytest.approx(m.ranking_confidence + 0.5 * 0.06 - 100 * 0.0, abs=0.01)
     assert m.chain_pair_iptm[("A", "B")] == summary["chain_pair_iptm"][0][1]
     assert m.chain_pair_iptm[("C", "B")] == summary["chain_pair_iptm"][2][1]
     assert len(m.chain_pair_iptm) == 9
@@ -478,7 +537,8 @@ def test_af3_local_token_reduction(tmp_path):
     assert np.array_equal(m.plddt, np.array(conf["atom_plddts"])[_PLDDT_ATOMS])
     assert np.allclose(m.cb_coords[1], [8.0, 16.0, -8.0])  # SEP CB is atom 8
     assert m.chain_pair_iptm[("A", "C")] == 0.3 and m.chain_pair_iptm[("B", "C")] == 0.5
-    assert m.ranking_confidence == 0.7 and m.iptm == 0.5 and m.ptm == 0.6
+    assert m.ranking_score == 0.7 and m.iptm == 0.5 and m.ptm == 0.6
+    assert m.ranking_confidence == pytest.approx(0.8 * 0.5 + 0.2 * 0.6)  # 0.52
 
 
 @pytest.mark.parametrize("new_names", [True, False])

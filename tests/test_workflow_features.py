@@ -102,6 +102,10 @@ def test_alphapulldown_values_come_from_ranking_debug(features_run, fixtures_dir
     assert by_rank["model_name"].tolist() == ranking["order"]
     assert by_rank["iptm"].tolist() == pytest.approx([ranking["iptm"][m] for m in ranking["order"]])
     assert by_rank["ranking_confidence"].tolist() == pytest.approx([ranking["iptm+ptm"][m] for m in ranking["order"]])
+    # no result pickles: pTM from iptm+ptm = 0.8 ipTM + 0.2 pTM (AlphaFold's definition), in 0..1
+    ptm = [(ranking["iptm+ptm"][m] - 0.8 * ranking["iptm"][m]) / 0.2 for m in ranking["order"]]
+    assert by_rank["ptm"].tolist() == pytest.approx(ptm) and by_rank["ptm"].between(0, 1).all()
+    assert by_rank["ranking_score"].isna().all()
     pair = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id").loc["ap"]
     assert (pair["tf_chain"], pair["domain_chain"], pair["tf_length"], pair["domain_length"]) == ("C", "B", 24, 64)
     assert pair["n_models"] == 5
@@ -118,6 +122,8 @@ def test_ipsae_matches_reference_with_an_extra_chain(features_run, fixtures_dir,
     assert pair["ipsae_tf_to_domain"] == pytest.approx(float(ref[("C", "B")]["ipSAE"]), abs=1e-4)
     assert pair["ipsae_domain_to_tf"] == pytest.approx(float(ref[("B", "C")]["ipSAE"]), abs=1e-4)
     assert pair["pdockq"] == pytest.approx(float(ref[("B", "C")]["pDockQ"]), abs=0.01)
+    # 0.8 ipTM + 0.2 pTM from the predictor's own (2-decimal) numbers: ColabFold 0.84, 0.88; AlphaFold3 0.82, 0.87
+    assert pair["ranking_confidence"] == pytest.approx({"cf": 0.848, "af3": 0.830}[pair_id], abs=1e-12)
 
 
 def test_rerun_is_up_to_date(features_run):
@@ -145,6 +151,7 @@ def test_score_table_input_becomes_pairs_parquet(tmp_path, fixtures_dir):
     assert (row["tf_id"], row["domain_id"], row["source_format"]) == ("MYB_24", "KIX", "score_table")
     assert row["iptm"] == float(cell["iptm"])
     assert row["ranking_confidence"] == float(cell["iptm_ptm"])
+    assert pd.isna(row["ranking_score"])  # AlphaFold3's own score: not in a score table
     assert row["pdockq"] == float(cell["mpDockQ/pDockQ"])
     assert row["interface_area"] == float(cell["int_area"])
     assert row["solvation_energy"] == float(cell["int_solv_en"])

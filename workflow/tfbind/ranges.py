@@ -16,8 +16,10 @@ Bounds, and why:
   be told apart from a very poor model by its values alone, and a silently rescaled pDockQ is worse
   than a failed.tsv row the user can act on.
 * ipTM, pTM, chain_pair_iptm, pDockQ, LIS, fractions: 0..1 (NaN = absent where the format may lack it).
-* ranking confidence: finite (AF2 ``iptm+ptm`` is 0..1, but a monomer's is mean pLDDT and
-  AlphaFold3's ``ranking_score`` includes a -100 clash penalty).
+* ranking confidence: 0..1, since it is ``0.8 ipTM + 0.2 pTM`` for every source (AF2 ``iptm+ptm``, score
+  tables' ``iptm_ptm``, computed for ColabFold and AlphaFold3; ``tfbind.readers.model_scores``).
+* AlphaFold3's ``ranking_score``: finite (``0.8 ipTM + 0.2 pTM + 0.5 fraction_disordered - 100 has_clash``:
+  up to 1.5, down to -100 for a clashing model).
 * counts (contacts, interface residues, H-bonds, salt bridges, LIA): whole numbers >= 0.
 * areas: >= 0; energies and other scores: finite.
 * Kd (labels): finite and > 0 (nM).
@@ -78,7 +80,8 @@ RANGES: dict[str, Range] = {
     "iptm": UNIT,
     "ptm": UNIT,
     "chain_pair_iptm": UNIT,
-    "ranking_confidence": FINITE,
+    "ranking_confidence": UNIT,
+    "ranking_score": FINITE,
     "pdockq": UNIT,
     "lis": UNIT,
     "lia": COUNT,

@@ -25,6 +25,15 @@ lia_score``. Headers may carry stray leading spaces (`` sc``) and the misspellin
   the ``<metric>_mean`` columns stay NaN: the table holds one (the best) model per job, so
   ``n_models`` = 1, ``model_rank`` = 0, ``model_name`` = ``score_table``.
 
+Caveat on ``pdockq``: for two chains AlphaPulldown's ``mpDockQ/pDockQ`` is a pDockQ with Bryant et al.'s
+(2022) sigmoid, but its inputs depend on the AlphaPulldown version that wrote the table (KosinskiLab/AlphaPulldown
+``alphapulldown/analysis_pipeline/get_good_inter_pae.py`` and ``calculate_mpdockq.py``): some versions apply the
+sigmoid to the mpDockQ complex score (CB-CB <= 8 A contacts of ``ranked_0.pdb``, both chain orders summed,
+``log10(contacts + 1)`` times the mean pLDDT over contact pairs: roughly twice Bryant's x, and 0.018 rather than 0
+without contacts); ``calc_pdockq`` on ``read_pdb_pdockq`` is Bryant's x on CB atoms (CA for Gly), which is
+``tfbind.metrics.dockq.pdockq``. Which one a published table used cannot be told from the table
+(``resources/models/ep300/inputs.md``).
+
 Caveat on ``lis``/``lia``/``pae_mean``: in the published tables these come from the screen's own
 script (castral02/tf_binding ``scripts/lia_lis.py``), which computes them over the whole PAE matrix
 of the best model: ``lis_score`` = sum of ``1/PAE`` over entries with ``PAE <= 12`` divided by all

@@ -23,7 +23,10 @@ ID_SCHEMA = {
     "domain_length": pa.int64(),
 }
 
-# AlphaFold confidence metrics per model, as tfbind.metrics.confidence_metrics returns them.
+# AlphaFold confidence metrics per model, as tfbind.metrics.confidence_metrics returns them. Among them
+# ranking_confidence (0.8 ipTM + 0.2 pTM from every source) and ranking_score (AlphaFold3's own ranking_score,
+# which adds disorder and clash terms; NaN for AlphaFold2, ColabFold and score tables): two quantities, two
+# columns (tfbind.readers.model_scores).
 CONFIDENCE_METRICS = list(METRIC_KEYS)
 
 # Interface structure metrics per model, as tfbind.metrics.interface.interface_metrics returns them

@@ -23,7 +23,7 @@ from .lis_scores import lis_family
 
 #: Keys of :func:`confidence_metrics`, in output order (other stages read these names).
 METRIC_KEYS: tuple[str, ...] = (
-    "iptm", "ptm", "ranking_confidence",
+    "iptm", "ptm", "ranking_confidence", "ranking_score",
     "plddt_mean", "plddt_tf", "plddt_domain", "plddt_interface",
     "pae_mean", "pae_inter_mean", "pae_inter_min",
     "pdockq", "pdockq2_tf", "pdockq2_domain",
@@ -84,7 +84,9 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
 
     Returns a dict with exactly the keys of :data:`METRIC_KEYS` (floats; NaN where undefined):
 
-    * ``iptm, ptm, ranking_confidence``: copied from the prediction.
+    * ``iptm, ptm, ranking_confidence, ranking_score``: copied from the prediction
+      (``ranking_confidence`` = 0.8 ipTM + 0.2 pTM for every format; ``ranking_score`` = AlphaFold3's own,
+      NaN otherwise; see ``tfbind.readers.model_scores``).
     * ``plddt_mean``: mean pLDDT over the residues of both chains; ``plddt_tf``/``plddt_domain``
       per chain; ``plddt_interface``: residues of either chain with a partner-chain CB within
       8 A (CB-CB <= 8, CA for Gly); NaN without contacts.
@@ -127,6 +129,7 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
         "iptm": float(pred.iptm),
         "ptm": float(pred.ptm),
         "ranking_confidence": float(pred.ranking_confidence),
+        "ranking_score": float(pred.ranking_score),
         "plddt_mean": float(plddt[both].mean()),
         "plddt_tf": float(plddt_a.mean()),
         "plddt_domain": float(plddt_b.mean()),

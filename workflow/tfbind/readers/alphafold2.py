@@ -3,21 +3,27 @@
 Files read, per run folder:
 
 - ``ranking_debug.json``: ``order`` (model names, best first) gives the ranking: model_rank i is
-  ``order[i]``. ``iptm`` (multimer) -> iptm; ``iptm+ptm`` (multimer) or ``plddts`` (monomer) ->
-  ranking_confidence.
+  ``order[i]``. ``iptm`` (AlphaPulldown writes it) -> iptm; ``iptm+ptm`` (multimer: AlphaFold's 0.8 ipTM +
+  0.2 pTM) -> ranking_confidence. A monomer's ``plddts`` (mean pLDDT) is not a ranking confidence of that
+  definition: its models get NaN (``tfbind.readers.model_scores``).
 - coordinates: ``ranked_<i>.pdb``, else ``relaxed_<model>.pdb``, else ``unrelaxed_<model>.pdb``.
   pLDDT is the B-factor of the CB atom (CA for Gly).
 - PAE: ``pae_<model>.json`` (``[{"predicted_aligned_error": [[...]], ...}]``), else the
   ``predicted_aligned_error`` of ``result_<model>.pkl`` / ``.pkl.gz`` / ``.pkl.xz``.
 - ``result_<model>.pkl*`` when present (loaded with the restricted unpickler, once per model):
-  ``ptm`` (only there), and ``iptm`` / ``ranking_confidence`` where ranking_debug lacks them.
+  ``ptm``, and ``iptm`` where ranking_debug lacks it; without ``iptm+ptm`` the ranking confidence is
+  0.8 ipTM + 0.2 pTM of the pickle's scores (its own ``ranking_confidence`` key is not read: a monomer's
+  is mean pLDDT).
+- pTM without a pickle (or a pickle without ``ptm``): derived from ``ranking_debug.json`` as
+  ``(iptm+ptm - 0.8 iptm) / 0.2``; a derived value outside 0..1 beyond float rounding is NaN with a
+  ``RunWarning`` (``model_scores.ptm_from_ranking_confidence``). A pickle's own ``ptm`` wins.
 
 Without ``ranking_debug.json`` (users who keep only the models and the PAE) the run is still scored:
 ``ranked_<i>.pdb`` is model_rank i, and its model (whose PAE file to read) is the one whose per-residue
 pLDDT (``confidence_<model>.json`` ``confidenceScore``, else the result pickle's ``plddt``) equals the
 B-factors of ``ranked_<i>.pdb`` (AlphaFold writes pLDDT as the B-factor; the ranked file is that model,
-relaxed or not); a run with a single model needs no matching. ipTM and the ranking confidence are then
-NaN unless the result pickle holds them, and the pair gets a note (``warnings.tsv``). Only a ranked
+relaxed or not); a run with a single model needs no matching. ipTM, pTM and the ranking confidence are
+then NaN unless the result pickle holds ipTM and pTM, and the pair gets a note (``warnings.tsv``). Only a ranked
 model whose PAE cannot be found fails the run. The structures and result pickles read for this matching are
 kept for scoring (of a pickle only the fields read later, not its logits), so each file is read once.
 """
@@ -34,6 +40,7 @@ import numpy as np
 from tfbind.errors import PredictionError, RunWarning
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
+from tfbind.readers.model_scores import ptm_from_ranking_confidence, ranking_confidence
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
@@ -59,7 +66,8 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
     if not isinstance(order, list) or not order:
         raise PredictionError(f"{debug_path}: 'order' lists no models")
     iptms = debug.get("iptm", {}) or {}
-    confidences = debug.get("iptm+ptm", debug.get("plddts", {})) or {}
+    # only a multimer's iptm+ptm is the ranking confidence; a monomer's "plddts" is mean pLDDT (left out)
+    confidences = debug.get("iptm+ptm", {}) or {}
     if not isinstance(iptms, dict) or not isinstance(confidences, dict):
         raise PredictionError(f"{debug_path}: 'iptm' / 'iptm+ptm' are not maps of model name to score")
     plan = []
@@ -103,7 +111,7 @@ _PLDDT_TOLERANCE = 0.011
 
 
 #: The keys of a result pickle that :func:`_load_model` reads (the pickle's logits are left behind).
-_PICKLE_KEYS = ("ptm", "iptm", "ranking_confidence", "predicted_aligned_error")
+_PICKLE_KEYS = ("ptm", "iptm", "predicted_aligned_error")
 
 
 def _model_plddt(folder: Path, model: str, files: dict, max_bytes: int) -> np.ndarray | None:
@@ -179,7 +187,7 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
     warnings.warn(RunWarning(
         f"{folder}: no ranking_debug.json; {len(plan)} ranked models scored from their structures and PAE "
         f"(ranked_<i>.pdb = model, matched by pLDDT: {matched}); "
-        "ipTM and ranking confidence are NaN unless a result pickle holds them"
+        "ipTM, pTM and ranking confidence are NaN unless a result pickle holds ipTM and pTM"
     ), stacklevel=2)
     return plan
 
@@ -216,8 +224,14 @@ def _load_model(item: dict) -> ModelPrediction:
         if np.isnan(iptm):
             iptm, sources["iptm"] = to_float(result.get("iptm"), f"{pkl}: iptm"), pkl
         if np.isnan(conf):
-            conf = to_float(result.get("ranking_confidence"), f"{pkl}: ranking_confidence")
-            sources["ranking_confidence"] = pkl
+            # AlphaFold's own formula on the pickle's scores (NaN for a monomer, which has no ipTM)
+            conf, sources["ranking_confidence"] = ranking_confidence(iptm, ptm), pkl
+    if np.isnan(ptm) and item["debug"] is not None:
+        ptm, note = ptm_from_ranking_confidence(item["ranking_confidence"], iptm,
+                                                f"{item['debug']}: model {item['model']}")
+        sources["ptm"] = item["debug"]
+        if note:
+            warnings.warn(RunWarning(note), stacklevel=2)
     if item["pae_json"] is not None:
         pae_path = item["pae_json"]
         pae = _pae_from_json(pae_path, table.n_residues, item["structure"], max_bytes, item["model"])

@@ -5,6 +5,10 @@ Server folder: ``fold_<job>_model_<N>.cif``, ``fold_<job>_full_data_<N>.json`` (
 ``fold_<job>_summary_confidences_<N>.json`` (``iptm``, ``ptm``, ``ranking_score``,
 ``chain_pair_iptm``). N is the rank (0 = top).
 
+Scores: ``iptm``, ``ptm`` and ``ranking_score`` are the summary's; ``ranking_confidence`` is 0.8 ipTM + 0.2 pTM
+computed from them, the same quantity as AlphaFold2's ``iptm+ptm`` (``ranking_score`` adds 0.5 x
+fraction_disordered and -100 x has_clash to it, so it is kept apart; ``tfbind.readers.model_scores``).
+
 Local folder ``<job>/`` (layout of the AlphaFold3 repository's docs/output.md): the top-level
 ``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are AlphaFold3's
 own top model (the sample of highest ranking_score), model_rank 0, named after that sample
@@ -16,8 +20,8 @@ is not counted twice, and sample folders named in the csv but deleted are not an
 many were read). Without sample folders the top-level files are the single model.
 
 Files that only carry the predictor's own numbers may be missing: without a ``*summary_confidences*``
-file a model is scored from the structure and the PAE (``iptm``, ``ptm``, ``ranking_confidence`` and
-``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data / confidences
+file a model is scored from the structure and the PAE (``iptm``, ``ptm``, ``ranking_confidence``,
+``ranking_score`` and ``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data / confidences
 (the PAE) the run fails.
 
 Chain IDs: when the confidences name the chains differently from the structure but hold the same
@@ -50,6 +54,7 @@ from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
+from tfbind.readers.model_scores import ranking_confidence
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     ResidueTable, as_matrix, load_json, require, residue_table, to_float,
@@ -413,13 +418,16 @@ def _load_model(item: dict) -> ModelPrediction:
     chain_pair_iptm = _chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path)
     # one token per residue, in order (no modified residue, no ligand): the PAE is the residues' already
     one_per_residue = keep.size == pae.shape[0] and bool((keep == np.arange(keep.size)).all())
+    iptm = to_float(summary.get("iptm"), f"{summary_path}: iptm")  # null (one chain) -> NaN
+    ptm = to_float(summary.get("ptm"), f"{summary_path}: ptm")
     return from_structure(item, FORMAT, table, st, atoms, plddt=atom_plddts[table.cb_atom_index],
-                          pae=pae if one_per_residue else pae[np.ix_(keep, keep)], iptm=to_float(summary.get("iptm"), f"{summary_path}: iptm"),
-                          ptm=to_float(summary.get("ptm"), f"{summary_path}: ptm"),
-                          ranking_confidence=to_float(summary.get("ranking_score"), f"{summary_path}: ranking_score"),
+                          pae=pae if one_per_residue else pae[np.ix_(keep, keep)], iptm=iptm, ptm=ptm,
+                          ranking_confidence=ranking_confidence(iptm, ptm),
+                          ranking_score=to_float(summary.get("ranking_score"), f"{summary_path}: ranking_score"),
                           chain_pair_iptm=chain_pair_iptm, structure_path=cif,
                           sources={"pae": conf_path, "plddt": conf_path, "iptm": summary_path, "ptm": summary_path,
-                                   "ranking_confidence": summary_path, "chain_pair_iptm": summary_path})
+                                   "ranking_confidence": summary_path, "ranking_score": summary_path,
+                                   "chain_pair_iptm": summary_path})
 
 
 def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:

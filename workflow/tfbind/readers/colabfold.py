@@ -7,8 +7,11 @@ coordinate file of the same tag: ``<job>_relaxed_<tag>.pdb`` if present, else
 Everything else (``*_predicted_aligned_error_v1.json``, ``config.json``, images) is ignored.
 
 Ranking: by ``rank_NNN`` in the tags; when the tags carry no rank, by ColabFold's multimer score
-0.8*iptm + 0.2*ptm (mean pLDDT for monomers, as ColabFold does), highest first. ranking_confidence is NaN (ColabFold
-does not write it). pLDDT is the B-factor of the CB atom (CA for Gly).
+0.8*iptm + 0.2*ptm (mean pLDDT for monomers, as ColabFold does), highest first. ranking_confidence is that
+multimer score, 0.8 ipTM + 0.2 pTM from the scores file (ColabFold ranks by it but does not write it; its
+``ptm``/``iptm`` are rounded to 2 decimals, so the value is within 0.005 of ColabFold's own; NaN without
+ipTM, never the monomer's mean pLDDT). Source of the formula: ``tfbind.readers.model_scores``. pLDDT is the
+B-factor of the CB atom (CA for Gly).
 
 A folder holding several jobs (a ColabFold batch folder) must be given as one of its scores files to
 select the job; discovery (``tfbind.plan.discovery``) plans one run per job prefix that way.
@@ -27,6 +30,7 @@ from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
+from tfbind.readers.model_scores import ranking_confidence
 from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers.structure import (
     as_matrix, check_pae, load_json, require, residue_table, to_float,
@@ -117,7 +121,7 @@ def _plan(path: Path, max_bytes: int) -> list[dict]:
         def score(item):
             s = _peek_scores(item["scores"], max_bytes)
             iptm, ptm = s.get("iptm", np.nan), s.get("ptm", np.nan)
-            value = 0.8 * iptm + 0.2 * ptm if not np.isnan(iptm) else s.get("plddt", np.nan)
+            value = ranking_confidence(iptm, ptm) if not np.isnan(iptm) else s.get("plddt", np.nan)
             return -value if not np.isnan(value) else np.inf
 
         items.sort(key=lambda i: (score(i), i["scores"].name))
@@ -142,11 +146,12 @@ def _load_model(item: dict) -> ModelPrediction:
         raise PredictionError(
             f"{scores_path}: {n} pLDDT values but {structure_path} has {table.n_residues} residues"
         )
-    return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae,
-                          iptm=to_float(scores.get("iptm"), f"{scores_path}: iptm"),
-                          ptm=to_float(scores.get("ptm"), f"{scores_path}: ptm"),
-                          structure_path=structure_path,
-                          sources={"pae": scores_path, "iptm": scores_path, "ptm": scores_path})
+    iptm = to_float(scores.get("iptm"), f"{scores_path}: iptm")
+    ptm = to_float(scores.get("ptm"), f"{scores_path}: ptm")
+    return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae, iptm=iptm, ptm=ptm,
+                          ranking_confidence=ranking_confidence(iptm, ptm), structure_path=structure_path,
+                          sources={"pae": scores_path, "iptm": scores_path, "ptm": scores_path,
+                                   "ranking_confidence": scores_path})
 
 
 def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:

@@ -33,7 +33,12 @@ class ModelPrediction:
     cb_coords : (n_res, 3) float array, CB coordinates (CA for Gly; CA when CB is missing).
     plddt : (n_res,) float array, per-residue pLDDT on the 0-100 scale (CB atom, CA for Gly).
     pae : (n_res, n_res) float array, predicted aligned error in Angstrom (row = aligned residue).
-    iptm, ptm, ranking_confidence : as the predictor reported them; NaN when absent.
+    iptm, ptm : as the predictor reported them (AlphaFold2 runs without result pickles: pTM derived from
+        ``ranking_debug.json``, see ``tfbind.readers.model_scores``); NaN when absent.
+    ranking_confidence : 0.8 ipTM + 0.2 pTM for every format (AlphaFold2's ``iptm+ptm``; computed for ColabFold
+        and AlphaFold3); NaN when ipTM or pTM is unknown. See ``tfbind.readers.model_scores``.
+    ranking_score : AlphaFold3's own ``ranking_score`` (0.8 ipTM + 0.2 pTM + 0.5 disorder - 100 clash); NaN for
+        the other formats.
     chain_pair_iptm : AlphaFold3 ``chain_pair_iptm`` as {(chain_a, chain_b): value}; empty otherwise.
     structure_path : the coordinate file of this model.
     structure : the parsed ``gemmi.Structure`` (kept so that interface metrics need not re-read it).
@@ -53,6 +58,7 @@ class ModelPrediction:
     iptm: float = NAN
     ptm: float = NAN
     ranking_confidence: float = NAN
+    ranking_score: float = NAN
     chain_pair_iptm: dict[tuple[str, str], float] = field(default_factory=dict)
     structure_path: Path | None = None
     structure: object | None = None
@@ -69,14 +75,15 @@ class ModelPrediction:
 
 def from_structure(item: dict, source_format: str, table, structure, atoms, *, plddt: np.ndarray,
                    pae: np.ndarray, structure_path: Path, iptm: float = NAN, ptm: float = NAN,
-                   ranking_confidence: float = NAN, chain_pair_iptm: dict | None = None,
+                   ranking_confidence: float = NAN, ranking_score: float = NAN,
+                   chain_pair_iptm: dict | None = None,
                    sources: dict[str, Path] | None = None) -> ModelPrediction:
     """The one way readers build a :class:`ModelPrediction`: the residue arrays from ``table`` (a
     ``tfbind.readers.structure`` residue table of ``structure``), the model's name and rank from the
     reader's plan ``item``, and the predictor's per-residue pLDDT, PAE and scalar scores.
 
     Every number is checked against :data:`tfbind.ranges.RANGES` (PAE, pLDDT incl. the 0-1 scale,
-    ipTM, pTM, chain_pair_iptm, ranking confidence; NaN allowed for the scalars the format may lack);
+    ipTM, pTM, chain_pair_iptm, ranking confidence and score; NaN allowed for the scalars the format may lack);
     ``sources`` names the file each field came from (default: ``structure_path``), so that a value out
     of range raises ``PredictionError`` naming the file, the model, the field and the value.
     """
@@ -87,7 +94,8 @@ def from_structure(item: dict, source_format: str, table, structure, atoms, *, p
 
     check_array(np.asarray(pae), "pae", where("pae"), PredictionError)
     check_array(np.asarray(plddt), "plddt", where("plddt"), PredictionError)
-    for field, value in (("iptm", iptm), ("ptm", ptm), ("ranking_confidence", ranking_confidence)):
+    for field, value in (("iptm", iptm), ("ptm", ptm), ("ranking_confidence", ranking_confidence),
+                         ("ranking_score", ranking_score)):
         check_scalar(value, field, where(field), PredictionError)
     for (a, b), value in (chain_pair_iptm or {}).items():
         check_scalar(value, "chain_pair_iptm", f"{where('chain_pair_iptm')} chains {a}/{b}", PredictionError)
@@ -104,6 +112,7 @@ def from_structure(item: dict, source_format: str, table, structure, atoms, *, p
         iptm=iptm,
         ptm=ptm,
         ranking_confidence=ranking_confidence,
+        ranking_score=ranking_score,
         chain_pair_iptm=chain_pair_iptm or {},
         structure_path=structure_path,
         structure=structure,
