@@ -153,3 +153,36 @@ def test_score_table_iptm_ptm_is_0_8_iptm_plus_0_2_ptm(fx):
         rows = [{k.strip(): v for k, v in row.items()} for row in csv.DictReader(fh)]
     implied = [(float(r["iptm_ptm"]) - 0.8 * float(r["iptm"])) / 0.2 for r in rows]
     assert len(implied) == 34 and 0.46 < min(implied) and max(implied) < 0.63
+
+
+# ---------------------------------------------------------------- sequence descriptors
+
+
+def test_sequence_descriptors_are_the_same_from_a_run_and_a_score_table(fx, tmp_path):
+    """The descriptors come from the FASTA sequences alone: a ColabFold run and a score-table row of the same
+    pair (the same FASTA records) give identical descriptor columns, and the TF's acidic fraction counted here."""
+    from tfbind.features.alphapulldown_table import read_score_table
+    from tfbind.features.descriptors import DESCRIPTOR_COLUMNS
+    from tfbind.features.extract import extract_pair
+    from tfbind.plan.sequences import SequenceRecord
+    from tfbind.plan.settings import ExtractSettings
+
+    residues = _pdb_residues(fx / CF / CF_PDB)
+    one = {"GLY": "G", "ALA": "A", "SER": "S", "THR": "T", "CYS": "C", "VAL": "V", "LEU": "L", "ILE": "I",
+           "MET": "M", "PRO": "P", "PHE": "F", "TYR": "Y", "TRP": "W", "ASP": "D", "GLU": "E", "ASN": "N",
+           "GLN": "Q", "LYS": "K", "ARG": "R", "HIS": "H"}
+    seqs = {c: "".join(one[r["name"]] for r in residues if r["chain"] == c) for c in "BC"}
+    tfs = {"TILE": SequenceRecord("TILE", seqs["C"], "TILE")}
+    domains = {"DOM": SequenceRecord("DOM", seqs["B"], "FAB")}
+    pair = {"pair_id": "DOM_and_TILE", "tf_id": "TILE", "domain_id": "DOM", "prediction": str(fx / CF),
+            "tf_chain": "", "domain_chain": "", "format": ""}
+    _, from_run = extract_pair(pair, tfs, domains, ExtractSettings(sasa=False, pair_timeout_s=0))
+    table = tmp_path / "scores.csv"
+    table.write_text("jobs,iptm,iptm_ptm\nDOM_and_TILE,0.5,0.6\n")
+    frame, failed, _ = read_score_table(table, tfs, domains)
+    assert failed == [] and len(frame) == 1
+    from_table = frame.iloc[0]
+    for column in DESCRIPTOR_COLUMNS:
+        assert from_run[column] == from_table[column], column
+    acidic = sum(seqs["C"].count(a) for a in "DE") / len(seqs["C"])
+    assert from_run["tf_frac_acidic"] == pytest.approx(acidic)
