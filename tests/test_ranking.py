@@ -21,19 +21,19 @@ def _pairs(**columns):
 
 
 def test_consensus_hand_worked():
-    # iptm ranks (ascending) 1,2,3 -> pct 1/3, 2/3, 1; lis 3,1,2 -> 1, 1/3, 2/3; lia missing for p1
-    pairs = _pairs(iptm=[0.2, 0.5, 0.9], lis=[0.3, 0.1, 0.2], lia=[10.0, np.nan, 30.0])
+    # ipTM+pTM ranks (ascending) 1,2,3 -> pct 1/3, 2/3, 1; Sc 3,1,2 -> 1, 1/3, 2/3; ipSAE missing for p1
+    pairs = _pairs(ranking_confidence=[0.2, 0.5, 0.9], shape_complementarity=[0.3, 0.1, 0.2], ipsae_min=[10.0, np.nan, 30.0])
     c = consensus_scores(pairs).set_index("pair_id")
-    # lia among p0, p2: pct 1/2, 1
+    # ipSAE among p0, p2: pct 1/2, 1
     assert c.loc["p0", "consensus"] == pytest.approx((1 / 3 + 1 + 1 / 2) / 3)
     assert c.loc["p1", "consensus"] == pytest.approx((2 / 3 + 1 / 3) / 2)
     assert c.loc["p2", "consensus"] == pytest.approx((1 + 2 / 3 + 1) / 3)
     assert list(c["n_metrics"]) == [3, 2, 3]
-    assert c.loc["p0", "consensus_metrics"] == "iptm, lis, lia"
+    assert c.loc["p0", "consensus_metrics"] == "ranking_confidence, shape_complementarity, ipsae_min"
 
 
 def test_consensus_ties_share_the_average_rank_and_domains_are_separate():
-    pairs = _pairs(iptm=[0.5, 0.5, 0.9, 0.1])
+    pairs = _pairs(ranking_confidence=[0.5, 0.5, 0.9, 0.1])
     pairs.loc[3, "domain_id"] = "TAZ2"
     c = consensus_scores(pairs).set_index("pair_id")["consensus"]
     assert c["p0"] == c["p1"] == pytest.approx(1.5 / 3)
@@ -43,10 +43,10 @@ def test_consensus_ties_share_the_average_rank_and_domains_are_separate():
 
 def test_pdockq2_is_the_smaller_direction_and_pdockq_stands_in_for_score_tables():
     pairs = _pairs(pdockq2_tf=[0.3, 0.1], pdockq2_domain=[0.2, 0.4], pdockq=[0.9, 0.0])
-    t = build_ranking(pairs.assign(iptm=[0.5, 0.6]))
+    t = build_ranking(pairs.assign(ranking_confidence=[0.5, 0.6]))
     assert list(t.sort_values("pair_id")["pdockq2"]) == [0.2, 0.1]
-    table = _pairs(pdockq=[0.3, 0.1], iptm=[0.7, 0.2])  # an AlphaPulldown score table: no pDockQ2, no ipSAE
-    assert metrics_used(metric_columns(table)) == ["iptm", "pdockq"]
+    table = _pairs(pdockq=[0.3, 0.1], ranking_confidence=[0.7, 0.2])  # an AlphaPulldown score table: no pDockQ2, no ipSAE
+    assert metrics_used(metric_columns(table)) == ["ranking_confidence", "pdockq"]
     assert list(build_ranking(table)["tf_id"]) == ["t0", "t1"]
 
 
@@ -55,13 +55,13 @@ def test_pdockq_stands_in_per_domain_in_a_table_merged_from_runs_and_a_score_tab
     # on the metric it has. Before, the choice was made over the whole table and TAZ2 lost its pDockQ.
     none = [np.nan] * 3
     pairs = _pairs(pdockq2_tf=[0.3, 0.1, *none], pdockq2_domain=[0.2, 0.4, *none],
-                   pdockq=[0.9, 0.0, 0.5, 0.1, 0.3], iptm=[0.5, 0.6, 0.2, 0.4, 0.9])
+                   pdockq=[0.9, 0.0, 0.5, 0.1, 0.3], ranking_confidence=[0.5, 0.6, 0.2, 0.4, 0.9])
     pairs.loc[2:, "domain_id"] = "TAZ2"
     t = build_ranking(pairs).set_index("pair_id")
     assert list(t.loc[["p0", "p1", "p2", "p3", "p4"], "pdockq2"]) == [0.2, 0.1, 0.5, 0.1, 0.3]
-    assert set(t.loc[["p0", "p1"], "consensus_metrics"]) == {"iptm, pdockq2"}
-    assert set(t.loc[["p2", "p3", "p4"], "consensus_metrics"]) == {"iptm, pdockq"}
-    # TAZ2: pDockQ 0.5, 0.1, 0.3 -> pct 1, 1/3, 2/3; ipTM 0.2, 0.4, 0.9 -> 1/3, 2/3, 1
+    assert set(t.loc[["p0", "p1"], "consensus_metrics"]) == {"ranking_confidence, pdockq2"}
+    assert set(t.loc[["p2", "p3", "p4"], "consensus_metrics"]) == {"ranking_confidence, pdockq"}
+    # TAZ2: pDockQ 0.5, 0.1, 0.3 -> pct 1, 1/3, 2/3; ipTM+pTM 0.2, 0.4, 0.9 -> 1/3, 2/3, 1
     assert t.loc["p2", "consensus"] == pytest.approx((1 + 1 / 3) / 2)
     assert t.loc["p3", "consensus"] == pytest.approx((1 / 3 + 2 / 3) / 2)
     assert t.loc["p4", "consensus"] == pytest.approx((2 / 3 + 1) / 2)
@@ -71,11 +71,11 @@ def test_pdockq_stands_in_per_domain_in_a_table_merged_from_runs_and_a_score_tab
 
 
 def test_consensus_of_a_few_pairs_equals_the_hand_worked_consensus():
-    pairs = _pairs(iptm=[0.2, 0.5, 0.9, 0.7, 0.5], lis=[0.3, 0.1, 0.2, np.nan, 0.1],
-                   lia=[10.0, np.nan, 30.0, 5, 5])
+    pairs = _pairs(ranking_confidence=[0.2, 0.5, 0.9, 0.7, 0.5], shape_complementarity=[0.3, 0.1, 0.2, np.nan, 0.1],
+                   ipsae_min=[10.0, np.nan, 30.0, 5, 5])
     pairs.loc[3:, "domain_id"] = "TAZ2"
     got = consensus_of(pairs, ["p2", "p0", "p4", "absent"])
-    # KIX as in test_consensus_hand_worked; TAZ2 (p3, p4): ipTM 0.7 > 0.5, LIS only p4, LIA tied 5 = 5
+    # KIX as in test_consensus_hand_worked; TAZ2 (p3, p4): ipTM+pTM 0.7 > 0.5, Sc only p4, ipSAE tied 5 = 5
     hand = [(1 + 2 / 3 + 1) / 3, (1 / 3 + 1 + 1 / 2) / 3, (1 / 2 + 1 + 3 / 4) / 3]
     np.testing.assert_allclose(got[:3], hand, rtol=1e-15)
     assert np.isnan(got[3])
@@ -96,7 +96,7 @@ def test_calls_at_and_around_each_threshold():
 
 
 def test_ranking_orders_by_consensus_and_puts_pairs_without_metrics_last():
-    pairs = _pairs(iptm=[0.2, np.nan, 0.9, 0.5])
+    pairs = _pairs(ranking_confidence=[0.2, np.nan, 0.9, 0.5])
     t = build_ranking(pairs)
     assert list(t["tf_id"]) == ["t2", "t3", "t0", "t1"]
     assert list(t["rank"]) == [1, 2, 3, 4]

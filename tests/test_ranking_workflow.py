@@ -54,9 +54,9 @@ def unlabelled(tmp_path_factory):
 def expected_consensus(pairs: pd.DataFrame) -> pd.Series:
     """The README definition, recomputed: mean over metrics of rank/n within the domain."""
     metrics = pd.DataFrame({
-        "ipsae_min": pairs["ipsae_min"], "iptm": pairs["iptm"], "lis": pairs["lis"], "lia": pairs["lia"],
+        "ranking_confidence": pairs["ranking_confidence"],
         "pdockq2": np.minimum(pairs["pdockq2_tf"], pairs["pdockq2_domain"]),
-        "plddt_interface": pairs["plddt_interface"]})
+        "shape_complementarity": pairs["shape_complementarity"], "ipsae_min": pairs["ipsae_min"]})
     out = pd.Series(np.nan, index=pairs.index)
     for _, idx in pairs.groupby("domain_id").groups.items():
         pct = np.full((len(idx), metrics.shape[1]), np.nan)
@@ -68,9 +68,28 @@ def expected_consensus(pairs: pd.DataFrame) -> pd.Series:
     return pd.Series(out.to_numpy(), index=pairs["pair_id"])
 
 
+def shipped_p_binder(pairs: pd.DataFrame) -> pd.Series:
+    """p_binder of the shipped EP300 model, from its predicted scores and the Platt formula of its calibration
+    file written out here: 1 / (1 + exp(-(a[category] + b (score - mean training score[category]) / s)))."""
+    import json
+
+    from helpers import REPO
+    from tfbind.model.predict import predict
+
+    folder = REPO / "resources/models/ep300"
+    cal = json.loads((folder / "calibration.json").read_text())
+    score = predict(folder / "model.pt", pairs)["score"].to_numpy()
+    cats = pairs["domain_category"].astype(str)
+    platt = cal["p_binder"]
+    logit = (cats.map(platt["intercept"]).to_numpy()
+             + platt["slope"] * (score - cats.map(cal["train_score_mean"]).to_numpy()) / platt["scale"])
+    return pd.Series(1 / (1 + np.exp(-logit)), index=pairs["pair_id"].to_numpy())
+
+
 def test_unlabelled_ranking_tables_and_workbook(unlabelled):
     pairs = pd.read_parquet(unlabelled / "results/features/pairs.parquet")
     expected = expected_consensus(pairs)
+    p_binder = shipped_p_binder(pairs)
     sheets = pd.read_excel(unlabelled / "results/ranking/ranking.xlsx", sheet_name=None)
     assert sorted(sheets) == sorted([*DOMAINS, "about"]) and list(sheets)[-1] == "about"  # FASTA order
     for domain in DOMAINS:
@@ -80,8 +99,11 @@ def test_unlabelled_ranking_tables_and_workbook(unlabelled):
         assert sorted(tsv["pair_id"]) == sorted(want)  # every pair ranked exactly once
         assert list(tsv["rank"]) == list(range(1, len(want) + 1))
         np.testing.assert_allclose(tsv["consensus"], expected[tsv["pair_id"]].to_numpy(), rtol=1e-12)
-        assert (np.diff(tsv["consensus"].to_numpy()) <= 0).all()
-        assert "fusion_score" not in tsv.columns  # no model in this run
+        # no labels, no model file: the shipped EP300 model ranks these EP300 domains, by p_binder
+        assert (tsv["scored_by"] == "model").all()
+        np.testing.assert_allclose(tsv["p_binder"], p_binder[tsv["pair_id"]].to_numpy(), rtol=1e-6)
+        np.testing.assert_array_equal(tsv["score"], tsv["p_binder"])
+        assert (np.diff(tsv["score"].to_numpy()) <= 0).all()
         assert all(p.endswith(("ranked_0.pdb", ".pdb", ".cif")) for p in tsv["top_model"])
         pd.testing.assert_frame_equal(sheets[domain], tsv, check_dtype=False)
 
@@ -118,7 +140,7 @@ def test_plots_bounded_by_config_draw_the_best_and_count_the_rest(unlabelled):
     proc = snakemake(unlabelled, "rank")
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranking = pd.read_parquet(unlabelled / "results/ranking/ranking.parquet")
-    best = ranking.groupby("tf_id")["consensus"].max()
+    best = ranking.groupby("tf_id")["consensus"].max()  # the heatmap and tracks draw the consensus
     gene_best = best.groupby(best.index.str.rsplit("_", n=1).str[0]).max()
     gene_best = gene_best.loc[sorted(gene_best.index, key=lambda g: (-gene_best[g], g))]  # ties: gene name
     plots = unlabelled / "results/ranking/plots"
@@ -137,11 +159,24 @@ def test_plots_bounded_by_config_draw_the_best_and_count_the_rest(unlabelled):
 
 
 def test_labelled_run_ranks_with_the_model_and_adds_consensus_to_metrics(labelled):
-    kix = pd.read_csv(labelled / "results/ranking/KIX.tsv", sep="\t")
-    assert {"fusion_score", "kd_pred_nm", "kd_low_nm", "kd_high_nm", "unseen_category"} <= set(kix.columns)
-    assert kix["fusion_score"].between(0, 1).all() and (kix["kd_low_nm"] <= kix["kd_high_nm"]).all()
+    kix = pd.read_csv(labelled / "results/ranking/KIX.tsv", sep="\t", keep_default_na=False, na_values=[""])
+    assert list(kix.columns[:6]) == ["rank", "tf_id", "domain_id", "domain_category", "score", "scored_by"]
+    assert {"p_binder", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "applicability", "imputed",
+            "model_score"} <= set(kix.columns)
+    assert (kix["scored_by"] == "model").all() and kix["p_binder"].between(0, 1).all()
+    assert (np.diff(kix["score"].to_numpy()) <= 0).all()  # the rank follows the model's p_binder
+    assert (kix["kd_pred_low_nm"] <= kix["kd_pred_high_nm"]).all()
     predicted = pd.read_csv(labelled / "results/predictions/all.tsv", sep="\t").set_index("pair_id")
-    np.testing.assert_allclose(kix["fusion_score"], predicted.loc[kix["pair_id"], "score"], rtol=1e-6)
+    np.testing.assert_allclose(kix["model_score"], predicted.loc[kix["pair_id"], "score"], rtol=1e-6)
+    # the predicted Kd is clipped to the Kd range of the category's training labels
+    labels = pd.read_csv(DEMO / "labels.tsv", sep="\t")
+    pairs = pd.read_parquet(labelled / "results/features/pairs.parquet")
+    split = pd.read_csv(labelled / "results/models/all/split.tsv", sep="\t")
+    trained = pairs[pairs["pair_id"].isin(split.loc[split["split"] == "train", "pair_id"])]
+    kd = trained.merge(labels, on=["tf_id", "domain_id"]).query("domain_id == 'KIX'")["kd_nm"]
+    assert kix["kd_pred_nm"].between(kd.min(), kd.max()).all()
+    expected = np.clip(predicted.loc[kix["pair_id"], "kd_pred_nm"].to_numpy(), kd.min(), kd.max())
+    np.testing.assert_allclose(kix["kd_pred_nm"], expected, rtol=1e-6)
     metrics = pd.read_csv(labelled / "results/scores/all/metrics.tsv", sep="\t")
     cv = metrics.query("split == 'cv' and predictor == 'consensus' and domain != 'all'")
     assert set(cv["domain"]) == set(DOMAINS) and (cv["n"] == 6).all() and cv["spearman"].notna().all()
@@ -161,8 +196,8 @@ def test_model_from_another_run_scores_as_predict_in_that_run(labelled, tmp_path
     np.testing.assert_allclose(ours.loc[theirs.index, "score"], theirs["score"], rtol=1e-6)
     for domain in DOMAINS:
         tsv = pd.read_csv(work / f"results/ranking/{domain}.tsv", sep="\t").set_index("pair_id")
-        np.testing.assert_allclose(tsv["fusion_score"], theirs.loc[tsv.index, "score"], rtol=1e-6)
-        assert not tsv["unseen_category"].any()
+        np.testing.assert_allclose(tsv["model_score"], theirs.loc[tsv.index, "score"], rtol=1e-6)
+        assert (tsv["applicability"] != "unseen category").all() and (tsv["scored_by"] == "model").all()
 
     # a feature table without a column the model uses is refused, naming it
     table = pd.read_parquet(work / "results/features/pairs.parquet").drop(columns=["pdockq"])  # a default input
@@ -185,12 +220,13 @@ def test_unseen_category_is_scored_with_a_warning_and_flagged(labelled, caplog):
         got = model_scores(model, odd).set_index("pair_id")
     assert "CH1" in caplog.text
     flagged = odd.loc[odd["domain_category"] == "CH1", "pair_id"]
-    assert got.loc[flagged, "unseen_category"].all() and not got.drop(flagged)["unseen_category"].any()
+    assert (got.loc[flagged, "applicability"] == "unseen category").all()
+    assert not (got.drop(flagged)["applicability"] == "unseen category").any()
     # scored with the model's shared weights, exactly as predict scores an unseen category
     rows = odd[odd["domain_category"] == "CH1"]
     expected = predict(model, rows)
     assert not expected["category_seen"].any()
-    np.testing.assert_allclose(got.loc[rows["pair_id"], "fusion_score"], expected["score"], rtol=1e-6)
+    np.testing.assert_allclose(got.loc[rows["pair_id"], "model_score"], expected["score"], rtol=1e-6)
 
 
 @pytest.mark.parametrize("inputs", [

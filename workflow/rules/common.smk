@@ -6,6 +6,7 @@ from tfbind.plan import config as tfconfig
 from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
+from tfbind.model.pretrained import rank_model
 from tfbind.plan.shards import write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs

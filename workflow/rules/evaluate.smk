@@ -122,3 +122,40 @@ rule evaluate:
     input:
         expand(rules.evaluate_model.output.metrics, model=config["models"]),
         expand(f"{SCORES}/{{model}}/plots/{{name}}.png", model=config["models"], name=PLOTS),
+
+
+# What the deployed model needs besides its weights (p_binder calibrated on the out-of-fold predictions of
+# every repeat, the Kd and input ranges seen in training): read by the ranking, shipped with a model.
+rule calibrate_model:
+    input:
+        model=f"{MODELS}/{{model}}/model.pt",
+        split=f"{MODELS}/{{model}}/split.tsv",
+        pairs=FEATURE_TABLES["pairs"],
+        labels=config["labels"],
+        oof=expand(
+            f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
+            repeat=REPEATS,
+            fold=FOLDS,
+            allow_missing=True,
+        ),
+    output:
+        calibration=f"{MODELS}/{{model}}/calibration.json",
+        reliability=report(
+            f"{MODELS}/{{model}}/reliability.png",
+            caption="../report/reliability.rst",
+            category="4. Model (cross-validation)",
+        ),
+    log:
+        f"{LOGS}/evaluate/{{model}}_calibration.log",
+    conda:
+        "../../envs/evaluation.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../scripts/calibrate_model.py"
+
+
+rule calibrate:
+    input:
+        expand(rules.calibrate_model.output, model=config["models"]),

@@ -1,25 +1,31 @@
 # Ranking: the screen's answer for every run, labels or not. Ranked candidates per domain (TSV + workbook),
 # an offline interactive page for the report, heatmap, score tracks, top-candidate panels; with a model
-# (this run's, or predict.model_file from another run) its fusion score and predicted Kd join the ranking.
+# (this run's, predict.model_file from another run, or the shipped pretrained one) its p_binder, predicted Kd and
+# applicability join the ranking, and it ranks the domains whose category it was trained on (rank.order_by).
 
 RANKING = f"{RESULTS}/ranking"
 RANK_TOP_N = config["rank"]["top_n"]
 RANK_DOMAINS = list(DOMAINS)  # common.smk
-PREDICT_MODEL_FILE = config["predict"].get("model_file", "")
 RANK_SCOPE = (
     config["predict"]["model"] if config["predict"]["model"] in config["models"] else config["models"][0]
 )
-if PREDICT_MODEL_FILE:
-    RANK_MODEL = PREDICT_MODEL_FILE
-    RANK_MODEL_NOTE = f"loaded from {PREDICT_MODEL_FILE} (predict.model_file)"
-elif TRAIN_ENABLED:
-    RANK_MODEL = f"{RESULTS}/models/{RANK_SCOPE}/model.pt"
-    RANK_MODEL_NOTE = f"trained in this run (scope {RANK_SCOPE}, {RANK_MODEL})"
-else:
-    RANK_MODEL = ""
-    RANK_MODEL_NOTE = (
-        "none (no labels, no predict.model_file): ranking by the consensus of the AlphaFold metrics"
+# The model that scores (and, per rank.order_by, ranks) the pairs: predict.model_file, this run's model
+# (labels), or the pretrained model shipped in resources/models/ (predict.pretrained) when it knows one of
+# the run's domain categories; none: the consensus ranks (tfbind.model.pretrained).
+try:
+    _RANK = rank_model(
+        config,
+        WORKFLOW_DIR.parent / "resources" / "models",
+        {d.category for d in DOMAINS.values()},
+        f"{RESULTS}/models/{RANK_SCOPE}" if TRAIN_ENABLED else None,
     )
+except InputError as exc:
+    raise WorkflowError(f"config error: {exc}") from None
+RANK_MODEL = _RANK.model if _RANK else ""
+RANK_CALIBRATION = _RANK.calibration if _RANK and _RANK.calibration else ""
+RANK_MODEL_NOTE = (
+    _RANK.note if _RANK else "none (no labels, no predict.model_file, no pretrained model for these domains)"
+)
 
 
 if RANK_MODEL:
@@ -27,6 +33,7 @@ if RANK_MODEL:
     rule rank_model_scores:
         input:
             model=RANK_MODEL,
+            calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
             pairs=FEATURE_TABLES["pairs"],
         output:
             f"{RANKING}/model_scores.tsv",
@@ -47,6 +54,7 @@ rule rank_candidates:
         pairs=FEATURE_TABLES["pairs"],
         failed=FEATURE_TABLES["failed"],
         scores=[f"{RANKING}/model_scores.tsv"] if RANK_MODEL else [],
+        calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
     output:
         tsv=expand(f"{RANKING}/{{domain}}.tsv", domain=RANK_DOMAINS),
         xlsx=f"{RANKING}/ranking.xlsx",
@@ -67,6 +75,7 @@ rule rank_candidates:
     params:
         domains=RANK_DOMAINS,
         model=RANK_MODEL_NOTE,
+        order_by=config["rank"]["order_by"],
         workbook_rows=config["rank"]["workbook_rows"],
         page_rows=config["rank"]["page_rows"],
     script:

@@ -26,4 +26,6 @@ rank_candidates(
     ),
     workbook_rows=smk.params.workbook_rows,
     page_rows=smk.params.page_rows,
+    order_by=smk.params.order_by,
+    calibration_path=smk.input.calibration[0] if smk.input.calibration else None,
 )

@@ -1,4 +1,4 @@
-"""Rule rank_model_scores: fusion score, predicted Kd and the ensemble's Kd interval of every pair."""
+"""Rule rank_model_scores: model score, p_binder, predicted Kd with its interval, applicability of every pair."""
 
 import sys
 from pathlib import Path
@@ -7,9 +7,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 
 from tfbind import logs  # noqa: E402
 from tfbind.io import write_tsv  # noqa: E402
+from tfbind.model.calibration import read_calibration  # noqa: E402
 from tfbind.ranking.model_scores import model_scores, read_model_inputs  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-scores = model_scores(smk.input.model, read_model_inputs(smk.input.model, smk.input.pairs), threads=smk.threads)
+calibration = read_calibration(smk.input.calibration[0]) if smk.input.calibration else None
+scores = model_scores(smk.input.model, read_model_inputs(smk.input.model, smk.input.pairs), calibration,
+                      threads=smk.threads)
 write_tsv(scores, smk.output[0])

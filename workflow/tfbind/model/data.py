@@ -350,6 +350,13 @@ class Preprocessor:
         filled = np.where(missing, np.asarray([self.medians[c] for c in self.columns]), raw)
         return filled, missing
 
+    def imputed_inputs(self, table: pd.DataFrame) -> list[str]:
+        """Per row, the comma-joined names of the inputs :meth:`transform` fills with the training median
+        ("" where none): the ranking's ``imputed`` column."""
+        raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        names = np.asarray(self.columns, dtype=object)
+        return [", ".join(names[row]) for row in ~np.isfinite(raw)]
+
     def category_index(self, categories: pd.Series) -> np.ndarray:
         """Index of each row's category in ``categories``; -1 for a category the model has not seen."""
         lookup = {c: i for i, c in enumerate(self.categories)}

@@ -12,7 +12,8 @@ prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <-
 * ``score``: the predicted pKd on the training target scale, (pKd - lo) / (hi - lo), lo/hi = min/max
   training pKd, clipped to [0, 1] (1 = strongest binding), so it compares with the observed ``target``;
   within a domain it is monotone in z;
-* ``imputed``: some input was missing and replaced by the training median;
+* ``imputed``: some input was missing and replaced by the training median; ``imputed_inputs`` which
+  (comma-separated column names, "" for none);
 * ``category_seen``: False for a domain category the model was not trained on: such pairs are scored with
   the shared weights only and pooled standardisation (logged as a warning).
 """
@@ -38,7 +39,7 @@ SCORE_BATCH_ROWS = 4096
 log = logging.getLogger("tfbind.model")
 
 PREDICTION_COLUMNS = ["pair_id", "score", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "imputed",
-                      "category_seen"]
+                      "imputed_inputs", "category_seen"]
 INTERVAL_PERCENTILES = (10, 90)
 
 
@@ -97,7 +98,7 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
     return pd.DataFrame(
         {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd_from_pkd(pkd),
          "kd_pred_low_nm": kd_from_pkd(hi), "kd_pred_high_nm": kd_from_pkd(lo), "imputed": imputed,
-         "category_seen": seen},
+         "imputed_inputs": prep.imputed_inputs(pairs) if imputed.any() else "", "category_seen": seen},
         columns=PREDICTION_COLUMNS,
     )
 

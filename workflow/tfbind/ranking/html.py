@@ -25,7 +25,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     out = table.drop(columns=["domain_id", "consensus_metrics"], errors="ignore").copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(0 if col in ("lia", "kd_pred_nm", "kd_low_nm", "kd_high_nm") else 3)
+            out[col] = out[col].round(0 if col in ("lia", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm") else 3)
     return out
 
 

@@ -1,10 +1,21 @@
-"""Fusion-model scores for the ranking: this run's trained model, or ``predict.model_file`` from another run.
+"""Model scores for the ranking: this run's trained model, ``predict.model_file``, or a shipped model.
 
-Columns (:data:`MODEL_SCORE_COLUMNS`), exactly as :func:`tfbind.model.predict.predict` gives them (so they equal
-the ``predict`` target's scores): ``fusion_score`` in [0, 1] (1 = strongest binding), ``kd_pred_nm`` and
-``kd_low_nm``/``kd_high_nm`` (the spread of the ensemble members, not a calibrated interval);
-``unseen_category`` True where the pair's domain category is not one the model was trained on: such a pair
-is scored with the model's shared weights only (``predict`` warns), and flagged in the ranking.
+Columns (:data:`MODEL_SCORE_COLUMNS`), from :func:`tfbind.model.predict.predict` and the model's
+``calibration.json`` (:mod:`tfbind.model.calibration`; None when the model has none):
+
+* ``model_score``: ``predict``'s ``score`` in [0, 1] (1 = strongest binding);
+* ``model_pkd``: the predicted pKd, unclipped (orders the pairs of a domain where scores tie at 0 or 1);
+* ``p_binder``: the calibrated probability of being a binder (NaN without a calibration, or for a domain
+  category the calibration has no pairs of);
+* ``kd_pred_nm``, ``kd_pred_low_nm``, ``kd_pred_high_nm``: the predicted Kd and the Kd of the ensemble
+  members' 90th / 10th percentile pKd (their spread, not a calibrated interval), each clipped to the range of
+  Kd measured for the category in training (blank for a category without one): outside it the model
+  extrapolates a linear predictor beyond anything measured;
+* ``applicability``: ``in range``; ``unseen category`` (scored with the shared weights only); ``outside
+  training range: <columns>`` (an input below the smallest or above the largest training value);
+  ``no training ranges`` (a model without calibration.json);
+* ``imputed``: the inputs the model filled with their training median ("" for none);
+* ``category_seen``: whether the model was trained on the pair's domain category.
 """
 
 from __future__ import annotations
@@ -12,14 +23,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
 log = logging.getLogger("tfbind.ranking")
 
-MODEL_SCORE_COLUMNS = ["pair_id", "fusion_score", "kd_pred_nm", "kd_low_nm", "kd_high_nm", "unseen_category",
-                       "model_file"]  # fmt: skip
+MODEL_SCORE_COLUMNS = ["pair_id", "model_score", "model_pkd", "p_binder", "kd_pred_nm", "kd_pred_low_nm",
+                       "kd_pred_high_nm", "applicability", "imputed", "category_seen", "model_file"]  # fmt: skip
 
 
 def read_model_inputs(model_path: str | Path, pairs_path: str | Path) -> pd.DataFrame:
@@ -36,25 +48,65 @@ def read_model_inputs(model_path: str | Path, pairs_path: str | Path) -> pd.Data
     return pq.read_table(pairs_path, columns=[c for c in wanted if c in present]).to_pandas()
 
 
-def model_scores(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu",
-                 threads: int | None = None) -> pd.DataFrame:
+def _clip_kd(kd: np.ndarray, cats: np.ndarray, ranges: dict) -> np.ndarray:
+    lo = pd.Series(cats).map(lambda c: ranges.get(c, [np.nan, np.nan])[0]).to_numpy(dtype=float)
+    hi = pd.Series(cats).map(lambda c: ranges.get(c, [np.nan, np.nan])[1]).to_numpy(dtype=float)
+    return np.where(np.isnan(lo), np.nan, np.clip(kd, lo, hi))
+
+
+def applicability(pairs: pd.DataFrame, seen: np.ndarray, ranges: dict | None) -> list[str]:
+    """The ``applicability`` of each pair (module doc); ``ranges``: calibration ``feature_ranges``."""
+    if ranges is None:
+        return ["unseen category" if not s else "no training ranges" for s in seen]
+    outside = np.zeros((len(pairs), len(ranges)), dtype=bool)
+    names = np.asarray(list(ranges), dtype=object)
+    for j, (col, (lo, hi)) in enumerate(ranges.items()):
+        if col in pairs.columns:
+            values = pd.to_numeric(pairs[col], errors="coerce").to_numpy(dtype=float)
+            outside[:, j] = (values < lo) | (values > hi)  # NaN (imputed) compares False
+    out = []
+    for s, row in zip(seen, outside):
+        if not s:
+            out.append("unseen category")
+        elif row.any():
+            out.append("outside training range: " + ", ".join(names[row]))
+        else:
+            out.append("in range")
+    return out
+
+
+def model_scores(model_path: str | Path, pairs: pd.DataFrame, calibration: dict | None = None,
+                 device: str = "cpu", threads: int | None = None) -> pd.DataFrame:
     """MODEL_SCORE_COLUMNS for every pair of ``pairs`` (same order); ``threads``: the job's. Raises InputError
     naming the columns the model needs and the table lacks."""
+    from ..model.calibration import apply_platt
     from ..model.predict import predict
 
     for column in ("pair_id", "domain_category"):
         if column not in pairs.columns:
             raise InputError(f"feature table lacks the column {column!r}")
     scored = predict(model_path, pairs, device, threads)
-    return pd.DataFrame({
-        "pair_id": scored["pair_id"].to_numpy(),
-        "fusion_score": scored["score"].to_numpy(),
-        "kd_pred_nm": scored["kd_pred_nm"].to_numpy(),
-        "kd_low_nm": scored["kd_pred_low_nm"].to_numpy(),
-        "kd_high_nm": scored["kd_pred_high_nm"].to_numpy(),
-        "unseen_category": ~scored["category_seen"].to_numpy(dtype=bool),
-        "model_file": str(model_path),
-    })[MODEL_SCORE_COLUMNS]
+    cats = pairs["domain_category"].astype(str).to_numpy()
+    seen = scored["category_seen"].to_numpy(dtype=bool)
+    score = scored["score"].to_numpy(dtype=float)
+    kd = {c: scored[c].to_numpy(dtype=float) for c in ("kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm")}
+    out = pd.DataFrame({"pair_id": scored["pair_id"].to_numpy(), "model_score": score,
+                        "model_pkd": -np.log10(kd["kd_pred_nm"] * 1e-9)})
+    if calibration is not None:
+        level = pd.Series(cats).map(calibration["train_score_mean"]).to_numpy(dtype=float)
+        out["p_binder"] = np.where(seen, apply_platt(calibration["p_binder"], score - level, cats), np.nan)
+        for col, values in kd.items():
+            out[col] = _clip_kd(values, cats, calibration["kd_range_nm"])
+    else:
+        out["p_binder"] = np.nan
+        for col, values in kd.items():
+            out[col] = values
+    out["applicability"] = applicability(pairs, seen, None if calibration is None else
+                                         calibration["feature_ranges"])
+    out["imputed"] = scored["imputed_inputs"].to_numpy()
+    out["category_seen"] = seen
+    out["model_file"] = str(model_path)
+    return out[MODEL_SCORE_COLUMNS]
 
 
-__all__ = ["MODEL_SCORE_COLUMNS", "model_scores", "read_model_inputs"]
+__all__ = ["MODEL_SCORE_COLUMNS", "applicability", "model_scores", "read_model_inputs"]

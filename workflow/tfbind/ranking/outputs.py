@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from ..io import atomic_path
 from .html import ranking_page
 from .summary import read_failed, run_summary
-from .table import build_ranking, write_ranking
+from .table import build_ranking, scorer_note, write_ranking
 
 log = logging.getLogger("tfbind.ranking")
 
@@ -36,8 +36,8 @@ PAGE_ROWS = 1_000
 
 #: Columns of pairs.parquet that the ranking and the run summary read (those present are read).
 RANKING_INPUT_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "source_format", "prediction",
-                         "n_models", "ipsae_min", "iptm", "lis", "lia", "pdockq2_tf", "pdockq2_domain", "pdockq",
-                         "plddt_interface"]  # fmt: skip
+                         "n_models", "ranking_confidence", "shape_complementarity", "ipsae_min", "iptm", "lis",
+                         "lia", "pdockq2_tf", "pdockq2_domain", "pdockq", "plddt_interface"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,35 @@ def shown_rows(per_domain: dict[str, pd.DataFrame], limit: int) -> tuple[dict[st
 
 def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path: str | Path | None,
                     domains: list[str], model_note: str, out: RankOutputs, workbook_rows: int = WORKBOOK_ROWS,
-                    page_rows: int = PAGE_ROWS) -> pd.DataFrame:
-    """Write every output of the ranking step; return the whole ranking table."""
+                    page_rows: int = PAGE_ROWS, order_by: str = "auto",
+                    calibration_path: str | Path | None = None) -> pd.DataFrame:
+    """Write every output of the ranking step; return the whole ranking table. ``order_by``: rank.order_by
+    (:func:`tfbind.ranking.table.scorers`); ``calibration_path``: the model's calibration.json, whose
+    out-of-fold AUROC per category the outputs quote for the domains the model ranks."""
     pairs = read_ranking_inputs(pairs_path)
-    scores = pd.read_csv(scores_path, sep="\t", dtype={"pair_id": str}) if scores_path else None
+    scores = pd.read_csv(scores_path, sep="\t", dtype={"pair_id": str, "imputed": str},
+                         keep_default_na=False, na_values=[""]) if scores_path else None
+    if scores is not None:
+        scores["imputed"] = scores["imputed"].fillna("")
+        scores["applicability"] = scores["applicability"].fillna("")
     log.info("ranking %d pairs of %d domains%s", len(pairs), len(domains), " with model scores" if scores is not None
              else "")
-    table = build_ranking(pairs, scores)
+    table = build_ranking(pairs, scores, order_by)
+    cv_auroc = None
+    if calibration_path:
+        from ..model.calibration import read_calibration
+
+        cv_auroc = read_calibration(calibration_path).get("cv_auroc")
+    where = table.groupby("domain_id", sort=False).indices
+    notes = {d: scorer_note(table.iloc[where.get(d, [])], cv_auroc) for d in domains}
+    for d, note in notes.items():
+        log.info("%s ranked by %s", d, note)
     ranking_dir = str(Path(out.xlsx).parent)
-    per_domain = write_ranking(table, domains, out.tsv, out.xlsx, workbook_rows)
+    per_domain = write_ranking(table, domains, out.tsv, out.xlsx, workbook_rows, notes, model_note)
     with atomic_path(out.parquet) as tmp:
         table.to_parquet(tmp, index=False)
-    summary = run_summary(pairs, read_failed(failed_path), domains, model_note, ranking_dir)
+    summary = run_summary(pairs, read_failed(failed_path), domains, model_note, ranking_dir, scorer_notes=notes,
+                          imputed=None if scores is None else scores)
     with atomic_path(out.summary) as tmp:
         tmp.write_text("\n".join(summary) + "\n")
     shown, total = shown_rows(per_domain, page_rows)

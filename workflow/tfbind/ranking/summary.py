@@ -21,8 +21,11 @@ def reason_kind(reason: str) -> str:
 
 
 def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], model: str,
-                ranking_dir: str, report_hint: str = "snakemake --report report.html") -> list[str]:
-    """Lines of text (plain, no markup)."""
+                ranking_dir: str, report_hint: str = "snakemake --report report.html",
+                scorer_notes: dict[str, str] | None = None, imputed: pd.DataFrame | None = None) -> list[str]:
+    """Lines of text (plain, no markup). ``scorer_notes``: domain -> which scorer ranked it
+    (:func:`tfbind.ranking.table.scorer_note`); ``imputed``: the model scores (``imputed`` column), whose
+    rows with imputed inputs are counted per input."""
     lines = ["tfbind run summary"]
     fmt = pairs["source_format"].fillna("unknown").value_counts() if len(pairs) else pd.Series(dtype=int)
     per_format = ", ".join(f"{n} {f}" for f, n in fmt.items()) or "none"
@@ -35,6 +38,15 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
         for kind, n in kinds.head(3).items():
             lines.append(f"  {n} x {kind}")
     lines.append(f"model: {model}")
+    for d, note in (scorer_notes or {}).items():
+        lines.append(f"  {d} ranked by {note}")
+    if imputed is not None:
+        names = imputed["imputed"].fillna("").astype(str)
+        n = int((names != "").sum())
+        lines.append(f"pairs scored with imputed inputs: {n} of {len(imputed)}")
+        counts = names[names != ""].str.split(", ").explode().value_counts()
+        if len(counts):
+            lines.append("  " + ", ".join(f"{c} {k}" for c, k in counts.items()))
     lines.append(f"ranking: {ranking_dir}/<domain>.tsv and {ranking_dir}/ranking.xlsx (one sheet per domain)")
     lines.append(f"report: {report_hint} (first section: ranked candidates)")
     return lines

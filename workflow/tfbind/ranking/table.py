@@ -1,12 +1,14 @@
 """The ranking tables: one row per candidate tile per domain, best first; TSV per domain and an Excel workbook.
 
-Columns (:func:`ranking_columns`): ``rank`` (1 = highest consensus in the domain; pairs without any metric
-last; ties broken by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``consensus``, the metrics that
-feed it (``ipsae_min, iptm, lis, lia, pdockq2, plddt_interface``: top-ranked model's values; ``pdockq2`` is the
-smaller direction, or pDockQ in a domain without pDockQ2), ``n_models``, the calls (:mod:`.calls`), with a model
-the fusion columns (:mod:`.model_scores`), then ``consensus_metrics`` (which metrics fed the consensus),
-``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder
-when it cannot be told from the file names; empty for score tables).
+Columns (:func:`ranking_columns`): ``rank`` (1 = best in the domain; pairs without a score last; ties broken
+by the model's predicted pKd, else by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``score`` (what
+``rank`` follows) and ``scored_by`` (``model`` or ``consensus``: :func:`scorers`), with a model its columns
+(:mod:`.model_scores`: ``p_binder``, the predicted Kd and its interval, ``applicability``, ``imputed``,
+``model_score``), then the evidence: ``consensus``, the single metrics (``tfbind.ranking.consensus
+.EVIDENCE_METRICS``: top-ranked model's values; ``pdockq2`` is the smaller direction, or pDockQ in a domain
+without pDockQ2), ``n_models``, the calls (:mod:`.calls`), ``consensus_metrics`` (which metrics fed the
+consensus), ``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the
+run folder when it cannot be told from the file names; empty for score tables).
 """
 
 from __future__ import annotations
@@ -20,15 +22,72 @@ import numpy as np
 import pandas as pd
 
 from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
-from .consensus import CONSENSUS_METRICS, consensus_scores, metric_columns
+from .consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
 
-FUSION_COLUMNS = ["fusion_score", "kd_pred_nm", "kd_low_nm", "kd_high_nm", "unseen_category"]
+#: Model columns of the ranking (with a model), from tfbind.ranking.model_scores.
+MODEL_COLUMNS = ["p_binder", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "applicability", "imputed",
+                 "model_score"]  # fmt: skip
+#: ``rank.order_by``: ``auto`` ranks a domain by the model when the model was trained on its category, else
+#: by the consensus; ``model`` and ``consensus`` force one scorer for every domain.
+ORDER_BY = ("auto", "model", "consensus")
+#: Mean within-domain binder AUROC of the consensus (ipTM+pTM, pDockQ, shape complementarity; score table) on
+#: the EP300 development set (tfbind.ranking.consensus; README "Ranking").
+CONSENSUS_REAL_AUROC = 0.632
+
+
+#: What each column of the ranking holds (the workbook's ``about`` sheet; README "Ranking").
+COLUMN_DEFINITIONS = {
+    "rank": "1 = best in the domain, by score (ties: the model's predicted pKd, else tf_id)",
+    "score": "what rank follows: p_binder (or the model score without a calibration) where scored_by is model, "
+             "the consensus where it is consensus",
+    "scored_by": "model: the fusion model ranked this domain; consensus: the consensus of AlphaFold metrics "
+                 "did (no model, or a domain category the model was not trained on); rank.order_by",
+    "p_binder": "probability of being a binder, calibrated on the model's out-of-fold cross-validation "
+                "predictions (reliability.png); blank for a category without calibration",
+    "kd_pred_nm": "predicted Kd (nM), clipped to the Kd range measured for the category in training",
+    "kd_pred_low_nm": "Kd of the ensemble members' 90th percentile pKd (the spread of the ensemble, not a "
+                      "calibrated interval), clipped the same way",
+    "kd_pred_high_nm": "Kd of the members' 10th percentile pKd, clipped the same way",
+    "applicability": "in range; unseen category (scored with shared weights only); outside training range: "
+                     "inputs beyond the values seen in training",
+    "imputed": "inputs the model filled with their training median (missing from this pair's run)",
+    "model_score": "the model's predicted pKd on the training scale (0-1, 1 = strongest binding)",
+}
+
+
+def scorer_note(domain_rows: pd.DataFrame, cv_auroc: dict | None = None) -> str:
+    """Which scorer ranked a domain (its rows of the ranking) and how well that scorer ranked real data."""
+    if not len(domain_rows):
+        return "no candidates"
+    if domain_rows["scored_by"].iloc[0] == "model":
+        cat = str(domain_rows["domain_category"].iloc[0])
+        auc = (cv_auroc or {}).get(cat)
+        quality = (f" (out-of-fold within-domain binder AUROC {auc:.2f} on genes it did not see)"
+                   if auc is not None and np.isfinite(auc) else "")
+        return f"the model{quality}"
+    used = domain_rows["consensus_metrics"].iloc[0]
+    return (f"consensus of {used}: on the EP300 development set (359 measured pairs) this consensus ranked "
+            f"binders within a domain at a mean AUROC of {CONSENSUS_REAL_AUROC:.2f} (0.5 = chance); a weak "
+            "prior, read the evidence columns")
 
 
 def ranking_columns(with_model: bool) -> list[str]:
-    return ["rank", "tf_id", "domain_id", "domain_category", "consensus", *CONSENSUS_METRICS, "n_models",
-            *CALL_COLUMNS, *(FUSION_COLUMNS if with_model else []), "consensus_metrics", "source_format",
-            "pair_id", "top_model"]
+    return ["rank", "tf_id", "domain_id", "domain_category", "score", "scored_by",
+            *(MODEL_COLUMNS if with_model else []), "consensus", *EVIDENCE_METRICS, "n_models", *CALL_COLUMNS,
+            "consensus_metrics", "source_format", "pair_id", "top_model"]
+
+
+def scorers(table: pd.DataFrame, order_by: str = "auto") -> pd.Series:
+    """``model`` or ``consensus`` per row, decided per domain: ``auto`` takes the model for a domain whose
+    category the model was trained on (``category_seen``), the consensus elsewhere (and everywhere without a
+    model); ``model`` takes the model for every domain it scored; ``consensus`` never."""
+    if order_by not in ORDER_BY:
+        raise ValueError(f"rank.order_by: {order_by!r} is not one of {', '.join(ORDER_BY)}")
+    if "category_seen" not in table.columns or order_by == "consensus":
+        return pd.Series("consensus", index=table.index)
+    usable = table["category_seen"] if order_by == "auto" else table["model_score"].notna()
+    by_model = usable.fillna(False).astype(bool).groupby(table["domain_id"]).transform("all")
+    return pd.Series(np.where(by_model, "model", "consensus"), index=table.index)
 
 
 #: A file that selects one job among many in a shared folder (ColabFold batch folders, AlphaFold Server
@@ -72,16 +131,21 @@ def top_model_file(prediction: str, source_format: str) -> str:
     return prediction
 
 
-def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None, order_by: str = "auto") -> pd.DataFrame:
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
-    and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``."""
+    and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``;
+    ``order_by``: :func:`scorers`.
+
+    ``score`` is what ``rank`` follows: in a domain ranked by the model, ``p_binder`` when the model has a
+    calibration (monotone in the predicted pKd within a domain), else the model's score; in a domain ranked
+    by the consensus, the consensus."""
     pairs = pairs.reset_index(drop=True)
     values = metric_columns(pairs)  # once: the consensus, the metric columns and the calls all read them
     cons = consensus_scores(pairs, values=values)
     table = pd.concat([
         pairs[["pair_id", "tf_id", "domain_id", "domain_category"]],
         cons[["consensus", "consensus_metrics"]],
-        values[list(CONSENSUS_METRICS)],
+        values[list(EVIDENCE_METRICS)],
         pd.to_numeric(pairs.get("n_models", pd.Series(np.nan, index=pairs.index)), errors="coerce")
         .rename("n_models"),
         metric_calls(pairs, values),
@@ -92,9 +156,21 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd
     table["top_model"] = [top_model_file(p, f) for p, f in zip(prediction, fmt)]
     with_model = scores is not None
     if with_model:
-        table = table.merge(scores[["pair_id", *FUSION_COLUMNS]], on="pair_id", how="left", validate="one_to_one")
-    table = table.assign(_missing=table["consensus"].isna()).sort_values(
-        ["domain_id", "_missing", "consensus", "tf_id"], ascending=[True, True, False, True], kind="stable")
+        table = table.merge(scores[["pair_id", *MODEL_COLUMNS, "model_pkd", "category_seen"]], on="pair_id",
+                            how="left", validate="one_to_one")
+    table["scored_by"] = scorers(table, order_by)
+    by_model = (table["scored_by"] == "model").to_numpy()
+    if with_model:
+        calibrated = table["p_binder"].notna().groupby(table["domain_id"]).transform("all").to_numpy()
+        model_value = np.where(calibrated, table["p_binder"], table["model_score"])
+        table["score"] = np.where(by_model, model_value, table["consensus"])
+        tiebreak = np.where(by_model, table["model_pkd"], table["consensus"])
+    else:
+        table["score"] = table["consensus"]
+        tiebreak = table["consensus"]
+    table = table.assign(_missing=table["score"].isna(), _tiebreak=tiebreak).sort_values(
+        ["domain_id", "_missing", "score", "_tiebreak", "tf_id"], ascending=[True, True, False, False, True],
+        kind="stable")
     table["rank"] = table.groupby("domain_id").cumcount() + 1
     return table[ranking_columns(with_model)].reset_index(drop=True)
 
@@ -107,10 +183,16 @@ def sheet_name(domain_id: str) -> str:
     return _SHEET_BAD.sub("_", str(domain_id))[:31]
 
 
-def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
-    """The workbook's legend; ``shown``: domain -> (rows in its sheet, candidates ranked)."""
-    rows = [("consensus", "mean over the metrics present of the pair's within-domain rank percentile "
-                          "(1 = best in the domain); see README 'Ranking'")]
+def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None,
+                scorer_notes: dict[str, str] | None = None, model_note: str = "") -> pd.DataFrame:
+    """The workbook's legend; ``shown``: domain -> (rows in its sheet, candidates ranked); ``scorer_notes``:
+    domain -> which scorer ranked it and how well that ranked real data (:func:`scorer_note`); ``model_note``:
+    which model scored the pairs."""
+    rows = [("model", model_note)] if model_note else []
+    rows += [(f"ranked by: {d}", note) for d, note in (scorer_notes or {}).items()]
+    rows += [(col, text) for col, text in COLUMN_DEFINITIONS.items()]
+    rows += [("consensus", "mean over the metrics present of the pair's within-domain rank percentile "
+                           "(1 = best in the domain); see README 'Ranking'")]
     rows += [(k, v) for k, v in THRESHOLDS.items()]
     rows += [(f"metrics used: {d}", m) for d, m in metrics_used.items()]
     for d, (n_shown, n_all) in (shown or {}).items():
@@ -125,7 +207,8 @@ EXCEL_MAX_ROWS = 1_048_575
 
 
 def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, str | Path],
-                  xlsx_path: str | Path, workbook_rows: int | None = None) -> dict[str, pd.DataFrame]:
+                  xlsx_path: str | Path, workbook_rows: int | None = None,
+                  scorer_notes: dict[str, str] | None = None, model_note: str = "") -> dict[str, pd.DataFrame]:
     """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
     pair) and a workbook with a sheet per domain (same columns; the best ``workbook_rows`` rows, all when
     None, at most Excel's limit) plus an ``about`` sheet that counts the rows each sheet leaves out.
@@ -146,9 +229,9 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
                 sheet = writer.sheets[sheet_name(d)]
                 sheet.freeze_panes = "C2"
                 sheet.auto_filter.ref = sheet.dimensions
-            about_sheet(used, shown).to_excel(writer, sheet_name="about", index=False)
+            about_sheet(used, shown, scorer_notes, model_note).to_excel(writer, sheet_name="about", index=False)
     return per_domain
 
 
-__all__ = ["FUSION_COLUMNS", "build_ranking", "ranking_columns", "sheet_name", "top_model_file",
+__all__ = ["COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "scorer_note", "scorers", "ranking_columns", "sheet_name", "top_model_file",
            "write_ranking"]

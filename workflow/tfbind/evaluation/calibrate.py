@@ -1,0 +1,39 @@
+"""Rule calibrate_model: the calibration of a model scope from the run's files (tfbind.model.calibration).
+
+Here, not in ``tfbind.model.calibration``, because it needs the model (torch) and the evaluation's out-of-fold
+tables, while the ranking reads calibration files without either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..model import feature_list
+from ..model.calibration import build_calibration
+from ..model.checkpoint import load
+from ..model.predict import predict
+from .evaluate import read_oof
+from .scores import labelled_pairs
+
+
+def calibrate_scope(model_path: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame, split_path: str | Path,
+                    oof_paths: list[str | Path]) -> dict:
+    """:func:`build_calibration` of a model scope from the run's files: the deployed model (``model.pt``,
+    its ``split.tsv``: the ``train`` rows are the pairs it was fitted on) and the out-of-fold tables of every
+    repeat (``results/scores/<scope>/cv/repeat_*/fold_*/oof.tsv``)."""
+    lab = labelled_pairs(pairs, labels)
+    oof = pd.concat([read_oof(p) for p in oof_paths], ignore_index=True)
+    oof = oof[oof["predictor"] == "fusion"].merge(lab[["pair_id", "binder", "kd_nm"]], on="pair_id")
+    oof = oof.merge(pairs[["pair_id", "domain_category"]], on="pair_id")
+    split = pd.read_csv(split_path, sep="\t", dtype={"pair_id": str})
+    trained = set(split.loc[split["split"] == "train", "pair_id"])
+    train = pairs[pairs["pair_id"].isin(trained)].merge(lab[["pair_id", "kd_nm"]], on="pair_id")
+    _, meta = load(model_path)
+    columns = feature_list(meta["preprocess"]["features"])
+    scores = predict(model_path, train)["score"].to_numpy(dtype=float)
+    return build_calibration(oof, train.reset_index(drop=True), scores, columns, Path(model_path).name)
+
+
+__all__ = ["calibrate_scope"]
