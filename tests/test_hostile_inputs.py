@@ -384,3 +384,139 @@ def test_score_table_misspelt_column(tmp_path):
     with pytest.raises(InputError, match="'lis_scroe'.*did you mean 'lis_score'"):
         read_score_table(path, {"MYB_24": SequenceRecord("MYB_24", "MKV", "MYB_24")},
                          {"KIX": SequenceRecord("KIX", "GSA", "KIX")})
+
+
+# --- issue 20: spreadsheet formulas -------------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("https://x","click")'
+
+
+@pytest.mark.parametrize("text, written", [
+    ("=2+3", "'=2+3"), ("+1+1", "'+1+1"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"), (HYPERLINK, "'" + HYPERLINK),
+    ("\t=1", "'\\t=1"), ("\r=1", "'\\r=1"),  # guarded on the first character as given, then escaped
+    ("-inf", "'-inf"), ("-0.5", "-0.5"), ("+3", "+3"), ("-1e-3", "-1e-3"),  # plain numbers stay numbers
+    ("MYB_24", "MYB_24"), ("a=1", "a=1"), ("'=2+3", "'=2+3"), ("", ""),
+])
+def test_formula_guard(text, written):
+    from tfbind.escape import escape_cell
+
+    assert escape_cell(text) == written
+
+
+def test_tsv_text_cells_are_guarded_and_numbers_kept(tmp_path):
+    from tfbind.io import write_tsv
+
+    frame = pd.DataFrame({"pair_id": ["=2+3", "ok"], "reason": ["@x", "-inf"], "score": [-0.5, 1.0],
+                          "text_number": ["-2", "+x"]})
+    write_tsv(frame, tmp_path / "t.tsv")
+    assert (tmp_path / "t.tsv").read_text() == (
+        "pair_id\treason\tscore\ttext_number\n'=2+3\t'@x\t-0.5\t-2\nok\t'-inf\t1.0\t'+x\n")
+
+
+def test_failed_tsv_guards_a_folder_named_like_a_formula(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "KIX_and_TF1").mkdir()
+    (runs / "=2+3").mkdir()
+    (runs / "@KIX_and_TF2").mkdir()
+    plan = discover_pairs(runs, TFS, DOMAINS)
+    write_plan(plan, tmp_path / "plan", 10)
+    out = {k: tmp_path / f"merged.{k}" for k in ("models", "pairs", "failed")}
+    merge_features([], [], [], tmp_path / "plan" / "unmatched.tsv", out["models"], out["pairs"], out["failed"])
+    first_cells = sorted(line.split("\t")[0] for line in out["failed"].read_text().splitlines()[1:])
+    assert first_cells == ["'=2+3", "'@KIX_and_TF2"]
+
+
+def test_ranking_workbook_stores_formula_like_text_as_strings(tmp_path):
+    """A top_model path starting with '=' (a run folder named '=2+3', a pairs-table path like a HYPERLINK
+    formula) is a string cell in ranking.xlsx, with the TSV's apostrophe; numbers stay number cells."""
+    import openpyxl
+
+    from tfbind.ranking.table import write_ranking
+
+    table = pd.DataFrame({"rank": [1, 2], "tf_id": ["MYB_1", "MYB_2"], "domain_id": ["KIX", "KIX"],
+                          "score": [-0.5, -1.25], "consensus_metrics": ["iptm", "iptm"],
+                          "pair_id": ["KIX_and_MYB_1", "KIX_and_MYB_2"],
+                          "top_model": ["=2+3/ranked_0.pdb", HYPERLINK]})
+    write_ranking(table, ["KIX"], {"KIX": tmp_path / "KIX.tsv"}, tmp_path / "ranking.xlsx",
+                  model_note="=1+1 in a note")
+    book = openpyxl.load_workbook(tmp_path / "ranking.xlsx")
+    kinds = {cell.data_type for sheet in book for row in sheet.iter_rows() for cell in row}
+    assert "f" not in kinds
+    sheet = book["KIX"]
+    header = [c.value for c in sheet[1]]
+    top = [sheet.cell(row=r, column=header.index("top_model") + 1) for r in (2, 3)]
+    assert [c.value for c in top] == ["'=2+3/ranked_0.pdb", "'" + HYPERLINK]
+    assert {c.data_type for c in top} == {"s"}
+    score = [sheet.cell(row=r, column=header.index("score") + 1) for r in (2, 3)]
+    assert [c.value for c in score] == [-0.5, -1.25] and {c.data_type for c in score} == {"n"}
+    assert book["about"]["B2"].value == "'=1+1 in a note"
+    tsv = (tmp_path / "KIX.tsv").read_text().splitlines()
+    assert tsv[1].endswith("\t'=2+3/ranked_0.pdb")
+    assert tsv[2].endswith("\t\"'=HYPERLINK(\"\"https://x\"\",\"\"click\"\")\"")  # TSV quoting of the quotes
+
+
+def test_gene_key_and_ids_that_spreadsheets_read_as_formulas_are_refused(tmp_path):
+    from tfbind.plan.sequences import read_fasta
+
+    path = tmp_path / "tf.fasta"
+    path.write_text(">MYB_1 gene==1+1 start=1\nACD\n")
+    with pytest.raises(InputError, match=r"tf\.fasta record 1 \(>MYB_1 gene==1\+1 start=1\): gene '=1\+1' is not"):
+        read_fasta(path, "tf")
+    path.write_text(">MYB_1 gene=MYB gene=@x\nACD\n")  # every gene= key (the ranking reads the last)
+    with pytest.raises(InputError, match="gene '@x' is not a valid identifier"):
+        read_fasta(path, "tf")
+    path.write_text(">-MYB_1\nACD\n")
+    with pytest.raises(InputError, match=r"ID '-MYB_1' is not a valid identifier .*not starting with -"):
+        read_fasta(path, "tf")
+    path.write_text(">MYB_1 gene=MYB group=MYB\nACD\n")
+    assert read_fasta(path, "tf")["MYB_1"].group == "MYB"
+
+
+# --- issue 20: identifiers and file-name lengths --------------------------------------------------------------
+
+
+def test_id_length_limit_fits_the_file_names_built_from_ids(tmp_path):
+    """The longest IDs (90 characters) give a job name of 185 and the longest names any predictor or the
+    pipeline builds from them fit this file system's 255 bytes; one more byte does not."""
+    from tfbind.io import write_tsv
+    from tfbind.plan.ids import MAX_ID_LENGTH, MAX_JOB_LENGTH
+
+    assert (MAX_ID_LENGTH, MAX_JOB_LENGTH) == (90, 185)
+    job = "D" * 90 + "_and_" + "T" * 90
+    for suffix in ("_unrelaxed_rank_001_alphafold2_multimer_v3_model_1_seed_000.pdb",  # ColabFold
+                   "_seed-4294967295_sample-4_summary_confidences.json"):  # AlphaFold3, largest seed
+        (tmp_path / (job + suffix)).write_text("")
+    (tmp_path / ("fold_" + job.lower() + "_summary_confidences_0.json")).write_text("")  # AlphaFold Server
+    write_tsv(pd.DataFrame({"a": [1]}), tmp_path / ("D" * 90 + ".tsv"))  # the atomic temporary's name too
+    with pytest.raises(OSError, match="too long"):
+        (tmp_path / ("x" * 256)).write_text("")
+
+
+def test_long_ids_are_refused_at_start_up_naming_file_and_record(tmp_path):
+    from tfbind.plan.sequences import read_fasta
+    from tfbind.prepare.tiling import plan_tiles
+
+    path = tmp_path / "tf.fasta"
+    path.write_text(f">{'T' * 90}\nACD\n>{'U' * 91}\nACD\n")
+    with pytest.raises(InputError, match=r"tf\.fasta record 2 .*ID 'U{40}'\.\.\. is 91 characters long; at most 90"):
+        read_fasta(path, "tf")
+    tfs = {"T" * 90: SequenceRecord("T" * 90, "ACD", "T" * 90)}
+    domains = {"D" * 90: SequenceRecord("D" * 90, "ACD", "D")}
+    job = "D" * 90 + "_and_" + "T" * 90
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"pair_id\ttf_id\tdomain_id\tprediction\n{job}\t{'T' * 90}\t{'D' * 90}\tx\n")
+    assert read_pairs_table(pairs, tfs, domains).pairs["pair_id"].tolist() == [job]  # 185: a job name
+    pairs.write_text(f"pair_id\ttf_id\tdomain_id\tprediction\nok\t{'T' * 90}\t{'D' * 90}\tx\n"
+                     f"{job}X\t{'T' * 90}\t{'D' * 90}\tx\n")
+    with pytest.raises(InputError, match=r"pairs\.tsv line 3: pair_id 'D{40}'\.\.\. is 186 characters long"):
+        read_pairs_table(pairs, tfs, domains)
+    runs = tmp_path / "runs"
+    (runs / job).mkdir(parents=True)
+    assert discover_pairs(runs, tfs, domains).pairs["pair_id"].tolist() == [job]
+    proteins = tmp_path / "proteins.fasta"
+    proteins.write_text(f">{'G' * 88}\n{'A' * 100}\n")  # tiles G..._1 .. G..._3: 90 characters
+    assert [t.tf_id for t in plan_tiles(proteins, window=80, step=10).tiles][-1] == "G" * 88 + "_3"
+    proteins.write_text(f">{'G' * 89}\n{'A' * 100}\n")
+    with pytest.raises(InputError, match=rf"proteins\.fasta record G{{89}} .*tile ID 'G{{40}}'\.\.\. is 91"):
+        plan_tiles(proteins, window=80, step=10)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .escape import CONTROL_PATTERN, escape_control
+from .escape import NEEDS_ESCAPE_PATTERN, escape_cell
 
 
 
@@ -55,22 +55,28 @@ def rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells (and column names) have their control characters escaped."""
+    """A copy of ``frame`` whose text cells (and column names) follow the rules of :mod:`tfbind.escape`:
+    control characters escaped, and a text that a spreadsheet program would evaluate as a formula guarded
+    by a leading apostrophe. Numbers (numeric columns, and numbers inside text columns) are left as they
+    are."""
     out = frame.copy()
-    out.columns = [escape_control(str(c)) for c in out.columns]
+    out.columns = [escape_cell(str(c)) for c in out.columns]
     for column in out.columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):  # a guarded text is not one of its categories
+            out[column] = out[column].astype(object)
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            # one vectorised search per column; only the (rare) cells holding a control character are rewritten
+            # one vectorised search per column; only the (rare) cells that need a rule are rewritten
             values = out[column]
-            hit = values.astype(str).str.contains(CONTROL_PATTERN, regex=True).to_numpy(dtype=bool)
+            hit = values.astype(str).str.contains(NEEDS_ESCAPE_PATTERN, regex=True).to_numpy(dtype=bool)
             if hit.any():
-                out.loc[hit, column] = values[hit].map(lambda v: escape_control(v) if isinstance(v, str) else v)
+                out.loc[hit, column] = values[hit].map(lambda v: escape_cell(v) if isinstance(v, str) else v)
     return out
 
 
 def write_tsv(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    """``frame`` as a tab-separated file without the index, written atomically; control characters in
-    text cells are escaped (:func:`escape_control`), so every row is one line of the file."""
+    """``frame`` as a tab-separated file without the index, written atomically; text cells escaped by
+    :func:`escape_frame` (control characters, formula guard), so every row is one line of the file and no
+    cell is a formula when the file is opened in a spreadsheet program."""
     with atomic_path(path) as tmp:
         escape_frame(frame).to_csv(tmp, sep="\t", index=False, **kwargs)
 

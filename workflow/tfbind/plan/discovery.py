@@ -34,7 +34,7 @@ import pandas as pd
 from ..errors import InputError
 from ..escape import CONTROL_RE, escape_control
 from .archives import ARCHIVE_DIR, ArchiveError, archive_folder_name, archive_limit_bytes, list_archive
-from .ids import check_id
+from .ids import MAX_JOB_LENGTH, check_id
 from .jobnames import SEPARATOR, JobMatcher
 from .pairs import PAIR_COLUMNS, PairPlan
 from .sequences import SequenceRecord
@@ -99,7 +99,7 @@ class _Discovery:
         )
         self.rows.append(
             {
-                "pair_id": check_id(pair_id, "pair_id", str(self.root / label)),
+                "pair_id": check_id(pair_id, "pair_id", str(self.root / label), MAX_JOB_LENGTH),
                 "tf_id": job.tf_id,
                 "domain_id": job.domain_id,
                 "prediction": prediction,

@@ -14,20 +14,44 @@ from collections.abc import Iterable
 
 from ..errors import InputError, InputWarning
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
-ALLOWED = "letters, digits and . _ -"
+# Not starting with "-": a spreadsheet program reads such a cell as a formula (tfbind.escape would guard it
+# with an apostrophe, so an ID would not read back the same from the pipeline's own TSV files), and a
+# command-line tool reads such a file name as an option.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*$")
+ALLOWED = "letters, digits and . _ -, not starting with -"
+
+#: The longest file name most file systems take (NAME_MAX, bytes; IDs are ASCII, one byte per character).
+NAME_MAX = 255
+#: The longest text a structure predictor appends to a job name in the names of its files: ColabFold's
+#: ``_unrelaxed_rank_001_alphafold2_multimer_v3_model_1_seed_000.pdb`` is 63 characters; 70 leaves room for
+#: a longer seed or model version (AlphaFold3's ``_seed-<S>_sample-<K>_summary_confidences.json`` is 50 with a
+#: ten-digit seed; this pipeline's own additions are shorter: ``.<name>.XXXXXXXX.tmp`` temporaries add 14 to a
+#: ``<domain>.tsv`` or ``<domain>_rank<N>.png``, tiles ``<gene>_<N>`` add the index).
+PREDICTOR_SUFFIX_MAX = 70
+#: The longest job or pair name: ``{domain_id}_and_{tf_id}`` plus a predictor's suffix fits in NAME_MAX.
+MAX_JOB_LENGTH = NAME_MAX - PREDICTOR_SUFFIX_MAX  # 185
+#: The longest ID (TF, domain, category, group, gene): two of them joined by ``_and_`` fit in MAX_JOB_LENGTH.
+MAX_ID_LENGTH = (MAX_JOB_LENGTH - len("_and_")) // 2  # 90
 
 
-def check_id(value: object, what: str, where: object) -> str:
+def check_id(value: object, what: str, where: object, max_length: int = MAX_ID_LENGTH) -> str:
     """Return ``value`` as a str if it is a valid identifier, else raise ``InputError``.
 
     ``what`` names the field (e.g. "tf_id"), ``where`` the file and record (e.g. "pairs.tsv line 4"): a str,
     or any object whose ``str()`` is, formatted only when the message is raised (a FASTA reader checks every
-    record at each Snakemake start and builds the record's name only for an error).
+    record at each Snakemake start and builds the record's name only for an error). ``max_length``: the
+    longest value accepted (:data:`MAX_ID_LENGTH`; :data:`MAX_JOB_LENGTH` for a pair_id, which may be a job
+    name ``{domain_id}_and_{tf_id}``), so that every file name built from it fits in :data:`NAME_MAX`.
     """
     text = "" if value is None else str(value)
     if not ID_PATTERN.fullmatch(text) or text in {".", ".."}:  # fullmatch: "$" would accept a final newline
         raise InputError(f"{where}: {what} {text!r} is not a valid identifier (allowed: {ALLOWED})")
+    if len(text) > max_length:
+        raise InputError(
+            f"{where}: {what} {text[:40]!r}... is {len(text)} characters long; at most {max_length} are "
+            f"allowed (file names built from it, with the suffixes structure predictors and this pipeline "
+            f"add, must fit in {NAME_MAX} bytes)"
+        )
     return text
 
 

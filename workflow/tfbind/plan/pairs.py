@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import InputError
 from ..escape import CONTROL_PATTERN, escape_control
 from ..ranges import parse_number
-from .ids import ID_PATTERN, check_columns, check_id, check_unique
+from .ids import ID_PATTERN, MAX_ID_LENGTH, MAX_JOB_LENGTH, check_columns, check_id, check_unique
 from .sequences import SequenceRecord
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
@@ -117,10 +117,11 @@ def read_pairs_table(
     def line(row: int) -> str:
         return f"{path} line {row + 2}"  # line 1 is the header
 
-    for column in ("pair_id", "tf_id", "domain_id"):
-        row = _first_bad(~out[column].str.fullmatch(ID_PATTERN.pattern) | out[column].isin([".", ".."]))
+    for column, longest in (("pair_id", MAX_JOB_LENGTH), ("tf_id", MAX_ID_LENGTH), ("domain_id", MAX_ID_LENGTH)):
+        row = _first_bad(~out[column].str.fullmatch(ID_PATTERN.pattern) | out[column].isin([".", ".."])
+                         | (out[column].str.len() > longest))
         if row is not None:
-            check_id(out[column].iat[row], column, line(row))  # raises with the standard message
+            check_id(out[column].iat[row], column, line(row), longest)  # raises with the standard message
     for column, records, what in (("tf_id", tfs, "TF"), ("domain_id", domains, "domain")):
         known = set(records)  # a set lookup per value: Series.isin on Arrow strings took 0.7 s at 10^5 pairs
         row = _first_bad(np.fromiter((v not in known for v in out[column].tolist()), dtype=bool, count=len(out)))

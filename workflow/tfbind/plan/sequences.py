@@ -21,6 +21,9 @@ AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 ALLOWED_LETTERS = frozenset(AMINO_ACIDS + "X")
 _CATEGORY = re.compile(r"(?:^|\s)category=(\S+)")
 _GROUP = re.compile(r"(?:^|\s)group=(\S+)")
+# gene= names the TF gene of a tile for the ranking's score tracks (tfbind.ranking.coordinates): it becomes a
+# file name (tracks/<gene>.png) and a cell of tracks/index.tsv, so it is an identifier like group=.
+_GENE = re.compile(r"(?:^|\s)gene=(\S+)")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     """Read a TF (``kind="tf"``) or domain (``kind="domain"``) FASTA file into {id: record}.
 
     Raises ``InputError`` naming the file and record for: unreadable or empty files, invalid or
-    duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories or groups.
+    duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories, groups or
+    genes (``gene=``, read by the ranking's score tracks).
     A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
     """
     from Bio import SeqIO  # here, not at module level: extraction jobs import this module for SequenceRecord only
@@ -83,6 +87,8 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
             m = _GROUP.search(rec.description[len(rec.id):])
             if m:
                 group = check_id(m.group(1), "group", where)
+            for m in _GENE.finditer(rec.description[len(rec.id):]):  # each one: the ranking reads the last
+                check_id(m.group(1), "gene", where)
         ids.append(rid)
         records[rid] = SequenceRecord(rid, seq, category, group)
     if not ids:

@@ -146,6 +146,8 @@ def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: i
     plan = TilePlan([], window=window, step=step)
     for gene, record in proteins.items():
         tiles = tile_protein(record, window, step, first_index)
+        # the tile IDs are the TF IDs of every later stage: the longest one (the last index) must pass there
+        check_id(tiles[-1].tf_id, "tile ID", f"{proteins_fasta} record {gene} (tiles {gene}_<N>)")
         if len(record.sequence) <= window:
             plan.notes.append(f"{gene}: {len(record.sequence)} residues, not longer than the window "
                               f"({window}): one tile of the whole protein")

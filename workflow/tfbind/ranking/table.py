@@ -213,7 +213,7 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
     pair) and a workbook with a sheet per domain (same columns; the best ``workbook_rows`` rows, all when
     None, at most Excel's limit) plus an ``about`` sheet that counts the rows each sheet leaves out.
     Returns each domain's whole table."""
-    from ..io import atomic_path, write_tsv
+    from ..io import atomic_path, escape_frame, write_tsv
 
     limit = min(workbook_rows or EXCEL_MAX_ROWS, EXCEL_MAX_ROWS)
     where = table.groupby("domain_id", sort=False).indices  # one pass over the rows, not one per domain
@@ -224,12 +224,15 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
     shown = {d: (min(len(rows), limit), len(rows)) for d, rows in per_domain.items()}
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            # the cells of the TSV files, text escaped by the same rule (tfbind.escape): openpyxl stores a
+            # string starting with "=" as a formula, so a run folder named "=2+3" would otherwise be one
             for d, rows in per_domain.items():
-                rows.head(limit).to_excel(writer, sheet_name=sheet_name(d), index=False)
+                escape_frame(rows.head(limit)).to_excel(writer, sheet_name=sheet_name(d), index=False)
                 sheet = writer.sheets[sheet_name(d)]
                 sheet.freeze_panes = "C2"
                 sheet.auto_filter.ref = sheet.dimensions
-            about_sheet(used, shown, scorer_notes, model_note).to_excel(writer, sheet_name="about", index=False)
+            escape_frame(about_sheet(used, shown, scorer_notes, model_note)).to_excel(
+                writer, sheet_name="about", index=False)
     return per_domain
 
 
