@@ -206,6 +206,42 @@ def ap_slow_pickle(dest: Path, n_ops: int = 30_000_000) -> tuple[Path, str]:
     return run, r"no result after [\d.]+ s \(features\.pair_timeout_s\)"
 
 
+ESCAPING_MODEL = "/../../elsewhere/model_x"  # with the run's empty "pae_" folder: pae_/../../elsewhere/...
+
+
+def ap_order_outside(dest: Path) -> tuple[Path, str]:
+    """ranking_debug.json's top model renamed to a path that leaves the run: ``pae_{model}.json`` is then
+    ``pae_/../../elsewhere/model_x.json`` (an empty ``pae_`` folder in the run lets the path resolve), and a
+    PAE of 1.0 everywhere, the size of the real one, is planted at ``dest/../elsewhere/model_x.json``: a run
+    scored through that name would be scored with it. The structure stays ``ranked_0.pdb``."""
+    run = copy_run(AP, dest)
+    debug = json.loads((run / "ranking_debug.json").read_text())
+    top = debug["order"][0]
+    debug["order"][0] = ESCAPING_MODEL
+    for key in ("iptm", "iptm+ptm"):
+        debug[key][ESCAPING_MODEL] = debug[key].pop(top)
+    (run / "ranking_debug.json").write_text(json.dumps(debug))
+    (run / "pae_").mkdir()
+    pae = json.loads((run / f"pae_{top}.json").read_text())
+    n = len(pae[0]["predicted_aligned_error"])
+    planted = run.parent / "elsewhere" / "model_x.json"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_text(json.dumps([{"predicted_aligned_error": [[1.0] * n for _ in range(n)]}]))
+    return run, (r"ranking_debug\.json: order\[0\] '/\.\./\.\./elsewhere/model_x' gives the file name "
+                 r"'[a-z_]*/\.\./\.\./elsewhere/model_x[.a-z]*', which is not a plain name")
+
+
+def ap_pae_link_outside(dest: Path) -> tuple[Path, str]:
+    """The top model's PAE file replaced by a symbolic link to a copy of it outside the run."""
+    run = copy_run(AP, dest)
+    pae = run / f"pae_{AP_TOP}.json"
+    outside = run.parent / f"{run.name}_outside.json"
+    shutil.move(pae, outside)
+    pae.symlink_to(outside)
+    return run, (rf"{re.escape(pae.name)}: a symbolic link to {re.escape(str(outside.resolve()))}, outside the "
+                 rf"run folder .*order\[0\] '{AP_TOP}'")
+
+
 # --- AlphaFold3 --------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 or a silent wrong number. Runs are damaged copies of ../shared/fixtures built in tmp_path."""
 
 import json
+import shutil
+from pathlib import Path
 import re
 import signal
 import subprocess
@@ -520,3 +522,57 @@ def test_long_ids_are_refused_at_start_up_naming_file_and_record(tmp_path):
     proteins.write_text(f">{'G' * 89}\n{'A' * 100}\n")
     with pytest.raises(InputError, match=rf"proteins\.fasta record G{{89}} .*tile ID 'G{{40}}'\.\.\. is 91"):
         plan_tiles(proteins, window=80, step=10)
+
+
+# --- issue 20: files read from outside the run ---------------------------------------------------------------
+
+
+def test_order_naming_a_file_outside_the_run_is_refused(fx, tmp_path, monkeypatch):
+    import numpy as np
+
+    from tfbind.readers import alphafold2
+
+    run, reason = dr.ap_order_outside(tmp_path / "run")
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(run)
+    # the damage is real: through a plain join (no check) the planted PAE of 1.0 is what the run is scored with
+    monkeypatch.setattr(alphafold2, "run_file", lambda folder, name, *args: folder / name)
+    top = _read_all(run)[0]
+    assert top.model_name == dr.ESCAPING_MODEL and np.all(top.pae == 1.0)
+
+
+def test_symbolic_link_out_of_the_run_is_refused_and_one_inside_is_read(fx, tmp_path):
+    import numpy as np
+
+    run, reason = dr.ap_pae_link_outside(tmp_path / "run")
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(run)
+    inside = dr.copy_run(dr.AP, tmp_path / "run2")
+    pae = inside / f"pae_{dr.AP_TOP}.json"
+    (inside / "kept").mkdir()
+    pae.rename(inside / "kept" / "pae.json")
+    pae.symlink_to(Path("kept") / "pae.json")  # a relative link inside the run folder: read
+    intact = json.loads((fx / dr.AP / pae.name).read_text())[0]["predicted_aligned_error"]
+    np.testing.assert_allclose(_read_all(inside)[0].pae, np.asarray(intact, dtype=float))
+
+
+def test_zip_delivered_run_naming_a_file_outside_is_refused(fx, tmp_path):
+    """The run of ap_order_outside as a zip: every archive check passes (plain relative entry names), and
+    the extracted run is refused by the reader; the planted file beside the extraction folder is not read."""
+    import zipfile
+
+    from tfbind.plan.archives import extract_archive, list_archive
+
+    run, reason = dr.ap_order_outside(tmp_path / "made" / "KIX_and_TF1")
+    archive = tmp_path / "runs.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(run.rglob("*")):
+            zf.write(path, path.relative_to(run.parent).as_posix() + ("/" if path.is_dir() else ""))
+    assert "KIX_and_TF1/pae_" in [m.name for m in list_archive(archive, 1 << 30)]
+    out = tmp_path / "results" / "archives" / "runs"
+    extract_archive(archive, out, 1 << 30)
+    planted = tmp_path / "results" / "archives" / "elsewhere" / "model_x.json"  # where the name resolves
+    planted.parent.mkdir()
+    shutil.copyfile(tmp_path / "made" / "elsewhere" / "model_x.json", planted)
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(out / "KIX_and_TF1")

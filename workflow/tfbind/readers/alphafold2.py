@@ -42,6 +42,7 @@ from tfbind.readers.prediction import ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.model_scores import ptm_from_ranking_confidence, ranking_confidence
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.confined import run_file
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.structure import (
@@ -72,16 +73,20 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
         raise PredictionError(f"{debug_path}: 'iptm' / 'iptm+ptm' are not maps of model name to score")
     plan = []
     for rank, model in enumerate(order):
-        structure = _first_existing(
-            [folder / f"ranked_{rank}.pdb", folder / f"relaxed_{model}.pdb", folder / f"unrelaxed_{model}.pdb"]
-        )
+        # every file named from the model name stays in the run folder (readers.confined): a name such as
+        # "../elsewhere/model" would have the run scored with another run's files
+        def own(name: str) -> Path:
+            return run_file(folder, name, debug_path, f"order[{rank}]", model)  # noqa: B023 (used at once)
+
+        structure = _first_existing([own(f"ranked_{rank}.pdb"), own(f"relaxed_{model}.pdb"),
+                                     own(f"unrelaxed_{model}.pdb")])
         if structure is None:
             raise PredictionError(
                 f"{folder}: no structure for model {model} (looked for ranked_{rank}.pdb, "
                 f"relaxed_{model}.pdb, unrelaxed_{model}.pdb)"
             )
-        pae_json = folder / f"pae_{model}.json"
-        pickle_path = _first_existing([folder / f"result_{model}{s}" for s in _PICKLE_SUFFIXES])
+        pae_json = own(f"pae_{model}.json")
+        pickle_path = _first_existing([own(f"result_{model}{s}") for s in _PICKLE_SUFFIXES])
         if not pae_json.is_file() and pickle_path is None:
             raise PredictionError(
                 f"{folder}: no PAE for model {model} (looked for pae_{model}.json and "
@@ -117,7 +122,8 @@ _PICKLE_KEYS = ("ptm", "iptm", "predicted_aligned_error")
 def _model_plddt(folder: Path, model: str, files: dict, max_bytes: int) -> np.ndarray | None:
     """The model's per-residue pLDDT (confidence JSON, else its result pickle, whose fields read later are
     kept in ``files["pickle_data"]``: the pickle is read once)."""
-    conf = folder / f"confidence_{model}.json"
+    conf = run_file(folder, f"confidence_{model}.json", files.get("pae_json") or files.get("pickle"), "model name",
+                    model)
     if conf.is_file():
         data = load_json(conf, max_bytes)
         values = data.get("confidenceScore") if isinstance(data, dict) else None

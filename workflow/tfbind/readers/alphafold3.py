@@ -52,6 +52,7 @@ import numpy as np
 from tfbind.errors import PredictionError, RunWarning
 from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.confined import run_file
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.model_scores import ranking_confidence
@@ -124,10 +125,12 @@ def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
         if not m or (job is not None and m["job"] != job):
             continue
         n = int(m["n"])
+        # the model's other files, named from its structure file's name: kept inside the run folder
         items.append(dict(
             model=f"model_{n}", rank=n, structure=cif,
-            confidences=folder / f"{m['job']}_full_data_{n}.json",
-            summary=folder / f"{m['job']}_summary_confidences_{n}.json", job=m["job"], max_bytes=max_bytes,
+            confidences=run_file(folder, f"{m['job']}_full_data_{n}.json", cif, "job", m["job"]),
+            summary=run_file(folder, f"{m['job']}_summary_confidences_{n}.json", cif, "job", m["job"]),
+            job=m["job"], max_bytes=max_bytes,
         ))
     if len({i["job"] for i in items}) > 1:
         raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")

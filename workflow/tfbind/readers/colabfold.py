@@ -28,6 +28,7 @@ import numpy as np
 from tfbind.errors import PredictionError
 from tfbind.ranges import parse_number
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.confined import run_file
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.model_scores import ranking_confidence
@@ -75,7 +76,8 @@ def _structure_for(scores: Path, job: str, tag: str) -> Path:
     folder = scores.parent
     for kind in ("relaxed", "unrelaxed"):
         for ext in (".pdb", ".cif"):
-            candidate = folder / f"{job}_{kind}_{tag}{ext}"
+            # named from the scores file's name: kept inside the run folder (readers.confined)
+            candidate = run_file(folder, f"{job}_{kind}_{tag}{ext}", scores, "model tag", tag)
             if candidate.is_file():
                 return candidate
     raise PredictionError(f"{scores}: no matching {job}_relaxed_{tag}.pdb or {job}_unrelaxed_{tag}.pdb")
