@@ -242,6 +242,25 @@ def ap_pae_link_outside(dest: Path) -> tuple[Path, str]:
                  rf"run folder .*order\[0\] '{AP_TOP}'")
 
 
+def pdb_overflow(dest: Path, pdb_name: str = "ranked_0.pdb", atom_index: int = 5,
+                 field: str = "x") -> tuple[Path, str]:
+    """The ``atom_index``-th ATOM record of ``pdb_name`` (AlphaPulldown run) gets ``********`` in the ``field``
+    column (x 31-38, y 39-46, z 47-54; ``b``: ``******`` in the B-factor, 61-66), as a fixed-width writer fills
+    a number that does not fit. The reason names the file line, the atom and the field."""
+    run = copy_run(AP, dest)
+    pdb = run / pdb_name
+    lines = pdb.read_text().splitlines(keepends=True)
+    i = [k for k, line in enumerate(lines) if line.startswith("ATOM")][atom_index]
+    start, end = {"x": (30, 38), "y": (38, 46), "z": (46, 54), "b": (60, 66)}[field]
+    line = lines[i]
+    atom, residue, number, chain = line[12:16].strip(), line[17:20], line[22:26].strip(), line[21]
+    lines[i] = line[:start] + "*" * (end - start) + line[end:]
+    pdb.write_text("".join(lines))
+    label = {"b": r"B-factor \(pLDDT\)"}.get(field, field)
+    return run, (rf"{re.escape(pdb_name)} line {i + 1}: atom {atom} of residue {residue} {number} chain "
+                 rf"'{chain}': {label} '\*+' is an overflowed field")
+
+
 # --- AlphaFold3 --------------------------------------------------------------------------------
 
 

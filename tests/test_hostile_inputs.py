@@ -576,3 +576,15 @@ def test_zip_delivered_run_naming_a_file_outside_is_refused(fx, tmp_path):
     shutil.copyfile(tmp_path / "made" / "elsewhere" / "model_x.json", planted)
     with pytest.raises(PredictionError, match=reason):
         _read_all(out / "KIX_and_TF1")
+
+
+# --- issue 20: PDB overflow coordinates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pdb_name, field", [("ranked_0.pdb", "x"), ("ranked_0.pdb", "b"), ("ranked_2.pdb", "z")])
+def test_pdb_overflow_field_is_refused_not_read_as_zero(fx, tmp_path, pdb_name, field):
+    """gemmi reads '********' as 0.0; the first model is parsed by gemmi, later ones by the numpy column
+    reader on the first model's layout (ranked_2.pdb): both refuse."""
+    run, reason = dr.pdb_overflow(tmp_path / "run", pdb_name, atom_index=5, field=field)
+    with pytest.raises(PredictionError, match=reason):
+        _read_all(run)

@@ -26,7 +26,7 @@ import numpy as np
 
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
 from tfbind.readers.mmcif_atoms import _Declined, _decimals
-from tfbind.readers.structure import AtomTable, atom_table, read_structure
+from tfbind.readers.structure import AtomTable, atom_table, check_pdb_numbers, read_structure
 
 _PER_MODEL_COLUMNS = np.r_[30:54, 60:66]  # x, y, z (8 characters each) and the B-factor (6), 0-based
 _WIDTH = 8
@@ -40,6 +40,7 @@ def read_pdb_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
     """(structure, :class:`AtomTable`) of a PDB file: structure is None when the kept layout of the previous
     model was reused (module docstring), else the ``gemmi.Structure`` (errors as :func:`read_structure`)."""
     data = read_input(path, max_bytes)
+    check_pdb_numbers(data, path)  # before either path: gemmi reads "********" as 0.0
     key, layout, starts = _last_layout
     # the same layout is the same text outside the fixed columns, so the records start where they did: a
     # file of the same length is compared at those offsets before it is searched for its records

@@ -202,6 +202,33 @@ def atom_table(st: gemmi.Structure) -> AtomTable:
     )
 
 
+# The per-atom numbers of a PDB ATOM/HETATM record that the metrics read, in their fixed columns (wwPDB format
+# 3.3, 0-based slices): x 31-38, y 39-46, z 47-54, B-factor 61-66 (AlphaFold's pLDDT).
+_PDB_NUMBER_FIELDS = (("x", 30, 38), ("y", 38, 46), ("z", 46, 54), ("B-factor (pLDDT)", 60, 66))
+
+
+def check_pdb_numbers(data: bytes, path: Path | str) -> None:
+    """``PredictionError`` naming the file, line, atom and field when an ATOM/HETATM record holds ``*`` in a
+    coordinate or B-factor column. Fortran-style writers fill a fixed-width field with asterisks when the
+    number does not fit (``********`` for a coordinate of 10^4 A or more), and gemmi reads such a field as
+    0.0 without a word: contacts and pDockQ would then change silently. One search of the bytes for ``*``;
+    the records are scanned only in a file that has one."""
+    if b"*" not in data:
+        return
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if not line.startswith((b"ATOM  ", b"HETATM")) or b"*" not in line[30:66]:
+            continue
+        for field, start, end in _PDB_NUMBER_FIELDS:
+            raw = line[start:end]
+            if b"*" in raw:
+                text = line.decode("ascii", "replace")
+                raise PredictionError(
+                    f"{path} line {n}: atom {text[12:16].strip()} of residue {text[17:20].strip()} "
+                    f"{text[22:27].strip()} chain {text[21:22]!r}: {field} {text[start:end]!r} is an overflowed "
+                    "field (asterisks), not a number; refused (it would be read as 0.0)"
+                )
+
+
 def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> gemmi.Structure:
     """Parse a PDB or mmCIF file with gemmi (entities set up); ``PredictionError`` when unreadable.
 
@@ -215,6 +242,7 @@ def read_structure(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes |
         data = read_input(path, max_bytes)
     try:
         if path.suffix.lower() in (".pdb", ".ent"):
+            check_pdb_numbers(data, path)
             text = data.decode("utf-8", errors="replace")
             del data
             fixed = _separate_repeated_residues(text, path) if _may_repeat_residues(text) else None
