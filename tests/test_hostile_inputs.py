@@ -588,3 +588,71 @@ def test_pdb_overflow_field_is_refused_not_read_as_zero(fx, tmp_path, pdb_name, 
     run, reason = dr.pdb_overflow(tmp_path / "run", pdb_name, atom_index=5, field=field)
     with pytest.raises(PredictionError, match=reason):
         _read_all(run)
+
+
+# --- issue 20: archives ---------------------------------------------------------------------------------------
+
+
+def _zip_of(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_zip_with_unsupported_compression_is_listed_and_others_planned(tmp_path):
+    """The compression method (APPNOTE 4.3.7 local header offset 8, 4.3.12 central directory offset 10) of
+    every entry patched to 9, Deflate64, as Windows Explorer writes it: listed in failed.tsv (stage discover)
+    and refused by extraction with the same reason, never a NotImplementedError."""
+    import struct
+
+    from tfbind.plan.archives import ArchiveError, extract_archive
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "KIX_and_TF1").mkdir()
+    path = _zip_of(runs / "fold_kix_and_tf2.zip", {"fold_kix_and_tf2_model_0.cif": b"data_x\n" * 100})
+    data = bytearray(path.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.index(sig)
+        assert struct.unpack_from("<H", data, at + offset) == (8,)  # deflate, as written
+        struct.pack_into("<H", data, at + offset, 9)
+    path.write_bytes(bytes(data))
+    plan = discover_pairs(runs, TFS, DOMAINS)
+    assert plan.pairs["pair_id"].tolist() == ["KIX_and_TF1"] and plan.archives == {}
+    (name, reason), = plan.unmatched
+    expected = (r"fold_kix_and_tf2\.zip: entry 'fold_kix_and_tf2_model_0\.cif' uses compression method 9 "
+                r"\(Deflate64\), which cannot be read")
+    assert name == "fold_kix_and_tf2.zip" and re.search(expected, reason)
+    with pytest.raises(ArchiveError, match=expected):
+        extract_archive(path, tmp_path / "out", 1 << 30)
+
+
+def test_control_character_in_a_zip_folder_is_listed_not_a_start_up_error(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    cif = b"data_x\n"
+    _zip_of(runs / "batch.zip", {"fine/fold_kix_and_tf1_model_0.cif": cif,
+                                 "tab\there/fold_kix_and_tf2_model_0.cif": cif,
+                                 "new\nline/KIX_and_TF3/ranked_0.pdb": cif})
+    (runs / "shared\tfolder").mkdir()  # on disk, the same name: listed too
+    (runs / "shared\tfolder" / "fold_kix_and_tf3_model_0.cif").write_bytes(cif)
+    tfs = {**TFS, "TF3": SequenceRecord("TF3", "MKV", "TF3")}
+    plan = discover_pairs(runs, tfs, DOMAINS)
+    assert plan.pairs["pair_id"].tolist() == ["KIX_and_TF1"]
+    assert plan.pairs["prediction"].tolist() == ["results/archives/batch/fine/fold_kix_and_tf1_model_0.cif"]
+    reasons = dict(plan.unmatched)
+    assert set(reasons) == {"batch.zip/tab\there/fold_kix_and_tf2", "batch.zip/new\nline/KIX_and_TF3",
+                            "shared\tfolder"}
+    assert reasons["batch.zip/tab\there/fold_kix_and_tf2"] == (
+        "path 'results/archives/batch/tab\\\\there/fold_kix_and_tf2_model_0.cif' holds a control character: "
+        "not read")
+    write_plan(plan, tmp_path / "plan", 10)  # no "values must not contain tabs or newlines"
+    out = {k: tmp_path / f"merged.{k}" for k in ("models", "pairs", "failed")}
+    merge_features([], [], [], tmp_path / "plan" / "unmatched.tsv", out["models"], out["pairs"], out["failed"])
+    failed = read_failed(out["failed"])
+    assert sorted(failed["pair_id"]) == ["batch.zip/new\\nline/KIX_and_TF3", "batch.zip/tab\\there/fold_kix_and_tf2",
+                                         "shared\\tfolder"]
+    assert set(failed["stage"]) == {"discover"}

@@ -6,8 +6,10 @@ Two steps, kept apart so that the workflow's parse time stays light:
   member is decompressed) and refuses the whole archive when an entry is unsafe or the archive is too
   large: an absolute path, a ``..`` component or a drive letter (a path that would land outside the
   extraction folder, "zip slip"), a symbolic link (Unix mode S_IFLNK in the entry's external attributes,
-  as Info-ZIP stores it), an encrypted entry, a name given twice, or a declared uncompressed total above
-  ``features.max_archive_mb``. The jobs it holds (:func:`archive_jobs`) are then planned like folders;
+  as Info-ZIP stores it), an encrypted entry, a file stored with a compression method Python's ``zipfile``
+  cannot decompress (APPNOTE 4.4.5: only 0 stored, 8 deflate, 12 bzip2 and 14 LZMA are read; Windows
+  Explorer writes 9, Deflate64, for large files, and 7-Zip can write 98, PPMd), a name given twice, or a
+  declared uncompressed total above ``features.max_archive_mb``. The jobs it holds (:func:`archive_jobs`) are then planned like folders;
 * the rule ``extract_archive`` extracts it once into ``results/archives/<name>/``
   (:func:`extract_archive`) with the same checks, counting the bytes actually written so that an archive
   whose headers understate its sizes is stopped at the same limit.
@@ -71,6 +73,13 @@ def _check_name(archive: Path, name: str) -> None:
         raise ArchiveError(f"{archive}: entry {name!r} has a '..' component: archive not extracted")
 
 
+#: Compression methods (APPNOTE 4.4.5) that Python's zipfile decompresses.
+READABLE_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+                    zipfile.ZIP_LZMA: "LZMA"}
+_METHOD_NAMES = {1: "Shrink", 6: "Implode", 9: "Deflate64", 10: "PKWARE DCL Implode", 93: "Zstandard",
+                 95: "XZ", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES-encrypted"}
+
+
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
@@ -91,6 +100,14 @@ def list_archive(path: str | Path, max_bytes: int) -> list[Member]:
             raise ArchiveError(f"{path}: entry {name!r} is a symbolic link: archive not extracted")
         if info.flag_bits & 0x1:
             raise ArchiveError(f"{path}: entry {name!r} is encrypted: archive not extracted")
+        if not info.is_dir() and info.compress_type not in READABLE_METHODS:
+            # zipfile would raise NotImplementedError when the entry is opened, stopping the extraction job
+            method = _METHOD_NAMES.get(info.compress_type, "unknown")
+            raise ArchiveError(
+                f"{path}: entry {name!r} uses compression method {info.compress_type} ({method}), which cannot "
+                f"be read (supported: {', '.join(READABLE_METHODS.values())}): archive not extracted; "
+                "re-create the zip with deflate"
+            )
         key = name.rstrip("/")
         if key in seen:
             raise ArchiveError(f"{path}: entry {name!r} appears twice: archive not extracted")
@@ -153,7 +170,9 @@ def extract_archive(path: str | Path, out_dir: str | Path, max_bytes: int) -> in
                                 "archive not extracted"
                             )
                         dst.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC errors are BadZipFile
+    # CRC errors are BadZipFile; NotImplementedError: a compression method that list_archive let through
+    # (it checks each entry's method, so none is expected)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         if isinstance(exc, ArchiveError):
             raise
         raise ArchiveError(

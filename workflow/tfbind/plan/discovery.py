@@ -82,6 +82,12 @@ class _Discovery:
         if CONTROL_RE.search(name):
             self.unmatched.append((label, f"name {escape_control(name)!r} holds a control character"))
             return True
+        if CONTROL_RE.search(prediction):
+            # a folder of a zip archive or a job file whose name holds a tab or newline: the pairs table
+            # cannot hold its path, so it is listed like a folder of that name, and the other runs are read
+            self.unmatched.append((label, f"path {escape_control(prediction)!r} holds a control character: "
+                                          "not read"))
+            return True
         job, reason = matched or self.matcher.match(name, where=str(self.root / label))
         if job is None:
             self.unmatched.append((label, reason))
