@@ -10,6 +10,7 @@
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("8.0")
@@ -23,6 +24,16 @@ configfile: "config/config.yaml"
 
 report: "workflow/report/workflow.rst"
 
+
+# Paths with a line break and model scopes such as ../x, with a message naming the key (before the schema,
+# whose error prints the whole config).
+from tfbind.errors import InputError
+from tfbind.plan.config import check_config_values
+
+try:
+    check_config_values(config)
+except InputError as exc:
+    raise WorkflowError(f"config error: {exc}") from None
 
 validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
 

@@ -656,3 +656,27 @@ def test_control_character_in_a_zip_folder_is_listed_not_a_start_up_error(tmp_pa
     assert sorted(failed["pair_id"]) == ["batch.zip/new\\nline/KIX_and_TF3", "batch.zip/tab\\there/fold_kix_and_tf2",
                                          "shared\\tfolder"]
     assert set(failed["stage"]) == {"discover"}
+
+
+# --- issue 20: config values that reach file names and the report --------------------------------------------
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"predictions_dir": "runs\tx"}, r"config predictions_dir: 'runs\\tx' holds a control character"),
+    ({"predict": {"model_file": "m.pt\u2028"}}, r"config predict.model_file: 'm.pt\\u2028' holds a control"),
+    ({"predict": {"model": "../x"}}, r"config predict.model: model scope '\.\./x' is not a valid identifier"),
+    ({"models": ["all", "a/b"]}, r"config models: model scope 'a/b' is not a valid identifier"),
+    ({"models": ["all", "-x"]}, r"config models: model scope '-x' is not a valid identifier"),
+])
+def test_config_values_refused(config, message):
+    from tfbind.plan.config import check_config_values
+
+    with pytest.raises(InputError, match=message):
+        check_config_values(config)
+
+
+def test_config_values_accepted():
+    from tfbind.plan.config import check_config_values
+
+    check_config_values({"tf_fasta": "a b/`c`.fasta", "models": ["all", "KIX"], "predict": {"pretrained": "none"},
+                         "labels": None, "train": {"epochs": 3}})

@@ -8,10 +8,56 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError
+from ..escape import CONTROL_RE
+from .ids import check_id
 from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
 from .archives import archive_limit_bytes
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
+
+
+#: Config keys (dotted) that hold paths. They reach file names, the pairs table and the report's text
+#: (workflow/report/workflow.rst prints the input paths in a literal block, which a line break would end).
+PATH_KEYS = ("tf_fasta", "tf_proteins", "domain_fasta", "pairs", "predictions_dir", "score_table", "labels",
+             "predict.pairs", "predict.model_file", "tiling.regions", "structure_prediction.outdir")
+#: Config keys that name model scopes or a shipped model: folder and file names under results/ and
+#: resources/models/ (results/models/<scope>/model.pt, results/predictions/<scope>.tsv).
+SCOPE_KEYS = ("models", "predict.model", "predict.pretrained")
+
+
+def _get(config: dict, dotted: str):
+    node = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def check_config_values(config: dict) -> None:
+    """``InputError`` naming the key and value when a config path holds a control character (a tab, a line
+    break: it would split the pairs table's rows, and end the literal block the report prints it in, so that
+    the rest of the value would be read as reStructuredText markup such as a ``raw`` HTML directive), or when
+    a model scope (``models``, ``predict.model``; ``predict.pretrained``) is not a plain identifier: it
+    becomes a folder name, and ``../x`` would write outside the working directory.
+
+    Run before the schema is validated, so that these two mistakes get this message; values of another type
+    are left to the schema."""
+    for key in PATH_KEYS:
+        value = _get(config, key)
+        if isinstance(value, str) and CONTROL_RE.search(value):
+            # repr writes every control character as an escape: the message stays one line
+            raise InputError(f"config {key}: {value!r} holds a control character (a tab or a line break); "
+                             "rename the file or folder")
+    for key in SCOPE_KEYS:
+        value = _get(config, key)
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if not isinstance(item, str) or (key == "predict.pretrained" and item in ("", "none")):
+                continue  # another type: the schema says so; no pretrained model: nothing to name
+            check_id(item, "model scope" if key != "predict.pretrained" else "pretrained model name",
+                     f"config {key}")
 
 
 def extract_settings(config: dict) -> ExtractSettings:
