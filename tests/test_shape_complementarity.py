@@ -17,12 +17,18 @@ import pytest
 import shape_complementarity as scpkg
 
 from helpers import biopython_heavy_atoms
+from tfbind.features.extract import extract_pair, run_shard
 from tfbind.metrics import shape_complementarity as scmod
 from tfbind.metrics.shape_complementarity import (
     SC_KEYS,
     compute,
+    model_shape_complementarity,
     structure_shape_complementarity,
 )
+from tfbind.plan.config import extract_settings
+from tfbind.plan.sequences import SequenceRecord
+from tfbind.plan.settings import ExtractSettings
+from tfbind.readers import read_run
 from tfbind.readers.structure import read_structure
 
 CF = "colabfold_5b8c/5b8c_unrelaxed_alphafold2_multimer_v3_model_4_seed_000.pdb"
@@ -251,3 +257,85 @@ def test_sc_is_nan_without_facing_dots(monkeypatch, sc, area, distance, defined)
 def test_same_chain_twice_is_an_error(fixtures_dir):
     with pytest.raises(ValueError, match="given twice"):
         structure_shape_complementarity(read_structure(fixtures_dir / REFERENCE), "A", "A")
+
+
+# ------------------------------------------------------------------------------------------ settings
+
+
+def test_settings():
+    assert ExtractSettings().shape_complementarity == "top"
+    with pytest.raises(ValueError, match="features.shape_complementarity: 'some' is not one of top, all, off"):
+        ExtractSettings(shape_complementarity="some")
+    # YAML 1.1 reads an unquoted `off` as false
+    assert extract_settings({"features": {"shape_complementarity": False}}).shape_complementarity == "off"
+    assert extract_settings({"features": {"shape_complementarity": "all"}}).shape_complementarity == "all"
+    top, every, off = (ExtractSettings(shape_complementarity=m) for m in ("top", "all", "off"))
+    assert [top.computes_sc(True), top.computes_sc(False)] == [True, False]
+    assert [every.computes_sc(True), every.computes_sc(False), off.computes_sc(True)] == [True, True, False]
+
+
+# ------------------------------------------------------------------------------------------ feature extraction
+
+
+def _pair(fixtures_dir, run, tf_chain, domain_chain):
+    seqs = next(read_run(fixtures_dir / run)).sequences
+    tfs = {"T": SequenceRecord("T", seqs[tf_chain], "T")}
+    domains = {"D": SequenceRecord("D", seqs[domain_chain], "D")}
+    pair = {"pair_id": run, "tf_id": "T", "domain_id": "D", "prediction": str(fixtures_dir / run),
+            "tf_chain": "", "domain_chain": "", "format": ""}
+    return pair, tfs, domains
+
+
+def test_extraction_gives_the_top_model_its_value(fixtures_dir):
+    """The ColabFold run through extract_pair (the path of every extraction job): the top model carries Sc of the
+    TF chain (C) against the domain chain (B), equal to the library on Biopython-read atoms; the pair row repeats
+    the top model's value and has no mean of it."""
+    pair, tfs, domains = _pair(fixtures_dir, "colabfold_5b8c", "C", "B")
+    rows, summary = extract_pair(pair, tfs, domains, ExtractSettings(sasa=False, pair_timeout_s=0))
+    top = rows[0]
+    assert (top["model_rank"], top["tf_chain"], top["domain_chain"]) == (0, "C", "B")
+    expected = _independent(fixtures_dir / CF, "C", "B")[2]
+    assert top["shape_complementarity"] == pytest.approx(expected.sc, abs=1e-6)
+    assert top["sc_area"] == pytest.approx(expected.trimmed_area, abs=1e-4)
+    assert top["sc_median_distance"] == pytest.approx(expected.median_distance, abs=1e-6)
+    assert {k: summary[k] for k in SC_KEYS} == {k: top[k] for k in SC_KEYS}
+    assert not any(k.startswith(("shape_complementarity_", "sc_area_")) for k in summary)
+
+
+def test_extraction_modes_on_the_alphapulldown_run(fixtures_dir, tmp_path, monkeypatch):
+    """The five models of the AlphaPulldown non-binder through run_shard: `top` computes the top model only (no
+    interface: NaN, no note); `all` computes every model, and ranked_3 / ranked_4 (chain C's fragments overlap)
+    become NaN with a warnings.tsv note each, stage shape_complementarity, naming the pair, the model and the
+    library's message, while the pair is scored; `off` computes none."""
+    import pandas as pd
+
+    pair, tfs, domains = _pair(fixtures_dir, AP, "C", "B")
+    notes = []
+    calls = []
+    real = scmod.compute
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(scmod, "compute", counting)
+    for mode, expected_calls in (("top", 1), ("off", 0), ("all", 5)):
+        calls.clear()
+        settings = ExtractSettings(sasa=False, pair_timeout_s=0, shape_complementarity=mode)
+        rows, _ = extract_pair(pair, tfs, domains, settings, notes)
+        assert len(calls) == expected_calls, mode
+        assert len(rows) == 5 and all(math.isnan(r["shape_complementarity"]) for r in rows)
+    assert [n.stage for n in notes] == ["shape_complementarity"] * 2
+    assert {re.search(r"ranked_\d", n.text)[0] for n in notes} == {"ranked_3", "ranked_4"}
+    assert all(n.text.startswith(f"pair {AP}: model model_") and "Overlapping atoms detected" in n.text for n in notes)
+
+    manifest = tmp_path / "shard_00000.tsv"
+    pd.DataFrame([{**pair, "domain_category": "D", "tf_sequence": tfs["T"].sequence,
+                   "domain_sequence": domains["D"].sequence}]).to_csv(manifest, sep="\t", index=False)
+    out = {k: tmp_path / f"o.{k}" for k in ("models", "pairs", "failed", "warnings")}
+    scored, failed = run_shard(manifest, out["models"], out["pairs"], out["failed"],
+                               ExtractSettings(sasa=False, shape_complementarity="all"), out["warnings"])
+    assert (scored, failed) == (1, 0)
+    warnings = pd.read_csv(out["warnings"], sep="\t")
+    assert warnings["stage"].tolist() == ["shape_complementarity"] * 2 and (warnings["pair_id"] == AP).all()
+    assert pd.read_parquet(out["models"])["shape_complementarity"].isna().all()
