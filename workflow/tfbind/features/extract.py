@@ -2,11 +2,12 @@
 
 ``extract_pair`` reads the run's models one at a time (``tfbind.readers.read_run`` yields them
 lazily, top-ranked first), assigns the TF and domain chains once, checks that every model has the same
-chains, and computes the per-model metrics; shape complementarity for the models that
-``features.shape_complementarity`` selects (``top``: the first model read; ``all``; ``off``), NaN for the
-others, and a model whose structure the Sc library refuses keeps its other metrics (Sc NaN, a note). ``run_shard`` does this for every pair of a shard manifest, catching
-each pair's failure so that one bad run never loses the others' results: failures go to the shard's
-``failed`` table with the stage and the reason.
+chains, and computes the per-model metrics; shape complementarity only for the models that
+``features.shape_complementarity`` selects (``top``: the first model read; ``all``; ``off``: none), NaN for
+the others, and a model whose structure the Sc library refuses keeps its other metrics (Sc NaN, a note).
+``run_shard`` does this for every pair of a shard manifest, catching each pair's failure so that one bad
+run never loses the others' results: failures go to the shard's ``failed`` table with the stage and the
+reason.
 
 Two guards keep one hostile run from taking the shard with it:
 
