@@ -1,5 +1,6 @@
-"""Rule-level conda environments (envs/*.yaml): bounded version ranges, from conda-forge/bioconda only, named by every
-rule that runs code, and providing every third-party package that the rule's Python code imports.
+"""Rule-level conda environments (envs/*.yaml): bounded version ranges, from conda-forge/bioconda only (plus exact
+pip pins of the few PyPI-only packages, PIP_ONLY), named by every rule that runs code, and providing every
+third-party package that the rule's Python code imports.
 
 No conda is needed: the env files are read as YAML, the rules are read from workflow/rules/*.smk (every
 rule, including those behind a config switch, e.g. import_score_table), and the imports of a rule's
@@ -37,9 +38,14 @@ PIN = re.compile(
 )
 
 
-# Packages whose major version is a release counter (a new major every few months, no promise of breakage):
-# their bound may be any later major, so that the range reaches both conda-forge's builds and CI's version.
-RELEASE_NUMBERED = {"pyarrow"}
+# Packages whose major version is a release counter (a new major every few months or a year, no promise of
+# breakage): their bound may be any later major, so that the range reaches both conda-forge's builds and CI's.
+RELEASE_NUMBERED = {"pyarrow", "pip"}
+
+# PyPI packages that no conda channel allowed here carries: an env may install them with a `pip:` section (exact
+# pins, equal to pyproject.toml's, since a PyPI version either exists or not), next to the conda package `pip`.
+PIP_ONLY = {"shape-complementarity"}  # PyO3 wheels published to PyPI only (tfbind/metrics/shape_complementarity.py)
+PIP_PIN = re.compile(r"^(?P<name>[a-z0-9][a-z0-9._-]*)==(?P<version>\d+(?:\.\d+)*)$")
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -63,6 +69,7 @@ IMPORT_TO_CONDA: dict[str, tuple[str, ...]] = {
     "freesasa": ("freesasa",),
     "orjson": ("orjson",),
     "simdjson": ("pysimdjson",),
+    "shape_complementarity": ("shape-complementarity",),
     "numpy": ("numpy",),
     "scipy": ("scipy",),
     "pandas": ("pandas",),
@@ -101,6 +108,21 @@ def env_packages(path: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+def pip_section(path: Path) -> list:
+    """The entries of an env file's `pip:` section ([] without one)."""
+    entries = []
+    for dep in read_env(path).get("dependencies") or []:
+        if isinstance(dep, dict) and "pip" in dep:
+            entries += dep["pip"] or []
+    return entries
+
+
+def pip_packages(path: Path) -> dict[str, str]:
+    """{PyPI name: exact version} of an env file's `pip:` section (malformed entries are skipped)."""
+    return {m["name"]: m["version"] for e in pip_section(path)
+            if isinstance(e, str) and (m := PIP_PIN.match(e.split("#")[0].strip()))}
+
+
 def pyproject_pins() -> dict[str, str]:
     """{pypi name (lowercase): version} of the `pipeline` dependency group, the versions CI tests."""
     groups = tomllib.loads((REPO / "pyproject.toml").read_text())["dependency-groups"]
@@ -133,8 +155,10 @@ def test_env_dependencies_are_pinned(env_file):
     assert deps, f"{env_file.name}: no dependencies"
     problems, names = [], []
     for dep in deps:
+        if isinstance(dep, dict) and set(dep) == {"pip"}:
+            continue  # checked by test_env_pip_section
         if not isinstance(dep, str):
-            problems.append(f"{dep!r} (pip sections and other non-conda entries are not allowed)")
+            problems.append(f"{dep!r} (only conda packages and one `pip:` section are allowed)")
         elif not (m := PIN.match(dep.split("#")[0].strip())):
             problems.append(f"{dep!r} (expected name>=X.Y,<N: a minimum and the next major version)")
         else:
@@ -154,6 +178,27 @@ def test_env_dependencies_are_pinned(env_file):
     dupes = sorted({n for n in names if names.count(n) > 1})
     assert not dupes, f"{env_file.name}: listed more than once: {dupes}"
     assert "python" in names, f"{env_file.name}: pin python (the rule scripts are Python)"
+
+
+@pytest.mark.parametrize("env_file", ENV_FILES, ids=lambda p: p.name)
+def test_env_pip_section(env_file):
+    """A `pip:` section holds only PIP_ONLY packages, each pinned exactly to pyproject.toml's version, and the env
+    lists the conda package `pip` that installs them."""
+    entries = pip_section(env_file)
+    if not entries:
+        return
+    tested = pyproject_pins()
+    problems = []
+    for entry in entries:
+        m = PIP_PIN.match(entry.split("#")[0].strip()) if isinstance(entry, str) else None
+        if m is None:
+            problems.append(f"{entry!r} (expected name==X.Y.Z, the version pyproject.toml pins)")
+        elif m["name"] not in PIP_ONLY:
+            problems.append(f"{m['name']} (install it from conda-forge; a pip entry is for PIP_ONLY packages)")
+        elif tested.get(m["name"]) != m["version"]:
+            problems.append(f"{entry!r} (pyproject.toml pins {m['name']}=={tested.get(m['name'])})")
+    assert not problems, f"{env_file.name}: pip section: " + "; ".join(problems)
+    assert "pip" in env_packages(env_file), f"{env_file.name}: a pip section needs the conda package pip"
 
 
 @pytest.mark.parametrize("env_file", ENV_FILES, ids=lambda p: p.name)
@@ -397,7 +442,7 @@ def import_chain(file: Path, seen: dict[Path, Path | None], root: Path = WORKFLO
 
 def missing_packages(rule_name: str, entry: Path, env_file: Path, root: Path = WORKFLOW) -> list[str]:
     """One message per third-party import of the rule's code that its env does not provide."""
-    env = set(env_packages(env_file))
+    env = set(env_packages(env_file)) | set(pip_packages(env_file))
     third, runner, seen = collect_imports(entry, root)
     repo = root.parent
     msgs = []

@@ -345,10 +345,10 @@ def test_real_model_interface_area_matches_biopython(af3_prediction):
 
 
 def test_real_model_restricted_sasa_equals_whole_chains(af3_prediction):
-    from tfbind.metrics.interface import _atoms
+    from tfbind.metrics.interface import prediction_atoms
 
     # the reader keeps its atom table (and no gemmi Structure when it read the mmCIF with numpy)
-    atoms = _atoms(af3_prediction.atoms if af3_prediction.structure is None else af3_prediction.structure, "A", "B", "m")
+    atoms = prediction_atoms(af3_prediction, "A", "B")
     radii = np.array([interface_sasa.element_radius(e) for e in atoms.element])
     near = buried_area_per_atom(atoms.xyz, radii, atoms.is_tf, restrict=True)
     whole = buried_area_per_atom(atoms.xyz, radii, atoms.is_tf, restrict=False)

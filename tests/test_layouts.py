@@ -29,7 +29,8 @@ from tfbind.readers import read_run
 
 AF3, CF, AP = "af3_server_5b8c", "colabfold_5b8c", "alphapulldown_TEST_and_A0A075B6L2"
 CF_TAG = "alphafold2_multimer_v3_model_4_seed_000"
-SETTINGS = ExtractSettings(sasa=False, pair_timeout_s=0)
+# the fast settings: layouts change what is read, not the structure metrics (Sc: tests/test_shape_complementarity.py)
+SETTINGS = ExtractSettings(sasa=False, pair_timeout_s=0, shape_complementarity="off")
 REPORTED = {"iptm", "ptm", "ranking_confidence", "ranking_score"}  # only the predictor's own files hold these
 METRICS = [m for m in CONFIDENCE_METRICS + INTERFACE_METRICS] + ["iptm_chain_pair"]
 
@@ -268,7 +269,7 @@ def test_af3_without_summary_is_scored_from_structure_and_pae(fixtures_dir, af3_
     intact, _ = score(fixtures_dir / AF3, tfs, domains)
     assert_same(rows, intact, nan=REPORTED | {"iptm_chain_pair"})
     assert not math.isnan(intact[0]["iptm"])  # the intact read has them: NaN above is the missing file
-    assert len(notes) == 1 and "fold_5b8c_summary_confidences_0.json" in notes[0]
+    assert len(notes) == 1 and "fold_5b8c_summary_confidences_0.json" in notes[0].text
 
 
 def test_af3_without_pae_fails(fixtures_dir, af3_pair, tmp_path):
@@ -294,7 +295,7 @@ def test_alphafold2_without_ranking_debug_is_scored(fixtures_dir, tmp_path):
     order = json.loads((fixtures_dir / AP / "ranking_debug.json").read_text())["order"]
     assert [r["model_name"] for r in rows] == order
     assert_same(rows, intact, nan={"iptm", "ptm", "ranking_confidence"})  # pTM came from ranking_debug.json
-    assert summary["n_models"] == 5 and "no ranking_debug.json" in notes[0]
+    assert summary["n_models"] == 5 and "no ranking_debug.json" in notes[0].text
 
 
 def test_alphafold2_without_ranking_debug_reads_each_file_once(fixtures_dir, tmp_path, monkeypatch):
@@ -437,7 +438,7 @@ def test_chain_ids_that_differ_are_mapped_by_order(fixtures_dir, af3_pair, tmp_p
     notes = []
     rows, _ = score(run, tfs, domains, notes=notes)
     assert_same(rows, score(fixtures_dir / AF3, tfs, domains)[0])
-    assert "X->A, Y->B, Z->C" in notes[0]
+    assert "X->A, Y->B, Z->C" in notes[0].text
 
 
 def test_chain_ids_and_residues_that_differ_fail_showing_both(fixtures_dir, af3_pair, tmp_path):

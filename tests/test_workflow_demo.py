@@ -76,9 +76,13 @@ def test_trained_model_outputs(trained_demo):
     split = pd.read_csv(model_dir / "split.tsv", sep="\t")
     assert set(split["split"]) == {"train", "val", "test"} and len(split) == 192
     _, meta = load(model_dir / "model.pt")
-    # AlphaFold runs have no shape_complementarity: dropped with a warning and recorded
-    assert meta["preprocess"]["features"]["alphafold"] == ["iptm", "ranking_confidence", "pdockq", "ipsae_min"]
-    assert meta["preprocess"]["dropped"] == ["shape_complementarity"]
+    # shape_complementarity is computed for the top model of every run (features.shape_complementarity: top): the
+    # docked demo tiles have a value, so no listed column is dropped
+    pairs = pd.read_parquet(trained_demo / "results" / "features" / "pairs.parquet")
+    assert pairs["shape_complementarity"].between(0, 1).any()
+    assert meta["preprocess"]["features"]["alphafold"] == ["iptm", "ranking_confidence", "pdockq",
+                                                           "shape_complementarity", "ipsae_min"]
+    assert meta["preprocess"]["dropped"] == []
     assert meta["scope"] == "all" and meta["versions"]["torch"]
 
 

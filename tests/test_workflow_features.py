@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import run_in, shared_fixtures
+from helpers import biopython_heavy_atoms, run_in, shared_fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +124,34 @@ def test_ipsae_matches_reference_with_an_extra_chain(features_run, fixtures_dir,
     assert pair["pdockq"] == pytest.approx(float(ref[("B", "C")]["pDockQ"]), abs=0.01)
     # 0.8 ipTM + 0.2 pTM from the predictor's own (2-decimal) numbers: ColabFold 0.84, 0.88; AlphaFold3 0.82, 0.87
     assert pair["ranking_confidence"] == pytest.approx({"cf": 0.848, "af3": 0.830}[pair_id], abs=1e-12)
+
+
+@pytest.mark.parametrize("pair_id, structure", [
+    ("cf", "colabfold_5b8c/5b8c_unrelaxed_alphafold2_multimer_v3_model_4_seed_000.pdb"),
+    ("af3", "af3_server_5b8c/fold_5b8c_model_0.cif"),
+])  # fmt: skip
+def test_shape_complementarity_of_the_top_model(features_run, fixtures_dir, pair_id, structure):
+    """The default (features.shape_complementarity: top): the top model of each run carries Sc of the TF chain (C)
+    against the domain chain (B), equal to compute_sc on every heavy atom of the two chains as Biopython reads them;
+    pairs.parquet repeats it (no _mean). The AlphaPulldown non-binder's chains do not touch: NaN, and no note."""
+    from shape_complementarity import compute_sc
+
+    work, _ = features_run
+    a, b = (biopython_heavy_atoms(fixtures_dir / structure, chain) for chain in ("C", "B"))
+    expected = compute_sc(a[0], a[1], a[2], b[0], b[1], b[2], parallel=False)
+    pairs = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id")
+    models = pd.read_parquet(work / "results/features/models.parquet").query("pair_id == @pair_id")
+    top = models.set_index("model_rank").loc[0]
+    assert top["shape_complementarity"] == pytest.approx(expected.sc, abs=1e-6)
+    assert top["sc_area"] == pytest.approx(expected.trimmed_area, abs=1e-4)
+    assert pairs.loc[pair_id, "shape_complementarity"] == top["shape_complementarity"]
+    assert "shape_complementarity_mean" not in pairs.columns
+    ap = pd.read_parquet(work / "results/features/models.parquet").query("pair_id == 'ap'")
+    # the non-binder's chains have no facing surface: Sc 0 for the top model, not computed for the others
+    top_ap = ap.set_index("model_rank")["shape_complementarity"]
+    assert top_ap[0] == 0.0 and top_ap.drop(index=0).isna().all() and pairs.loc["ap", "shape_complementarity"] == 0
+    warnings = pd.read_csv(work / "results/features/warnings.tsv", sep="\t")
+    assert "shape_complementarity" not in set(warnings["stage"])
 
 
 def test_rerun_is_up_to_date(features_run):

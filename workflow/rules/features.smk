@@ -70,7 +70,9 @@ else:
         threads: 1
         resources:
             mem_mb=2000,
-            runtime=60,
+            # minutes per shard (1000 pairs by default); shape complementarity of every model (`all`) adds about
+            # 1 s per model of a real complex, 5 models a run (README "Performance")
+            runtime=180 if config["features"]["shape_complementarity"] == "all" else 60,
         params:
             # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
             features=config["features"],
@@ -104,5 +106,6 @@ else:
 rule features:
     input:
         **FEATURE_TABLES,
-        # runs scored from part of their files (warnings.tsv: pair_id, stage, note); none for score tables
+        # runs scored from part of their files or with Sc left NaN (warnings.tsv: pair_id, stage, note); none for
+        # score tables
         warnings=[] if USE_SCORE_TABLE else f"{FEATURES}/warnings.tsv",

@@ -25,5 +25,8 @@ merge_features(
 n_notes = merge_warnings(smk.input.warnings, smk.output.warnings)
 if n_notes:
     logging.getLogger("merge_features").warning(
-        "%d notes on pairs scored from part of their files: see %s", n_notes, smk.output.warnings
+        "%d notes on pairs scored from part of their files, or with shape complementarity left NaN for a model: "
+        "see %s",
+        n_notes,
+        smk.output.warnings,
     )

@@ -24,5 +24,11 @@ class InputWarning(UserWarning):
 
 
 class RunWarning(UserWarning):
-    """A run scored from part of its files, or read with a repair (chains mapped by order): the pair is
-    scored and the note goes to the shard log and ``warnings.tsv`` (``pair_id, stage, note``)."""
+    """A run scored from part of its files, or read with a repair (chains mapped by order), or a metric left
+    NaN for one model because its library refused the structure: the pair is scored and the note goes to
+    the shard log and ``warnings.tsv`` (``pair_id, stage, note``); ``stage`` is where it arose (``read``, or
+    the metric's name)."""
+
+    def __init__(self, message: str, stage: str = "read"):
+        super().__init__(message)
+        self.stage = stage

@@ -1,10 +1,13 @@
 """Feature extraction: one AlphaFold run -> one row per model and one row per pair.
 
 ``extract_pair`` reads the run's models one at a time (``tfbind.readers.read_run`` yields them
-lazily), assigns the TF and domain chains once, checks that every model has the same chains, and
-computes the per-model metrics. ``run_shard`` does this for every pair of a shard manifest, catching
-each pair's failure so that one bad run never loses the others' results: failures go to the shard's
-``failed`` table with the stage and the reason.
+lazily, top-ranked first), assigns the TF and domain chains once, checks that every model has the same
+chains, and computes the per-model metrics; shape complementarity only for the models that
+``features.shape_complementarity`` selects (``top``: the first model read; ``all``; ``off``: none), NaN for
+the others, and a model whose structure the Sc library refuses keeps its other metrics (Sc NaN, a note).
+``run_shard`` does this for every pair of a shard manifest, catching each pair's failure so that one bad
+run never loses the others' results: failures go to the shard's ``failed`` table with the stage and the
+reason.
 
 Two guards keep one hostile run from taking the shard with it:
 
@@ -14,7 +17,10 @@ Two guards keep one hostile run from taking the shard with it:
   script as the main thread of its own Python process, so the signal reaches it (Linux, macOS).
   Python runs signal handlers between bytecodes and interrupts blocking system calls (a FIFO, a
   hung network file system read), but not a single long call inside a C extension; those are
-  bounded by the size cap on every input instead (``features.max_input_mb``);
+  bounded by the size cap on every input instead (``features.max_input_mb``). The longest such call
+  is the shape-complementarity library's (about 1-2.5 s per model of a real complex, growing with the
+  square of the interface size: ``tfbind.metrics.shape_complementarity``), so a pair overruns its
+  limit by at most that much;
 * before a pair is read its id and path go to the shard log, so if the job dies anyway (killed by
   the scheduler for memory or time, a crash in a library) the last line of
   ``results/logs/features/<shard>.log`` names the pair to exclude.
@@ -30,6 +36,7 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +46,7 @@ from .schema import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
 from ..errors import PredictionError, RunWarning
 from .descriptors import pair_descriptors
 from ..metrics import confidence_metrics, interface_metrics
+from ..metrics.shape_complementarity import model_shape_complementarity, no_value
 from ..readers.prediction import ModelPrediction
 from ..readers import detect_format, read_run
 from ..plan.sequences import SequenceRecord
@@ -99,13 +107,28 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 256 << 20))
 
 
+@dataclass(frozen=True)
+class Note:
+    """A note on a scored pair for ``warnings.tsv``: where it arose (``read``, ``shape_complementarity``)
+    and what it says."""
+
+    stage: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _model_row(
     pair: dict,
     domain: SequenceRecord,
     pred: ModelPrediction,
     chains: ChainAssignment,
     settings: ExtractSettings,
+    top: bool,
 ) -> dict:
+    """One models.parquet row; ``top``: the run's top-ranked model (Sc with ``features.shape_complementarity``
+    top)."""
     cutoff = settings.ipsae_pae_cutoff[pred.source_format]
     row = {
         "pair_id": pair["pair_id"],
@@ -127,6 +150,16 @@ def _model_row(
     }
     row.update(confidence_metrics(pred, chains.tf_chain, chains.domain_chain, cutoff))
     row.update(interface_metrics(pred, chains.tf_chain, chains.domain_chain, sasa=settings.sasa))
+    if settings.computes_sc(top):
+        sc = model_shape_complementarity(pred, chains.tf_chain, chains.domain_chain)
+        if sc.problem:  # a refused model keeps its other metrics: NaN and a note, never a failed pair
+            warnings.warn(RunWarning(
+                f"pair {pair['pair_id']}: model {pred.model_name} ({pred.structure_path}): shape complementarity "
+                f"left NaN ({sc.n_atoms_a} TF + {sc.n_atoms_b} domain atoms): {sc.problem}",
+                stage="shape_complementarity"))
+        row.update(sc.columns())
+    else:
+        row.update(no_value())
     return row
 
 
@@ -155,13 +188,14 @@ def extract_pair(
     tfs: dict[str, SequenceRecord],
     domains: dict[str, SequenceRecord],
     settings: ExtractSettings,
-    notes: list[str] | None = None,
+    notes: list[Note] | None = None,
 ) -> tuple[list[dict], dict]:
     """Score every model of one pair's run; raise ``PredictionError`` on any problem with the run.
 
     A run scored from part of its files (no predictor summary, no ``ranking_debug.json``) or read with
-    a repair (chain IDs mapped by order) is scored; the readers say so with a ``RunWarning``, whose
-    messages are appended to ``notes`` (prefixed with the pair) when it is given.
+    a repair (chain IDs mapped by order) is scored, and so is a model whose Sc the library refused (NaN);
+    the readers and metrics say so with a ``RunWarning``, which is appended to ``notes`` as a
+    :class:`Note` (its stage and message) when it is given.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunWarning)
@@ -171,7 +205,7 @@ def extract_pair(
             for w in caught:
                 if issubclass(w.category, RunWarning):
                     if notes is not None:
-                        notes.append(str(w.message))
+                        notes.append(Note(getattr(w.message, "stage", "read"), str(w.message)))
                 else:
                     log.warning("pair %s: %s: %s", pair["pair_id"], w.category.__name__, w.message)
 
@@ -205,7 +239,8 @@ def _extract_pair(pair, tfs, domains, settings) -> tuple[list[dict], dict]:
                 f"{where}: model {pred.model_name} has different chains/sequences from the top model", "read"
             )
         try:
-            rows.append(_model_row(pair, domain, pred, chains, settings))
+            # read_run yields the top-ranked model first
+            rows.append(_model_row(pair, domain, pred, chains, settings, top=not rows))
         except (ValueError, IndexError) as exc:
             raise PredictionError(f"{where}: model {pred.model_name}: {exc}", "metrics") from exc
     if not rows:
@@ -236,7 +271,7 @@ def run_shard(
     for i, pair in enumerate(pairs, start=1):
         # Written (and flushed) before the pair is read: a job that dies names its pair in its log.
         log.info("%s: pair %d/%d %s: reading %s", name, i, len(pairs), pair["pair_id"], pair["prediction"])
-        notes: list[str] = []
+        notes: list[Note] = []
         try:
             try:
                 with time_limit(settings.pair_timeout_s):
@@ -253,7 +288,7 @@ def run_shard(
             continue
         for note in notes:
             log.warning("%s: pair %s scored with a warning: %s", name, pair["pair_id"], note)
-            noted.append({"pair_id": pair["pair_id"], "stage": "read", "note": note})
+            noted.append({"pair_id": pair["pair_id"], "stage": note.stage, "note": note.text})
         model_rows.extend(rows)
         pair_rows.append(summary)
         if i % 25 == 0 or i == len(pairs):

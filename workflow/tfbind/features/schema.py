@@ -7,6 +7,7 @@ import pyarrow as pa
 from .descriptors import DESCRIPTOR_COLUMNS
 from ..metrics.confidence import METRIC_KEYS
 from ..metrics.interface import INTERFACE_KEYS
+from ..metrics.shape_complementarity import SC_KEYS
 
 # Identity of a model row.
 ID_SCHEMA = {
@@ -33,6 +34,11 @@ CONFIDENCE_METRICS = list(METRIC_KEYS)
 # (counts are float64 too, so that every metric column can hold NaN).
 INTERFACE_METRICS = list(INTERFACE_KEYS)
 
+# Shape complementarity (Lawrence & Colman 1993) and its trimmed interface area and median distance, computed
+# for the models that features.shape_complementarity selects (NaN for the others and without an interface);
+# score tables fill shape_complementarity from their sc column (tfbind.features.alphapulldown_table).
+SC_METRICS = list(SC_KEYS)
+
 # Provenance kept beside the metrics: how the chains were matched and what else was in the run.
 EXTRA_MODEL_COLUMNS = {
     "iptm_chain_pair": pa.float64(),  # AlphaFold3 chain_pair_iptm of (TF, domain); NaN for AF2/ColabFold
@@ -44,19 +50,20 @@ EXTRA_MODEL_COLUMNS = {
 
 MODEL_SCHEMA = pa.schema(
     list(ID_SCHEMA.items())
-    + [(m, pa.float64()) for m in CONFIDENCE_METRICS + INTERFACE_METRICS]
+    + [(m, pa.float64()) for m in CONFIDENCE_METRICS + INTERFACE_METRICS + SC_METRICS]
     + list(EXTRA_MODEL_COLUMNS.items())
 )
 
 # Only AlphaPulldown score tables carry these (NaN/null for pairs read from AlphaFold runs).
 SCORE_TABLE_ONLY_COLUMNS = {
-    "shape_complementarity": pa.float64(),  # PI-score's sc
     "pi_score": pa.float64(),
     "score_table_interface": pa.string(),  # the chain pair as the table names it, e.g. "C_B"
 }
 
-# pairs.parquet: the top-ranked model's row, the mean over the run's models of each confidence metric,
-# the model count, the two sequences and their descriptors.
+# pairs.parquet: the top-ranked model's row, the mean over the run's models of each confidence metric, the model
+# count, the two sequences and their descriptors. The Sc columns are the top model's (computed unless
+# features.shape_complementarity is off); like the interface metrics they have no _mean: with the default (top)
+# only the top model has a value, and a "mean" of one model would pretend to be a mean over models.
 PAIR_SCHEMA = pa.schema(
     list(MODEL_SCHEMA)
     + [(f"{m}_mean", pa.float64()) for m in CONFIDENCE_METRICS]

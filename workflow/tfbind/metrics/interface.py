@@ -135,8 +135,8 @@ _EXCLUDED_ENTITIES = (gemmi.EntityType.NonPolymer, gemmi.EntityType.Branched, ge
 
 
 @dataclass
-class _InterfaceAtoms:
-    """Heavy atoms of the two chains (TF first, then domain)."""
+class InterfaceAtoms:
+    """Heavy atoms of the two chains (TF first, then domain), as every interface metric selects them."""
 
     xyz: np.ndarray  # (n, 3)
     is_tf: np.ndarray  # (n,) bool
@@ -145,6 +145,9 @@ class _InterfaceAtoms:
     flags: np.ndarray  # (n,) int, _DONOR | _ACCEPTOR | ...
     letters: list  # one-letter parent code per residue
     n_res_tf: int
+    name: np.ndarray  # (n,) str, atom name as in the file (e.g. "OH")
+    res_name: np.ndarray  # (n,) str, residue name as in the file (e.g. "TYR", "SEP")
+    res_num: np.ndarray  # (n,) int, author residue number
 
 
 def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarray:
@@ -171,7 +174,7 @@ def _same_layout(a, b) -> bool:
     return True
 
 
-def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _InterfaceAtoms:
+def chain_atoms(structure, tf_chain: str, domain_chain: str, model_name: str = "") -> InterfaceAtoms:
     """Heavy atoms of the two chains from ``structure`` (a ``gemmi.Structure`` or the
     :class:`~tfbind.readers.structure.AtomTable` of one). What depends on the residues and atoms alone
     (selection, flags, residue numbering) is derived once for the models of a run that share them."""
@@ -186,7 +189,7 @@ def _atoms(structure, tf_chain: str, domain_chain: str, model_name: str) -> _Int
     return replace(template, xyz=atoms.xyz[sel])
 
 
-def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> tuple[_InterfaceAtoms, np.ndarray]:
+def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> tuple[InterfaceAtoms, np.ndarray]:
     """(the interface atoms without coordinates, their rows in ``atoms``)."""
     kept = atoms.res_in_interface
     res_tf = np.flatnonzero(kept & (atoms.res_chain == tf_chain))
@@ -225,7 +228,7 @@ def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> t
     flags |= np.where(names == "OXT", _ACCEPTOR | _O_MINUS, 0)
     is_tf = np.zeros(sel.size, dtype=bool)
     is_tf[: sel_tf.size] = True
-    template = _InterfaceAtoms(
+    template = InterfaceAtoms(
         xyz=np.empty((0, 3)),
         is_tf=is_tf,
         residue=atom_new_res[sel],
@@ -233,13 +236,17 @@ def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> t
         flags=flags,
         letters=letters[order].tolist(),
         n_res_tf=res_tf.size,
+        name=names,
+        res_name=atoms.res_name[atoms.atom_residue[sel]],
+        res_num=atoms.res_num[atoms.atom_residue[sel]],
     )
-    for value in (template.is_tf, template.residue, template.element, template.flags):
+    for value in (template.is_tf, template.residue, template.element, template.flags, template.name,
+                  template.res_name, template.res_num):
         value.flags.writeable = False  # shared by the models of a run
     return template, sel
 
 
-def _sigma(atoms: _InterfaceAtoms) -> np.ndarray:
+def _sigma(atoms: InterfaceAtoms) -> np.ndarray:
     """Eisenberg-McLachlan solvation parameter (cal/mol/A^2) of every atom."""
     el, flags = atoms.element, atoms.flags
     sigma = np.full(el.shape, SOLVATION_PARAMETERS["other"])
@@ -259,6 +266,13 @@ def _structure_of(pred: ModelPrediction) -> gemmi.Structure:
 
         return read_structure(pred.structure_path)
     raise ValueError(f"model {pred.model_name!r} has neither a structure nor a structure_path")
+
+
+def prediction_atoms(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> InterfaceAtoms:
+    """The heavy atoms of ``tf_chain`` and ``domain_chain`` of one model (:func:`chain_atoms` of the
+    readers' atom table when the prediction carries one, else of its structure)."""
+    table = getattr(pred, "atoms", None)
+    return chain_atoms(table if table is not None else _structure_of(pred), tf_chain, domain_chain, pred.model_name)
 
 
 def count_contact_pairs(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> int:
@@ -339,8 +353,7 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     """
     if tf_chain == domain_chain:
         raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
-    table = getattr(pred, "atoms", None)
-    atoms = _atoms(table if table is not None else _structure_of(pred), tf_chain, domain_chain, pred.model_name)
+    atoms = prediction_atoms(pred, tf_chain, domain_chain)
 
     pi, pj, dist = _cross_chain_atom_pairs(atoms)
     res_tf, res_dom, fractions = _interface_residues(atoms, pi, pj, dist)

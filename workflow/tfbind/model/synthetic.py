@@ -7,7 +7,8 @@ random except ``signal_feature`` (default ``iptm``), which sets the Kd within ea
 
 so that within a category the Kd rank follows the feature exactly when ``noise`` is 0. The sequence
 descriptors (``tf_*``, ``domain_*``) are computed from the random sequences; ``ranking_confidence`` is
-0.8 ipTM + 0.2 pTM; ``shape_complementarity`` is absent (as in AlphaFold runs).
+0.8 ipTM + 0.2 pTM; ``shape_complementarity`` is absent (as in AlphaFold runs extracted with
+``features.shape_complementarity: off``), so that the tests see a listed column dropped.
 """
 
 from __future__ import annotations

@@ -71,7 +71,13 @@ def extract_settings(config: dict) -> ExtractSettings:
         on_error=config.get("on_error", "skip"),
         max_input_mb=float(features.get("max_input_mb", DEFAULT_MAX_INPUT_MB)),
         pair_timeout_s=float(features.get("pair_timeout_s", DEFAULT_PAIR_TIMEOUT_S)),
+        shape_complementarity=sc_mode(features.get("shape_complementarity", "top")),
     )
+
+
+def sc_mode(value) -> str:
+    """``features.shape_complementarity`` as one of ``SC_MODES``: YAML 1.1 reads an unquoted ``off`` as false."""
+    return "off" if value is False else str(value)
 
 
 #: (resolved path, mtime, size) -> records of each domain FASTA read by this process (domain_records).
