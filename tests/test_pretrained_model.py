@@ -125,3 +125,35 @@ def test_order_by_consensus_and_pretrained_none(label_free, tmp_path):
     out = proc.stdout + proc.stderr
     assert "config error: predict.pretrained: no shipped model 'ep301'" in out and "(shipped: ep300;" in out
 
+
+
+def test_real_runs_of_every_format_are_scored_with_no_imputed_input(tmp_path):
+    """The three real fixture runs (AlphaPulldown, ColabFold, AlphaFold3), their domains declared KIX: every
+    input of the shipped model is computed from the run's own files, so nothing is imputed."""
+    from helpers import FIXTURES, shared_fixtures
+    from test_workflow_features import AP, chain_sequences, fasta
+
+    shared_fixtures()
+    ap = chain_sequences(FIXTURES / AP / "ranked_0.pdb")
+    cf = chain_sequences(next((FIXTURES / "colabfold_5b8c").glob("*.pdb")))
+    fasta(tmp_path / "tf.fasta", {"A0A075B6L2": ap["C"], "5b8c_C": cf["C"]})
+    fasta(tmp_path / "domains.fasta", {"TEST category=KIX": ap["B"], "5b8c_B category=KIX": cf["B"]})
+    (tmp_path / "pairs.tsv").write_text(
+        "pair_id\ttf_id\tdomain_id\tprediction\n"
+        f"ap\tA0A075B6L2\tTEST\t{FIXTURES / AP}\n"
+        f"cf\t5b8c_C\t5b8c_B\t{FIXTURES / 'colabfold_5b8c'}\n"
+        f"af3\t5b8c_C\t5b8c_B\t{FIXTURES / 'af3_server_5b8c'}\n")
+    config = {"tf_fasta": "tf.fasta", "domain_fasta": "domains.fasta", "pairs": "pairs.tsv", "rank": {"top_n": 1}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run_in(tmp_path, "rank")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranking = pd.read_parquet(tmp_path / "results/ranking/ranking.parquet").set_index("pair_id")
+    assert sorted(ranking.index) == ["af3", "ap", "cf"]
+    assert (ranking["scored_by"] == "model").all()
+    assert (ranking["imputed"] == "").all(), ranking["imputed"]
+    assert ranking["p_binder"].between(0, 1).all() and ranking["kd_pred_nm"].notna().all()
+    pairs = pd.read_parquet(tmp_path / "results/features/pairs.parquet").set_index("pair_id")
+    for column in ("iptm", "ranking_confidence", "pdockq", "shape_complementarity"):
+        assert pairs[column].notna().all(), column
+    summary = (tmp_path / "results/ranking/summary.txt").read_text()
+    assert "pairs scored with imputed inputs: 0 of 3" in summary
