@@ -295,13 +295,24 @@ def test_checkpoint_refuses_weights_that_do_not_fit_its_architecture(trained, tm
     checkpoint.load(out / "model.pt")  # the intact file loads
 
 
+def _scoring_meta(features: dict, categories: list[str]) -> dict:
+    """The smallest meta a checkpoint is scored with: identity scaling, a pKd 5..9 target, zero prior."""
+    columns = [c for g in ("alphafold", "interface", "sequence") for c in features.get(g, [])]
+    prep = Preprocessor(features, categories, {c: 0.0 for c in columns}, {c: [0.0] * len(columns) for c in categories},
+                        {c: [1.0] * len(columns) for c in categories}, [0.0] * len(columns), [1.0] * len(columns))
+    target = TargetTransform("neglog10_kd", 5.0, 9.0, {c: 7.0 for c in categories}, {c: 1.0 for c in categories},
+                             (7.0, 1.0))
+    return {"preprocess": prep.to_meta(), "target": target.to_meta(), "prior": [0.0] * len(columns), "ridge": {}}
+
+
 def test_checkpoint_save_load_roundtrip(tmp_path):
     cfg = merge_config({"ensemble": 2})
     from tfbind.model.architecture import architecture_config
 
     model = FusionEnsemble(architecture_config(cfg, cfg["features"], ["KIX"]))
     checkpoint.save(tmp_path / "m.pt", model, {"note": "x", "values": (1, 2.5, np.float64(3.0)),
-                                               "keys": {np.str_("KIX"): 1.0}})
+                                               "keys": {np.str_("KIX"): 1.0},
+                                               **_scoring_meta(cfg["features"], ["KIX"])})
     loaded, meta = checkpoint.load(tmp_path / "m.pt")
     assert meta["values"] == [1, 2.5, 3.0] and meta["note"] == "x" and meta["keys"] == {"KIX": 1.0}
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())

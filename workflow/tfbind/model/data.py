@@ -349,6 +349,14 @@ class Preprocessor:
         filled = np.where(missing, np.asarray([self.medians[c] for c in self.columns]), raw)
         return filled, missing
 
+    def missing_everywhere(self, table: pd.DataFrame) -> list[str]:
+        """The inputs without a value in any row of ``table`` (none for an empty table): :meth:`transform`
+        fills them with the training median for every pair, a WARNING in the log."""
+        if table.empty:
+            return []
+        raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        return [c for c, none in zip(self.columns, (~np.isfinite(raw)).all(axis=0)) if none]
+
     def imputed_inputs(self, table: pd.DataFrame) -> list[str]:
         """Per row, the comma-joined names of the inputs :meth:`transform` fills with the training median
         ("" where none): the ranking's ``imputed`` column."""
@@ -371,7 +379,10 @@ class Preprocessor:
         raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         filled, missing = self._impute(raw)
         for col, n in zip(self.columns, missing.sum(axis=0)):
-            if n:
+            if n and n == len(table):  # the model scores without this input: say so where it is seen
+                log.warning("input %s missing for every pair (%d): imputed with the training median %.4g, so "
+                            "it does not tell the pairs apart", col, n, self.medians[col])
+            elif n:
                 log.info("imputed %d missing value(s) of %s with the training median %.4g", n, col,
                          self.medians[col])
         category = self.category_index(table["domain_category"])

@@ -16,6 +16,10 @@ prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <-
   (comma-separated column names, "" for none);
 * ``category_seen``: False for a domain category the model was not trained on: such pairs are scored with
   the shared weights only and pooled standardisation (logged as a warning).
+
+An input missing for every pair (e.g. ``shape_complementarity`` from runs that are not AlphaPulldown score
+tables) is imputed for all of them: a WARNING, and the table's ``attrs["missing_for_every_pair"]`` lists
+those inputs (the ranking's run summary says it from the ``imputed`` column).
 """
 
 from __future__ import annotations
@@ -109,12 +113,14 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
         kd = {"mid": kd_from_pkd(pkd), "low": kd_from_pkd(hi), "high": kd_from_pkd(lo)}
     _warn_unrepresentable(pairs["pair_id"], pkd, kd["mid"], transform)
     log.info("scored %d pairs with %s (%d with imputed inputs)", len(pairs), model_path, int(imputed.sum()))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd["mid"],
          "kd_pred_low_nm": kd["low"], "kd_pred_high_nm": kd["high"], "imputed": imputed,
          "imputed_inputs": prep.imputed_inputs(pairs) if imputed.any() else "", "category_seen": seen},
         columns=PREDICTION_COLUMNS,
     )
+    out.attrs["missing_for_every_pair"] = prep.missing_everywhere(pairs)
+    return out
 
 
 __all__ = ["INTERVAL_PERCENTILES", "PREDICTION_COLUMNS", "predict"]
