@@ -7,6 +7,7 @@ from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.model.pretrained import rank_model
+from tfbind.plan.pairs import read_labels
 from tfbind.plan.shards import write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
@@ -110,6 +111,13 @@ wildcard_constraints:
 
 # Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
 TRAIN_ENABLED = bool(config.get("labels"))
+# The labels table is checked here too, so that a bad label (or a file that is not a labels table) stops the
+# run at start-up with one line naming the file and line, not in a job after the features are extracted.
+if TRAIN_ENABLED:
+    try:
+        read_labels(config["labels"])
+    except InputError as exc:
+        raise WorkflowError(f"input error: {exc}") from None
 try:
     TRAIN_CONFIG = merge_config(config.get("train", {}))
 except InputError as exc:
