@@ -12,7 +12,7 @@ from tfbind.plan.shards import write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template
-from tfbind.prepare.tiling import plan_from_config
+from tfbind.prepare.tiling import DEFAULT_WINDOW, check_step, plan_from_config
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"
@@ -36,6 +36,10 @@ STRUCTURE = config["structure_prediction"]
 TF_RECORDS = None
 PREPARE_BATCHES = []
 if PREPARE_ENABLED:
+    try:
+        check_step(config["tiling"].get("window", DEFAULT_WINDOW), config["tiling"].get("step"))
+    except InputError as exc:
+        raise WorkflowError(f"config error: {exc}") from None
     try:
         TILE_PLAN = plan_from_config(config)
         if STRUCTURE["command"]:
