@@ -10,12 +10,16 @@
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("8.0")
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 sys.path.insert(0, str(WORKFLOW_DIR))
+
+from tfbind.errors import InputError
+from tfbind.plan.schema import check_config
 
 
 configfile: "config/config.yaml"
@@ -24,6 +28,12 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# The package checks the config first: Snakemake's own schema error prints the whole offending value, 5.4 MB
+# for a YAML alias bomb of 10^6 items; check_config's error is a few short lines (tfbind/plan/schema.py).
+try:
+    check_config(config, WORKFLOW_DIR / "schemas" / "config.schema.yaml")
+except InputError as exc:
+    raise WorkflowError(f"config error: {exc}") from None
 validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
 
 
