@@ -18,6 +18,10 @@ min_version("8.0")
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 sys.path.insert(0, str(WORKFLOW_DIR))
 
+from tfbind.errors import InputError
+from tfbind.plan.config import check_config_values
+from tfbind.plan.schema import check_config
+
 
 configfile: "config/config.yaml"
 
@@ -25,13 +29,12 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-# Paths with a line break and model scopes such as ../x, with a message naming the key (before the schema,
-# whose error prints the whole config).
-from tfbind.errors import InputError
-from tfbind.plan.config import check_config_values
-
+# Paths with a line break and model scopes such as ../x, with a message naming the key; then the schema by the
+# package: Snakemake's own schema error prints the whole offending value, 5.4 MB for a YAML alias bomb of 10^6
+# items; check_config's error is a few short lines (tfbind/plan/schema.py).
 try:
     check_config_values(config)
+    check_config(config, WORKFLOW_DIR / "schemas" / "config.schema.yaml")
 except InputError as exc:
     raise WorkflowError(f"config error: {exc}") from None
 

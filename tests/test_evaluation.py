@@ -190,3 +190,20 @@ def test_evaluate_scope_without_cv(tables, model_dir):
     assert "cv" not in set(metrics["split"])
     with pytest.raises(InputError, match="unknown key"):
         evaluate_scope(model_dir, pairs, labels, None, {"boot": 10})
+
+
+def test_cv_on_two_tf_groups_predicts_finite_kd(tmp_path):
+    """Two TFs x 3 domains per category, one TF per fold: each fold model trains on a single TF, whose
+    sequence descriptors are constant within a category up to float round-off (3 rows). Before the
+    round-off tolerance that SD scaled the held-out TF's descriptors by ~1e16 and every out-of-fold
+    predicted Kd was 0 or inf. Now they are finite and near the measured range (synthetic Kd lie within
+    10^0.5..10^4.3 nM: offsets 2.5..4 minus 2 x ipTM in 0.1..0.9, noise 0.1)."""
+    pairs, labels = synthetic_tables(n_tfs=2, domains_per_category=3, seed=3)
+    cfg = {"ensemble": 2, "epochs": 30, "min_pairs": 4, "device": "cpu"}
+    folds = scope_folds(pairs, labels, "all", cfg, 2, seed=0)
+    assert folds.groupby(pairs.set_index("pair_id")["tf_id"]).nunique().max() == 1  # a TF is one fold
+    for fold in (0, 1):
+        oof = run_cv_fold(pairs, labels, "all", cfg, folds, fold, tmp_path / f"fold{fold}", threads=1)
+        kd = oof.loc[oof["predictor"] == "fusion", "kd_pred_nm"].to_numpy(dtype=float)
+        assert len(kd) == 12 and np.isfinite(kd).all()
+        assert (kd > 10 ** -1.5).all() and (kd < 10 ** 6.3).all(), kd  # within 2 decades of the range

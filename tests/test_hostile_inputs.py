@@ -680,3 +680,134 @@ def test_config_values_accepted():
 
     check_config_values({"tf_fasta": "a b/`c`.fasta", "models": ["all", "KIX"], "predict": {"pretrained": "none"},
                          "labels": None, "train": {"epochs": 3}})
+
+
+# --- model.pt: the meta is checked against the weights before anything is built -------------------------
+
+MODEL_FEATURES = {"alphafold": ["iptm", "pdockq"], "interface": [], "sequence": ["tf_ncpr"]}
+
+
+def _model_file(path, **train):
+    """A valid two-member model.pt of three inputs and two categories (KIX, TAZ2), untrained: identity
+    scaling, a pKd 5..9 target, ipTM-only prior and ridge weights."""
+    import torch
+
+    from tfbind.model import checkpoint, merge_config
+    from tfbind.model.architecture import FusionEnsemble, architecture_config
+    from tfbind.model.data import Preprocessor, TargetTransform
+
+    cfg = merge_config({"ensemble": 2, **train, "features": MODEL_FEATURES})
+    cats = ["KIX", "TAZ2"]
+    torch.manual_seed(0)
+    model = FusionEnsemble(architecture_config(cfg, cfg["features"], cats))
+    cols = ["iptm", "pdockq", "tf_ncpr"]
+    prep = Preprocessor(cfg["features"], cats, {c: 0.5 for c in cols}, {c: [0.0] * 3 for c in cats},
+                        {c: [1.0] * 3 for c in cats}, [0.0] * 3, [1.0] * 3)
+    target = TargetTransform("neglog10_kd", 5.0, 9.0, {c: 7.0 for c in cats}, {c: 1.0 for c in cats}, (7.0, 1.0))
+    checkpoint.save(path, model, {"preprocess": prep.to_meta(), "target": target.to_meta(),
+                                  "prior": [1.0, 0.0, 0.0], "ridge": {c: [1.0, 0.0, 0.0] for c in cats}})
+    return path
+
+
+def _edit_model(src, dst, edit):
+    import torch
+
+    payload = torch.load(src, weights_only=True)
+    edit(payload)
+    torch.save(payload, dst)
+    torch.load(dst, weights_only=True)  # still a file torch loads safely: the meta check is what refuses it
+    return dst
+
+
+def _arch(key, value):
+    return lambda p: p["meta"]["architecture"].__setitem__(key, value)
+
+
+CRAFTED_MODELS = {
+    # the 360 GB case: hidden_dim 10^6 would make the gate a (3e6 x 3e6) matrix; the weights hold (24 x 24)
+    "hidden-dim-huge": (_arch("hidden_dim", 10**6), r"weights do not fit the stored architecture: "
+                        r"members\.0\.processors\.0\.0\.weight has shape \(8, 2\), meta\.architecture "
+                        r"\(hidden_dim x features of a group\) gives \(1000000, 2\)"),
+    "category-added": (lambda p: p["meta"]["architecture"]["categories"].append("NCBD"),
+                       r"members\.0\.w_domain has shape \(2, 3\), meta\.architecture \(categories x features\) "
+                       r"gives \(3, 3\)"),
+    "preprocess-category-unknown": (lambda p: p["meta"]["preprocess"].__setitem__("categories", ["KIX", "X"]),
+                                    r"meta\.preprocess\.categories: differ from meta\.architecture\.categories"),
+    "preprocess-mean-lacks-category": (lambda p: p["meta"]["preprocess"]["mean"].pop("TAZ2"),
+                                       r"meta\.preprocess\.mean: keys do not match \['KIX', 'TAZ2'\]: "
+                                       r"missing \['TAZ2'\]"),
+    "hidden-dim-text": (_arch("hidden_dim", "8"), r"meta\.architecture\.hidden_dim: expected a whole number "
+                                                  r">= 1, found '8'"),
+    "ensemble-more-than-weights": (_arch("ensemble", 50), r"meta\.architecture\.ensemble: 50 members, the "
+                                                          r"weights hold 2"),
+    "dropout-2": (_arch("dropout", 2.0), r"meta\.architecture\.dropout: expected a number in \[0, 1\)"),
+    "encoder-unknown": (_arch("residue_encoder", "cnn"), r"meta\.architecture\.residue_encoder: 'cnn' is not one"),
+    "heads-do-not-divide": (_arch("num_heads", 3), r"meta\.architecture\.num_heads: 3 does not divide hidden_dim 8"),
+    "target-span-0": (lambda p: p["meta"]["target"].__setitem__("hi", 5.0),
+                      r"meta\.target\.hi: 5\.0 is not above lo 5\.0: a target span of 0"),
+    "target-sd-0": (lambda p: p["meta"]["target"]["sd"].__setitem__("KIX", 0.0),
+                    r"meta\.target\.sd\.KIX: must be > 0, found 0\.0"),
+    "scale-0": (lambda p: p["meta"]["preprocess"]["scale"]["TAZ2"].__setitem__(1, 0.0),
+                r"meta\.preprocess\.scale\.TAZ2\[1\]: must be > 0"),
+    "median-nan": (lambda p: p["meta"]["preprocess"]["medians"].__setitem__("iptm", float("nan")),
+                   r"meta\.preprocess\.medians\.iptm: expected a finite number, found nan"),
+    "weight-nan": (lambda p: p["state_dict"]["members.1.w_shared"].__setitem__(0, float("nan")),
+                   r"state_dict\.members\.1\.w_shared: not finite floating-point numbers"),
+    "prior-short": (lambda p: p["meta"]["prior"].pop(), r"meta\.prior: expected a list of 3 numbers \(one per "
+                                                        r"feature\), found 2 values"),
+    "ridge-unknown-category": (lambda p: p["meta"]["ridge"].__setitem__("NCBD", [0.0] * 3),
+                               r"meta\.ridge: category 'NCBD' is not in meta\.architecture\.categories"),
+    "no-architecture": (lambda p: p["meta"].pop("architecture"),
+                        r"meta\.architecture: expected a mapping, found NoneType"),
+}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_MODELS))
+def test_crafted_model_meta_refused_before_the_network_is_built(tmp_path, monkeypatch, case):
+    """Every refusal names the file and the field, and comes before FusionEnsemble is built (building is
+    made to fail here, so a check that came after it would show up as that failure instead)."""
+    from tfbind.model import checkpoint
+
+    good = _model_file(tmp_path / "good.pt")
+    edit, message = CRAFTED_MODELS[case]
+    bad = _edit_model(good, tmp_path / f"{case}.pt", edit)
+
+    def no_building(config):
+        raise AssertionError("the network was built from an unchecked meta")
+
+    monkeypatch.setattr(checkpoint, "FusionEnsemble", no_building)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: .*{message}"):
+        checkpoint.load(bad)
+
+
+def test_intact_crafted_model_loads_and_scores(tmp_path):
+    """The unedited file of the cases above loads and scores. Its members are untrained: wide weights zero
+    (the prior is set by training) and deep output zero, so each scores z = 0; the ridge half scores
+    x . (1, 0, 0) = ipTM (identity scaling); the blend is their mean, ipTM / 2, and pKd = 7 + 1 x ipTM / 2."""
+    from tfbind.model.predict import predict
+
+    path = _model_file(tmp_path / "good.pt")
+    pairs = pd.DataFrame({"pair_id": ["p", "q"], "domain_category": ["KIX", "TAZ2"], "iptm": [0.5, -0.25],
+                          "pdockq": [0.1, 0.2], "tf_ncpr": [0.0, 1.0]})
+    got = predict(path, pairs)
+    expected = 10 ** -(7 + pairs["iptm"].to_numpy() / 2) * 1e9  # 56.2 and 133.4 nM
+    assert got["kd_pred_nm"].to_numpy() == pytest.approx(expected, rel=1e-6)
+
+
+def test_input_missing_for_every_pair_is_a_warning(tmp_path, caplog):
+    """pDockQ absent from every scored pair: imputed with the training median 0.5 for all of them, a WARNING
+    naming it (an INFO line only before), and the prediction table lists it."""
+    import logging
+
+    from tfbind.model.predict import predict
+
+    path = _model_file(tmp_path / "good.pt")
+    pairs = pd.DataFrame({"pair_id": ["p", "q"], "domain_category": ["KIX", "TAZ2"], "iptm": [0.5, float("nan")],
+                          "pdockq": [float("nan")] * 2, "tf_ncpr": [0.0, 1.0]})
+    with caplog.at_level(logging.INFO, logger="tfbind.model"):
+        got = predict(path, pairs)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == ["input pdockq missing for every pair (2): imputed with the training median 0.5, so it "
+                      "does not tell the pairs apart"]
+    assert got.attrs["missing_for_every_pair"] == ["pdockq"]  # ipTM is missing for one pair only
+    assert got["imputed_inputs"].tolist() == ["pdockq", "iptm, pdockq"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tfbind.model import merge_config
-from tfbind.model.architecture import BindingFusionModel, FusionEnsemble, architecture_config
+from tfbind.model.architecture import BindingFusionModel, FusionEnsemble, architecture_config, expected_shapes
 from tfbind.model.encoding import MASK_TOKEN, UNKNOWN_TOKEN, encode_index, encode_tokens
 
 CATEGORIES = ["KIX", "NCBD", "TAZ1", "TAZ2"]
@@ -84,6 +84,20 @@ def test_ensemble_stacks_members():
     ens = FusionEnsemble(architecture_config(cfg, cfg["features"], CATEGORIES)).eval()
     with torch.no_grad():
         assert ens(make_batch()).shape == (3, 6)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"ensemble": 1}, {"deep": False, "ensemble": 2}, {"wide": False}, {"cross_attention": True, "num_heads": 2},
+    {"residue_encoder": "index", "max_len": 30}, {"residue_encoder": "tokens", "max_len": 30},
+    {"residue_encoder": "tokens", "shared_encoder": True, "num_layers": 2, "cross_attention": True, "ensemble": 3},
+])
+def test_expected_shapes_are_the_state_dict_of_the_built_model(overrides):
+    """checkpoint.load compares a file's weights with expected_shapes before building the model: it must name
+    exactly the tensors, and their shapes, that building gives."""
+    cfg = merge_config({**overrides, "features": FEATURES, "hidden_dim": 6})
+    arch = architecture_config(cfg, cfg["features"], CATEGORIES)
+    built = {name: tuple(t.shape) for name, t in FusionEnsemble(arch).state_dict().items()}
+    assert {name: shape for name, (shape, _) in expected_shapes(arch).items()} == built
 
 
 def test_index_encoding():

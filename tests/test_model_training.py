@@ -154,6 +154,36 @@ def test_target_transform_hand_example_and_round_trip():
     assert TargetTransform.from_meta(t.to_meta()) == t
 
 
+def test_constant_column_up_to_round_off_is_not_scaled_by_the_round_off():
+    """Three rows of 0.1 have a float SD of 1.4e-17, not 0: as a scale it sent a held-out value 0.2 to a z of
+    7e15 (predicted Kd 0 or inf in cross-validation). Within the tolerance it counts as constant: scale 1."""
+    values = np.full(3, 0.1)
+    assert 0 < values.std() < 1e-16  # the round-off this test is about (numpy's pairwise mean of 0.1s)
+    train = pd.DataFrame({"domain_category": ["A"] * 3 + ["B"] * 2, "f": [*values, 1.0, 3.0]})
+    cfg = {"features": {"alphafold": ["f"], "interface": [], "sequence": []}}
+    prep = Preprocessor.fit(train, ["A", "B"], cfg)
+    assert prep.scale["A"] == [1.0] and prep.scale["B"] == [1.0]  # B: 1, 3 -> SD exactly 1 (real spread)
+    new = pd.DataFrame({"pair_id": ["p", "q"], "domain_category": ["A", "B"], "f": [0.2, 5.0]})
+    x = prep.transform(new)[0]["x"][:, 0]
+    np.testing.assert_allclose(x, [0.2 - 0.1, (5.0 - 2.0) / 1.0], rtol=1e-6)
+    # a real spread far below the values is kept: 1000 and 1000.001 differ by 1e-6 relative
+    close = pd.DataFrame({"domain_category": ["A", "A"], "f": [1000.0, 1000.001]})
+    real = Preprocessor.fit(close, ["A"], cfg)
+    assert real.scale["A"][0] == pytest.approx(0.0005, rel=1e-6)
+
+
+def test_target_sd_of_equal_kd_up_to_round_off_is_one():
+    """Five labels of 65 nM in a domain: pKd 7.187... five times, whose float SD is 8.9e-16. The domain's SD
+    is 1 (as for a single row), so its z targets are 0, not +-1 of round-off noise."""
+    pkd_values = -np.log10(np.full(5, 65.0) * 1e-9)
+    assert 0 < pkd_values.std() < 1e-14
+    kd = np.array([65.0] * 5 + [1000.0, 10.0])
+    t = TargetTransform.fit("neglog10_kd", kd, np.array(["A"] * 5 + ["B"] * 2))
+    assert t.sd["A"] == 1.0 and t.sd["B"] == pytest.approx(1.0)  # B: pKd 6 and 8, SD 1
+    np.testing.assert_allclose(t.z(kd[:5], ["A"] * 5), 0.0, atol=1e-12)
+    assert t.mean["A"] == pytest.approx(9 - np.log10(65.0), rel=1e-15)
+
+
 def test_prior_weights_least_squares_scale():
     x = np.array([[1.0, 0.0, 5.0], [-1.0, 2.0, 1.0], [0.0, -2.0, 0.0]])
     z = np.array([2.0, 0.0, -2.0])
@@ -203,6 +233,23 @@ def test_missing_values_imputed_with_training_median(trained, tables):
     np.testing.assert_allclose(predict(out / "model.pt", filled)["score"], got["score"], rtol=1e-6)
 
 
+def test_kd_beyond_the_float_range_is_a_warning_naming_the_pair(trained, tables, caplog):
+    """An input 10^250 (standardised: about 10^251) sends the pair's pKd hundreds of decades off, where Kd in
+    nM is 0 or inf: the pair is named in a WARNING, the other pairs are scored as before."""
+    out, _ = trained
+    pairs, _ = tables
+    rows = pairs.iloc[:3].copy()
+    rows.loc[rows.index[1], "iptm"] = 1e250
+    with caplog.at_level(logging.WARNING, logger="tfbind.model"):
+        got = predict(out / "model.pt", rows)
+    kd = got["kd_pred_nm"].to_numpy()
+    assert not (np.isfinite(kd[1]) and kd[1] > 0)
+    assert "1 pair(s) with a predicted Kd of 0, inf or NaN" in caplog.text
+    assert rows["pair_id"].iat[1] in caplog.text
+    alone = predict(out / "model.pt", pairs.iloc[[0, 2]])["kd_pred_nm"]
+    np.testing.assert_allclose(kd[[0, 2]], alone, rtol=1e-6)
+
+
 def test_held_out_rows_do_not_change_the_model(tables, tmp_path):
     pairs, labels = tables
     cfg = merge_config(TINY)
@@ -248,13 +295,24 @@ def test_checkpoint_refuses_weights_that_do_not_fit_its_architecture(trained, tm
     checkpoint.load(out / "model.pt")  # the intact file loads
 
 
+def _scoring_meta(features: dict, categories: list[str]) -> dict:
+    """The smallest meta a checkpoint is scored with: identity scaling, a pKd 5..9 target, zero prior."""
+    columns = [c for g in ("alphafold", "interface", "sequence") for c in features.get(g, [])]
+    prep = Preprocessor(features, categories, {c: 0.0 for c in columns}, {c: [0.0] * len(columns) for c in categories},
+                        {c: [1.0] * len(columns) for c in categories}, [0.0] * len(columns), [1.0] * len(columns))
+    target = TargetTransform("neglog10_kd", 5.0, 9.0, {c: 7.0 for c in categories}, {c: 1.0 for c in categories},
+                             (7.0, 1.0))
+    return {"preprocess": prep.to_meta(), "target": target.to_meta(), "prior": [0.0] * len(columns), "ridge": {}}
+
+
 def test_checkpoint_save_load_roundtrip(tmp_path):
     cfg = merge_config({"ensemble": 2})
     from tfbind.model.architecture import architecture_config
 
     model = FusionEnsemble(architecture_config(cfg, cfg["features"], ["KIX"]))
     checkpoint.save(tmp_path / "m.pt", model, {"note": "x", "values": (1, 2.5, np.float64(3.0)),
-                                               "keys": {np.str_("KIX"): 1.0}})
+                                               "keys": {np.str_("KIX"): 1.0},
+                                               **_scoring_meta(cfg["features"], ["KIX"])})
     loaded, meta = checkpoint.load(tmp_path / "m.pt")
     assert meta["values"] == [1, 2.5, 3.0] and meta["note"] == "x" and meta["keys"] == {"KIX": 1.0}
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())

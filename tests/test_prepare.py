@@ -72,6 +72,20 @@ def test_short_protein_is_one_tile_and_said_so(tmp_path):
     assert not any("LONG" in n for n in plan.notes)
 
 
+def test_a_step_larger_than_the_window_is_refused_naming_both(tmp_path):
+    """Window 20, step 30 would tile residues 1-20, 31-50, ...: 21-30 in no tile. Refused; step = window
+    (tiles end to end) is the largest allowed, and a null step is the default 10."""
+    proteins = fasta(tmp_path / "p.fasta", {"LONG": P95})
+    with pytest.raises(InputError, match=r"^tiling\.step 30 is larger than tiling\.window 20: residues between "
+                                         r"consecutive tiles would not be in any tile; set tiling\.step to at "
+                                         r"most 20$"):
+        plan_tiles(proteins, 20, 30)
+    with pytest.raises(InputError, match=r"tiling\.step null \(= the default 10\) is larger than tiling\.window 5"):
+        plan_tiles(proteins, 5, None)
+    plan = plan_tiles(proteins, 20, 20)  # end to end: 1-20, 21-40, 41-60, 61-80, then 76-95 at the C terminus
+    assert [(t.start, t.end) for t in plan.tiles] == [(1, 20), (21, 40), (41, 60), (61, 80), (76, 95)]
+
+
 @pytest.mark.skipif(not REAL_TILES.is_file(), reason=f"real tiles not found at {REAL_TILES}")
 def test_reproduces_the_published_screens_tiles():
     """Tiles of the published EP300 screen (real_dev/tfs.fasta, index from 0, 80 residues every 10):

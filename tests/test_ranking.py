@@ -127,5 +127,19 @@ def test_summary_counts_formats_and_reasons():
     assert reason_kind("pair X_and_Y (runs/X): bad") == "pair <id> (<path>): bad"
 
 
+def test_summary_warns_of_an_input_missing_for_every_pair():
+    """shape_complementarity imputed in all 3 scored pairs: the model ranks without it, a warning line; pDockQ
+    imputed in one pair only: counted, no warning."""
+    scores = pd.DataFrame({"imputed": ["shape_complementarity, pdockq", "shape_complementarity",
+                                       "shape_complementarity"]})
+    lines = run_summary(pd.DataFrame({"source_format": ["colabfold"] * 3}), pd.DataFrame(), ["KIX"], "m.pt",
+                        "results/ranking", imputed=scores)
+    assert "pairs scored with imputed inputs: 3 of 3" in lines
+    assert "  shape_complementarity 3, pdockq 1" in lines
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert warnings == ["warning: input shape_complementarity missing for every pair: imputed with the "
+                        "training median"]
+
+
 def test_sheet_names_are_valid():
     assert sheet_name("a/b:c" + "x" * 40) == ("a_b_c" + "x" * 40)[:31]

@@ -160,3 +160,18 @@ def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
     (tmp_path / "old.tsv").write_text(old)
     with pytest.raises(InputError, match=r"old\.tsv: no kd_pred_nm column"):
         read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "old.tsv"])
+
+
+def test_observed_vs_predicted_leaves_out_kd_a_log_axis_cannot_show(tmp_path, caplog):
+    """A predicted Kd of 0 or inf (a fold model extrapolating past the float range) crashed the figure (axis
+    limits of 0 and inf); such pairs are left out, counted in the log and the title."""
+    from tfbind.ranking.plots import observed_vs_predicted
+
+    oof = pd.DataFrame({"pair_id": ["a", "b", "c", "d"], "domain_category": ["KIX", "KIX", "TAZ2", "TAZ2"],
+                        "kd_nm": [100.0, 5000.0, 300.0, 40.0], "kd_pred_nm": [120.0, 0.0, np.inf, 50.0]})
+    with caplog.at_level("WARNING", logger="tfbind.ranking"):
+        observed_vs_predicted(oof, tmp_path / "obs.png")
+    assert (tmp_path / "obs.png").stat().st_size > 0
+    assert "2 of 4 out-of-fold pair(s) not drawn (Kd 0, inf or missing), e.g. b, c" in caplog.text
+    observed_vs_predicted(oof.iloc[1:3], tmp_path / "none.png")  # nothing drawable: a message figure
+    assert (tmp_path / "none.png").stat().st_size > 0

@@ -570,6 +570,64 @@ def test_af3_local_samples_ranked(tmp_path, new_names):
     assert models[0].structure_path.parent == job
 
 
+def _write_ranking_csv(job: Path, scores: dict) -> None:
+    with open(job / "tf_job_ranking_scores.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["seed", "sample", "ranking_score"])
+        for (seed, sample), score in scores.items():
+            writer.writerow([seed, sample, score])
+
+
+@pytest.mark.parametrize("csv_scores", [True, False])
+def test_af3_local_top_model_among_tied_samples_is_the_one_it_copies(tmp_path, csv_scores):
+    """Samples (1,0) and (1,1) tie at 0.8 (in ranking_scores.csv, else in their summaries); the top-level
+    files copy (1,1). The top model is named seed-1_sample-1 and (1,0) is read as rank 1: each sample once.
+    (Naming it after the first tie, (1,0), read (1,1) twice and (1,0) never.)"""
+    job = tmp_path / "tf_job"
+    scores = {(1, 0): 0.8, (1, 1): 0.8, (2, 0): 0.5}
+    paes = {}
+    for (seed, sample), score in scores.items():
+        paes[(seed, sample)], _ = _write_model(job / f"seed-{seed}_sample-{sample}",
+                                               f"tf_job_seed-{seed}_sample-{sample}_", seed * 10 + sample, score)
+    _write_model(job, "tf_job_", 11, 0.8)  # the top level repeats sample (1,1) (seed value 11) byte for byte
+    if csv_scores:
+        _write_ranking_csv(job, scores)
+    models = list(read_run(job))
+    assert [m.model_name for m in models] == ["seed-1_sample-1", "seed-1_sample-0", "seed-2_sample-0"]
+    for model, key in zip(models, [(1, 1), (1, 0), (2, 0)]):
+        assert np.array_equal(model.pae, paes[key][np.ix_(_CA_TOKENS, _CA_TOKENS)])
+    assert models[0].structure_path.parent == job
+
+
+def test_af3_local_top_model_of_a_deleted_tied_sample(tmp_path):
+    """The top level copies (1,1), whose folder was deleted; (1,0) ties with it. No folder matches, so the
+    top model is the deleted sample and (1,0) is read as a model of its own."""
+    job = tmp_path / "tf_job"
+    _write_model(job / "seed-1_sample-0", "tf_job_seed-1_sample-0_", 10, 0.8)
+    _write_model(job, "tf_job_", 11, 0.8)
+    _write_ranking_csv(job, {(1, 0): 0.8, (1, 1): 0.8})
+    assert [m.model_name for m in read_run(job)] == ["seed-1_sample-1", "seed-1_sample-0"]
+
+
+def test_af3_local_demo_run_with_tied_ranking_scores(tmp_path):
+    """The demo writes ranking_scores.csv with two decimals: TAZ2_and_SYNTF01_03 (seed 7) has 0.27, 0.28,
+    0.28, and its unrounded best is sample 2, whose files the top level repeats. Each of the three samples is
+    read once, the top model as seed-1_sample-2, with the sample's own numbers."""
+    from tfbind.demo import write_predictions
+
+    pid = "TAZ2_and_SYNTF01_03"
+    write_predictions(tmp_path, pair_ids=[pid])
+    run = tmp_path / pid
+    rows = list(csv.DictReader((run / f"{pid}_ranking_scores.csv").open()))
+    assert [r["ranking_score"] for r in rows] == ["0.27", "0.28", "0.28"]  # the tie this test is about
+    models = list(read_run(run))
+    assert [m.model_name for m in models] == ["seed-1_sample-2", "seed-1_sample-1", "seed-1_sample-0"]
+    for model in models:
+        alone = next(read_run(run / model.model_name))  # the sample folder read on its own
+        assert np.array_equal(model.pae, alone.pae) and np.array_equal(model.plddt, alone.plddt)
+    assert not np.array_equal(models[0].pae, models[1].pae)
+
+
 def test_af3_token_mismatch(tmp_path):
     job = tmp_path / "tf_job"
     _, conf = _write_model(job, "tf_job_", 0, 0.7)

@@ -139,6 +139,19 @@ def test_bad_proteins_stop_at_start_up_naming_the_record(tmp_path):
         proc.stdout + proc.stderr)
 
 
+def test_a_step_larger_than_the_window_stops_at_start_up(tmp_path):
+    config = {"tf_proteins": str(DEMO / "proteins.fasta"), "domain_fasta": str(DEMO / "domains.fasta"),
+              "tiling": {"window": 40, "step": 50}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "prepare", "-n")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    line = ("config error: tiling.step 50 is larger than tiling.window 40: residues between consecutive tiles "
+            "would not be in any tile; set tiling.step to at most 40")
+    assert line in out.splitlines(), out[-2000:]
+    assert not (tmp_path / "results").exists()  # nothing planned or written
+
+
 FAKE_ALPHAPULLDOWN = """
 # Stand-in for `run_multimer_jobs.py --mode=custom`: copies a real AlphaPulldown run into each job's folder.
 import shutil, sys, pathlib

@@ -7,11 +7,12 @@ from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.model.pretrained import rank_model
+from tfbind.plan.pairs import read_labels
 from tfbind.plan.shards import write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template
-from tfbind.prepare.tiling import plan_from_config
+from tfbind.prepare.tiling import DEFAULT_WINDOW, check_step, plan_from_config
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"
@@ -35,6 +36,10 @@ STRUCTURE = config["structure_prediction"]
 TF_RECORDS = None
 PREPARE_BATCHES = []
 if PREPARE_ENABLED:
+    try:
+        check_step(config["tiling"].get("window", DEFAULT_WINDOW), config["tiling"].get("step"))
+    except InputError as exc:
+        raise WorkflowError(f"config error: {exc}") from None
     try:
         TILE_PLAN = plan_from_config(config)
         if STRUCTURE["command"]:
@@ -110,6 +115,13 @@ wildcard_constraints:
 
 # Training needs labels; its config is validated (and completed with defaults) when the workflow is parsed.
 TRAIN_ENABLED = bool(config.get("labels"))
+# The labels table is checked here too, so that a bad label (or a file that is not a labels table) stops the
+# run at start-up with one line naming the file and line, not in a job after the features are extracted.
+if TRAIN_ENABLED:
+    try:
+        read_labels(config["labels"])
+    except InputError as exc:
+        raise WorkflowError(f"input error: {exc}") from None
 try:
     TRAIN_CONFIG = merge_config(config.get("train", {}))
 except InputError as exc:

@@ -118,6 +118,68 @@ def architecture_config(config: dict, features: dict[str, list[str]], categories
     return arch
 
 
+def expected_shapes(config: dict) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Name -> (shape, the config keys that set it) of every tensor in the state dict of
+    ``FusionEnsemble(config)``, computed from ``config`` alone: ``checkpoint.load`` compares a file's weights
+    with its stored architecture before building anything (a crafted config must not choose what is
+    allocated). ``config``'s types are checked by the caller. tests/test_model_architecture.py checks this
+    against the state dicts of built models, so it cannot drift from the classes below."""
+    groups = [len(config["features"].get(g, [])) for g in ("alphafold", "interface", "sequence")]
+    n_features, n_cat, hidden = sum(groups), len(config["categories"]), int(config["hidden_dim"])
+    member: dict[str, tuple[tuple[int, ...], str]] = {
+        "w_shared": ((n_features,), "features"),
+        "w_domain": ((n_cat, n_features), "categories x features"),
+        "category_bias": ((n_cat,), "categories"),
+        "w_prior": ((n_features,), "features"),
+    }
+    if config["deep"]:
+        for i, n in enumerate(g for g in groups if g):
+            member[f"processors.{i}.0.weight"] = ((hidden, n), "hidden_dim x features of a group")
+            member[f"processors.{i}.0.bias"] = ((hidden,), "hidden_dim")
+        member["domain_embedding.weight"] = ((n_cat, hidden), "categories x hidden_dim")
+        fused = hidden * (sum(1 for g in groups if g) + 1)
+
+        def attention(prefix: str) -> None:
+            member[f"{prefix}.in_proj_weight"] = ((3 * hidden, hidden), "hidden_dim")
+            member[f"{prefix}.in_proj_bias"] = ((3 * hidden,), "hidden_dim")
+            member[f"{prefix}.out_proj.weight"] = ((hidden, hidden), "hidden_dim")
+            member[f"{prefix}.out_proj.bias"] = ((hidden,), "hidden_dim")
+
+        if config["cross_attention"]:
+            member["feature_tokens.weight"] = ((n_features, hidden), "features x hidden_dim")
+            member["feature_tokens.bias"] = ((n_features, hidden), "features x hidden_dim")
+            attention("attention")
+            fused += hidden
+        encoder = config["residue_encoder"]
+        if encoder == "index":
+            member["residue_encoder.proj.0.weight"] = ((hidden, int(config["max_len"])),
+                                                       "hidden_dim x max_len")
+            member["residue_encoder.proj.0.bias"] = ((hidden,), "hidden_dim")
+        elif encoder == "tokens":
+            member["residue_encoder.residues.weight"] = ((VOCAB_SIZE, hidden), "hidden_dim")
+            member["residue_encoder.positions.weight"] = ((int(config["max_len"]), hidden),
+                                                          "max_len x hidden_dim")
+            if config["shared_encoder"]:
+                for layer in range(int(config["num_layers"])):
+                    prefix = f"residue_encoder.encoder.layers.{layer}"
+                    attention(f"{prefix}.self_attn")
+                    member[f"{prefix}.linear1.weight"] = ((2 * hidden, hidden), "hidden_dim")
+                    member[f"{prefix}.linear1.bias"] = ((2 * hidden,), "hidden_dim")
+                    member[f"{prefix}.linear2.weight"] = ((hidden, 2 * hidden), "hidden_dim")
+                    member[f"{prefix}.linear2.bias"] = ((hidden,), "hidden_dim")
+                    for norm in ("norm1", "norm2"):
+                        member[f"{prefix}.{norm}.weight"] = ((hidden,), "hidden_dim")
+                        member[f"{prefix}.{norm}.bias"] = ((hidden,), "hidden_dim")
+        if encoder != "none":
+            fused += 2 * hidden
+        member["gate.weight"] = ((fused, fused), "hidden_dim and the paths switched on")
+        member["gate.bias"] = ((fused,), "hidden_dim and the paths switched on")
+        member["out.weight"] = ((1, fused), "hidden_dim and the paths switched on")
+        member["out.bias"] = ((1,), "the output layer")
+    return {f"members.{k}.{name}": spec for k in range(int(config["ensemble"]))
+            for name, spec in member.items()}
+
+
 class BindingFusionModel(nn.Module):
     """One member: ``forward(batch) -> z`` (B,), the ranking score without the per-domain bias.
 

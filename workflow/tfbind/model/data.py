@@ -139,8 +139,9 @@ class TargetTransform:
     """Kd (nM) <-> the model's targets; larger = stronger binding. Fitted on the training rows.
 
     * the training target: z = (pKd - mu[c]) / sd[c], pKd = -log10(Kd [M]), mu/sd = mean and population SD
-      of the training pKd of domain category c (SD 0 or a single row: 1; a category without training rows:
-      the pooled mean/SD). Right-censored Kd (the assay ceiling) are used as measured;
+      of the training pKd of domain category c (SD 0 up to round-off (:func:`spread`) or a single row: 1; a
+      category without training rows: the pooled mean/SD). Right-censored Kd (the assay ceiling) are used
+      as measured;
     * :meth:`pkd_of` maps a predicted z back: pKd = mu[c] + sd[c] * z;
     * the score scale: t = (pKd - lo) / (hi - lo), lo/hi = min/max training pKd, clipped to [0, 1]
       (:meth:`transform` of a Kd, :meth:`score` of a pKd); :meth:`inverse` maps t back to Kd (nM).
@@ -159,17 +160,15 @@ class TargetTransform:
             raise InputError(f"train.target: unknown target {kind!r}")
         values = pkd(kd_nm)
         lo, hi = float(values.min()), float(values.max())
-        if hi <= lo:  # every training Kd equal: any positive span keeps the map invertible
+        if hi - lo <= round_off(values):  # every training Kd equal: any positive span keeps it invertible
             hi = lo + 1.0
         cats = np.asarray(["all"] * len(values) if categories is None else categories, dtype=str)
         mean, sd = {}, {}
         for c in sorted(set(cats)):
             v = values[cats == c]
             mean[c] = float(v.mean())
-            s = float(v.std())
-            sd[c] = s if s > 0 else 1.0
-        spread = float(values.std())
-        return cls(kind, lo, hi, mean, sd, (float(values.mean()), spread if spread > 0 else 1.0))
+            sd[c] = spread(v)
+        return cls(kind, lo, hi, mean, sd, (float(values.mean()), spread(values)))
 
     def _stats(self, categories) -> tuple[np.ndarray, np.ndarray]:
         cats = pd.Series(np.asarray(categories, dtype=str))
@@ -300,8 +299,8 @@ class Preprocessor:
       (``dropped``, logged as a warning);
     * missing values -> the column's training median (``imputed`` flags the row);
     * then each column is z-scored WITHIN the row's domain category with that category's training mean
-      and population SD (SD 0 -> 1); a category the model was not trained on uses the pooled training
-      mean/SD and is flagged (``category_seen`` False).
+      and population SD (SD 0 up to round-off -> 1, :func:`spread`); a category the model was not trained
+      on uses the pooled training mean/SD and is flagged (``category_seen`` False).
     """
 
     features: dict[str, list[str]]
@@ -350,6 +349,14 @@ class Preprocessor:
         filled = np.where(missing, np.asarray([self.medians[c] for c in self.columns]), raw)
         return filled, missing
 
+    def missing_everywhere(self, table: pd.DataFrame) -> list[str]:
+        """The inputs without a value in any row of ``table`` (none for an empty table): :meth:`transform`
+        fills them with the training median for every pair, a WARNING in the log."""
+        if table.empty:
+            return []
+        raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        return [c for c, none in zip(self.columns, (~np.isfinite(raw)).all(axis=0)) if none]
+
     def imputed_inputs(self, table: pd.DataFrame) -> list[str]:
         """Per row, the comma-joined names of the inputs :meth:`transform` fills with the training median
         ("" where none): the ranking's ``imputed`` column."""
@@ -372,7 +379,10 @@ class Preprocessor:
         raw = table[self.columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         filled, missing = self._impute(raw)
         for col, n in zip(self.columns, missing.sum(axis=0)):
-            if n:
+            if n and n == len(table):  # the model scores without this input: say so where it is seen
+                log.warning("input %s missing for every pair (%d): imputed with the training median %.4g, so "
+                            "it does not tell the pairs apart", col, n, self.medians[col])
+            elif n:
                 log.info("imputed %d missing value(s) of %s with the training median %.4g", n, col,
                          self.medians[col])
         category = self.category_index(table["domain_category"])
@@ -420,10 +430,32 @@ class Preprocessor:
         )
 
 
+#: A spread at or below ROUND_OFF x max(1, largest |value|) is floating-point round-off, not data: the mean of
+#: n equal doubles is not always that double (three values of 0.1 give an SD of 1.4e-17), and dividing by
+#: such an SD turned a held-out value 0.1 away into a z of 10^16 (predicted Kd 0 or inf). The floor of 1
+#: also treats an absolute spread below 1e-12 as none: no input of the model (scores, areas, counts,
+#: sequence fractions, pKd) carries signal at that level. float64 round-off is about 1e-16 relative, so
+#: 1e-12 leaves four orders of margin above it and far below any real spread.
+ROUND_OFF = 1e-12
+
+
+def round_off(values: np.ndarray, axis=None) -> np.ndarray | float:
+    """The largest spread of ``values`` (per column with ``axis=0``) that is round-off (:data:`ROUND_OFF`)."""
+    return ROUND_OFF * np.maximum(1.0, np.abs(values).max(axis=axis))
+
+
+def spread(values: np.ndarray) -> float:
+    """Population SD of ``values``, or 1.0 when it is round-off (:data:`ROUND_OFF`): a constant input or
+    target then passes unscaled instead of being blown up by 1 / (round-off)."""
+    sd = float(np.std(values))
+    return sd if sd > round_off(values) else 1.0
+
+
 def _moments(x: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per-column mean and population SD of ``x`` (rows x columns); an SD that is round-off is 1."""
     mean = x.mean(axis=0)
     sd = x.std(axis=0)
-    sd[~(sd > 0)] = 1.0
+    sd = np.where(sd > round_off(x, axis=0), sd, 1.0)  # NaN never arises: x is imputed, hence finite
     return [float(v) for v in mean], [float(v) for v in sd]
 
 

@@ -16,6 +16,10 @@ prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <-
   (comma-separated column names, "" for none);
 * ``category_seen``: False for a domain category the model was not trained on: such pairs are scored with
   the shared weights only and pooled standardisation (logged as a warning).
+
+An input missing for every pair (e.g. ``shape_complementarity`` from runs that are not AlphaPulldown score
+tables) is imputed for all of them: a WARNING, and the table's ``attrs["missing_for_every_pair"]`` lists
+those inputs (the ranking's run summary says it from the ``imputed`` column).
 """
 
 from __future__ import annotations
@@ -68,6 +72,17 @@ def batched_member_scores(model, arrays: dict[str, np.ndarray], device="cpu",
     return np.concatenate(parts, axis=1)
 
 
+def _warn_unrepresentable(pair_ids: pd.Series, pkd: np.ndarray, kd: np.ndarray, transform) -> None:
+    """A WARNING naming the pairs whose predicted Kd is 0, inf or NaN: a pKd hundreds of units from the
+    training range lo..hi (inputs far outside the training data) leaves the float range of a Kd in nM."""
+    bad = ~(np.isfinite(kd) & (kd > 0))
+    if bad.any():
+        shown = ", ".join(f"{p} (pKd {v:.3g})" for p, v in zip(pair_ids[bad].iloc[:5], pkd[bad][:5]))
+        log.warning("%d pair(s) with a predicted Kd of 0, inf or NaN (training pKd %.2f..%.2f): their inputs "
+                    "lie far outside the training data: %s", int(bad.sum()), transform.lo, transform.hi,
+                    shown)
+
+
 def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: int | None = None) -> pd.DataFrame:
     """One row per row of ``pairs`` (same order), PREDICTION_COLUMNS (module doc).
 
@@ -94,13 +109,18 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
     member_pkd = np.stack([transform.pkd_of(zm, cats) for zm in z]) if len(pairs) else np.zeros((1, 0))
     pkd = transform.pkd_of(z.mean(axis=0), cats)
     lo, hi = np.percentile(member_pkd, INTERVAL_PERCENTILES, axis=0)
+    with np.errstate(over="ignore", under="ignore"):  # said once below, per pair, instead of numpy's warning
+        kd = {"mid": kd_from_pkd(pkd), "low": kd_from_pkd(hi), "high": kd_from_pkd(lo)}
+    _warn_unrepresentable(pairs["pair_id"], pkd, kd["mid"], transform)
     log.info("scored %d pairs with %s (%d with imputed inputs)", len(pairs), model_path, int(imputed.sum()))
-    return pd.DataFrame(
-        {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd_from_pkd(pkd),
-         "kd_pred_low_nm": kd_from_pkd(hi), "kd_pred_high_nm": kd_from_pkd(lo), "imputed": imputed,
+    out = pd.DataFrame(
+        {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd["mid"],
+         "kd_pred_low_nm": kd["low"], "kd_pred_high_nm": kd["high"], "imputed": imputed,
          "imputed_inputs": prep.imputed_inputs(pairs) if imputed.any() else "", "category_seen": seen},
         columns=PREDICTION_COLUMNS,
     )
+    out.attrs["missing_for_every_pair"] = prep.missing_everywhere(pairs)
+    return out
 
 
 __all__ = ["INTERVAL_PERCENTILES", "PREDICTION_COLUMNS", "predict"]

@@ -137,10 +137,24 @@ def read_regions(path: str | Path, proteins: dict[str, SequenceRecord]) -> dict[
     return regions
 
 
+def check_step(window: int, step: int | None) -> int:
+    """The step prepare tiles with (None: DEFAULT_STEP); ``InputError`` naming both values when it is larger
+    than the window: consecutive tiles would leave the residues between them untiled, and a binding site
+    there would never be folded. A screen that wants gaps is unusual enough to be asked for explicitly by
+    tiling fewer regions (``tiling.regions``) instead."""
+    chosen = DEFAULT_STEP if step is None else step
+    if chosen > window:
+        given = f"{chosen}" if step is not None else f"null (= the default {DEFAULT_STEP})"
+        raise InputError(f"tiling.step {given} is larger than tiling.window {window}: residues between "
+                         f"consecutive tiles would not be in any tile; set tiling.step to at most {window}")
+    return chosen
+
+
 def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: int | None = None,
                first_index: int = 1, regions: str | Path | None = None) -> TilePlan:
-    """Read and validate the proteins (and regions) and tile them; ``InputError`` on bad input."""
-    step = DEFAULT_STEP if step is None else step
+    """Read and validate the proteins (and regions) and tile them; ``InputError`` on bad input (and for a
+    step larger than the window, :func:`check_step`)."""
+    step = check_step(window, step)
     proteins = read_fasta(proteins_fasta, "tf_proteins")
     chosen = read_regions(regions, proteins) if regions else None
     plan = TilePlan([], window=window, step=step)

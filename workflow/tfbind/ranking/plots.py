@@ -171,8 +171,24 @@ def top_panel(row: pd.Series, path: str | Path) -> None:
 
 
 def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
-    """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain."""
+    """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain.
+
+    A Kd that a log axis cannot show (0, inf, NaN: a fold model that extrapolated beyond the float range)
+    is not drawn; the title and the log say how many, so the figure is never silently thinner."""
     plt = _plt()
+    kd = oof["kd_nm"].to_numpy(dtype=float)
+    pred = oof["kd_pred_nm"].to_numpy(dtype=float)
+    drawable = np.isfinite(kd) & (kd > 0) & np.isfinite(pred) & (pred > 0)
+    hidden = int((~drawable).sum())
+    if hidden:
+        log.warning("observed vs predicted Kd: %d of %d out-of-fold pair(s) not drawn (Kd 0, inf or "
+                    "missing), e.g. %s", hidden, len(oof),
+                    ", ".join(map(str, oof.loc[~drawable, "pair_id"].iloc[:5])))
+    oof = oof[drawable]
+    if oof.empty:
+        _message(path, f"no out-of-fold pair with a finite, positive observed and predicted Kd ({hidden} not "
+                       "drawn)")
+        return
     fig, ax = plt.subplots(figsize=(6, 5.4))
     for d, r in oof.groupby("domain_category"):
         ax.scatter(r["kd_nm"], r["kd_pred_nm"], s=16, alpha=0.8, label=d)
@@ -181,8 +197,9 @@ def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="y = x")
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="observed Kd (nM)",
            ylabel="predicted Kd (nM), out-of-fold")
-    ax.set_title("Fusion model, cross-validation (each pair predicted by the fold model that did not see it)",
-                 fontsize=9)
+    note = f"\n{hidden} pair(s) with a predicted Kd of 0, inf or none not drawn" if hidden else ""
+    ax.set_title("Fusion model, cross-validation (each pair predicted by the fold model that did not see it)"
+                 + note, fontsize=9)
     ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     _save(fig, path)
 

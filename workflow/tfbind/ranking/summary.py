@@ -47,6 +47,11 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
         counts = names[names != ""].str.split(", ").explode().value_counts()
         if len(counts):
             lines.append("  " + ", ".join(f"{c} {k}" for c, k in counts.items()))
+        # An input imputed for every pair does not tell the pairs apart: the model ranks without it.
+        for column, k in counts.items():
+            if k == len(imputed):
+                lines.append(f"warning: input {column} missing for every pair: imputed with the training "
+                             "median")
     lines.append(f"ranking: {ranking_dir}/<domain>.tsv and {ranking_dir}/ranking.xlsx (one sheet per domain)")
     lines.append(f"report: {report_hint} (first section: ranked candidates)")
     return lines

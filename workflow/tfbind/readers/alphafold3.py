@@ -13,9 +13,10 @@ Local folder ``<job>/`` (layout of the AlphaFold3 repository's docs/output.md): 
 ``<job>_model.cif`` / ``<job>_confidences.json`` / ``<job>_summary_confidences.json`` are AlphaFold3's
 own top model (the sample of highest ranking_score), model_rank 0, named after that sample
 (``seed-S_sample-K``, from ``*ranking_scores.csv``, columns ``seed,sample,ranking_score``, else the sample
-whose summary ranking_score equals the top-level one). Each ``seed-<S>_sample-<K>/`` folder with
-``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json`` and ``..summary_confidences.json`` is one
-more model, ranked by ranking_score (the csv, else its summary), highest first; the top sample's folder
+whose summary ranking_score equals the top-level one; of samples tied at that score, the one whose
+confidences file (and structure) the top-level files repeat byte for byte). Each ``seed-<S>_sample-<K>/``
+folder with ``[<job>_seed-S_sample-K_]model.cif``, ``..confidences.json`` and ``..summary_confidences.json``
+is one more model, ranked by ranking_score (the csv, else its summary), highest first; the top sample's folder
 is not counted twice, and sample folders named in the csv but deleted are not an error (the log says how
 many were read). Without sample folders the top-level files are the single model.
 
@@ -198,22 +199,70 @@ def _top_sample(
 ) -> tuple[int, int] | None:
     """Which sample the top-level model is: the highest score of ranking_scores.csv (AlphaFold3 copies
     that sample to the top level), else the sample whose summary ranking_score equals the top-level
-    summary's. None (with a warning) when neither tells."""
+    summary's. Several samples tied at that score (scores written with two decimals tie often) are told
+    apart by their files (:func:`_same_files`). None (with a warning) when nothing tells."""
     if scores:
-        return max(scores, key=lambda k: (scores[k], -k[0], -k[1]))
+        best = max(scores.values())
+        tied = sorted(k for k, v in scores.items() if v == best)
+        return tied[0] if len(tied) == 1 else _match_tied(folder, top, items, tied, max_bytes)
     if not items:
         return None  # a single-model run: nothing to count twice
     if top["summary"] is not None:
         data = load_json(top["summary"], max_bytes)
         value = to_float(data.get("ranking_score") if isinstance(data, dict) else None,
                          f"{top['summary']}: ranking_score")
-        same = [i["key"] for i in items if i["score"] == value]
+        same = sorted(i["key"] for i in items if i["score"] == value)
         if len(same) == 1:
             return same[0]
+        if same:
+            return _match_tied(folder, top, items, same, max_bytes)
     warnings.warn(RunWarning(
         f"{folder}: no ranking_scores.csv and no summary to tell which sample folder holds the top-level "
         "model: it is counted as a model of its own"
     ), stacklevel=2)
+    return None
+
+
+def _same_files(a: Path, b: Path, max_bytes: int) -> bool:
+    """Whether two files hold the same (decompressed) content; files of one kind and different sizes are
+    told apart without reading them."""
+    if a.suffix == b.suffix and a.stat().st_size != b.stat().st_size:
+        return False
+    return read_input(a, max_bytes) == read_input(b, max_bytes)
+
+
+def _match_tied(folder: Path, top: dict, items: list[dict], tied: list[tuple[int, int]],
+                max_bytes: int) -> tuple[int, int] | None:
+    """The one of ``tied`` (samples at the top ranking score) whose files the top-level ones are.
+
+    AlphaFold3 writes the top sample's files again at the top level: its confidences file (the PAE and
+    every atom's pLDDT) is byte-identical to the sample's; the structure is compared too when several
+    confidences match. Naming the top model after the first tied sample instead read one sample twice and
+    another never, which biased the ``<metric>_mean`` columns. Samples tied in every byte are the same
+    model, so either name counts it once. When no sample folder matches, the top model is a tied sample
+    whose folder was deleted (its key, with a warning when several were); when none was deleted, the top
+    model is counted as a model of its own, with a warning."""
+    present = {i["key"]: i for i in items if i["key"] in tied}
+    same = [k for k in tied
+            if k in present and _same_files(top["confidences"], present[k]["confidences"], max_bytes)]
+    if len(same) > 1:
+        same = [k for k in same if _same_files(top["structure"], present[k]["structure"], max_bytes)] or same
+    if same:
+        return same[0]
+    names = ", ".join(f"seed-{s}_sample-{k}" for s, k in tied)
+    deleted = [k for k in tied if k not in present]
+    if deleted:
+        if len(deleted) > 1:
+            warnings.warn(RunWarning(
+                f"{folder}: the top-level model matches none of the sample folders tied at the top ranking "
+                f"score ({names}); it is one of the deleted samples "
+                f"{', '.join(f'seed-{s}_sample-{k}' for s, k in deleted)} and named after the first"
+            ), stacklevel=3)
+        return deleted[0]
+    warnings.warn(RunWarning(
+        f"{folder}: the top-level model's files match none of the samples tied at the top ranking score "
+        f"({names}): it is counted as a model of its own"
+    ), stacklevel=3)
     return None
 
 
