@@ -261,6 +261,23 @@ def pdb_overflow(dest: Path, pdb_name: str = "ranked_0.pdb", atom_index: int = 5
                  rf"'{chain}': {label} '\*+' is an overflowed field")
 
 
+def pdb_far_interface(dest: Path, corner: float = 9000.0) -> tuple[Path, str]:
+    """The first ATOM record of chain B (the TF) and of chain C (the domain) of the ColabFold run's model (5b8c:
+    chains B and C touch) moved to (``corner``, ``corner``, ``corner``) and 3 A from it along x: a second,
+    touching piece of interface about 15,600 A (corner * sqrt(3)) from the real one, so that the interface atoms
+    span about ``corner`` A along each axis. The reason names the file, the model, the box and the limit."""
+    run = copy_run(CF, dest)
+    pdb = _cf_pdb(run)
+    lines = pdb.read_text().splitlines(keepends=True)
+    for chain, dx in (("B", 0.0), ("C", 3.0)):
+        i = next(k for k, line in enumerate(lines) if line.startswith("ATOM") and line[21] == chain)
+        lines[i] = lines[i][:30] + f"{corner + dx:8.3f}{corner:8.3f}{corner:8.3f}" + lines[i][54:]
+    pdb.write_text("".join(lines))
+    return run, (rf"{re.escape(str(run))}\): model [^:]*model_4[^:]*: buried surface area refused: the \d+ "
+                 rf"interface atoms \(and neighbours\) passed to freesasa span [\d.]+ x [\d.]+ x [\d.]+ A, .* over "
+                 rf"the limit of 2\.16e\+08 A\^3 \(a 600 A cube")
+
+
 # --- AlphaFold3 --------------------------------------------------------------------------------
 
 

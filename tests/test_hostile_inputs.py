@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -811,3 +812,39 @@ def test_input_missing_for_every_pair_is_a_warning(tmp_path, caplog):
                       "does not tell the pairs apart"]
     assert got.attrs["missing_for_every_pair"] == ["pdockq"]  # ipTM is missing for one pair only
     assert got["imputed_inputs"].tolist() == ["pdockq", "iptm, pdockq"]
+
+
+# --- geometry that would make freesasa's neighbour grid huge (issue 20, item 4) --------------------
+
+
+def test_interface_atoms_far_apart_fail_their_pair_and_the_shard_is_scored(fx, tmp_path, monkeypatch):
+    """Two touching atoms of the interface (one per chain) moved about 15,600 A away: the interface atoms span
+    about 9,000 A along each axis, a neighbour grid of several hundred GB. The bound refuses it before freesasa
+    is called, the pair fails naming the file, model and box, and the two good pairs of the shard are scored."""
+    from tfbind.metrics import interface_sasa
+
+    largest = []
+    real = interface_sasa.freesasa.calcCoord
+
+    def spy(coords, radii, params):  # what freesasa actually sees
+        xyz = np.asarray(coords, dtype=float).reshape(-1, 3)
+        largest.append(float(np.ptp(xyz, axis=0).max()))
+        return real(coords, radii, params)
+
+    monkeypatch.setattr(interface_sasa.freesasa, "calcCoord", spy)
+    seqs = dr.chain_sequences(next((fx / dr.CF).glob("*.pdb")))
+    far, reason = dr.pdb_far_interface(tmp_path / "far")
+    manifest = _manifest(tmp_path, [("good1", fx / dr.CF), ("far", far), ("good2", fx / dr.CF)], seqs["B"],
+                         seqs["C"])
+    out = {k: tmp_path / f"out.{k}" for k in ("models", "pairs", "failed")}
+    scored, failed = run_shard(manifest, out["models"], out["pairs"], out["failed"], ExtractSettings())
+    assert (scored, failed) == (2, 1)
+    rows = read_failed(out["failed"])
+    assert rows["pair_id"].tolist() == ["far"] and rows["stage"].tolist() == ["metrics"]
+    assert re.search(reason, rows["reason"].iat[0]), rows["reason"].iat[0]
+    edges = [float(x) for x in re.search(r"span ([\d.]+) x ([\d.]+) x ([\d.]+) A", rows["reason"].iat[0]).groups()]
+    assert all(8000 < e < 9100 for e in edges), edges  # from the moved atoms to the rest of the interface
+    pairs = pd.read_parquet(out["pairs"])
+    assert pairs["pair_id"].tolist() == ["good1", "good2"]
+    assert (pairs["bsa"] > 0).all() and pairs["bsa"].iat[0] == pairs["bsa"].iat[1]
+    assert largest and max(largest) < 100.0  # freesasa only ever saw the good pairs' compact interfaces

@@ -374,3 +374,65 @@ def test_real_model_same_from_atom_table_structure_or_path(af3_prediction):
     from_path = interface_metrics(replace(af3_prediction, atoms=None, structure=None), "A", "B")
     assert from_structure == pytest.approx(kept, nan_ok=True, abs=0, rel=0)
     assert from_path == pytest.approx(kept, nan_ok=True, abs=0, rel=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bound on the geometry passed to freesasa (issue 20, item 4)
+# ---------------------------------------------------------------------------------------------
+
+def _two_touching_pairs(far: float):
+    """A TF carbon at the origin touching a domain carbon 4 A along x, and the same pair moved to (far, far, far)."""
+    xyz = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 0.0], [far, far, far], [far + 4.0, far, far]])
+    return xyz, np.full(4, R_C), np.array([True, False, True, False])
+
+
+def _freesasa_must_not_run(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("freesasa.calcCoord called")
+
+    monkeypatch.setattr(interface_sasa.freesasa, "calcCoord", refuse)
+
+
+def test_interface_spread_over_a_large_box_is_refused_before_freesasa(monkeypatch):
+    _freesasa_must_not_run(monkeypatch)
+    xyz, radii, is_tf = _two_touching_pairs(1000.0)
+    with pytest.raises(interface_sasa.GeometryTooLarge) as err:
+        buried_area_per_atom(xyz, radii, is_tf)
+    # box 1004 x 1000 x 1000 A; cell 2 (1.7 + 1.4) = 6.2 A; 1010.2 * 1006.2 * 1006.2 = 1.02277e9 A^3
+    # (neighbour grid: 1.02277e9 / 6.2^3 = 4.2914e6 cells * 150 B = 0.6437 GB)
+    message = str(err.value)
+    assert "the 4 interface atoms (and neighbours) passed to freesasa span 1004.0 x 1000.0 x 1000.0 A" in message
+    assert "a box of 1.02e+09 A^3 with a 6.2 A grid cell added to each edge" in message
+    assert "over the limit of 2.16e+08 A^3 (a 600 A cube;" in message
+    assert "about 0.644 GB" in message
+    assert isinstance(err.value, ValueError)  # the extraction turns it into a failed pair
+
+
+def test_interface_within_the_bound_is_computed_as_two_separate_pieces():
+    xyz, radii, is_tf = _two_touching_pairs(500.0)  # 510.2 * 506.2^2 = 1.307e8 A^3, under 600^3 = 2.16e8
+    buried = buried_area_per_atom(xyz, radii, is_tf)
+    one = buried_area_per_atom(xyz[:2], radii[:2], is_tf[:2])
+    np.testing.assert_allclose(buried, np.concatenate([one, one]), rtol=0, atol=1e-9)
+    point_area = 4.0 * math.pi * (R_C + PROBE) ** 2 / interface_sasa.SR_POINTS
+    assert buried.sum() == pytest.approx(4.0 * cap_area(4.0), abs=8 * point_area)
+
+
+def test_a_lone_far_atom_never_reaches_freesasa_and_is_not_refused():
+    """An atom touching nothing is left out of the freesasa call (it cannot be buried), so it does not widen the
+    box: the pair is scored as without it."""
+    xyz, radii, is_tf = _two_touching_pairs(9000.0)
+    xyz, radii, is_tf = xyz[:3], radii[:3], is_tf[:3]
+    buried = buried_area_per_atom(xyz, radii, is_tf)
+    np.testing.assert_allclose(buried, np.concatenate([buried_area_per_atom(xyz[:2], radii[:2], is_tf[:2]), [0.0]]),
+                               rtol=0, atol=1e-9)
+
+
+def test_grid_box_limit_is_inclusive_and_refuses_nan(monkeypatch):
+    _freesasa_must_not_run(monkeypatch)
+    radii = np.full(2, 1.8)  # cell 2 (1.8 + 1.4) = 6.4 A
+    at_limit = np.array([[0.0, 0.0, 0.0], [593.6, 593.6, 593.6]])  # padded edges 600 A: exactly 600^3
+    interface_sasa.check_grid_box(at_limit, radii)
+    with pytest.raises(interface_sasa.GeometryTooLarge, match=r"span 593\.7 x 593\.6 x 593\.6 A"):
+        interface_sasa.check_grid_box(at_limit + [[0, 0, 0], [0.1, 0, 0]], radii)
+    with pytest.raises(interface_sasa.GeometryTooLarge, match=r"span nan x"):
+        interface_sasa.check_grid_box(np.array([[0.0, 0.0, 0.0], [math.nan, 1.0, 1.0]]), radii)
