@@ -17,7 +17,9 @@ Two guards keep one hostile run from taking the shard with it:
   script as the main thread of its own Python process, so the signal reaches it (Linux, macOS).
   Python runs signal handlers between bytecodes and interrupts blocking system calls (a FIFO, a
   hung network file system read), but not a single long call inside a C extension; those are
-  bounded by the size cap on every input instead (``features.max_input_mb``). The longest such call
+  bounded by the size cap on every input instead (``features.max_input_mb``), and freesasa's call, whose
+  memory grows with the volume of the interface atoms' bounding box rather than the file size, by the box
+  limit of ``tfbind.metrics.interface_sasa`` (a ``ValueError``: a failed pair, stage ``metrics``). The longest such call
   is the shape-complementarity library's (about 1-2.5 s per model of a real complex, growing with the
   square of the interface size: ``tfbind.metrics.shape_complementarity``), so a pair overruns its
   limit by at most that much;
