@@ -14,21 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import shared_fixtures
+from test_readers import AF3, AP, CF, CF_TAG
 from tfbind.metrics import confidence_metrics
 from tfbind.readers import read_run
 
 gemmi = pytest.importorskip("gemmi")
 
-AP = "alphapulldown_TEST_and_A0A075B6L2"
-CF = "colabfold_5b8c"
-AF3 = "af3_server_5b8c"
-CF_PDB = "5b8c_unrelaxed_alphafold2_multimer_v3_model_4_seed_000.pdb"
-
-
-@pytest.fixture
-def fx() -> Path:
-    return shared_fixtures()
+CF_PDB = f"5b8c_unrelaxed_{CF_TAG}.pdb"
 
 
 def _pdb_residues(path: Path) -> list[dict]:
@@ -90,12 +82,12 @@ def _folddock_pdockq(residues: list[dict], chain_a: str, chain_b: str) -> float:
 # ---------------------------------------------------------------- per-residue pLDDT: the CB atom's, CA for Gly
 
 
-def test_alphafold3_plddt_is_the_cb_atom_plddt_of_every_residue(fx):
+def test_alphafold3_plddt_is_the_cb_atom_plddt_of_every_residue(fixtures_dir):
     """AlphaFold3 gives pLDDT per atom, and the atoms of one residue differ (by up to 48 here), so which atom is
     taken matters: the reader takes ``atom_plddts`` of the CB (CA for Gly) of each of the 370 residues."""
-    full = json.loads((fx / AF3 / "fold_5b8c_full_data_0.json").read_text())
-    residues = _cif_residues(fx / AF3 / "fold_5b8c_model_0.cif", full["atom_plddts"])
-    model = next(read_run(fx / AF3))
+    full = json.loads((fixtures_dir / AF3 / "fold_5b8c_full_data_0.json").read_text())
+    residues = _cif_residues(fixtures_dir / AF3 / "fold_5b8c_model_0.cif", full["atom_plddts"])
+    model = next(read_run(fixtures_dir / AF3))
     assert model.n_residues == len(residues) == 370
     assert sum(r["name"] == "GLY" for r in residues) == 29  # the CA branch is exercised
     assert np.array_equal(model.plddt, [r["b"] for r in residues])
@@ -105,18 +97,18 @@ def test_alphafold3_plddt_is_the_cb_atom_plddt_of_every_residue(fx):
 
 
 @pytest.mark.parametrize("run, structure", [(CF, CF_PDB), (AP, "ranked_0.pdb")])
-def test_alphafold2_and_colabfold_plddt_is_the_cb_bfactor(fx, run, structure):
+def test_alphafold2_and_colabfold_plddt_is_the_cb_bfactor(fixtures_dir, run, structure):
     """AlphaFold2 and ColabFold write one pLDDT per residue as the B-factor of all its atoms (checked: no residue
     has two values), so the CB atom's B-factor is the residue's pLDDT and agrees with the predictor's own
     per-residue list (ColabFold's scores ``plddt``, AlphaFold2's ``confidence_<model>.json``, both 2 decimals)."""
-    residues = _pdb_residues(fx / run / structure)
+    residues = _pdb_residues(fixtures_dir / run / structure)
     assert all(max(r["bfactors"]) == min(r["bfactors"]) for r in residues)
-    model = next(read_run(fx / run))
+    model = next(read_run(fixtures_dir / run))
     assert np.array_equal(model.plddt, [r["b"] for r in residues])
     if run == CF:
-        own = json.loads(next((fx / CF).glob("*_scores_*.json")).read_text())["plddt"]
+        own = json.loads(next((fixtures_dir / CF).glob("*_scores_*.json")).read_text())["plddt"]
     else:
-        own = json.loads((fx / AP / f"confidence_{model.model_name}.json").read_text())["confidenceScore"]
+        own = json.loads((fixtures_dir / AP / f"confidence_{model.model_name}.json").read_text())["confidenceScore"]
     assert np.allclose(model.plddt, own, atol=0.005 + 1e-9)
 
 
@@ -125,13 +117,13 @@ def test_alphafold2_and_colabfold_plddt_is_the_cb_bfactor(fx, run, structure):
 
 @pytest.mark.parametrize("run, tf, dom", [(CF, "C", "B"), (CF, "A", "B"), (CF, "A", "C"), (AP, "C", "B"),
                                           (AF3, "C", "B"), (AF3, "A", "B")])
-def test_pdockq_is_folddock_calc_pdockq_on_the_top_model(fx, run, tf, dom):
+def test_pdockq_is_folddock_calc_pdockq_on_the_top_model(fixtures_dir, run, tf, dom):
     """``pdockq`` from the readers equals FoldDock's pDockQ computed here from the top model's file (the
     AlphaPulldown run is a non-binder without CB contacts: 0 both ways)."""
-    model = next(read_run(fx / run))
+    model = next(read_run(fixtures_dir / run))
     if run == AF3:
-        full = json.loads((fx / AF3 / "fold_5b8c_full_data_0.json").read_text())
-        residues = _cif_residues(fx / AF3 / "fold_5b8c_model_0.cif", full["atom_plddts"])
+        full = json.loads((fixtures_dir / AF3 / "fold_5b8c_full_data_0.json").read_text())
+        residues = _cif_residues(fixtures_dir / AF3 / "fold_5b8c_model_0.cif", full["atom_plddts"])
     else:
         residues = _pdb_residues(model.structure_path)
     expected = _folddock_pdockq(residues, tf, dom)
@@ -146,10 +138,10 @@ def test_pdockq_is_folddock_calc_pdockq_on_the_top_model(fx, run, tf, dom):
 # ---------------------------------------------------------------- ranking confidence
 
 
-def test_score_table_iptm_ptm_is_0_8_iptm_plus_0_2_ptm(fx):
+def test_score_table_iptm_ptm_is_0_8_iptm_plus_0_2_ptm(fixtures_dir):
     """The score tables' ``iptm_ptm`` (-> ``ranking_confidence``) is AlphaFold's ``iptm+ptm`` of the best model:
     with their ``iptm`` it implies a pTM inside 0..1 for all 34 rows (0.47-0.62), as 0.8 ipTM + 0.2 pTM must."""
-    with open(fx / "alphapulldown_csv" / "alphapulldown_output.csv", newline="") as fh:
+    with open(fixtures_dir / "alphapulldown_csv" / "alphapulldown_output.csv", newline="") as fh:
         rows = [{k.strip(): v for k, v in row.items()} for row in csv.DictReader(fh)]
     implied = [(float(r["iptm_ptm"]) - 0.8 * float(r["iptm"])) / 0.2 for r in rows]
     assert len(implied) == 34 and 0.46 < min(implied) and max(implied) < 0.63
@@ -158,7 +150,7 @@ def test_score_table_iptm_ptm_is_0_8_iptm_plus_0_2_ptm(fx):
 # ---------------------------------------------------------------- sequence descriptors
 
 
-def test_sequence_descriptors_are_the_same_from_a_run_and_a_score_table(fx, tmp_path):
+def test_sequence_descriptors_are_the_same_from_a_run_and_a_score_table(fixtures_dir, tmp_path):
     """The descriptors come from the FASTA sequences alone: a ColabFold run and a score-table row of the same
     pair (the same FASTA records) give identical descriptor columns, and the TF's acidic fraction counted here."""
     from tfbind.features.alphapulldown_table import read_score_table
@@ -167,14 +159,14 @@ def test_sequence_descriptors_are_the_same_from_a_run_and_a_score_table(fx, tmp_
     from tfbind.plan.sequences import SequenceRecord
     from tfbind.plan.settings import ExtractSettings
 
-    residues = _pdb_residues(fx / CF / CF_PDB)
+    residues = _pdb_residues(fixtures_dir / CF / CF_PDB)
     one = {"GLY": "G", "ALA": "A", "SER": "S", "THR": "T", "CYS": "C", "VAL": "V", "LEU": "L", "ILE": "I",
            "MET": "M", "PRO": "P", "PHE": "F", "TYR": "Y", "TRP": "W", "ASP": "D", "GLU": "E", "ASN": "N",
            "GLN": "Q", "LYS": "K", "ARG": "R", "HIS": "H"}
     seqs = {c: "".join(one[r["name"]] for r in residues if r["chain"] == c) for c in "BC"}
     tfs = {"TILE": SequenceRecord("TILE", seqs["C"], "TILE")}
     domains = {"DOM": SequenceRecord("DOM", seqs["B"], "FAB")}
-    pair = {"pair_id": "DOM_and_TILE", "tf_id": "TILE", "domain_id": "DOM", "prediction": str(fx / CF),
+    pair = {"pair_id": "DOM_and_TILE", "tf_id": "TILE", "domain_id": "DOM", "prediction": str(fixtures_dir / CF),
             "tf_chain": "", "domain_chain": "", "format": ""}
     _, from_run = extract_pair(pair, tfs, domains, ExtractSettings(sasa=False, pair_timeout_s=0))
     table = tmp_path / "scores.csv"
