@@ -143,3 +143,18 @@ def test_summary_warns_of_an_input_missing_for_every_pair():
 
 def test_sheet_names_are_valid():
     assert sheet_name("a/b:c" + "x" * 40) == ("a_b_c" + "x" * 40)[:31]
+
+
+def test_applicability_and_kd_clipping_hand_worked():
+    from tfbind.ranking.model_scores import _clip_kd, applicability
+
+    pairs = pd.DataFrame({"iptm": [0.5, 0.9, np.nan, 0.5], "pdockq": [0.1, 0.1, 0.1, 0.6]})
+    ranges = {"iptm": [0.2, 0.8], "pdockq": [0.0, 0.5]}
+    seen = np.array([True, True, True, False])
+    # 0.9 > 0.8; a missing (imputed) value is not outside; an unseen category says so first
+    assert applicability(pairs, seen, ranges) == ["in range", "outside training range: iptm", "in range",
+                                                  "unseen category"]
+    assert applicability(pairs, seen, None) == ["no training ranges"] * 3 + ["unseen category"]
+    kd = _clip_kd(np.array([1.0, 50.0, 1e6, 5.0]), np.array(["KIX", "KIX", "KIX", "CH1"]), {"KIX": [10.0, 100.0]})
+    np.testing.assert_array_equal(kd[:3], [10.0, 50.0, 100.0])
+    assert np.isnan(kd[3])  # no Kd range for the category: blank

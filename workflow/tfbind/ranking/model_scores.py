@@ -49,8 +49,10 @@ def read_model_inputs(model_path: str | Path, pairs_path: str | Path) -> pd.Data
 
 
 def _clip_kd(kd: np.ndarray, cats: np.ndarray, ranges: dict) -> np.ndarray:
-    lo = pd.Series(cats).map(lambda c: ranges.get(c, [np.nan, np.nan])[0]).to_numpy(dtype=float)
-    hi = pd.Series(cats).map(lambda c: ranges.get(c, [np.nan, np.nan])[1]).to_numpy(dtype=float)
+    """``kd`` clipped to its category's [min, max] training Kd; NaN for a category without a range."""
+    cats = pd.Series(cats)
+    lo = cats.map({c: r[0] for c, r in ranges.items()}).to_numpy(dtype=float)
+    hi = cats.map({c: r[1] for c, r in ranges.items()}).to_numpy(dtype=float)
     return np.where(np.isnan(lo), np.nan, np.clip(kd, lo, hi))
 
 
