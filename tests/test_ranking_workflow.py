@@ -140,7 +140,7 @@ def test_plots_bounded_by_config_draw_the_best_and_count_the_rest(unlabelled):
     proc = snakemake(unlabelled, "rank")
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranking = pd.read_parquet(unlabelled / "results/ranking/ranking.parquet")
-    best = ranking.groupby("tf_id")["consensus"].max()  # the heatmap and tracks draw the consensus
+    best = ranking.groupby("tf_id")["score"].max()  # the heatmap and tracks draw what the ranking follows
     gene_best = best.groupby(best.index.str.rsplit("_", n=1).str[0]).max()
     gene_best = gene_best.loc[sorted(gene_best.index, key=lambda g: (-gene_best[g], g))]  # ties: gene name
     plots = unlabelled / "results/ranking/plots"

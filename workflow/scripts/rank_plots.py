@@ -1,4 +1,4 @@
-"""Rule rank_plots: consensus heatmap (tiles x domains, the best rank.heatmap_tiles tiles) and score tracks
+"""Rule rank_plots: score heatmap (tiles x domains, the best rank.heatmap_tiles tiles) and score tracks
 of the best rank.track_genes TF genes, with tracks/index.tsv listing every gene."""
 
 import sys
@@ -18,15 +18,16 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 log = logging.getLogger("tfbind.ranking")
 # only the columns drawn: ranking.parquet of 10^6 pairs holds ~30 columns
-table = pd.read_parquet(smk.input.ranking, columns=["tf_id", "domain_id", "consensus"])
+# ``score`` is what the ranking follows in each domain (p_binder of the model, or the consensus: scored_by)
+table = pd.read_parquet(smk.input.ranking, columns=["tf_id", "domain_id", "score", "scored_by"])
 tiling = smk.params.tiling
 coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
 log.info("%d ranked pairs, %d tiles, %d TF records in %s", len(table), table["tf_id"].nunique(), len(coords),
          smk.input.tf_fasta)
-shown, total = plots.heatmap(table, coords, smk.output.heatmap, max_tiles=smk.params.heatmap_tiles)
+shown, total = plots.heatmap(table, coords, smk.output.heatmap, "score", max_tiles=smk.params.heatmap_tiles)
 log.info("heatmap: %d of %d tiles drawn (rank.heatmap_tiles = %d)%s", shown, total, smk.params.heatmap_tiles,
          f"; {total - shown} left out (the lower best-domain scores)" if shown < total else "")
-index = plots.tracks(table, coords, smk.output.tracks, max_genes=smk.params.track_genes)
+index = plots.tracks(table, coords, smk.output.tracks, "score", max_genes=smk.params.track_genes)
 drawn = int((index["drawn"] == "yes").sum())
 left = index[index["drawn"] == "no"]
 log.info("score tracks: %d of %d genes drawn (rank.track_genes = %d); left out: %d below the best %d, "

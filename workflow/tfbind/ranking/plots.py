@@ -1,4 +1,4 @@
-"""Pictures of the ranking (matplotlib, Agg): consensus heatmap, score tracks per TF gene, top-candidate
+"""Pictures of the ranking (matplotlib, Agg): score heatmap, score tracks per TF gene, top-candidate
 panels (PAE with chain boundaries, inter-chain contact map), and, with labels, observed vs predicted Kd and
 ROC / precision-recall curves from the out-of-fold cross-validation predictions.
 """
@@ -45,11 +45,22 @@ def _message(path: str | Path, text: str) -> None:
     _save(fig, path)
 
 
+def scorer_caption(table: pd.DataFrame) -> str:
+    """Which scorer the ranking's ``score`` holds in which domains (from ``scored_by``), for plot titles."""
+    if "scored_by" not in table.columns:
+        return ""
+    by = table.groupby("scored_by")["domain_id"].unique()
+    parts = [f"{'p_binder of the model' if k == 'model' else 'consensus'}: {', '.join(sorted(map(str, v)))}"
+             for k, v in by.items()]
+    return "; ".join(parts)
+
+
 def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: str = "consensus",
             max_tiles: int | None = None) -> tuple[int, int]:
     """Tiles (columns, ordered by gene and position) x domains (rows) coloured by ``value``. With more than
     ``max_tiles`` tiles, the ``max_tiles`` best in any domain (:func:`plot_selection.select_tiles`), and the
-    title says "best N of M tiles". Returns (tiles drawn, tiles in the table)."""
+    title says "best N of M tiles"; with a ``scored_by`` column, which scorer each domain's value holds.
+    Returns (tiles drawn, tiles in the table)."""
     plt = _plt()
     if table.empty:
         _message(path, "no pairs were read")
@@ -78,7 +89,8 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
     ax.set_xlabel("TF tile (ordered by gene and position)")
     ax.set_ylabel("domain")
     missing = "; grey: no score (pair not screened, or listed in failed.tsv)" if np.isnan(values).any() else ""
-    title = f"{value} per tile and domain (1 = best in the domain){missing}"
+    caption = scorer_caption(shown)
+    title = f"{value} per tile and domain (1 = best){missing}" + (f"\n{caption}" if caption else "")
     if n < total:
         title += (f"\nbest {n:,} of {total:,} tiles (highest {value} in any domain; {total - n:,} left out, "
                   f"every tile is in the per-domain ranking tables)")
@@ -123,7 +135,9 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
             ax.set_ylim(-0.02, 1.02)
             ax.set_xlabel(f"{gene} residue")
             ax.set_ylabel(value)
-            ax.set_title(f"{gene}: {value} of each tile along the protein")
+            caption = scorer_caption(rows)
+            ax.set_title(f"{gene}: {value} of each tile along the protein" + (f"\n({caption})" if caption else ""),
+                         fontsize=9 if caption else None)
             ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
             _save(fig, out_dir / files[gene])
             if k % 10 == 0:
