@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from tfbind.errors import InputError
-from tfbind.model.calibration import (apply_platt, build_calibration, cross_fitted, cv_auroc, fit_platt,
-                                      read_calibration, reliability, training_ranges, write_calibration)
+from tfbind.evaluation.calibrate import cv_auroc
+from tfbind.model.calibration import (apply_platt, build_calibration, cross_fitted, fit_platt, read_calibration,
+                                      reliability, training_ranges, write_calibration)
 
 
 def _draw(n=20_000, seed=0):
@@ -70,7 +71,8 @@ def test_ranges_and_the_calibration_file_round_trip(tmp_path):
     x, y, cats = _draw(n=400, seed=2)
     oof = pd.DataFrame({"pair_id": [f"p{i % 200}" for i in range(400)], "repeat": np.repeat([0, 1], 200),
                         "fold": np.arange(400) % 4, "rank_score": x, "binder": y, "domain_category": cats})
-    cal = build_calibration(oof, table, np.array([0.1, 0.3, 0.5]), ["iptm", "pdockq"], "model.pt")
+    cal = build_calibration(oof, table, np.array([0.1, 0.3, 0.5]), ["iptm", "pdockq"], "model.pt",
+                            cv_auroc(oof))
     assert cal["train_score_mean"] == pytest.approx({"KIX": 0.2, "TAZ2": 0.5})
     assert cal["p_binder"]["n_rows"] == 400 and cal["p_binder"]["repeats"] == 2
     assert cal["reliability"]["n"] == 200  # cross-fitted on the first repeat

@@ -158,3 +158,17 @@ def test_applicability_and_kd_clipping_hand_worked():
     kd = _clip_kd(np.array([1.0, 50.0, 1e6, 5.0]), np.array(["KIX", "KIX", "KIX", "CH1"]), {"KIX": [10.0, 100.0]})
     np.testing.assert_array_equal(kd[:3], [10.0, 50.0, 100.0])
     assert np.isnan(kd[3])  # no Kd range for the category: blank
+
+
+def test_a_model_ranked_domain_follows_the_predicted_pkd_not_a_reversed_calibration():
+    """p_binder normally rises with the predicted pKd; a calibration with a negative slope (a model no better
+    than chance out of fold) would turn it round, and the rank must still be the model's own order."""
+    pairs = _pairs(ranking_confidence=[0.9, 0.5, 0.1])
+    scores = pd.DataFrame({"pair_id": ["p0", "p1", "p2"], "p_binder": [0.2, 0.3, 0.4],
+                           "kd_pred_nm": [1.0, 2.0, 3.0], "kd_pred_low_nm": [1.0, 2.0, 3.0],
+                           "kd_pred_high_nm": [1.0, 2.0, 3.0], "applicability": "in range", "imputed": "",
+                           "model_score": [0.0, 0.0, 0.0], "model_pkd": [6.5, 7.5, 5.0],
+                           "category_seen": True})
+    t = build_ranking(pairs, scores)
+    assert list(t["tf_id"]) == ["t1", "t0", "t2"] and (t["scored_by"] == "model").all()
+    assert list(t["score"]) == [0.3, 0.2, 0.4]  # shown as it is, not used to order

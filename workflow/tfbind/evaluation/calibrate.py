@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..model import feature_list
@@ -15,7 +16,19 @@ from ..model.calibration import build_calibration
 from ..model.checkpoint import load
 from ..model.predict import predict
 from .evaluate import read_oof
+from .metrics import auroc
 from .scores import labelled_pairs
+
+
+def cv_auroc(oof: pd.DataFrame) -> dict[str, float]:
+    """Per category, the within-category binder AUROC of the out-of-fold ``rank_score``, mean over the repeats
+    that hold both classes (NaN when none does): how well the model ranked pairs of genes it never saw."""
+    out = {}
+    for cat, rows in oof.groupby("domain_category"):
+        per_repeat = [auroc(r["rank_score"], r["binder"]) for _, r in rows.groupby("repeat")]
+        per_repeat = [v for v in per_repeat if np.isfinite(v)]
+        out[str(cat)] = float(np.mean(per_repeat)) if per_repeat else float("nan")
+    return out
 
 
 def calibrate_scope(model_path: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame, split_path: str | Path,
@@ -33,7 +46,8 @@ def calibrate_scope(model_path: str | Path, pairs: pd.DataFrame, labels: pd.Data
     _, meta = load(model_path)
     columns = feature_list(meta["preprocess"]["features"])
     scores = predict(model_path, train)["score"].to_numpy(dtype=float)
-    return build_calibration(oof, train.reset_index(drop=True), scores, columns, Path(model_path).name)
+    return build_calibration(oof, train.reset_index(drop=True), scores, columns, Path(model_path).name,
+                             cv_auroc(oof))
 
 
-__all__ = ["calibrate_scope"]
+__all__ = ["calibrate_scope", "cv_auroc"]

@@ -1,7 +1,8 @@
 """What a deployed model needs besides its weights: ``calibration.json``.
 
-Written by rule ``calibrate_model`` (:func:`tfbind.evaluation.calibrate.calibrate_scope`) for every model trained with labels (and shipped with the EP300 model in
-``resources/models/ep300/``), read by the ranking (``tfbind.ranking.model_scores``):
+Written by rule ``calibrate_model`` (:func:`tfbind.evaluation.calibrate.calibrate_scope`) for every model
+trained with labels (and shipped with the EP300 model in ``resources/models/ep300/``), read by the ranking
+(``tfbind.ranking.model_scores``):
 
 * ``p_binder``: the probability that a pair is a binder, calibrated on the OUT-OF-FOLD predictions of the
   run's cross-validation (every repeat), never on the pairs a model was fitted on. Platt scaling (Platt 1999,
@@ -13,7 +14,7 @@ Written by rule ``calibrate_model`` (:func:`tfbind.evaluation.calibrate.calibrat
   score over its own training pairs of the category (``train_score_mean``). ``p_binder`` is monotone in the
   score within a domain when the slope is positive; a fitted slope <= 0 (the model ranks no better than
   chance out of fold) is kept and reported, and p_binder then carries no ranking information (the ranking
-  orders by the predicted Kd, README "Ranking").
+  orders a model's domains by its predicted pKd either way, ``tfbind.ranking.table.build_ranking``).
 * ``kd_range_nm``: per category, the smallest and largest measured Kd of the training pairs: predicted Kd and
   their intervals are clipped to it (a model extrapolating a linear predictor in pKd gives 1e-4 nM for an
   outlying input; the assays never measured below or above this range).
@@ -114,13 +115,14 @@ def training_ranges(table: pd.DataFrame, columns: list[str]) -> tuple[dict, dict
 
 
 def build_calibration(oof: pd.DataFrame, train_table: pd.DataFrame, train_scores: np.ndarray,
-                      columns: list[str], model_file: str) -> dict:
+                      columns: list[str], model_file: str, cv_auroc: dict[str, float]) -> dict:
     """The ``calibration.json`` content (module doc).
 
     ``oof``: the fusion rows of every out-of-fold table (``pair_id, repeat, fold, rank_score``) joined with
     ``binder`` and ``domain_category``; ``train_table``: the labelled pairs the deployed model was fitted on
     (``domain_category, kd_nm`` and the input ``columns``); ``train_scores``: the deployed model's score of
-    each of those rows.
+    each of those rows; ``cv_auroc``: category -> out-of-fold AUROC
+    (:func:`tfbind.evaluation.calibrate.cv_auroc`).
     """
     x = oof["rank_score"].to_numpy(dtype=float)
     y = oof["binder"].to_numpy(dtype=float)
@@ -129,11 +131,11 @@ def build_calibration(oof: pd.DataFrame, train_table: pd.DataFrame, train_scores
     first = (oof["repeat"] == oof["repeat"].min()).to_numpy()
     p_cv = cross_fitted(x[first], y[first], cats[first], oof["fold"].to_numpy()[first])
     features, kd = training_ranges(train_table, columns)
-    score_mean = (pd.Series(train_scores, index=train_table.index).groupby(train_table["domain_category"].astype(str))
-                  .mean())
+    train_cats = train_table["domain_category"].astype(str)
+    score_mean = pd.Series(train_scores, index=train_table.index).groupby(train_cats).mean()
     per_cat = oof[first].groupby("domain_category")["binder"]
     return {
-        "cv_auroc": cv_auroc(oof),
+        "cv_auroc": dict(cv_auroc),
         "format": FORMAT,
         "model_file": model_file,
         "p_binder": {**platt, "method": "Platt scaling: logit p = intercept[category] + slope * x / scale, "
@@ -146,19 +148,6 @@ def build_calibration(oof: pd.DataFrame, train_table: pd.DataFrame, train_scores
         "feature_ranges": features,
         "reliability": reliability(p_cv, y[first], cats[first]),
     }
-
-
-def cv_auroc(oof: pd.DataFrame) -> dict:
-    """Per category, the within-category binder AUROC of the out-of-fold ``rank_score``, mean over repeats
-    (NaN for a category with one class): how well the model ranked pairs of genes it never saw."""
-    from sklearn.metrics import roc_auc_score
-
-    out = {}
-    for cat, rows in oof.groupby("domain_category"):
-        per_repeat = [roc_auc_score(r["binder"], r["rank_score"]) for _, r in rows.groupby("repeat")
-                      if r["binder"].nunique() == 2]
-        out[str(cat)] = float(np.mean(per_repeat)) if per_repeat else float("nan")
-    return out
 
 
 def write_calibration(calibration: dict, path: str | Path) -> None:
@@ -214,5 +203,5 @@ def plot_reliability(calibration: dict, path: str | Path, title: str = "") -> No
     plt.close(fig)
 
 
-__all__ = ["FORMAT", "apply_platt", "build_calibration", "cv_auroc", "cross_fitted", "fit_platt", "plot_reliability",
+__all__ = ["FORMAT", "apply_platt", "build_calibration", "cross_fitted", "fit_platt", "plot_reliability",
            "read_calibration", "reliability", "training_ranges", "write_calibration"]

@@ -1,8 +1,9 @@
 """The ranking tables: one row per candidate tile per domain, best first; TSV per domain and an Excel workbook.
 
-Columns (:func:`ranking_columns`): ``rank`` (1 = best in the domain; pairs without a score last; ties broken
-by the model's predicted pKd, else by ``tf_id``), ``tf_id``, ``domain_id``, ``domain_category``, ``score`` (what
-``rank`` follows) and ``scored_by`` (``model`` or ``consensus``: :func:`scorers`), with a model its columns
+Columns (:func:`ranking_columns`): ``rank`` (1 = best in the domain, by the model's predicted pKd or the
+consensus; pairs without either last; ties broken by ``tf_id``), ``tf_id``, ``domain_id``,
+``domain_category``, ``score`` (the value of that order: p_binder, the model score or the consensus) and
+``scored_by`` (``model`` or ``consensus``: :func:`scorers`), with a model its columns
 (:mod:`.model_scores`: ``p_binder``, the predicted Kd and its interval, ``applicability``, ``imputed``,
 ``model_score``), then the evidence: ``consensus``, the single metrics (``tfbind.ranking.consensus
 .EVIDENCE_METRICS``: top-ranked model's values; ``pdockq2`` is the smaller direction, or pDockQ in a domain
@@ -37,9 +38,10 @@ CONSENSUS_REAL_AUROC = 0.632
 
 #: What each column of the ranking holds (the workbook's ``about`` sheet; README "Ranking").
 COLUMN_DEFINITIONS = {
-    "rank": "1 = best in the domain, by score (ties: the model's predicted pKd, else tf_id)",
-    "score": "what rank follows: p_binder (or the model score without a calibration) where scored_by is model, "
-             "the consensus where it is consensus",
+    "rank": "1 = best in the domain: by the model's predicted pKd where scored_by is model (p_binder follows "
+            "it), by the consensus elsewhere; ties by tf_id",
+    "score": "the value of the rank's order: p_binder (or the model score without a calibration) where "
+             "scored_by is model, the consensus where it is consensus",
     "scored_by": "model: the fusion model ranked this domain; consensus: the consensus of AlphaFold metrics "
                  "did (no model, or a domain category the model was not trained on); rank.order_by",
     "p_binder": "probability of being a binder, calibrated on the model's out-of-fold cross-validation "
@@ -131,12 +133,14 @@ def top_model_file(prediction: str, source_format: str) -> str:
     return prediction
 
 
-def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None, order_by: str = "auto") -> pd.DataFrame:
+def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None,
+                  order_by: str = "auto") -> pd.DataFrame:
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
     and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``;
     ``order_by``: :func:`scorers`.
 
-    ``score`` is what ``rank`` follows: in a domain ranked by the model, ``p_binder`` when the model has a
+    ``score`` is the value of the rank's order: in a domain ranked by the model (ordered by its predicted
+    pKd), ``p_binder`` when the model has a
     calibration (monotone in the predicted pKd within a domain), else the model's score; in a domain ranked
     by the consensus, the consensus."""
     pairs = pairs.reset_index(drop=True)
@@ -164,13 +168,14 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None, order
         calibrated = table["p_binder"].notna().groupby(table["domain_id"]).transform("all").to_numpy()
         model_value = np.where(calibrated, table["p_binder"], table["model_score"])
         table["score"] = np.where(by_model, model_value, table["consensus"])
-        tiebreak = np.where(by_model, table["model_pkd"], table["consensus"])
+        # the model's own order, unclipped: p_binder and the 0-1 score follow it (they tie where the score is
+        # clipped, and p_binder would turn it round if a calibration's slope were negative)
+        order = np.where(by_model, table["model_pkd"], table["consensus"])
     else:
         table["score"] = table["consensus"]
-        tiebreak = table["consensus"]
-    table = table.assign(_missing=table["score"].isna(), _tiebreak=tiebreak).sort_values(
-        ["domain_id", "_missing", "score", "_tiebreak", "tf_id"], ascending=[True, True, False, False, True],
-        kind="stable")
+        order = table["consensus"]
+    table = table.assign(_order=order).assign(_missing=lambda t: t["_order"].isna()).sort_values(
+        ["domain_id", "_missing", "_order", "tf_id"], ascending=[True, True, False, True], kind="stable")
     table["rank"] = table.groupby("domain_id").cumcount() + 1
     return table[ranking_columns(with_model)].reset_index(drop=True)
 
@@ -208,7 +213,8 @@ EXCEL_MAX_ROWS = 1_048_575
 
 def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, str | Path],
                   xlsx_path: str | Path, workbook_rows: int | None = None,
-                  scorer_notes: dict[str, str] | None = None, model_note: str = "") -> dict[str, pd.DataFrame]:
+                  scorer_notes: dict[str, str] | None = None,
+                  model_note: str = "") -> dict[str, pd.DataFrame]:
     """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
     pair) and a workbook with a sheet per domain (same columns; the best ``workbook_rows`` rows, all when
     None, at most Excel's limit) plus an ``about`` sheet that counts the rows each sheet leaves out.
@@ -236,5 +242,5 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
     return per_domain
 
 
-__all__ = ["COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "scorer_note", "scorers", "ranking_columns", "sheet_name", "top_model_file",
-           "write_ranking"]
+__all__ = ["COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "ranking_columns", "scorer_note",
+           "scorers", "sheet_name", "top_model_file", "write_ranking"]
