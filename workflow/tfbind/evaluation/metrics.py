@@ -387,7 +387,7 @@ def cv_metric_rows(long: pd.DataFrame, model: str, n_boot: int = 1000, seed: int
     """``cv`` METRIC_COLUMNS rows from out-of-fold tables of one or more fold assignments (``repeat``).
 
     Per repeat: the error metrics (r2, mse, ...) of ``score``, the ranking metrics (RANK_METRICS) of
-    ``rank_score`` (where the long table has it; README "Evaluation": pooling out-of-fold scores of
+    ``rank_score`` (where the long table has it; docs/evaluation.md: pooling out-of-fold scores of
     different fold models would rank a fold's fitted per-domain level, not the pairs); then the mean over
     repeats, with ``auroc_sd``, ``spearman_sd``, ``r2_sd`` (SD over repeats, ddof 1; NaN for one repeat)
     and ``n_repeats``.

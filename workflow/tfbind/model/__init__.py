@@ -35,7 +35,7 @@ SEQUENCE_DESCRIPTORS = [
 ]
 
 #: Every key of the ``train`` config section with its default: the recipe measured on real EP300
-#: measurements (README "The fusion model"). Types and ranges: workflow/schemas/config.schema.yaml.
+#: measurements (docs/model.md). Types and ranges: workflow/schemas/config.schema.yaml.
 DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
     # Input groups: numeric columns of pairs.parquet. A column without a value in any training row is
     # dropped with a warning (listed in the training summary and model.pt); a group may be empty.

@@ -6,11 +6,11 @@ Per domain category d, on inputs x standardised within d and the target z = pKd 
 w0 (``prior_weights``: +c on ipTM+pTM, pDockQ, shape complementarity, ipSAE) instead of towards 0; alpha_d from
 ALPHAS by grouped inner cross-validation (MSE) on the domain's training rows. The prediction X_d w has no
 intercept: a per-domain constant would not change the ranking within d, and fitted per-domain constants
-bias rankings pooled over cross-validation folds (README "Evaluation").
+bias rankings pooled over cross-validation folds (docs/evaluation.md).
 
 On the EP300 development set this model alone reached a mean within-domain binder AUROC of 0.686 +- 0.008,
 the wide-and-deep ensemble 0.667 +- 0.012 and their blend 0.680 +- 0.005 (5 gene-grouped folds x 5 repeats;
-README "Evaluation").
+docs/evaluation.md).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ import pandas as pd
 
 #: The metrics that feed the consensus. ``pdockq2`` is the smaller of the two directions (``pdockq2_tf``,
 #: ``pdockq2_domain``), as ``ipsae_min`` is for ipSAE; ``pdockq`` (Bryant et al. 2022) stands in for pDockQ2
-#: in a domain where no pair has pDockQ2 (score tables). Chosen on measurements (README "Ranking"): on the
+#: in a domain where no pair has pDockQ2 (score tables). Chosen on measurements (docs/outputs.md): on the
 #: EP300 development set (359 pairs with binder calls, AlphaPulldown score table) the mean within-domain
 #: binder AUROC of ipTM+pTM, pDockQ and shape complementarity together is 0.632 (KIX 0.87, NCBD 0.56, TAZ1
 #: 0.58, TAZ2 0.52), above ipTM+pTM alone (0.609) and far above the former set of ipTM, LIS, LIA and pDockQ
