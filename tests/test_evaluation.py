@@ -67,11 +67,11 @@ def test_score_table(tables, model_dir):
     split = pd.read_csv(model_dir / "split.tsv", sep="\t").set_index("pair_id")["split"]
     lab = scores[scores["split"] != "unlabelled"].set_index("pair_id")
     assert lab["split"].to_dict() == split[lab.index].to_dict()
-    assert lab["score"].between(0, 1).all()
+    assert lab["model_score"].between(0, 1).all()
     # rank within domain, computed independently: 1 + number of pairs of the category with a higher score
     for row in scores.itertuples():
         same = scores[scores["domain_category"] == row.domain_category]
-        assert row.rank_in_domain == 1 + int((same["score"] > row.score).sum())
+        assert row.rank_in_domain == 1 + int((same["model_score"] > row.model_score).sum())
     # synthetic labels have no binder column: derived from the category's ceiling (largest Kd)
     assert (lab["binder_source"] == "ceiling").all()
     joined = pairs.merge(labels, on=["tf_id", "domain_id"])

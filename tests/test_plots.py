@@ -55,11 +55,11 @@ def synthetic_predictions(seed=0, per_cat=24):
             rows.append({
                 "pair_id": f"{cat}_and_TF{i:02d}", "tf_id": f"TF{i:02d}", "domain_id": cat,
                 "domain_category": cat,
-                "split": s, "score": score, "kd_pred_nm": 100.0 + (1 - score) * 99_900, "imputed": False,
+                "split": s, "model_score": score, "kd_pred_unclipped_nm": 100.0 + (1 - score) * 99_900, "imputed": "",
                 "kd_nm": kd, "binder": np.nan if s == "unlabelled" else float(target > 0.4), "target": target,
             })
     table = pd.DataFrame(rows)
-    table["rank_in_domain"] = table.groupby("domain_category")["score"].rank(ascending=False, method="first")
+    table["rank_in_domain"] = table.groupby("domain_category")["model_score"].rank(ascending=False, method="first")
     return table
 
 
@@ -111,10 +111,10 @@ def predictions_for(pairs):
                           rng.choice(["train", "val", "test"], size=len(p), p=[0.7, 0.15, 0.15]))
     train = p.loc[p["split"] == "train", "kd_nm"]
     p["target"] = np.clip(1 - (p["kd_nm"] - train.min()) / (train.max() - train.min()), 0, 1)
-    p["score"] = np.clip(0.6 * p["target"].fillna(0.5) + 0.2 + rng.normal(0, 0.1, len(p)), 0, 1)
-    p["kd_pred_nm"] = 1000.0
-    p["imputed"] = False
-    p["rank_in_domain"] = p.groupby("domain_category")["score"].rank(ascending=False, method="first")
+    p["model_score"] = np.clip(0.6 * p["target"].fillna(0.5) + 0.2 + rng.normal(0, 0.1, len(p)), 0, 1)
+    p["kd_pred_unclipped_nm"] = 1000.0
+    p["imputed"] = ""
+    p["rank_in_domain"] = p.groupby("domain_category")["model_score"].rank(ascending=False, method="first")
     return p
 
 
@@ -197,7 +197,7 @@ def test_pred_vs_obs_legend_numbers(tmp_path):
         sub = preds[(preds["split"] == "test") & preds["target"].notna()]
         if title != "all domains":
             sub = sub[sub["domain_category"] == title]
-        y, p = sub["target"].to_numpy(), sub["score"].to_numpy()
+        y, p = sub["target"].to_numpy(), sub["model_score"].to_numpy()
         expected_r2 = 1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)
         expected_rho = stats.spearmanr(p, y).statistic
         assert n == len(sub)
@@ -206,7 +206,7 @@ def test_pred_vs_obs_legend_numbers(tmp_path):
     # the helper returns the unrounded numbers
     table = plots.pred_obs_stats(preds, "test").set_index("panel")
     sub = preds[(preds["split"] == "test") & (preds["domain_category"] == "KIX")]
-    expected = stats.spearmanr(sub["score"], sub["target"]).statistic
+    expected = stats.spearmanr(sub["model_score"], sub["target"]).statistic
     assert table.loc["KIX", "spearman"] == pytest.approx(expected)
     out = tmp_path / "pred_vs_obs.png"
     plots.plot_pred_vs_obs(preds, out, split="test", title_prefix="all")
@@ -248,7 +248,7 @@ def test_roc_single_class_domain(tmp_path):
     preds.loc[preds["domain_category"] == "NCBD", "binder"] = 1.0  # NCBD: binders only
     preds.loc[preds["domain_category"] == "TAZ2", "binder"] = np.nan  # TAZ2: nothing labelled
     baselines = preds[["pair_id"]].assign(
-        iptm=np.linspace(0, 1, len(preds)), ipsae_min=preds["score"] * 0.1, pdockq=np.nan, lis=0.3)
+        iptm=np.linspace(0, 1, len(preds)), ipsae_min=preds["model_score"] * 0.1, pdockq=np.nan, lis=0.3)
     baselines.loc[::7, "ipsae_min"] = np.nan
     out = tmp_path / "roc.png"
     plots.plot_roc_curves(preds, baselines, out, split="test", title_prefix="all")

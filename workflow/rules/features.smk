@@ -5,6 +5,9 @@ FEATURE_TABLES = {
     "models": f"{FEATURES}/models.parquet",
     "pairs": f"{FEATURES}/pairs.parquet",
     "failed": f"{FEATURES}/failed.tsv",
+    # the two Parquet tables as text for reading (numbers rounded; tfbind.text_tables), written beside them
+    "models_tsv": f"{FEATURES}/models.tsv",
+    "pairs_tsv": f"{FEATURES}/pairs.tsv",
 }
 
 if USE_SCORE_TABLE:

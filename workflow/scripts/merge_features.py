@@ -7,6 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
+from tfbind.text_tables import parquet_to_tsv  # noqa: E402
 from tfbind.features.failed import merge_warnings  # noqa: E402
 from tfbind.features.merge import merge_features  # noqa: E402
 
@@ -22,6 +23,8 @@ merge_features(
     smk.output.failed,
     smk.params.cross_domain,
 )
+parquet_to_tsv(smk.output.models, smk.output.models_tsv)
+parquet_to_tsv(smk.output.pairs, smk.output.pairs_tsv)
 n_notes = merge_warnings(smk.input.warnings, smk.output.warnings)
 if n_notes:
     logging.getLogger("merge_features").warning(

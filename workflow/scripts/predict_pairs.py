@@ -12,4 +12,4 @@ from tfbind.io import write_tsv  # noqa: E402
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 scored = score_pairs(smk.input.model, read_feature_table(smk.input.pairs), threads=smk.threads)
-write_tsv(scored, smk.output[0])
+write_tsv(scored, smk.output[0], for_reading=True, na_rep="")

@@ -73,10 +73,15 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_tsv(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
+def write_tsv(frame: pd.DataFrame, path: str | Path, for_reading: bool = False, **kwargs) -> None:
     """``frame`` as a tab-separated file without the index, written atomically; text cells escaped by
     :func:`escape_frame` (control characters, formula guard), so every row is one line of the file and no
-    cell is a formula when the file is opened in a spreadsheet program."""
+    cell is a formula when the file is opened in a spreadsheet program. ``for_reading``: a table for people
+    (not read back by a later step): numbers rounded by :func:`tfbind.text_tables.round_for_reading`."""
+    if for_reading:
+        from .text_tables import round_for_reading
+
+        frame = round_for_reading(frame)
     with atomic_path(path) as tmp:
         escape_frame(frame).to_csv(tmp, sep="\t", index=False, **kwargs)
 

@@ -296,10 +296,10 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     base["ridge_prior"] = ridge_prior(table, train, train_cfg, seed=train_cfg["seed"])[0]
     predictors = list(PREDICTORS)
     if train_cfg.get("rank_average_ridge"):
-        base["fusion_ridge"] = rank_average(table["score"].to_numpy(), base["ridge_prior"].to_numpy(),
+        base["fusion_ridge"] = rank_average(table["model_score"].to_numpy(), base["ridge_prior"].to_numpy(),
                                             table["domain_category"].astype(str).to_numpy(), train)
         predictors += list(RANK_AVERAGE_PREDICTORS)
-    predictor_scores = pd.concat([table[["score"]].rename(columns={"score": "fusion"}), base,
+    predictor_scores = pd.concat([table[["model_score"]].rename(columns={"model_score": "fusion"}), base,
                                   ranking_scores(table)], axis=1)
     # The ranking's consensus (no labels, no fitting: ranked among the screen's pairs of each domain).
     predictor_scores["consensus"] = consensus_of(pairs, table["pair_id"])
@@ -337,10 +337,10 @@ def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out: dict | str |
     if "summary" in paths:
         with atomic_path(paths["summary"]) as tmp:
             Path(tmp).write_text(best_predictor_summary(metrics))
-    write_tsv(scores, paths["predictions_tsv"], na_rep="")
+    write_tsv(scores, paths["predictions_tsv"], for_reading=True, na_rep="")
     with atomic_path(paths["predictions_parquet"]) as tmp:
         scores.to_parquet(tmp, index=False)
-    write_tsv(metrics, paths["metrics"], na_rep="NaN")
+    write_tsv(metrics, paths["metrics"], for_reading=True, na_rep="NaN")
     return paths
 
 

@@ -9,11 +9,13 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.predict import predict
+from .scores import PREDICTION_NAMES
 
 log = logging.getLogger(__name__)
 
-PREDICTION_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "score", "kd_pred_nm",
-                      "kd_pred_low_nm", "kd_pred_high_nm", "rank_in_domain", "imputed",
+#: Column names as in every text output (tfbind.evaluation.scores.PREDICTION_NAMES).
+PREDICTION_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "model_score", "kd_pred_unclipped_nm",
+                      "kd_pred_low_unclipped_nm", "kd_pred_high_unclipped_nm", "rank_in_domain", "imputed",
                       "category_seen"]  # fmt: skip
 
 
@@ -32,20 +34,21 @@ def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu"
     """Score every pair with the model (its saved scalers, imputation and target transform).
 
     Refuses (``InputError`` naming them) a table without the columns the model was trained on; pairs with
-    missing feature values are scored with the model's training medians and flagged in ``imputed``.
-    ``rank_in_domain``: 1 = highest score within the pair's domain category. ``threads``: torch threads
+    missing feature values are scored with the model's training medians; ``imputed`` names those inputs.
+    ``rank_in_domain``: 1 = highest model_score within the pair's domain category. ``threads``: torch threads
     (the job's Snakemake threads; None = torch's default).
     """
     for column in ("tf_id", "domain_id"):
         if column not in pairs.columns:
             raise InputError(f"feature table lacks the column {column!r}")
-    scored = predict(model_path, pairs, device, threads=threads).merge(
+    predicted = predict(model_path, pairs, device, threads=threads)
+    n_imputed = int(predicted["imputed"].sum())
+    scored = predicted[["pair_id", *PREDICTION_NAMES]].rename(columns=PREDICTION_NAMES).merge(
         pairs[["pair_id", "tf_id", "domain_id", "domain_category"]], on="pair_id", how="left"
     )
     scored["rank_in_domain"] = (
-        scored.groupby("domain_category")["score"].rank(method="min", ascending=False).astype(int)
+        scored.groupby("domain_category")["model_score"].rank(method="min", ascending=False).astype(int)
     )
-    n_imputed = int(scored["imputed"].sum())
     if n_imputed:
         log.warning("%d of %d pairs had missing features, imputed with the training medians", n_imputed,
                     len(scored))

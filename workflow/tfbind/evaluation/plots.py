@@ -8,8 +8,8 @@ nothing; ``title_prefix`` (usually the model scope, e.g. ``all`` or ``KIX``) sta
 Input tables (formats of the other stages):
 
 * ``history``: ``member, epoch, train_loss, penalty, val_loss, lr`` (one row per ensemble member and epoch);
-* ``predictions``: ``pair_id, tf_id, domain_id, domain_category, split, score, kd_pred_nm, imputed,
-  kd_nm, binder, target, rank_in_domain`` (``target`` on the 0-1 scale, 1 = strongest binder);
+* ``predictions``: ``pair_id, tf_id, domain_id, domain_category, split, model_score, kd_pred_unclipped_nm,
+  imputed, kd_nm, binder, target, rank_in_domain`` (``target`` on the 0-1 scale, 1 = strongest binder);
 * ``metrics``: long format ``model, split, domain, predictor, n, r2, ..., spearman, ..., auroc, auprc,
   spearman_ci_low, spearman_ci_high``;
 * ``pairs``: ``pairs.parquet`` (AlphaFold and interface metric columns, ``pair_id``, ``domain_category``);
@@ -242,8 +242,8 @@ def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefi
 # ---------------------------------------------------------------------------------------------------------
 def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFrame:
     """Per panel (``all`` + each category, or the single category): ``n``, ``r2`` and ``spearman`` of
-    ``score`` vs ``target`` over the labelled rows of ``split`` (the numbers in the figure's legends)."""
-    _check_columns(predictions, ["domain_category", "split", "score", "target"], "predictions")
+    ``model_score`` vs ``target`` over the labelled rows of ``split`` (the numbers in the figure's legends)."""
+    _check_columns(predictions, ["domain_category", "split", "model_score", "target"], "predictions")
     rows = []
     labelled = _labelled(predictions)
     for panel in _panel_domains(ordered_categories(predictions["domain_category"])):
@@ -253,8 +253,8 @@ def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFra
         rows.append({
             "panel": panel,
             "n": len(sub),
-            "r2": r2(sub["score"], sub["target"]),
-            "spearman": spearman(sub["score"], sub["target"]),
+            "r2": r2(sub["model_score"], sub["target"]),
+            "spearman": spearman(sub["model_score"], sub["target"]),
         })
     return pd.DataFrame(rows, columns=["panel", "n", "r2", "spearman"])
 
@@ -266,9 +266,9 @@ def pred_obs_legend_label(split: str, n: int, r2: float, rho: float) -> str:
 
 def _labelled(predictions: pd.DataFrame) -> pd.DataFrame:
     out = predictions.copy()
-    out["score"] = pd.to_numeric(out["score"], errors="coerce")
+    out["model_score"] = pd.to_numeric(out["model_score"], errors="coerce")
     out["target"] = pd.to_numeric(out["target"], errors="coerce")
-    return out[out["score"].notna() & out["target"].notna()]
+    return out[out["model_score"].notna() & out["target"].notna()]
 
 
 def pred_vs_obs_figure(predictions: pd.DataFrame, split: str = "test", title_prefix: str = "") -> Figure:
@@ -284,10 +284,10 @@ def pred_vs_obs_figure(predictions: pd.DataFrame, split: str = "test", title_pre
         if len(others):
             present = set(others["split"])
             names = "/".join(s for s in ("train", "val", "test", "cv") if s in present) or "other"
-            ax.scatter(others["target"], others["score"], s=14, color="#b0b0b0", alpha=0.45, lw=0,
+            ax.scatter(others["target"], others["model_score"], s=14, color="#b0b0b0", alpha=0.45, lw=0,
                        label=f"{names} (n={len(others)})")
         color = SPLIT_COLORS.get(split, "#d62728")
-        ax.scatter(focus["target"], focus["score"], s=34, color=color, edgecolor="black", lw=0.5, alpha=0.9,
+        ax.scatter(focus["target"], focus["model_score"], s=34, color=color, edgecolor="black", lw=0.5, alpha=0.9,
                    label=pred_obs_legend_label(split, row.n, row.r2, row.spearman))
         if row.n == 0:
             ax.text(0.5, 0.62, f"no labelled {split} pairs", transform=ax.transAxes, ha="center",
@@ -445,7 +445,7 @@ _DASHES = ("--", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (3, 1, 1, 1,
 
 
 def _roc_table(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | None, split: str) -> pd.DataFrame:
-    _check_columns(predictions, ["pair_id", "domain_category", "split", "score", "binder"], "predictions")
+    _check_columns(predictions, ["pair_id", "domain_category", "split", "model_score", "binder"], "predictions")
     table = predictions[predictions["split"] == split].copy()
     table["binder"] = pd.to_numeric(table["binder"], errors="coerce")
     table = table[table["binder"].isin([0, 1])]
@@ -464,7 +464,7 @@ def plot_roc_curves(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | N
     baselines = [c for c in ordered_predictors(
         [c for c in (baseline_scores.columns if baseline_scores is not None else []) if c != "pair_id"])]
     predictors = ["fusion", *baselines]
-    columns = {"fusion": "score", **{b: b for b in baselines}}
+    columns = {"fusion": "model_score", **{b: b for b in baselines}}
     panels = _panel_domains(ordered_categories(predictions["domain_category"]))
     fig, axes = _grid(len(panels), width=4.8, height=5.4)
     for ax, panel in zip(axes, panels):

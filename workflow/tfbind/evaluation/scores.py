@@ -14,10 +14,16 @@ from .metrics import binder_labels, category_ceilings
 log = logging.getLogger("tfbind.evaluation")
 
 SCORE_COLUMNS = [
-    "pair_id", "tf_id", "domain_id", "domain_category", "split", "score", "kd_pred_nm", "kd_pred_low_nm",
-    "kd_pred_high_nm", "imputed", "category_seen", "kd_nm",
+    "pair_id", "tf_id", "domain_id", "domain_category", "split", "model_score", "kd_pred_unclipped_nm",
+    "kd_pred_low_unclipped_nm", "kd_pred_high_unclipped_nm", "imputed", "category_seen", "kd_nm",
     "target", "binder", "binder_source", "rank_in_domain",
 ]
+#: The model's outputs (tfbind.model.predict) under the names every text output uses for them: the ranking's
+#: ``model_score`` and ``imputed`` (the inputs filled in); its ``kd_pred_*_nm`` are clipped to the training Kd
+#: range, these are not, hence ``_unclipped`` (one name, one quantity: README "Output columns").
+PREDICTION_NAMES = {"score": "model_score", "kd_pred_nm": "kd_pred_unclipped_nm",
+                    "kd_pred_low_nm": "kd_pred_low_unclipped_nm", "kd_pred_high_nm": "kd_pred_high_unclipped_nm",
+                    "imputed_inputs": "imputed", "category_seen": "category_seen"}
 
 #: What each column of the score table (predictions.tsv / .parquet) holds.
 COLUMN_DOCS = {
@@ -26,23 +32,26 @@ COLUMN_DOCS = {
     "domain_id": "co-activator domain identifier",
     "domain_category": "domain category (KIX, NCBD, TAZ1, TAZ2, ...)",
     "split": "train/val/test as in the model's split.tsv; 'unlabelled' for pairs without a Kd label",
-    "score": "fusion model score in [0, 1] (1 = strongest binding): the predicted pKd on the training target "
-             "scale (pKd - min) / (max - min) of the training pKd, clipped",
-    "kd_pred_nm": "predicted Kd (nM): the ensemble's mean predicted pKd of the pair's domain, back to nM",
-    "kd_pred_low_nm": "Kd (nM) of the 90th percentile of the ensemble members' predicted pKd (member spread, "
-                      "not a calibrated interval)",
-    "kd_pred_high_nm": "Kd (nM) of the 10th percentile of the ensemble members' predicted pKd",
-    "imputed": "True where a numeric input was missing and replaced by the training median",
+    "model_score": "fusion model score in [0, 1] (1 = strongest binding): the predicted pKd on the training "
+                   "target scale (pKd - min) / (max - min) of the training pKd, clipped",
+    "kd_pred_unclipped_nm": "predicted Kd (nM): the ensemble's mean predicted pKd of the pair's domain, back to "
+                            "nM; not clipped to the training Kd range (the ranking's kd_pred_nm is)",
+    "kd_pred_low_unclipped_nm": "Kd (nM) of the 90th percentile of the ensemble members' predicted pKd (member "
+                                "spread, not a calibrated interval), not clipped",
+    "kd_pred_high_unclipped_nm": "Kd (nM) of the 10th percentile of the ensemble members' predicted pKd, not "
+                                 "clipped",
+    "imputed": "the inputs that were missing and replaced by the training median (comma-separated; empty for "
+               "none)",
     "category_seen": "False for a domain category the model was not trained on (shared weights only)",
     "kd_nm": "observed Kd (nM) from the labels; empty when unlabelled",
-    "target": "the model's target transform of kd_nm, clipped to [0, 1] (the scale of score); empty when "
+    "target": "the model's target transform of kd_nm, clipped to [0, 1] (the scale of model_score); empty when "
               "unlabelled",
     "binder": "1/0 binder label: the labels' binder column where given; otherwise DERIVED as kd_nm below the "
               "assay ceiling of the domain category (the largest kd_nm of that category in the labels); "
               "see binder_source. Empty when unlabelled",
     "binder_source": "'labels' (binder column of the labels) or 'ceiling' (derived from kd_nm); empty when "
                      "unlabelled",
-    "rank_in_domain": "rank of score within domain_category over all pairs of the table (1 = highest; ties "
+    "rank_in_domain": "rank of model_score within domain_category over all pairs of the table (1 = highest; ties "
                       "share the lowest rank)",
 }
 
@@ -123,9 +132,8 @@ def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
         raise InputError(f"scope {scope!r}: no pairs to score in the pairs table")
     pred = predict(model, table, device)
     out = table[["pair_id", "tf_id", "domain_id", "domain_category"]].copy()
-    out["score"] = pred["score"].to_numpy()
-    for col in ("kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "imputed", "category_seen"):
-        out[col] = pred[col].to_numpy()
+    for col, name in PREDICTION_NAMES.items():
+        out[name] = pred[col].to_numpy()
     lab = labelled_pairs(pairs, labels).set_index("pair_id")
     out["kd_nm"] = out["pair_id"].map(lab["kd_nm"]).astype(float)
     labelled = out["kd_nm"].notna()
@@ -143,10 +151,10 @@ def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     out["target"] = np.where(labelled, transform.transform(out["kd_nm"].fillna(1.0).to_numpy()), np.nan)
     out["binder"] = out["pair_id"].map(lab["binder"]).astype(float)
     out["binder_source"] = out["pair_id"].map(lab["binder_source"]).fillna("").astype(str)
-    out["rank_in_domain"] = (out.groupby("domain_category")["score"].rank(method="min", ascending=False)
+    out["rank_in_domain"] = (out.groupby("domain_category")["model_score"].rank(method="min", ascending=False)
                              .astype(int))
     out = out.sort_values(["domain_category", "rank_in_domain", "pair_id"], kind="stable")
     return out[SCORE_COLUMNS].reset_index(drop=True)
 
 
-__all__ = ["COLUMN_DOCS", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "model_scores"]
+__all__ = ["COLUMN_DOCS", "PREDICTION_NAMES", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "model_scores"]

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..io import atomic_path
 from .html import ranking_page
 from .summary import read_failed, run_summary
-from .table import build_ranking, scorer_note, write_ranking
+from .table import build_ranking, scorer_note, workbook_limit, write_ranking
 
 log = logging.getLogger("tfbind.ranking")
 
@@ -55,6 +56,26 @@ def read_ranking_inputs(path: str | Path) -> pd.DataFrame:
     """The ranking's columns of a pairs table (Parquet), without the others."""
     present = set(pq.ParquetFile(path).schema_arrow.names)
     return pq.read_table(path, columns=[c for c in RANKING_INPUT_COLUMNS if c in present]).to_pandas()
+
+
+def all_metrics_rows(pairs_path: str | Path, table: pd.DataFrame, domains: list[str], limit: int) -> pd.DataFrame:
+    """The ``all_metrics`` sheet: ``rank``, ``score``, ``scored_by`` and every column of pairs.parquet, for the
+    pairs of the workbook's domain sheets (the best ``limit`` of each domain of ``domains``), in their order.
+    Only those rows are kept from the Parquet file (a filter on ``pair_id``, read a row group at a time), so
+    a 10^6-pair screen costs the sheet's rows, not the table."""
+    import pyarrow.compute as pc
+
+    where = table.groupby("domain_id", sort=False).indices
+    shown = pd.concat([table.iloc[where.get(d, [])[:limit]] for d in domains], ignore_index=True) if domains \
+        else table.iloc[:0]
+    shown = shown[["pair_id", "rank", "score", "scored_by"]]
+    wanted = pa.array(shown["pair_id"].astype(str), type=pa.string())
+    source = pq.ParquetFile(pairs_path)
+    parts = [batch.filter(pc.is_in(batch["pair_id"], value_set=wanted))
+             for batch in source.iter_batches(batch_size=65_536, use_threads=False)]
+    kept = pa.Table.from_batches(parts, schema=source.schema_arrow).to_pandas()
+    metrics = shown.merge(kept, on="pair_id", how="left", validate="one_to_one")
+    return metrics[["rank", "score", "scored_by", *kept.columns]]
 
 
 def shown_rows(per_domain: dict[str, pd.DataFrame], limit: int) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
@@ -88,7 +109,8 @@ def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path
     for d, note in notes.items():
         log.info("%s ranked by %s", d, note)
     ranking_dir = str(Path(out.xlsx).parent)
-    per_domain = write_ranking(table, domains, out.tsv, out.xlsx, workbook_rows, notes, model_note)
+    metrics = all_metrics_rows(pairs_path, table, domains, workbook_limit(workbook_rows))
+    per_domain = write_ranking(table, domains, out.tsv, out.xlsx, workbook_rows, notes, model_note, metrics)
     with atomic_path(out.parquet) as tmp:
         table.to_parquet(tmp, index=False)
     summary = run_summary(pairs, read_failed(failed_path), domains, model_note, ranking_dir, scorer_notes=notes,
@@ -106,5 +128,5 @@ def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path
     return table
 
 
-__all__ = ["PAGE_ROWS", "RANKING_INPUT_COLUMNS", "WORKBOOK_ROWS", "RankOutputs", "rank_candidates",
+__all__ = ["PAGE_ROWS", "all_metrics_rows", "RANKING_INPUT_COLUMNS", "WORKBOOK_ROWS", "RankOutputs", "rank_candidates",
            "read_ranking_inputs"]

@@ -54,7 +54,26 @@ COLUMN_DEFINITIONS = {
                      "inputs beyond the values seen in training",
     "imputed": "inputs the model filled with their training median (missing from this pair's run)",
     "model_score": "the model's predicted pKd on the training scale (0-1, 1 = strongest binding)",
+    "consensus": "mean over the metrics present of the pair's within-domain rank percentile (1 = best in the "
+                 "domain); see README 'Ranking'",
+    "pdockq2": "pDockQ2 of the top-ranked model, the smaller direction (pDockQ in a domain without pDockQ2)",
+    **THRESHOLDS,
+    "n_calls_positive": "high/yes calls among the calls made for the pair",
+    "consensus_metrics": "the metrics that fed the consensus in this domain",
+    "top_model": "the top-ranked model's coordinate file (the run folder when it cannot be told from the file "
+                 "names; empty for score tables)",
+    "item": "(about sheet) a column name, or a note on the workbook",
+    "definition": "(about sheet) what the item means",
 }
+
+
+def column_definition(column: str) -> str | None:
+    """What a column of a ranking output holds: :data:`COLUMN_DEFINITIONS`, else the feature tables'
+    definition (:func:`tfbind.features.columns.feature_definition`: the evidence metrics and the
+    ``all_metrics`` sheet); None when nobody defined it."""
+    from ..features.columns import feature_definition
+
+    return COLUMN_DEFINITIONS.get(column) or feature_definition(column)
 
 
 def scorer_note(domain_rows: pd.DataFrame, cv_auroc: dict | None = None) -> str:
@@ -189,22 +208,28 @@ def sheet_name(domain_id: str) -> str:
 
 
 def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None,
-                scorer_notes: dict[str, str] | None = None, model_note: str = "") -> pd.DataFrame:
+                scorer_notes: dict[str, str] | None = None, model_note: str = "",
+                columns: list[str] | None = None) -> pd.DataFrame:
     """The workbook's legend; ``shown``: domain -> (rows in its sheet, candidates ranked); ``scorer_notes``:
     domain -> which scorer ranked it and how well that ranked real data (:func:`scorer_note`); ``model_note``:
-    which model scored the pairs."""
+    which model scored the pairs; ``columns``: every column of every sheet, each defined once
+    (:func:`column_definition`; default: the ranking's columns)."""
     rows = [("model", model_note)] if model_note else []
     rows += [(f"ranked by: {d}", note) for d, note in (scorer_notes or {}).items()]
-    rows += [(col, text) for col, text in COLUMN_DEFINITIONS.items()]
-    rows += [("consensus", "mean over the metrics present of the pair's within-domain rank percentile "
-                           "(1 = best in the domain); see README 'Ranking'")]
-    rows += [(k, v) for k, v in THRESHOLDS.items()]
+    wanted = list(dict.fromkeys([*(columns or ranking_columns(True)), "item", "definition"]))
+    rows += [(col, column_definition(col) or "") for col in wanted]
     rows += [(f"metrics used: {d}", m) for d, m in metrics_used.items()]
     for d, (n_shown, n_all) in (shown or {}).items():
         rows.append((f"rows: {d}", f"{n_all} candidates ranked" if n_shown == n_all else
                      f"the best {n_shown} of {n_all} candidates ({n_all - n_shown} left out of this sheet; "
                      f"all in {d}.tsv and ranking.parquet)"))
+    rows.append((f"rows: {ALL_METRICS_SHEET}", "every feature-table column (results/features/pairs.tsv) of the "
+                 "pairs in the domain sheets, in the same order"))
     return pd.DataFrame(rows, columns=["item", "definition"])
+
+
+#: The sheet with every metric of the pairs the domain sheets show (results/features/pairs.parquet columns).
+ALL_METRICS_SHEET = "all_metrics"
 
 
 #: Excel's last row is 1,048,576 (one is the header).
@@ -214,33 +239,45 @@ EXCEL_MAX_ROWS = 1_048_575
 def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, str | Path],
                   xlsx_path: str | Path, workbook_rows: int | None = None,
                   scorer_notes: dict[str, str] | None = None,
-                  model_note: str = "") -> dict[str, pd.DataFrame]:
+                  model_note: str = "", all_metrics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """One TSV per domain (every domain of ``domains``, an empty table with the header where a domain has no
     pair) and a workbook with a sheet per domain (same columns; the best ``workbook_rows`` rows, all when
-    None, at most Excel's limit) plus an ``about`` sheet that counts the rows each sheet leaves out.
-    Returns each domain's whole table."""
+    None, at most Excel's limit), the :data:`ALL_METRICS_SHEET` (``all_metrics``: one row per pair shown,
+    built by :func:`tfbind.ranking.outputs.all_metrics_rows`; left out when None) and an ``about`` sheet
+    that defines every column of every sheet and counts the rows each sheet leaves out. Numbers are rounded
+    for reading (:func:`tfbind.text_tables.round_for_reading`; ranking.parquet keeps them whole). Returns
+    each domain's whole table."""
     from ..io import atomic_path, escape_frame, write_tsv
+    from ..text_tables import format_sheet, round_for_reading
 
-    limit = min(workbook_rows or EXCEL_MAX_ROWS, EXCEL_MAX_ROWS)
+    limit = workbook_limit(workbook_rows)
     where = table.groupby("domain_id", sort=False).indices  # one pass over the rows, not one per domain
     per_domain = {d: table.iloc[where.get(d, [])].reset_index(drop=True) for d in domains}
     for d, rows in per_domain.items():
-        write_tsv(rows, tsv_paths[d], na_rep="")
+        write_tsv(rows, tsv_paths[d], for_reading=True, na_rep="")
     used = {d: (rows["consensus_metrics"].iloc[0] if len(rows) else "") for d, rows in per_domain.items()}
     shown = {d: (min(len(rows), limit), len(rows)) for d, rows in per_domain.items()}
+    sheets = {sheet_name(d): rows.head(limit) for d, rows in per_domain.items()}
+    if all_metrics is not None:
+        sheets[ALL_METRICS_SHEET] = all_metrics
+    columns = [c for rows in sheets.values() for c in rows.columns]
+    sheets["about"] = about_sheet(used, shown, scorer_notes, model_note, columns)
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             # the cells of the TSV files, text escaped by the same rule (tfbind.escape): openpyxl stores a
             # string starting with "=" as a formula, so a run folder named "=2+3" would otherwise be one
-            for d, rows in per_domain.items():
-                escape_frame(rows.head(limit)).to_excel(writer, sheet_name=sheet_name(d), index=False)
-                sheet = writer.sheets[sheet_name(d)]
-                sheet.freeze_panes = "C2"
-                sheet.auto_filter.ref = sheet.dimensions
-            escape_frame(about_sheet(used, shown, scorer_notes, model_note)).to_excel(
-                writer, sheet_name="about", index=False)
+            for name, rows in sheets.items():
+                cells = escape_frame(round_for_reading(rows))
+                cells.to_excel(writer, sheet_name=name, index=False)
+                format_sheet(writer.sheets[name], cells, freeze="A2" if name == "about" else "C2")
     return per_domain
 
 
-__all__ = ["COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "ranking_columns", "scorer_note",
-           "scorers", "sheet_name", "top_model_file", "write_ranking"]
+def workbook_limit(workbook_rows: int | None) -> int:
+    """Rows per domain sheet: ``workbook_rows`` (all when None), at most Excel's limit."""
+    return min(workbook_rows or EXCEL_MAX_ROWS, EXCEL_MAX_ROWS)
+
+
+__all__ = ["ALL_METRICS_SHEET", "COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "column_definition",
+           "ranking_columns", "scorer_note", "scorers", "sheet_name", "top_model_file", "workbook_limit",
+           "write_ranking"]
