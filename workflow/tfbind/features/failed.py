@@ -77,13 +77,16 @@ def common_reasons(failed: pd.DataFrame, top: int = 3) -> tuple[list[str], int]:
     if failed.empty:
         return [], 0
     text = failed["stage"].astype(str) + ": " + failed["reason"].astype(str)
-    counts = text.value_counts(sort=True)  # identical reasons, most frequent first (ties: first seen)
-    kinds: dict[str, list] = {}  # kind -> [count, example, other wordings]
+    counts = text.groupby(text, sort=False).size()  # identical reasons, in the order first seen
+    kinds: dict[str, list] = {}  # kind -> [count, its most frequent wording and that wording's count, wordings]
     for reason, n in counts.items():
-        kind = kinds.setdefault(_alike(reason), [0, reason, -1])
+        kind = kinds.setdefault(_alike(reason), [0, reason, 0, -1])
         kind[0] += int(n)
-        kind[2] += 1
-    ordered = sorted(kinds.values(), key=lambda k: -k[0])  # stable: the most frequent wording's order on ties
+        if n > kind[2]:
+            kind[1:3] = [reason, int(n)]
+        kind[3] += 1
+    # most frequent first; ties in the order first seen in the table (sorted is stable)
+    ordered = [(n, example, others) for n, example, _, others in sorted(kinds.values(), key=lambda k: -k[0])]
     lines = []
     for n, example, others in ordered[:top]:
         line = f"{n} x {quote_reason(example)}"
