@@ -209,7 +209,8 @@ def test_report_command_of_a_run_elsewhere_and_in_the_checkout(tmp_path):
     checkout, work = tmp_path / "check out", tmp_path / "work"
     command = report_command(checkout / "Snakefile", work, [work / "my config.yaml"], ["x=1"])
     assert shlex.split(command) == ["snakemake", "-s", str(checkout / "Snakefile"), "-d", str(work), "--configfile",
-                                    str(work / "my config.yaml"), "--config", "x=1", "--report", "report.html"]
+                                    str(work / "my config.yaml"), "--config", "x=1", "--report",
+                                    str(work / "report.html")]
     assert report_command(checkout / "Snakefile", checkout) == "snakemake --report report.html"
     assert "--use-conda" not in command
     assert re.search(r"'[^']*check out/Snakefile'", command)  # quoted for the shell

@@ -115,5 +115,6 @@ def test_one_pair_read_succeeds_elsewhere_and_its_report_command_runs(tmp_path):
     third.mkdir()
     report = subprocess.run(words, cwd=third, env=env, capture_output=True, text=True)
     assert report.returncode == 0, report.stderr[-3000:]
-    produced = [p for p in (work / "report.html", third / "report.html") if p.is_file()]
-    assert produced and produced[0].stat().st_size > 10_000, produced
+    assert words[-2:] == ["--report", str(work / "report.html")]
+    assert (work / "report.html").stat().st_size > 10_000  # the report, written where the command says
+    assert not (third / "report.html").exists()

@@ -4,6 +4,7 @@ a repair (``pair_id, stage, note``)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -112,10 +113,12 @@ def require_pairs(pairs_path: str | Path, failed_path: str | Path | None = None)
     shown = "".join(f"\n  {line}" for line in lines)
     if more:
         shown += f"\n  ... and {more} other kinds of reason"
-    raise InputError(
+    message = (
         f"no pair was read: all {len(failed)} pairs or inputs failed, see {path} (one row each, with its reason)"
         + (f"; most common reasons:{shown}" if lines else "")
         + "\nOne bad pair never stops the others: when none is read, the runs are usually not where the "
           "config says (predictions_dir, the pairs table's prediction column), or their chains cannot be told "
           "apart (a homodimer needs the pairs table's tf_chain and domain_chain columns)"
     )
+    logging.getLogger(__name__).error("%s", message)  # into the job's log too, which Snakemake points at
+    raise InputError(message)

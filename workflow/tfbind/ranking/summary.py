@@ -70,8 +70,9 @@ def report_command(snakefile: str | Path, workdir: str | Path, configfiles: Sequ
         words += ["--configfile", *(str(Path(f).absolute()) for f in configfiles)]
     if config_args:
         words += ["--config", *config_args]
-    # after the options that take several values, so that report.html is not read as one of them
-    words += ["--report", "report.html"]
+    # after the options that take several values, so that the report is not read as one of them; by its
+    # absolute path when the run was elsewhere (Snakemake writes a relative one into the working directory)
+    words += ["--report", "report.html" if len(words) == 1 else str(workdir / "report.html")]
     return shlex.join(words)
 
 
