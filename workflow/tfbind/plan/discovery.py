@@ -14,12 +14,15 @@ Each entry of ``predictions_dir`` (sorted by name) is one of:
 * a zip archive (an AlphaFold Server download, or any zip of the layouts above): its central directory
   is listed and checked here (``tfbind.plan.archives``), its jobs planned at
   ``results/archives/<archive>/<path in the zip>``, and the rule ``extract_archive`` extracts it once
-  before extraction reads it;
+  before extraction reads it. A zip of one job whose files match no pair (``fold_aurka_0_tpx2_0_*``) is matched
+  by the zip's own name (``fold_aurka_and_tpx2.zip``; the server names the download after the job as
+  submitted), and ``PairPlan.notes`` says so;
 * job files directly in ``predictions_dir`` (``predictions_dir`` pointed at a ColabFold batch folder).
 
 Every folder, job and archive entry that matches no (domain, TF) pair of the FASTA files is returned in
 ``unmatched`` with the reason (failed.tsv, stage ``discover``), and so is a second run of a pair already
-found (read once, from the first in name order).
+found (read once, from the first in name order). When no pair at all is found, the ``InputError`` lists the
+entries seen (the first ``SHOWN``, with the job name read from each), the FASTA IDs expected and the two fixes.
 """
 
 from __future__ import annotations
