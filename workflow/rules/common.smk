@@ -7,7 +7,7 @@ from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
 from tfbind.model import gpus_requested, merge_config
 from tfbind.model.pretrained import rank_model
-from tfbind.plan.pairs import read_labels
+from tfbind.plan.pairs import check_some_prediction_exists, read_labels
 from tfbind.plan.shards import write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
@@ -84,6 +84,10 @@ PREPARE_NOTE = (
 if FEATURES_PLANNED and not USE_SCORE_TABLE:
     try:
         PLAN = tfconfig.plan_pairs(config, tfs=TF_RECORDS)
+        # A pairs table none of whose runs exists reads no pair: say so now, not after an empty run. Not
+        # when the runs are still to be written (the demo generates them; prepare's command predicts them).
+        if config.get("pairs") and not config["demo"]["generate"] and not PREPARE_ENABLED:
+            check_some_prediction_exists(PLAN.pairs, config["pairs"], config.get("predictions_dir"))
     except (InputError, ValueError) as exc:
         if not PREPARE_ENABLED or config.get("pairs"):
             raise WorkflowError(f"input error: {exc}") from None
@@ -97,6 +101,8 @@ if not FEATURES_PLANNED:
         file=sys.stderr,
     )
 elif not USE_SCORE_TABLE:
+    for _note in PLAN.notes:
+        print(_note, file=sys.stderr)
     # One manifest per shard, rewritten only when its pairs change, so that unchanged shards stay
     # up to date when pairs are appended to a screen.
     SHARDS = write_plan(PLAN, PLAN_DIR, config["features"]["shard_size"])

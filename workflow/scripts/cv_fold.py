@@ -8,12 +8,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
+from tfbind.features.failed import require_pairs  # noqa: E402
 from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds  # noqa: E402
 from tfbind.model.outputs import TrainOutputs  # noqa: E402
 from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
+require_pairs(smk.input.pairs)  # no pair read: fail with the reasons (failed.tsv)
 pairs = pd.read_parquet(smk.input.pairs)
 labels = read_labels(smk.input.labels)
 scope = smk.wildcards.model

@@ -6,10 +6,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
+from tfbind.features.failed import require_pairs  # noqa: E402
 from tfbind.ranking.outputs import RankOutputs, rank_candidates  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
+require_pairs(smk.input.pairs, smk.input.failed)  # no pair read: fail with the reasons
 domains = list(smk.params.domains)
 rank_candidates(
     smk.input.pairs,

@@ -14,12 +14,15 @@ Each entry of ``predictions_dir`` (sorted by name) is one of:
 * a zip archive (an AlphaFold Server download, or any zip of the layouts above): its central directory
   is listed and checked here (``tfbind.plan.archives``), its jobs planned at
   ``results/archives/<archive>/<path in the zip>``, and the rule ``extract_archive`` extracts it once
-  before extraction reads it;
+  before extraction reads it. A zip of one job whose files match no pair (``fold_aurka_0_tpx2_0_*``) is matched
+  by the zip's own name (``fold_aurka_and_tpx2.zip``; the server names the download after the job as
+  submitted), and ``PairPlan.notes`` says so;
 * job files directly in ``predictions_dir`` (``predictions_dir`` pointed at a ColabFold batch folder).
 
 Every folder, job and archive entry that matches no (domain, TF) pair of the FASTA files is returned in
 ``unmatched`` with the reason (failed.tsv, stage ``discover``), and so is a second run of a pair already
-found (read once, from the first in name order).
+found (read once, from the first in name order). When no pair at all is found, the ``InputError`` lists the
+entries seen (the first ``SHOWN``, with the job name read from each), the FASTA IDs expected and the two fixes.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class _Discovery:
         self.unmatched: list[tuple[str, str]] = []
         self.seen: dict[tuple[str, str], str] = {}
         self.archives: dict[str, str] = {}
+        # (zip, job name inside, pair) of the zips whose one job was matched by the zip's own name
+        self.by_archive_name: list[tuple[str, str, str]] = []
         self._taken: set[str] = set()
 
     def job(self, name: str, label: str, prediction: str, exact_id: bool = False, matched=None) -> bool:
@@ -116,13 +121,16 @@ class _Discovery:
         )
         return True
 
-    def shared_folder(self, label: str, prediction_dir: str, file_names: list[str]) -> bool:
-        """Plan each job whose files sit in one folder; False when it holds no job files."""
-        jobs = folder_jobs(file_names)
-        for job, selector in jobs.items():
+    def shared_folder(self, label: str, prediction_dir: str, file_names: list[str]) -> list[tuple[str, str, str]]:
+        """Plan each job whose files sit in one folder; return (job, label, target) of every job found
+        (empty: the folder holds no job files)."""
+        found = []
+        for job, selector in folder_jobs(file_names).items():
             target = prediction_dir if selector is None else os.path.join(prediction_dir, selector)
-            self.job(job, f"{label}/{job}" if label else job, target)
-        return bool(jobs)
+            found.append((job, f"{label}/{job}" if label else job, target))
+            if self.job(*found[-1]):
+                found[-1] = ("", found[-1][1], target)  # planned (or listed for another reason): not unmatched
+        return found
 
     def folder(self, entry: os.DirEntry) -> None:
         name = entry.name
@@ -161,7 +169,8 @@ class _Discovery:
                 for p in PurePosixPath(m.name).parents:
                     if str(p) not in (".", ""):
                         files_by_dir.setdefault(str(p), [])
-        before = len(self.rows)
+        before, unmatched_before = len(self.rows), len(self.unmatched)
+        planned: list[tuple[str, str, str]] = []  # (job name, label, target) of the jobs that matched no pair
         claimed: list[str] = []
         for d in sorted(files_by_dir):
             if any(d == c or d.startswith(c + "/") for c in claimed):
@@ -176,17 +185,39 @@ class _Discovery:
                     continue
             jobs = folder_jobs(files_by_dir[d])
             if jobs:
-                self.shared_folder(label, target, files_by_dir[d])
+                planned += self.shared_folder(label, target, files_by_dir[d])
                 if any(selector is None for selector in jobs.values()) and d:
                     claimed.append(d)  # an AlphaFold3 local run: its sample folders belong to it
             elif d and not files_by_dir[d] and any(k.startswith(d + "/") for k in files_by_dir):
                 continue  # a folder of folders: its sub-folders are seen on their own
             elif d:
                 self.job(PurePosixPath(d).name, label, target)  # reported: no job files, name matches nothing
+                planned.append(("", label, target))  # not a job: the zip's name cannot stand for it
+        if len(self.rows) == before:
+            self._match_by_archive_name(entry.name, unmatched_before, planned)
         if len(self.rows) > before:
             self.archives[folder] = str(path)
         elif not any(u[0].startswith(entry.name) for u in self.unmatched):
             self.unmatched.append((entry.name, "zip archive holds no AlphaFold job files: not read"))
+
+    def _match_by_archive_name(self, zip_name: str, unmatched_before: int, planned: list[tuple]) -> None:
+        """Plan the one job of a zip whose job files match no pair by the zip's own name: the AlphaFold
+        Server names the download after the job as submitted (``fold_aurka_and_tpx2.zip``) while the files
+        inside may carry another name (``fold_aurka_0_tpx2_0_*``, e.g. a job renamed or copied on the
+        server). Only when every job entry of the zip shares one prefix: a zip of several jobs cannot be
+        one pair."""
+        names = {name for name, _, _ in planned}
+        if len(planned) != 1 or len(names) != 1:
+            return
+        name, label, target = planned[0]
+        stem = re.sub(r" \(\d+\)$", "", zip_name[: -len(".zip")])  # a browser's second download: x (1).zip
+        job, _ = self.matcher.match(stem, where=str(self.root / zip_name))
+        if job is None:
+            return
+        # the job's "matches nothing" entry is replaced by the match
+        self.unmatched[unmatched_before:] = [u for u in self.unmatched[unmatched_before:] if u[0] != label]
+        if self.job(name, label, target, matched=(job, "")):
+            self.by_archive_name.append((zip_name, name, f"{job.domain_id}{SEPARATOR}{job.tf_id}"))
 
 
 def _skipped_entry(entry: os.DirEntry) -> str | None:
@@ -251,8 +282,50 @@ def discover_pairs(
     if root_files:
         found.shared_folder("", str(root), root_files)
     if not found.rows:
-        raise InputError(
-            f"{root}: no run of a {{domain_id}}_and_{{tf_id}} job of the FASTA records found "
-            f"({len(found.unmatched)} entries seen)"
-        )
-    return PairPlan(pd.DataFrame(found.rows, columns=PAIR_COLUMNS), found.unmatched, found.archives)
+        raise InputError(no_pair_message(root, found.unmatched, tfs, domains))
+    return PairPlan(pd.DataFrame(found.rows, columns=PAIR_COLUMNS), found.unmatched, found.archives,
+                    notes=archive_name_notes(found.by_archive_name))
+
+
+#: Entries, IDs and zips named in a message: the first few, then a count (a screen has 10^5 entries).
+SHOWN = 10
+
+
+def _first(items: list[str], what: str) -> str:
+    shown = ", ".join(items[:SHOWN])
+    return f"{len(items)} {what}: {shown}" + (f", ... ({len(items) - SHOWN} more)" if len(items) > SHOWN else "")
+
+
+def no_pair_message(root: Path, unmatched: list[tuple[str, str]], tfs, domains) -> str:
+    """Why discovery found no pair in ``root``: the entries seen (each with the reason, which names the job
+    read from it), the IDs expected, and the two ways to fix it; a few lines whatever the number of entries."""
+    domain_ids, tf_ids = sorted(domains), sorted(tfs)
+    lines = [f"{root}: no run of a {{domain_id}}_and_{{tf_id}} job of the FASTA records found"]
+    if unmatched:
+        lines.append(f"entries seen ({len(unmatched)}), with the job name read from each:")
+        lines += [f"  {escape_control(label)}: {reason}" for label, reason in unmatched[:SHOWN]]
+        if len(unmatched) > SHOWN:
+            lines.append(f"  ... and {len(unmatched) - SHOWN} more entries")
+    else:
+        lines.append("no AlphaFold run folder, job file or zip archive was seen there")
+    lines.append(f"expected job names {{domain_id}}_and_{{tf_id}} of the FASTA IDs, e.g. "
+                 f"{domain_ids[0] if domain_ids else 'KIX'}_and_{tf_ids[0] if tf_ids else 'MYB_25'}:")
+    lines.append(f"  {_first(domain_ids, 'domain IDs')}")
+    lines.append(f"  {_first(tf_ids, 'TF IDs')}")
+    lines.append("to fix, either:")
+    lines.append("  - rename each run (its folder, zip or job files) {domain_id}_and_{tf_id} (case, the AlphaFold "
+                 "Server's 'fold_' prefix and punctuation such as '-' for '_' are ignored), or")
+    lines.append("  - give a pairs table: config 'pairs:', a TSV with columns pair_id, tf_id, domain_id, prediction"
+                 "[, tf_chain, domain_chain, format] (prediction: the run's folder or a file in it, relative to "
+                 "predictions_dir); see config/README.md")
+    return "\n".join(lines)
+
+
+def archive_name_notes(matched: list[tuple[str, str, str]]) -> list[str]:
+    """Lines saying which zips were matched by their own name (the job files inside are named otherwise)."""
+    if not matched:
+        return []
+    shown = "; ".join(f"{z} (files {job}_*) -> {pair}" for z, job, pair in matched[:SHOWN])
+    more = f"; ... ({len(matched) - SHOWN} more)" if len(matched) > SHOWN else ""
+    return [f"discovery: {len(matched)} zip archive(s) matched by the zip's own name, the job files inside "
+            f"matching no pair: {shown}{more}"]

@@ -66,6 +66,8 @@ class PairPlan:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
     # zip archives the pairs are read from: extraction folder name (under results/archives) -> zip path
     archives: dict[str, str] = field(default_factory=dict)
+    # lines for the user about how the plan was made (printed when the workflow is parsed)
+    notes: list[str] = field(default_factory=list)
 
 
 def _check_no_control(table: pd.DataFrame, path: Path) -> None:
@@ -145,6 +147,33 @@ def read_pairs_table(
         out["prediction"] = out["prediction"].where(~relative, prefix + out["prediction"])
     check_unique(out["pair_id"].tolist(), "pair_id", str(path))
     return PairPlan(out)
+
+
+def check_some_prediction_exists(
+    pairs: pd.DataFrame, table: str | Path, predictions_dir: str | Path | None, shown: int = 5
+) -> None:
+    """``InputError`` when not one ``prediction`` path of a pairs table exists: the run would read no pair.
+    The message names the table, the first missing paths and the base relative paths were resolved against
+    (``predictions_dir``, else the working directory). Stops at the first path that exists, so a table of
+    10^5 pairs whose runs are there costs one ``stat``; a table some of whose runs are missing is fine here
+    (those pairs fail, the others are read)."""
+    import os
+
+    predictions = pairs["prediction"].tolist()
+    if any(os.path.exists(p) for p in predictions):
+        return
+    if predictions_dir:
+        base = f"predictions_dir {str(predictions_dir)!r} ({Path(predictions_dir).absolute()}"
+        base += ", which does not exist)" if not Path(predictions_dir).is_dir() else ")"
+    else:
+        base = f"the working directory ({Path.cwd()}; predictions_dir is not set)"
+    first = ", ".join(repr(p) for p in predictions[:shown])
+    more = f" and {len(predictions) - shown} more" if len(predictions) > shown else ""
+    raise InputError(
+        f"{table}: none of the {len(predictions)} prediction paths exists, so no pair can be read: "
+        f"{first}{more}; relative paths in the table are resolved against {base}. Point 'predictions_dir' at the "
+        "folder holding the runs, or correct the 'prediction' column"
+    )
 
 
 def discover_pairs(predictions_dir, tfs, domains, **kwargs) -> PairPlan:

@@ -1,28 +1,24 @@
 """The run summary: pairs read per input format, pairs failed with the most common reasons, where the answer is.
 
-Printed at the end of a successful ``snakemake`` run (``onsuccess``, from ``results/ranking/summary.txt``) and
-shown at the top of the report's "Ranked candidates" page.
+Written to ``results/ranking/summary.txt`` by the ranking step and shown at the top of the report's "Ranked
+candidates" page; printed at the end of a successful ``snakemake`` run (``onsuccess``), followed by the
+command that writes the report, built from that run (:func:`report_command`: the Snakefile, working directory
+and config files it used), so that it runs as printed from wherever the user is.
 """
 
 from __future__ import annotations
 
-import re
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-_PATHLIKE = re.compile(r"[^\s:()]*/[^\s:()]*")
-
-
-def reason_kind(reason: str) -> str:
-    """A failure reason without its pair-specific paths (so that reasons can be counted)."""
-    text = _PATHLIKE.sub("<path>", str(reason)).strip()
-    return re.sub(r"\bpair \S+", "pair <id>", text)[:160]
+from ..features.failed import common_reasons
 
 
 def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], model: str,
-                ranking_dir: str, report_hint: str = "snakemake --report report.html",
-                scorer_notes: dict[str, str] | None = None, imputed: pd.DataFrame | None = None) -> list[str]:
+                ranking_dir: str, report_hint: str | None = None, scorer_notes: dict[str, str] | None = None, imputed: pd.DataFrame | None = None) -> list[str]:
     """Lines of text (plain, no markup). ``scorer_notes``: domain -> which scorer ranked it
     (:func:`tfbind.ranking.table.scorer_note`); ``imputed``: the model scores (``imputed`` column), whose
     rows with imputed inputs are counted per input."""
@@ -34,9 +30,10 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
     n_failed = failed["pair_id"].nunique() if len(failed) else 0
     lines.append(f"pairs failed: {n_failed}" + (" (results/features/failed.tsv)" if n_failed else ""))
     if n_failed:
-        kinds = (failed["stage"].astype(str) + ": " + failed["reason"].map(reason_kind)).value_counts()
-        for kind, n in kinds.head(3).items():
-            lines.append(f"  {n} x {kind}")
+        reasons, more = common_reasons(failed)
+        lines += [f"  {line}" for line in reasons]
+        if more:
+            lines.append(f"  ... and {more} other kinds of reason")
     lines.append(f"model: {model}")
     for d, note in (scorer_notes or {}).items():
         lines.append(f"  {d} ranked by {note}")
@@ -53,8 +50,30 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
                 lines.append(f"warning: input {column} missing for every pair: imputed with the training "
                              "median")
     lines.append(f"ranking: {ranking_dir}/<domain>.tsv and {ranking_dir}/ranking.xlsx (one sheet per domain)")
-    lines.append(f"report: {report_hint} (first section: ranked candidates)")
+    if report_hint:
+        lines.append(f"report: {report_hint} (first section: ranked candidates)")
     return lines
+
+
+def report_command(snakefile: str | Path, workdir: str | Path, configfiles: Sequence[str | Path] = (),
+                   config_args: Sequence[str] = ()) -> str:
+    """The ``snakemake --report`` command of the run that used ``snakefile`` in ``workdir`` with the
+    ``--configfile`` files and ``--config`` items given on its command line: absolute paths, shell-quoted,
+    so that it runs as printed from any folder. A run in the checkout itself with its Snakefile and no
+    config options gets the short form (its user is in the checkout). No ``--use-conda``: the report needs no environments."""
+    snakefile, workdir = Path(snakefile).absolute(), Path(workdir).absolute()
+    words = ["snakemake"]
+    if snakefile != workdir / "Snakefile":
+        words += ["-s", str(snakefile)]
+        words += ["-d", str(workdir)]
+    if configfiles:
+        words += ["--configfile", *(str(Path(f).absolute()) for f in configfiles)]
+    if config_args:
+        words += ["--config", *config_args]
+    # after the options that take several values, so that the report is not read as one of them; by its
+    # absolute path when the run was elsewhere (Snakemake writes a relative one into the working directory)
+    words += ["--report", "report.html" if len(words) == 1 else str(workdir / "report.html")]
+    return shlex.join(words)
 
 
 def read_failed(path: str | Path) -> pd.DataFrame:
@@ -64,4 +83,4 @@ def read_failed(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
-__all__ = ["read_failed", "reason_kind", "run_summary"]
+__all__ = ["read_failed", "report_command", "run_summary"]
