@@ -17,7 +17,7 @@ from tfbind.plan.archives import extract_archive
 from tfbind.plan.discovery import discover_pairs
 from tfbind.plan.pairs import check_some_prediction_exists, read_pairs_table
 from tfbind.plan.sequences import SequenceRecord
-from tfbind.ranking.summary import report_command, run_summary
+from tfbind.ranking.summary import report_command, run_summary, snakemake_program
 
 # AlphaFold Server file names of a job the server calls fold_aurka_0_tpx2_0 (what discovery reads are names)
 SERVER_FILES = ["fold_aurka_0_tpx2_0_model_0.cif", "fold_aurka_0_tpx2_0_full_data_0.json",
@@ -214,3 +214,22 @@ def test_report_command_of_a_run_elsewhere_and_in_the_checkout(tmp_path):
     assert report_command(checkout / "Snakefile", checkout) == "snakemake --report report.html"
     assert "--use-conda" not in command
     assert re.search(r"'[^']*check out/Snakefile'", command)  # quoted for the shell
+
+
+def test_the_report_command_names_the_snakemake_that_ran(tmp_path, monkeypatch):
+    """A bare ``snakemake`` is printed only where the shell finds that very program; ``.venv/bin/snakemake``
+    run without activating the environment is printed by its path, ``python -m snakemake`` as such."""
+    venv_bin = tmp_path / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    program = venv_bin / "snakemake"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert snakemake_program(str(program), "/usr/bin/python3") == [str(program)]
+    monkeypatch.setenv("PATH", f"{venv_bin}:/usr/bin:/bin")
+    assert snakemake_program(str(program), "/usr/bin/python3") == ["snakemake"]
+    assert snakemake_program("/x/site-packages/snakemake/__main__.py", "/usr/bin/python3") == [
+        "/usr/bin/python3", "-m", "snakemake"]
+    checkout = tmp_path / "checkout"
+    assert report_command(checkout / "Snakefile", checkout, program=[str(program)]) == (
+        f"{program} --report report.html")

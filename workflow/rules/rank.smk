@@ -199,7 +199,7 @@ onsuccess:
     # The run summary, when the ranking is up to date with the feature tables (not after `--until features`).
     _summary, _pairs = Path(RANKING) / "summary.txt", Path(FEATURE_TABLES["pairs"])
     if _summary.is_file() and _pairs.is_file() and _summary.stat().st_mtime >= _pairs.stat().st_mtime:
-        from tfbind.ranking.summary import report_command  # here: not a parse-time import
+        from tfbind.ranking.summary import report_command, snakemake_program  # here: not a parse-time import
 
         # the report command of this very run (Snakefile, working directory, config files), runnable as printed
         _report = report_command(
@@ -207,5 +207,6 @@ onsuccess:
             Path.cwd(),
             workflow.overwrite_configfiles,
             workflow.config_settings.config_args or (),
+            snakemake_program(sys.argv[0], sys.executable),
         )
         print(f"\n{_summary.read_text()}report: {_report} (first section: ranked candidates)")

@@ -9,6 +9,7 @@ and config files it used), so that it runs as printed from wherever the user is.
 from __future__ import annotations
 
 import shlex
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,14 +56,29 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
     return lines
 
 
+def snakemake_program(argv0: str, executable: str) -> list[str]:
+    """How this Snakemake was started, as words of a command: ``snakemake`` when that name on PATH is the program
+    that runs (an activated environment), else its absolute path (``.venv/bin/snakemake`` without activating),
+    or ``<python> -m snakemake``. A printed command must run in the user's shell, where a bare ``snakemake`` may
+    not exist."""
+    program = Path(argv0)
+    if program.name.startswith("snakemake") and program.suffix != ".py":
+        on_path = shutil.which(program.name)
+        if on_path and Path(on_path).resolve() == program.resolve():
+            return [program.name]
+        return [str(program.absolute())]
+    return [executable, "-m", "snakemake"]
+
+
 def report_command(snakefile: str | Path, workdir: str | Path, configfiles: Sequence[str | Path] = (),
-                   config_args: Sequence[str] = ()) -> str:
+                   config_args: Sequence[str] = (), program: Sequence[str] = ("snakemake",)) -> str:
     """The ``snakemake --report`` command of the run that used ``snakefile`` in ``workdir`` with the
     ``--configfile`` files and ``--config`` items given on its command line: absolute paths, shell-quoted,
     so that it runs as printed from any folder. A run in the checkout itself with its Snakefile and no
     config options gets the short form (its user is in the checkout). No ``--use-conda``: the report needs no environments."""
     snakefile, workdir = Path(snakefile).absolute(), Path(workdir).absolute()
-    words = ["snakemake"]
+    words = list(program)
+    n_program = len(words)
     if snakefile != workdir / "Snakefile":
         words += ["-s", str(snakefile)]
         words += ["-d", str(workdir)]
@@ -72,7 +88,7 @@ def report_command(snakefile: str | Path, workdir: str | Path, configfiles: Sequ
         words += ["--config", *config_args]
     # after the options that take several values, so that the report is not read as one of them; by its
     # absolute path when the run was elsewhere (Snakemake writes a relative one into the working directory)
-    words += ["--report", "report.html" if len(words) == 1 else str(workdir / "report.html")]
+    words += ["--report", "report.html" if len(words) == n_program else str(workdir / "report.html")]
     return shlex.join(words)
 
 
@@ -83,4 +99,4 @@ def read_failed(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
-__all__ = ["read_failed", "report_command", "run_summary"]
+__all__ = ["read_failed", "report_command", "run_summary", "snakemake_program"]
