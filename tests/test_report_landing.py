@@ -245,3 +245,18 @@ def test_report_opens_on_this_runs_domains_scorers_and_best_tiles(renamed_screen
     page = (work / "results/ranking/ranked_candidates.html").read_text()
     landing = page.split(LANDING_START)[1].split(LANDING_END)[0]
     assert landing in text and "tfbind run summary" in page
+
+
+def test_rank_model_says_where_the_model_comes_from(tmp_path):
+    """The kind the landing text names: predict.model_file first, then this run's model, then the shipped one
+    for a run with a category it knows; none for a run whose categories it does not know."""
+    from helpers import REPO
+    from tfbind.model.pretrained import rank_model
+
+    shipped = REPO / "resources/models"
+    given = rank_model({"predict": {"model_file": str(tmp_path / "m.pt")}}, shipped, {"KIX"}, "results/models/all")
+    assert given.kind == "model_file" and given.calibration is None  # no calibration.json beside it
+    assert rank_model({"predict": {}}, shipped, {"KIX"}, "results/models/all").kind == "trained"
+    assert rank_model({"predict": {}}, shipped, {"KIX", "MED25"}).kind == "pretrained"
+    assert rank_model({"predict": {}}, shipped, {"MED25"}) is None
+    assert rank_model({"predict": {"pretrained": "none"}}, shipped, {"KIX"}) is None

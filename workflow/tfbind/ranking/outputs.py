@@ -7,8 +7,8 @@ What holds every candidate and what holds the best ones only (README "Ranking"):
   Why: openpyxl writes about 10^5 cells/s and holds the workbook in memory, so 10^6 pairs x 25 columns would
   take minutes and GBs, and a sheet stops at 1,048,576 rows anyway; a spreadsheet is for looking at the top;
 * the report's ``ranked_candidates.html``: the best ``page_rows`` (``rank.page_rows``, default 1,000) per
-  domain. Why: the interactive tables embed their rows as JSON in one page that a browser must parse (about
-  0.3 kB per row).
+  domain. Why: the sortable tables hold their rows as HTML in one page that a browser must lay out (about
+  0.8 kB per row).
 
 What is left out is counted: the workbook's ``about`` sheet and the page say, per domain, how many rows of how
 many they show and where the rest is; the log says it too. Only the columns the ranking uses are read from
