@@ -101,3 +101,15 @@ def biopython_heavy_atoms(path, chain: str):
             names.append(atom.get_name())
             residues.append(residue.get_resname())
     return np.array(coords).reshape(-1, 3), names, residues
+
+
+def report_opening_text(report) -> str:
+    """The opening text of a Snakemake HTML report (workflow.rst rendered: the ``workflow_desc`` variable of the
+    self-contained page), as HTML."""
+    import json
+    import re
+
+    page = Path(report).read_text(encoding="utf-8")
+    found = re.search(r"var workflow_desc = (.*?);\n", page, re.S)
+    assert found, f"{report}: no workflow_desc (not a Snakemake HTML report?)"
+    return json.loads(found.group(1))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from scipy.stats import rankdata
 
-from helpers import DEMO, run_in, write_demo_config
+from helpers import DEMO, report_opening_text, run_in, write_demo_config
 
 pytestmark = pytest.mark.slow
 DOMAINS = ["KIX", "NCBD", "TAZ1", "TAZ2"]
@@ -115,6 +115,14 @@ def test_unlabelled_plots_and_report(unlabelled):
     assert len(list((plots / "top").glob("*_rank*.png"))) == len(DOMAINS) * 2
     html = (unlabelled / "report.html").read_text()
     assert "1. Ranked candidates" in html
+    # the opening text: no labels, so no training; the shipped pretrained model knows every demo category
+    text = report_opening_text(unlabelled / "report.html")
+    assert "This run ranked 4 domains:</b> KIX, TAZ1, TAZ2, NCBD." in text  # domains.fasta order
+    for domain in DOMAINS:
+        ranked = pd.read_csv(unlabelled / f"results/ranking/{domain}.tsv", sep="\t")
+        best = ", ".join(f"{t} ({s:.2f})" for t, s in zip(ranked["tf_id"][:3], ranked["score"][:3]))
+        assert f"<tr><td>{domain}</td><td>the pretrained model shipped with tfbind</td><td>{best}</td></tr>" in text
+    assert "Training: none in this run (no labels)." in text and "trained a fusion model" not in text
     page = (unlabelled / "results/ranking/ranked_candidates.html").read_text()
     assert "tfbind run summary" in page and "pairs read: 24" in page
     first = pd.read_csv(unlabelled / "results/ranking/KIX.tsv", sep="\t")["tf_id"].iloc[0]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import DEMO, planned_jobs, run_in, run_snakemake, write_demo_config
+from helpers import DEMO, planned_jobs, report_opening_text, run_in, run_snakemake, write_demo_config
 
 pytestmark = pytest.mark.slow
 PREDICTORS = {"fusion", "domain_mean", "iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity",
@@ -96,6 +96,14 @@ def test_plots_and_report(run):
         assert (plots / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (run / "report.html").read_text(errors="replace")
     assert len(html) > 100_000 and "metric_bars.png" in html
+    # the opening text: the model trained in this run ranked every domain, and the training is described
+    text = report_opening_text(run / "report.html")
+    assert "This run ranked 4 domains:</b> KIX, TAZ1, TAZ2, NCBD." in text  # domains.fasta order
+    for domain in ("KIX", "TAZ1", "TAZ2", "NCBD"):
+        ranked = pd.read_csv(run / f"results/ranking/{domain}.tsv", sep="\t")
+        best = ", ".join(f"{t} ({s:.2f})" for t, s in zip(ranked["tf_id"][:3], ranked["score"][:3]))
+        assert f"<tr><td>{domain}</td><td>the model trained in this run</td><td>{best}</td></tr>" in text
+    assert "Training: a model was trained in this run on the labels" in text and "trained a fusion model" in text
 
 
 def test_predict_scores_a_label_free_copy_identically(run):

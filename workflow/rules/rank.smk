@@ -23,6 +23,7 @@ except InputError as exc:
     raise WorkflowError(f"config error: {exc}") from None
 RANK_MODEL = _RANK.model if _RANK else ""
 RANK_CALIBRATION = _RANK.calibration if _RANK and _RANK.calibration else ""
+RANK_MODEL_KIND = _RANK.kind if _RANK else ""
 RANK_MODEL_NOTE = (
     _RANK.note if _RANK else "none (no labels, no predict.model_file, no pretrained model for these domains)"
 )
@@ -75,6 +76,8 @@ rule rank_candidates:
     params:
         domains=RANK_DOMAINS,
         model=RANK_MODEL_NOTE,
+        model_kind=RANK_MODEL_KIND,  # the report's landing text names the model (tfbind.ranking.landing)
+        trained=TRAIN_ENABLED,
         order_by=config["rank"]["order_by"],
         workbook_rows=config["rank"]["workbook_rows"],
         page_rows=config["rank"]["page_rows"],

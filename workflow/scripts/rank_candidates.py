@@ -30,4 +30,6 @@ rank_candidates(
     page_rows=smk.params.page_rows,
     order_by=smk.params.order_by,
     calibration_path=smk.input.calibration[0] if smk.input.calibration else None,
+    model_kind=smk.params.model_kind,
+    trained=smk.params.trained,
 )

@@ -18,11 +18,17 @@ NO_PRETRAINED = ("", "none")
 
 @dataclass(frozen=True)
 class RankModel:
-    """The model of the ranking: its file, its calibration (None when it has none) and a note for people."""
+    """The model of the ranking: its file, its calibration (None when it has none), a note for people and where
+    it comes from (``kind``: :data:`MODEL_KINDS`; the report's landing page names it)."""
 
     model: str
     calibration: str | None
     note: str
+    kind: str = "model_file"
+
+
+#: Where a ranking's model comes from: predict.model_file, this run's training, a shipped pretrained model.
+MODEL_KINDS = ("model_file", "trained", "pretrained")
 
 
 def shipped_categories(calibration: str | Path) -> list[str]:
@@ -49,7 +55,8 @@ def pretrained_model(name: str, models_dir: str | Path, categories: set[str]) ->
     if not categories & set(known):
         return None
     return RankModel(str(model), str(calibration),
-                     f"pretrained {name} model ({model}; trained on {', '.join(known)}; predict.pretrained)")
+                     f"pretrained {name} model ({model}; trained on {', '.join(known)}; predict.pretrained)",
+                     "pretrained")
 
 
 def rank_model(config: dict, models_dir: str | Path, categories: set[str],
@@ -62,11 +69,11 @@ def rank_model(config: dict, models_dir: str | Path, categories: set[str],
     if predict.get("model_file"):
         beside = Path(predict["model_file"]).parent / "calibration.json"
         return RankModel(predict["model_file"], str(beside) if beside.is_file() else None,
-                         f"loaded from {predict['model_file']} (predict.model_file)")
+                         f"loaded from {predict['model_file']} (predict.model_file)", "model_file")
     if trained_dir:
         return RankModel(f"{trained_dir}/model.pt", f"{trained_dir}/calibration.json",
-                         f"trained in this run ({trained_dir}/model.pt)")
+                         f"trained in this run ({trained_dir}/model.pt)", "trained")
     return pretrained_model(predict.get("pretrained", "ep300"), models_dir, categories)
 
 
-__all__ = ["NO_PRETRAINED", "RankModel", "pretrained_model", "rank_model", "shipped_categories"]
+__all__ = ["MODEL_KINDS", "NO_PRETRAINED", "RankModel", "pretrained_model", "rank_model", "shipped_categories"]

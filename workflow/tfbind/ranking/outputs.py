@@ -7,8 +7,8 @@ What holds every candidate and what holds the best ones only (README "Ranking"):
   Why: openpyxl writes about 10^5 cells/s and holds the workbook in memory, so 10^6 pairs x 25 columns would
   take minutes and GBs, and a sheet stops at 1,048,576 rows anyway; a spreadsheet is for looking at the top;
 * the report's ``ranked_candidates.html``: the best ``page_rows`` (``rank.page_rows``, default 1,000) per
-  domain. Why: the interactive tables embed their rows as JSON in one page that a browser must parse (about
-  0.3 kB per row).
+  domain. Why: the sortable tables hold their rows as HTML in one page that a browser must lay out (about
+  0.8 kB per row).
 
 What is left out is counted: the workbook's ``about`` sheet and the page say, per domain, how many rows of how
 many they show and where the rest is; the log says it too. Only the columns the ranking uses are read from
@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from ..io import atomic_path
 from .html import ranking_page
+from .landing import landing_html
 from .summary import read_failed, run_summary
 from .table import build_ranking, scorer_note, workbook_limit, write_ranking
 
@@ -86,10 +87,13 @@ def shown_rows(per_domain: dict[str, pd.DataFrame], limit: int) -> tuple[dict[st
 def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path: str | Path | None,
                     domains: list[str], model_note: str, out: RankOutputs, workbook_rows: int = WORKBOOK_ROWS,
                     page_rows: int = PAGE_ROWS, order_by: str = "auto",
-                    calibration_path: str | Path | None = None) -> pd.DataFrame:
+                    calibration_path: str | Path | None = None, model_kind: str = "",
+                    trained: bool = False) -> pd.DataFrame:
     """Write every output of the ranking step; return the whole ranking table. ``order_by``: rank.order_by
     (:func:`tfbind.ranking.table.scorers`); ``calibration_path``: the model's calibration.json, whose
-    out-of-fold AUROC per category the outputs quote for the domains the model ranks."""
+    out-of-fold AUROC per category the outputs quote for the domains the model ranks; ``model_kind``: where
+    the model comes from (tfbind.model.pretrained.MODEL_KINDS, "" without one) and ``trained``: whether this
+    run trained one, for the report's landing text (:mod:`.landing`)."""
     pairs = read_ranking_inputs(pairs_path)
     scores = pd.read_csv(scores_path, sep="\t", dtype={"pair_id": str, "imputed": str},
                          keep_default_na=False, na_values=[""]) if scores_path else None
@@ -119,7 +123,8 @@ def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path
         tmp.write_text("\n".join(summary) + "\n")
     shown, total = shown_rows(per_domain, page_rows)
     with atomic_path(out.page) as tmp:
-        tmp.write_text(ranking_page(shown, summary, totals=total), encoding="utf-8")
+        landing = landing_html(per_domain, model_kind if scores is not None else "", model_note, trained)
+        tmp.write_text(ranking_page(shown, summary, totals=total, landing=landing), encoding="utf-8")
     for d in domains:
         if total[d] > min(workbook_rows, page_rows):
             log.info("%s: %d candidates; workbook sheet holds the best %d, the report page the best %d "
