@@ -114,7 +114,8 @@ def cv_kd_stats(points: pd.DataFrame) -> pd.DataFrame:
 def _pm(mean: float, sd: float) -> str:
     if not np.isfinite(mean):
         return "n/a"
-    return f"{mean:.2f}" if not np.isfinite(sd) else f"{mean:.2f} ± {sd:.2f}"
+    # SD 0 (up to float rounding): the same in every repeat, an unfitted metric
+    return f"{mean:.2f}" if not np.isfinite(sd) or sd < 1e-9 else f"{mean:.2f} ± {sd:.2f}"
 
 
 def _cv_design(n_folds: int | None, group_by: str | None, n_repeats: int) -> str:
@@ -161,7 +162,7 @@ def cv_pred_vs_obs_figure(table: pd.DataFrame, title_prefix: str = "", n_folds: 
     categories = ordered_categories(points["domain_category"])
     extra = [c for c in categories if c not in CATEGORY_MARKERS]
     color = predictor_color("fusion")
-    fig, axes = _grid(len(stats), width=4.6, height=4.9)
+    fig, axes = _grid(len(stats), width=4.6, height=5.2)
     for ax, row in zip(axes, stats.itertuples(index=False)):
         sub = _panel_rows(per_pair, row.panel)
         ax.plot([lo, hi], [lo, hi], color="black", ls="--", lw=1, zorder=1)
@@ -191,7 +192,7 @@ def cv_pred_vs_obs_figure(table: pd.DataFrame, title_prefix: str = "", n_folds: 
     _suptitle(fig, _title(title_prefix, f"out-of-fold predicted vs observed Kd, {n_pairs} "
                           f"labelled pairs, {_cv_design(n_folds, group_by, n_repeats)} (ρ: mean ± SD over "
                           "repeats)"), fontsize=11)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, 0.04, 1, 1), h_pad=2.5)
     return fig
 
 
@@ -255,11 +256,12 @@ def plot_cv_roc_curves(table: pd.DataFrame, out_png: str | Path, title_prefix: s
     colors = predictor_colors(curves["predictor"].unique())
     panels = _panel_domains(ordered_categories(table["domain_category"]))
     labelled = table[table["binder"].isin([0, 1])].drop_duplicates("pair_id")
-    fig, axes = _grid(len(panels), width=4.8, height=5.6)
+    # one legend column under each panel: up to 10 entries with long metric names
+    fig, axes = _grid(len(panels), width=4.8, height=7.0)
     for ax, panel in zip(axes, panels):
         lab = _panel_rows(labelled, panel)
         n_pos, n_neg = int((lab["binder"] == 1).sum()), int((lab["binder"] == 0).sum())
-        ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="chance (AUC 0.50)")
+        ax.plot([0, 1], [0, 1], color="#888888", ls=":", lw=1.2, label="chance (AUC 0.50)")
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
         ax.set_aspect("equal")
         ax.set_xlabel("false positive rate (non-binders called binders)")
@@ -278,11 +280,11 @@ def plot_cv_roc_curves(table: pd.DataFrame, out_png: str | Path, title_prefix: s
             fusion = row.predictor == "fusion"
             # fusion: thick solid line underneath; the others thinner and dashed on top, so coinciding curves
             # stay visible
-            ax.plot(FPR_GRID, row.tpr, color=colors[row.predictor], lw=3.5 if fusion else 1.6,
+            ax.plot(np.r_[0.0, FPR_GRID], np.r_[0.0, row.tpr], color=colors[row.predictor], lw=3.5 if fusion else 1.6,
                     ls="-" if fusion else _DASHES[others.index(row.predictor) % len(_DASHES)],
                     alpha=0.8 if fusion else 1.0, zorder=2 if fusion else 3,
                     label=f"{predictor_label(row.predictor)} (AUC {_pm(row.auc, row.auc_sd)})")
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncol=2)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncol=1)
     n_repeats = int(table["repeat"].nunique())
     design = _cv_design(n_folds, group_by, n_repeats)
     _suptitle(fig, _title(title_prefix, f"out-of-fold ROC curves, binder vs non-binder, {len(labelled)} "

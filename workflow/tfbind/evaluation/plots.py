@@ -44,7 +44,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..io import atomic_path  # noqa: E402
-from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS, r2, spearman  # noqa: E402
+from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -310,8 +310,10 @@ def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], color
                error_kw=dict(lw=0.9, ecolor="#333333"))
         for p in pos[~ok]:
             any_missing = True
+            # dark text: a light bar colour (the grey domain mean) would not be legible; the position names
+            # the predictor
             ax.text(p, ref + 0.03, "n/a", rotation=90, ha="center", va="bottom", fontsize=8.5,
-                    color=colors[pred], fontweight="bold")
+                    color="#333333")
     ax.axhline(ref, color="black", ls="--", lw=1)
     ax.set_xticks(x)
     ax.set_xticklabels(["all domains" if d == "all" else d for d in domains])
@@ -374,8 +376,9 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "c
     _suptitle(fig, _title(title_prefix, f"fusion model vs baselines, {_split_words(table, split)}"),
               fontsize=12, y=0.995)
     if any_missing:
-        fig.text(0.01, 0.005, "n/a: metric not computable for that domain and predictor "
-                 "(too few pairs or one class only); no bar is drawn.", fontsize=8, color="#555555")
+        fig.text(0.01, 0.005, "n/a: metric not computable for that domain and predictor (too few pairs, one "
+                 "class only, or a score constant within the domain, as the domain mean); no bar is drawn.",
+                 fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.02, 1, 0.92))
     _save(fig, out_png)
 
