@@ -66,7 +66,7 @@ def synthetic_predictions(seed=0, per_cat=24):
 def synthetic_metrics(seed=0, with_nan=True):
     rng = np.random.default_rng(seed)
     rows = []
-    for split in ("train", "val", "test"):
+    for split in ("train", "val", "test", "cv"):
         for dom in ("all", *CATS):
             for pred in ("fusion", "domain_mean", "iptm", "ipsae_min", "pdockq", "lis", "ridge", "gbm"):
                 rho = float(rng.uniform(-0.3, 0.9))
@@ -78,7 +78,7 @@ def synthetic_metrics(seed=0, with_nan=True):
                     "pearson": np.nan if ranking else rho, "acc_0.1": np.nan if ranking else 0.4,
                     "top25_acc": np.nan if ranking else 0.6, "auroc": float(rng.uniform(0.3, 1.0)),
                     "auprc": float(rng.uniform(0.3, 1.0)), "spearman_ci_low": rho - 0.3,
-                    "spearman_ci_high": min(rho + 0.2, 1.0),
+                    "spearman_ci_high": min(rho + 0.2, 1.0), "n_repeats": 5 if split == "cv" else np.nan,
                 })
     m = pd.DataFrame(rows)
     if with_nan:
@@ -169,60 +169,6 @@ def test_training_curves_without_validation(tmp_path):
     assert_png(tmp_path / "t.png")
 
 
-def _legend_numbers(fig, split="test"):
-    """panel title -> (n, R², Spearman) parsed from the legend entry of the highlighted split."""
-    found = {}
-    pattern = re.compile(rf"^{split} \(n=(\d+)\): R² = (\S+), Spearman ρ = (\S+)$")
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is None:
-            continue
-        for text in legend.get_texts():
-            m = pattern.match(text.get_text())
-            if m:
-                found[ax.get_title()] = tuple(np.nan if v == "n/a" else float(v) for v in m.groups())
-    return found
-
-
-def test_pred_vs_obs_legend_numbers(tmp_path):
-    preds = synthetic_predictions()
-    fig = plots.pred_vs_obs_figure(preds, split="test", title_prefix="all")
-    try:
-        legend = _legend_numbers(fig)
-    finally:
-        import matplotlib.pyplot as plt
-        plt.close(fig)
-    assert set(legend) == {"all domains", *CATS}
-    for title, (n, r2, rho) in legend.items():
-        sub = preds[(preds["split"] == "test") & preds["target"].notna()]
-        if title != "all domains":
-            sub = sub[sub["domain_category"] == title]
-        y, p = sub["target"].to_numpy(), sub["model_score"].to_numpy()
-        expected_r2 = 1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)
-        expected_rho = stats.spearmanr(p, y).statistic
-        assert n == len(sub)
-        assert r2 == pytest.approx(round(expected_r2, 2), abs=0.0051)
-        assert rho == pytest.approx(round(expected_rho, 2), abs=0.0051)
-    # the helper returns the unrounded numbers
-    table = plots.pred_obs_stats(preds, "test").set_index("panel")
-    sub = preds[(preds["split"] == "test") & (preds["domain_category"] == "KIX")]
-    expected = stats.spearmanr(sub["model_score"], sub["target"]).statistic
-    assert table.loc["KIX", "spearman"] == pytest.approx(expected)
-    out = tmp_path / "pred_vs_obs.png"
-    plots.plot_pred_vs_obs(preds, out, split="test", title_prefix="all")
-    assert_png(out)
-
-
-def test_pred_vs_obs_empty_split_and_single_category(tmp_path):
-    preds = synthetic_predictions()
-    kix = preds[preds["domain_category"] == "KIX"]
-    stats_kix = plots.pred_obs_stats(kix, "test")
-    assert list(stats_kix["panel"]) == ["KIX"]  # one category: no separate "all" panel
-    plots.plot_pred_vs_obs(kix, tmp_path / "kix.png", split="cv", title_prefix="KIX")  # no cv rows
-    assert_png(tmp_path / "kix.png")
-    assert plots.pred_obs_stats(kix, "cv")["n"].tolist() == [0]
-
-
 def test_metric_bars_with_nan(tmp_path):
     m = synthetic_metrics(with_nan=True)
     out = tmp_path / "metric_bars.png"
@@ -231,7 +177,7 @@ def test_metric_bars_with_nan(tmp_path):
     all_nan = m.assign(spearman=np.nan, auroc=np.nan, spearman_ci_low=np.nan, spearman_ci_high=np.nan)
     plots.plot_metric_bars(all_nan, tmp_path / "nan.png", split="test")
     assert_png(tmp_path / "nan.png")
-    plots.plot_metric_bars(m, tmp_path / "empty.png", split="cv")  # no rows of that split
+    plots.plot_metric_bars(m[m["split"] != "cv"], tmp_path / "empty.png", split="cv")  # no cv rows
     assert_png(tmp_path / "empty.png")
 
 
@@ -243,20 +189,6 @@ def test_metric_bars_several_models(tmp_path):
     assert_png(tmp_path / "kix.png")
 
 
-def test_roc_single_class_domain(tmp_path):
-    preds = synthetic_predictions()
-    preds.loc[preds["domain_category"] == "NCBD", "binder"] = 1.0  # NCBD: binders only
-    preds.loc[preds["domain_category"] == "TAZ2", "binder"] = np.nan  # TAZ2: nothing labelled
-    baselines = preds[["pair_id"]].assign(
-        iptm=np.linspace(0, 1, len(preds)), ipsae_min=preds["model_score"] * 0.1, pdockq=np.nan, lis=0.3)
-    baselines.loc[::7, "ipsae_min"] = np.nan
-    out = tmp_path / "roc.png"
-    plots.plot_roc_curves(preds, baselines, out, split="test", title_prefix="all")
-    assert_png(out)
-    plots.plot_roc_curves(preds, None, tmp_path / "fusion_only.png")
-    assert_png(tmp_path / "fusion_only.png")
-
-
 def test_feature_pca_real_pairs(tmp_path, real_pairs, real_predictions):
     out = tmp_path / "pca_pred.png"
     plots.plot_feature_pca(real_pairs, real_predictions, out, title_prefix="all")
@@ -264,8 +196,10 @@ def test_feature_pca_real_pairs(tmp_path, real_pairs, real_predictions):
     labels = pd.read_csv(LABELS, sep="\t")
     plots.plot_feature_pca(real_pairs, labels, tmp_path / "pca_labels.png")
     assert_png(tmp_path / "pca_labels.png")
-    target = plots._targets_for(real_pairs, labels)
-    assert np.nanmax(target) == pytest.approx(1.0) and np.nanmin(target) == pytest.approx(0.0)
+    kd = plots.observed_kd(real_pairs, labels)
+    joined = real_pairs[["tf_id", "domain_id"]].merge(labels, on=["tf_id", "domain_id"], how="left")
+    assert np.array_equal(np.isnan(kd), joined["kd_nm"].isna().to_numpy())
+    assert kd[~np.isnan(kd)] == pytest.approx(joined["kd_nm"].dropna().to_numpy())
 
 
 def synthetic_pairs(preds, seed=4):
@@ -283,21 +217,3 @@ def test_feature_pca_synthetic(tmp_path):
     preds = synthetic_predictions()
     plots.plot_feature_pca(synthetic_pairs(preds), preds, tmp_path / "pca.png", title_prefix="demo")
     assert_png(tmp_path / "pca.png")
-
-
-def test_write_all_plots(tmp_path):
-    """All five figures of one model: on the real demo pairs when present, else on synthetic ones."""
-    history = pd.read_csv(HISTORY, sep="\t") if HISTORY.is_file() else synthetic_history()
-    if PAIRS.is_file() and LABELS.is_file():
-        pairs = pd.read_parquet(PAIRS)
-        preds = predictions_for(pairs)
-    else:
-        preds = synthetic_predictions()
-        pairs = synthetic_pairs(preds)
-    paths = plots.write_all_plots(history, preds, synthetic_metrics(), pairs, None, tmp_path / "plots",
-                                  title_prefix="all")
-    assert set(paths) == {"training_curves", "pred_vs_obs", "metric_bars", "roc_curves", "feature_pca"}
-    assert {p.name for p in paths.values()} == {
-        "training_curves.png", "pred_vs_obs.png", "metric_bars.png", "roc_curves.png", "feature_pca.png"}
-    for path in paths.values():
-        assert_png(path)

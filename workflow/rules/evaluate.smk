@@ -91,11 +91,19 @@ rule evaluate_model:
 PLOTS = ["training_curves", "pred_vs_obs", "metric_bars", "roc_curves", "feature_pca"]
 
 
+# Performance plots draw the cross-validation only (metrics.tsv's cv rows, the out-of-fold tables of every
+# repeat): the model's own test split is too small to draw as a result.
 rule plot_model:
     input:
         history=f"{MODELS}/{{model}}/history.tsv",
         predictions=f"{SCORES}/{{model}}/predictions.parquet",
         metrics=f"{SCORES}/{{model}}/metrics.tsv",
+        oof=expand(
+            f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
+            repeat=REPEATS,
+            fold=FOLDS,
+            allow_missing=True,
+        ),
         pairs=FEATURE_TABLES["pairs"],
     output:
         **{
@@ -114,6 +122,9 @@ rule plot_model:
     resources:
         mem_mb=2000,
         runtime=20,
+    params:
+        n_folds=config["evaluate"]["cv_folds"],
+        group_by=GROUP_BY,
     script:
         "../scripts/plot_model.py"
 

@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
+from tfbind.evaluation.evaluate import read_oof  # noqa: E402
 from tfbind.evaluation.plots import write_all_plots  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
@@ -16,9 +17,11 @@ write_all_plots(
     pd.read_csv(smk.input.history, sep="\t"),
     pd.read_parquet(smk.input.predictions),
     pd.read_csv(smk.input.metrics, sep="\t"),
+    pd.concat([read_oof(p) for p in smk.input.oof], ignore_index=True),
     pd.read_parquet(smk.input.pairs),
-    None,  # single-metric baselines are read from the pairs table
     dict(smk.output.items()),
     title_prefix=f"model {smk.wildcards.model}",
     model=smk.wildcards.model,
+    n_folds=smk.params.n_folds,
+    group_by=smk.params.group_by,
 )

@@ -8,6 +8,8 @@ Modules
                format), binder labels (given, or Kd below the category's assay ceiling)
 ``scores``     ``model_scores``: every pair of a model's scope with score, predicted Kd, split, labels, rank
 ``evaluate``   ``run_cv_fold`` (one fold = one job), ``evaluate_scope``, ``write_outputs``
+``plots``      evaluation figures: training curves, metric bars (``cv`` rows), feature PCA, predictor colours
+``cv_plots``   predicted vs observed Kd and ROC curves from the out-of-fold tables of every repeat
 
 Folds: ``tfbind.model.folds`` (the model's inner cross-validation draws them too).
 

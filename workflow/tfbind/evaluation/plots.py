@@ -1,8 +1,8 @@
-"""Evaluation figures (PNG) of one model scope: training curves, predicted vs observed, metric bars,
-ROC curves and a PCA of the AlphaFold / interface features.
+"""Evaluation figures (PNG) of one model scope: training curves, metric bars, a PCA of the AlphaFold /
+interface features, and (``cv_plots``) the out-of-fold predicted vs observed Kd and ROC curves.
 
 Every ``plot_*`` function takes DataFrames (never paths), writes one PNG to ``out_png`` and returns
-nothing; ``title_prefix`` (usually the model scope, e.g. ``all`` or ``KIX``) starts every title.
+nothing; ``title_prefix`` (usually the model scope, e.g. ``model all``) starts every title.
 ``write_all_plots`` writes the five figures of one model into a folder.
 
 Input tables (formats of the other stages):
@@ -11,15 +11,17 @@ Input tables (formats of the other stages):
 * ``predictions``: ``pair_id, tf_id, domain_id, domain_category, split, model_score, kd_pred_unclipped_nm,
   imputed, kd_nm, binder, target, rank_in_domain`` (``target`` on the 0-1 scale, 1 = strongest binder);
 * ``metrics``: long format ``model, split, domain, predictor, n, r2, ..., spearman, ..., auroc, auprc,
-  spearman_ci_low, spearman_ci_high``;
-* ``pairs``: ``pairs.parquet`` (AlphaFold and interface metric columns, ``pair_id``, ``domain_category``);
-* ``baseline_scores``: ``pair_id`` + one column per single-metric baseline (``iptm, ipsae_min, pdockq,
-  lis``; higher = stronger binding).
+  spearman_ci_low, spearman_ci_high, ..., n_repeats``;
+* ``oof``: the out-of-fold tables of every repeat and fold, concatenated (``evaluate.OOF_COLUMNS``);
+* ``pairs``: ``pairs.parquet`` (AlphaFold and interface metric columns, ``pair_id``, ``domain_category``).
 
-Colours are fixed per predictor (``PREDICTOR_COLORS``) and markers per domain category
-(``CATEGORY_MARKERS``) so that figures can be compared side by side. The numbers drawn into a figure
-are computed by small public helpers (``best_epoch``, ``pred_obs_stats``, ``roc_curve``, ``pca``)
-that tests and other stages can call directly.
+Performance is only drawn from the cross-validation (``cv`` rows, out-of-fold tables): the model's own
+test split holds a handful of pairs per domain, too few to draw as a result.
+
+Colours are fixed per predictor (``PREDICTOR_COLORS``, :func:`predictor_colors`; every predictor its own
+colour) and markers per domain category (``CATEGORY_MARKERS``) so that figures can be compared side by
+side. The numbers drawn into a figure are computed by small public helpers (``best_epoch``, ``roc_curve``,
+``pca``, ``cv_plots.cv_kd_stats``, ``cv_plots.cv_roc``) that tests and other stages can call directly.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..io import atomic_path  # noqa: E402
-from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS, r2, spearman  # noqa: E402
+from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +57,27 @@ _EXTRA_MARKERS = ("v", "P", "X", "*", "h", "<", ">")
 
 #: Predictor order in every figure: the fitted predictors, the single AlphaFold metrics, their consensus.
 PREDICTORS = (*TARGET_PREDICTORS, *RANKING_PREDICTORS, *CONSENSUS_PREDICTORS)
+#: One colour per predictor, never shared. The first colours are the colour-blind-safe qualitative palettes of
+#: Okabe & Ito (2008) and Paul Tol ("muted"); no palette keeps more than about 9 colours apart for every
+#: colour-vision deficiency, so the bars also keep a fixed order (the legend's) and the ROC lines a dash each.
 PREDICTOR_COLORS = {
-    "fusion": "#d62728",  # red: the model of this pipeline
-    "domain_mean": "#7f7f7f",  # grey: the trivial per-domain baseline
-    "ridge": "#9467bd",
-    "gbm": "#8c564b",
-    "iptm": "#1f77b4",
-    "ipsae_min": "#2ca02c",
-    "pdockq": "#ff7f0e",
-    "lis": "#17becf",
+    "fusion": "#D55E00",  # vermillion: the model of this pipeline
+    "domain_mean": "#BBBBBB",  # grey: the trivial per-domain baseline
+    "iptm": "#0072B2",  # blue
+    "ranking_confidence": "#44AA99",  # teal
+    "ipsae_min": "#117733",  # green
+    "pdockq": "#E69F00",  # orange
+    "shape_complementarity": "#999933",  # olive
+    "lis": "#AA4499",  # purple
+    "ridge": "#332288",  # indigo
+    "ridge_prior": "#88CCEE",  # cyan
+    "gbm": "#882255",  # wine
+    "consensus": "#000000",  # black: the ranking's unfitted consensus
+    "fusion_ridge": "#CC6677",  # rose
 }
+#: Colours of predictors without a fixed one (in the order of their sorted names), then evenly spaced hues.
+EXTRA_COLORS = ("#56B4E9", "#DDCC77", "#009E73", "#CC79A7", "#F0E442", "#661100", "#6699CC", "#AA4466",
+                "#4477AA", "#EE7733")
 PREDICTOR_LABELS = {
     "fusion": "fusion model",
     "domain_mean": "domain mean",
@@ -74,13 +87,12 @@ PREDICTOR_LABELS = {
     "ipsae_min": "ipSAE (min)",
     "pdockq": "pDockQ",
     "lis": "LIS",
+    "ranking_confidence": "ranking confidence",
+    "shape_complementarity": "shape complementarity",
+    "ridge_prior": "ridge (prior)",
+    "consensus": "consensus",
+    "fusion_ridge": "fusion + ridge (rank average)",
 }
-_EXTRA_COLORS = ("#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39")
-
-#: Single-metric baselines drawn as ROC curves beside the fusion score.
-BASELINE_METRICS = RANKING_PREDICTORS
-
-SPLIT_COLORS = {"train": "#9e9e9e", "val": "#6a9fd0", "test": "#d62728", "cv": "#d62728"}
 
 PCA_AF_COLUMNS = (
     "iptm", "ptm", "pae_mean", "pae_inter_mean", "pdockq", "pdockq2_tf", "lis", "ipsae_min", "iptm_pae",
@@ -91,9 +103,7 @@ PCA_INTERFACE_COLUMNS = (
     "interface_area", "solvation_energy", "n_hbonds", "n_salt_bridges",
 )
 
-OBS_LABEL = "observed binding score (1 - scaled Kd)"
-PRED_LABEL = "predicted score"
-TARGET_LABEL = "binding score (1 - scaled Kd)"
+KD_LABEL = "observed Kd (nM, log scale; bright = strong binding)"
 
 FILES = {
     "training_curves": "training_curves.png",
@@ -150,10 +160,23 @@ def ordered_predictors(values) -> list[str]:
     return [p for p in PREDICTORS if p in present] + sorted(present - set(PREDICTORS))
 
 
+def predictor_colors(names) -> dict[str, str]:
+    """{name: colour} for the predictors ``names`` (in their order), all different: the fixed ``PREDICTOR_COLORS`` (the same in
+    every figure), then for the other names (sorted) ``EXTRA_COLORS`` and evenly spaced hues."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    out = {n: PREDICTOR_COLORS[n] for n in names if n in PREDICTOR_COLORS}
+    others = sorted(n for n in names if n not in out)
+    spare = [c for c in EXTRA_COLORS if c not in out.values()]
+    n_hues = max(len(others) - len(spare), 0)
+    spare += [matplotlib.colors.to_hex(plt.get_cmap("hsv")(i / n_hues)) for i in range(n_hues)]
+    out.update(zip(others, spare))
+    return {n: out[n] for n in names}
+
+
 def predictor_color(name: str) -> str:
-    if name in PREDICTOR_COLORS:
-        return PREDICTOR_COLORS[name]
-    return _EXTRA_COLORS[sum(map(ord, name)) % len(_EXTRA_COLORS)]
+    """The colour of one predictor: its fixed colour, else the first extra colour (use
+    :func:`predictor_colors` to colour several unknown predictors apart)."""
+    return predictor_colors([name])[name]
 
 
 def predictor_label(name: str) -> str:
@@ -238,82 +261,6 @@ def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefi
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 2. Predicted vs observed
-# ---------------------------------------------------------------------------------------------------------
-def pred_obs_stats(predictions: pd.DataFrame, split: str = "test") -> pd.DataFrame:
-    """Per panel (``all`` + each category, or the single category): ``n``, ``r2`` and ``spearman`` of
-    ``model_score`` vs ``target`` over the labelled rows of ``split`` (the numbers in the figure's legends)."""
-    _check_columns(predictions, ["domain_category", "split", "model_score", "target"], "predictions")
-    rows = []
-    labelled = _labelled(predictions)
-    for panel in _panel_domains(ordered_categories(predictions["domain_category"])):
-        sub = labelled[labelled["split"] == split]
-        if panel != "all":
-            sub = sub[sub["domain_category"] == panel]
-        rows.append({
-            "panel": panel,
-            "n": len(sub),
-            "r2": r2(sub["model_score"], sub["target"]),
-            "spearman": spearman(sub["model_score"], sub["target"]),
-        })
-    return pd.DataFrame(rows, columns=["panel", "n", "r2", "spearman"])
-
-
-def pred_obs_legend_label(split: str, n: int, r2: float, rho: float) -> str:
-    """Legend text of the highlighted split, e.g. ``test (n=19): R² = 0.41, Spearman ρ = 0.62``."""
-    return f"{split} (n={n}): R² = {_fmt(r2)}, Spearman ρ = {_fmt(rho)}"
-
-
-def _labelled(predictions: pd.DataFrame) -> pd.DataFrame:
-    out = predictions.copy()
-    out["model_score"] = pd.to_numeric(out["model_score"], errors="coerce")
-    out["target"] = pd.to_numeric(out["target"], errors="coerce")
-    return out[out["model_score"].notna() & out["target"].notna()]
-
-
-def pred_vs_obs_figure(predictions: pd.DataFrame, split: str = "test", title_prefix: str = "") -> Figure:
-    """The figure of :func:`plot_pred_vs_obs` (left open, for tests and notebooks)."""
-    table = pred_obs_stats(predictions, split)
-    labelled = _labelled(predictions)
-    fig, axes = _grid(len(table), width=4.6, height=5.3)
-    for ax, row in zip(axes, table.itertuples(index=False)):
-        sub = labelled if row.panel == "all" else labelled[labelled["domain_category"] == row.panel]
-        others = sub[sub["split"] != split]
-        focus = sub[sub["split"] == split]
-        ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="y = x")
-        if len(others):
-            present = set(others["split"])
-            names = "/".join(s for s in ("train", "val", "test", "cv") if s in present) or "other"
-            ax.scatter(others["target"], others["model_score"], s=14, color="#b0b0b0", alpha=0.45, lw=0,
-                       label=f"{names} (n={len(others)})")
-        color = SPLIT_COLORS.get(split, "#d62728")
-        ax.scatter(focus["target"], focus["model_score"], s=34, color=color, edgecolor="black", lw=0.5, alpha=0.9,
-                   label=pred_obs_legend_label(split, row.n, row.r2, row.spearman))
-        if row.n == 0:
-            ax.text(0.5, 0.62, f"no labelled {split} pairs", transform=ax.transAxes, ha="center",
-                    fontsize=10, color="#444444")
-        ax.set_xlim(-0.03, 1.03)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_aspect("equal")
-        ax.set_xlabel(OBS_LABEL)
-        ax.set_ylabel(PRED_LABEL)
-        ax.set_title("all domains" if row.panel == "all" else f"{row.panel}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
-    _suptitle(fig, _title(title_prefix, f"predicted vs observed binding score, {split} split highlighted "
-                        "(grey: other splits)"), fontsize=12)
-    fig.tight_layout()
-    return fig
-
-
-def plot_pred_vs_obs(predictions: pd.DataFrame, out_png: str | Path, split: str = "test",
-                     title_prefix: str = "") -> None:
-    """Predicted score vs observed target, one panel per domain category (+ ``all``); R² and Spearman of
-    the ``split`` rows in each legend (see :func:`pred_obs_stats`)."""
-    _save(pred_vs_obs_figure(predictions, split, title_prefix), out_png)
-
-
-# ---------------------------------------------------------------------------------------------------------
 # 3. Metric bars
 # ---------------------------------------------------------------------------------------------------------
 def _metric_table(metrics: pd.DataFrame, split: str, model: str | None) -> pd.DataFrame:
@@ -332,14 +279,16 @@ def _metric_table(metrics: pd.DataFrame, split: str, model: str | None) -> pd.Da
 
 
 _PANELS = {  # metric column -> (reference line, lower y limit, y label)
-    "spearman": (0.0, -1.0, "Spearman ρ (score vs observed)"),
+    "spearman": (0.0, -1.0, "Spearman ρ (score vs observed pKd)"),
     "auroc": (0.5, 0.0, "AUROC (binder vs non-binder)"),
 }
 
 
-def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], predictors: list[str]) -> bool:
+def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], colors: dict[str, str]) -> bool:
     """One panel of grouped bars (a group per domain, a bar per predictor) of the metric ``panel``; Spearman
-    bars carry their confidence interval. Returns whether a value was missing (drawn as "n/a")."""
+    bars carry their confidence interval. ``colors``: {predictor: colour}, in bar order. Returns whether a
+    value was missing (drawn as "n/a")."""
+    predictors = list(colors)
     ref, lo_lim, ylabel = _PANELS[panel]
     width = 0.8 / max(len(predictors), 1)
     x = np.arange(len(domains))
@@ -356,13 +305,15 @@ def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], predi
             err_lo = np.where(np.isfinite(low), np.clip(values - low, 0, None), 0.0)
             err_hi = np.where(np.isfinite(high), np.clip(high - values, 0, None), 0.0)
             yerr = np.vstack([err_lo[ok], err_hi[ok]])
-        ax.bar(pos[ok], values[ok], width=width * 0.92, color=predictor_color(pred), edgecolor="black",
+        ax.bar(pos[ok], values[ok], width=width * 0.92, color=colors[pred], edgecolor="black",
                lw=0.4, yerr=yerr, capsize=2.5 if yerr is not None else 0,
                error_kw=dict(lw=0.9, ecolor="#333333"))
         for p in pos[~ok]:
             any_missing = True
+            # dark text: a light bar colour (the grey domain mean) would not be legible; the position names
+            # the predictor
             ax.text(p, ref + 0.03, "n/a", rotation=90, ha="center", va="bottom", fontsize=8.5,
-                    color=predictor_color(pred), fontweight="bold")
+                    color="#333333")
     ax.axhline(ref, color="black", ls="--", lw=1)
     ax.set_xticks(x)
     ax.set_xticklabels(["all domains" if d == "all" else d for d in domains])
@@ -373,7 +324,20 @@ def _metric_panel(ax, table: pd.DataFrame, panel: str, domains: list[str], predi
     return any_missing
 
 
-def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "test", title_prefix: str = "",
+def _split_words(table: pd.DataFrame, split: str) -> str:
+    """The title's name of the metrics' split, with its number of labelled pairs (and repeats for ``cv``)."""
+    n = pd.to_numeric(table.loc[(table["domain"] == "all") & (table["predictor"] == "fusion"), "n"]
+                      if "n" in table.columns else pd.Series(dtype=float), errors="coerce").max()
+    pairs = f"{int(n)} labelled pairs" if np.isfinite(n) else "labelled pairs"
+    if split != "cv":
+        return f"{split} split ({pairs})"
+    reps = (pd.to_numeric(table["n_repeats"], errors="coerce").max() if "n_repeats" in table.columns
+            else np.nan)
+    repeats = f", mean of {int(reps)} repeats" if np.isfinite(reps) else ""
+    return f"cross-validation, out of fold ({pairs}{repeats})"
+
+
+def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "cv", title_prefix: str = "",
                      model: str | None = None) -> None:
     """Spearman (with CI error bars) and AUROC per domain for the fusion model and every baseline present.
 
@@ -386,6 +350,7 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "t
         [d for d in domains_present if d != "all"]
     )
     predictors = ordered_predictors(table["predictor"])
+    colors = predictor_colors(predictors)
     n_bars = max(len(domains), 1) * max(len(predictors), 1)
     fig, (ax_rho, ax_auc) = plt.subplots(2, 1, figsize=(min(16.0, max(8.0, 2.0 + 0.28 * n_bars)), 9.0))
     if table.empty:
@@ -399,19 +364,21 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "t
 
     any_missing = False
     for panel, ax in (("spearman", ax_rho), ("auroc", ax_auc)):
-        any_missing |= _metric_panel(ax, table, panel, domains, predictors)
+        any_missing |= _metric_panel(ax, table, panel, domains, colors)
     ax_rho.set_title("Spearman rank correlation per domain (error bars: confidence interval; "
                      "dashed line: no correlation)", fontsize=10)
     ax_auc.set_title("AUROC for binder classification per domain (dashed line: chance = 0.5)", fontsize=10)
     # explicit handles: a predictor whose bars are all NaN still gets its colour in the legend
-    handles = [Patch(facecolor=predictor_color(p), edgecolor="black", lw=0.4, label=predictor_label(p))
+    handles = [Patch(facecolor=colors[p], edgecolor="black", lw=0.4, label=predictor_label(p))
                for p in predictors]
     fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 4), fontsize=9,
                bbox_to_anchor=(0.5, 0.955), frameon=False)
-    _suptitle(fig, _title(title_prefix, f"fusion model vs baselines, {split} split"), fontsize=12, y=0.995)
+    _suptitle(fig, _title(title_prefix, f"fusion model vs baselines, {_split_words(table, split)}"),
+              fontsize=12, y=0.995)
     if any_missing:
-        fig.text(0.01, 0.005, "n/a: metric not computable for that domain and predictor "
-                 "(too few pairs or one class only); no bar is drawn.", fontsize=8, color="#555555")
+        fig.text(0.01, 0.005, "n/a: metric not computable for that domain and predictor (too few pairs, one "
+                 "class only, or a score constant within the domain, as the domain mean); no bar is drawn.",
+                 fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.02, 1, 0.92))
     _save(fig, out_png)
 
@@ -444,70 +411,6 @@ def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, float]:
 _DASHES = ("--", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (3, 1, 1, 1, 1, 1)))
 
 
-def _roc_table(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | None, split: str) -> pd.DataFrame:
-    _check_columns(predictions, ["pair_id", "domain_category", "split", "model_score", "binder"], "predictions")
-    table = predictions[predictions["split"] == split].copy()
-    table["binder"] = pd.to_numeric(table["binder"], errors="coerce")
-    table = table[table["binder"].isin([0, 1])]
-    if baseline_scores is not None and len(baseline_scores.columns) > 1:
-        _check_columns(baseline_scores, ["pair_id"], "baseline scores")
-        extra = [c for c in baseline_scores.columns if c != "pair_id" and c not in table.columns]
-        table = table.merge(baseline_scores[["pair_id", *extra]].drop_duplicates("pair_id"), on="pair_id",
-                            how="left")
-    return table
-
-
-def plot_roc_curves(predictions: pd.DataFrame, baseline_scores: pd.DataFrame | None, out_png: str | Path,
-                    split: str = "test", title_prefix: str = "") -> None:
-    """ROC curves of the fusion score and of each single-metric baseline for ``binder``, per domain."""
-    table = _roc_table(predictions, baseline_scores, split)
-    baselines = [c for c in ordered_predictors(
-        [c for c in (baseline_scores.columns if baseline_scores is not None else []) if c != "pair_id"])]
-    predictors = ["fusion", *baselines]
-    columns = {"fusion": "model_score", **{b: b for b in baselines}}
-    panels = _panel_domains(ordered_categories(predictions["domain_category"]))
-    fig, axes = _grid(len(panels), width=4.8, height=5.4)
-    for ax, panel in zip(axes, panels):
-        sub = table if panel == "all" else table[table["domain_category"] == panel]
-        n_pos, n_neg = int((sub["binder"] == 1).sum()), int((sub["binder"] == 0).sum())
-        ax.plot([0, 1], [0, 1], color="black", ls="--", lw=1, label="chance (AUC 0.50)")
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_aspect("equal")
-        ax.set_xlabel("false positive rate (non-binders called binders)")
-        ax.set_ylabel("true positive rate (binders found)")
-        ax.set_title(f"{'all domains' if panel == 'all' else panel} "
-                     f"({n_pos} binders, {n_neg} non-binders)", fontsize=10)
-        ax.grid(alpha=0.3)
-        if n_pos == 0 or n_neg == 0:
-            what = "no labelled pairs" if n_pos + n_neg == 0 else (
-                f"only {'binders' if n_neg == 0 else 'non-binders'} (n={n_pos + n_neg})")
-            _note(ax, f"{what}\nin the {split} split:\nROC undefined")
-            continue
-        for pred in predictors:
-            col = columns[pred]
-            if col not in sub.columns:
-                continue
-            vals = pd.to_numeric(sub[col], errors="coerce")
-            keep = vals.notna()
-            y = sub.loc[keep, "binder"]
-            if (y == 1).sum() == 0 or (y == 0).sum() == 0:
-                continue
-            fpr, tpr, auc = roc_curve(y, vals[keep])
-            n_note = "" if keep.all() else f", n={int(keep.sum())}"
-            # fusion: thick solid line underneath; baselines: thinner dashed lines on top, so that
-            # curves that coincide (small test sets) all stay visible
-            fusion = pred == "fusion"
-            ax.plot(fpr, tpr, color=predictor_color(pred), lw=4.0 if fusion else 1.6,
-                    ls="-" if fusion else _DASHES[baselines.index(pred) % len(_DASHES)],
-                    alpha=0.75 if fusion else 1.0, zorder=2 if fusion else 3,
-                    label=f"{predictor_label(pred)} (AUC {auc:.2f}{n_note})")
-        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, ncol=2)
-    _suptitle(fig, _title(title_prefix, f"ROC curves for binder vs non-binder, {split} split"), fontsize=12)
-    fig.tight_layout()
-    _save(fig, out_png)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # 5. Feature PCA
 # ---------------------------------------------------------------------------------------------------------
@@ -538,34 +441,23 @@ def pca(values: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarr
     return scores, ratio[:n_components], loadings
 
 
-def _targets_for(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None,
-                 target_kind: str = "neglog10_kd") -> np.ndarray:
-    """Target per row of ``pairs``: from a ``target`` column (joined on pair_id) or from ``kd_nm``
-    labels (joined on tf_id, domain_id; scaled over the labelled pairs like the training target)."""
+def observed_kd(pairs: pd.DataFrame, labels_or_scores: pd.DataFrame | None) -> np.ndarray:
+    """Observed Kd (nM) per row of ``pairs`` (NaN: unlabelled, or a Kd that is not positive), from a table
+    with ``kd_nm`` joined on ``tf_id, domain_id`` where both tables have them (the labels), else on
+    ``pair_id``."""
     n = len(pairs)
-    if labels_or_targets is None or labels_or_targets.empty:
+    if labels_or_scores is None or labels_or_scores.empty:
         return np.full(n, np.nan)
-    lt = labels_or_targets
-    if "target" in lt.columns and "pair_id" in lt.columns:
-        t = lt[["pair_id", "target"]].drop_duplicates("pair_id")
-        merged = pairs[["pair_id"]].merge(t, on="pair_id", how="left")
-        return pd.to_numeric(merged["target"], errors="coerce").to_numpy(float)
-    if "kd_nm" in lt.columns:
-        keys = ["tf_id", "domain_id"] if {"tf_id", "domain_id"} <= set(lt.columns) & set(pairs.columns) \
-            else ["pair_id"]
-        _check_columns(lt, keys, "labels")
-        lab = lt[[*keys, "kd_nm"]].drop_duplicates(keys)
-        merged = pairs[keys].merge(lab, on=keys, how="left")
-        kd = pd.to_numeric(merged["kd_nm"], errors="coerce").to_numpy(float)
-        kd = np.where(kd > 0, kd, np.nan)
-        if not np.isfinite(kd).any():
-            return np.full(n, np.nan)
-        v = kd if target_kind == "minmax_kd" else -np.log10(kd * 1e-9)
-        lo, hi = np.nanmin(v), np.nanmax(v)
-        span = hi - lo if hi > lo else 1.0
-        t = 1.0 - (v - lo) / span if target_kind == "minmax_kd" else (v - lo) / span
-        return np.clip(t, 0.0, 1.0)
-    raise ValueError("labels_or_targets: needs pair_id + target, or kd_nm (+ tf_id, domain_id)")
+    lt = labels_or_scores
+    if "kd_nm" not in lt.columns:
+        raise ValueError("labels_or_scores: needs kd_nm (+ tf_id, domain_id, or pair_id)")
+    keys = ["tf_id", "domain_id"] if {"tf_id", "domain_id"} <= set(lt.columns) & set(pairs.columns) \
+        else ["pair_id"]
+    _check_columns(lt, keys, "labels_or_scores")
+    lab = lt[[*keys, "kd_nm"]].drop_duplicates(keys)
+    merged = pairs[keys].merge(lab, on=keys, how="left")
+    kd = pd.to_numeric(merged["kd_nm"], errors="coerce").to_numpy(float)
+    return np.where(kd > 0, kd, np.nan)
 
 
 def _top_loadings(names: list[str], loadings: np.ndarray, k: int = 3) -> str:
@@ -577,21 +469,22 @@ def _top_loadings(names: list[str], loadings: np.ndarray, k: int = 3) -> str:
     return "\n".join(parts)
 
 
-def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None, out_png: str | Path,
-                     title_prefix: str = "", target_kind: str = "neglog10_kd") -> None:
-    """PCA of the AlphaFold metrics and of the interface metrics; points coloured by the binding target
-    (grey: unlabelled), marker per domain category.
+def plot_feature_pca(pairs: pd.DataFrame, labels_or_scores: pd.DataFrame | None, out_png: str | Path,
+                     title_prefix: str = "") -> None:
+    """PCA of the AlphaFold metrics and of the interface metrics; points coloured by the observed Kd (nM, log
+    colour scale; grey: unlabelled), marker per domain category.
 
-    ``labels_or_targets``: a score table (``pair_id``, ``target``) or the labels (``tf_id``,
-    ``domain_id``, ``kd_nm``; scaled with ``target_kind`` like the training target).
+    ``labels_or_scores``: the labels or a score table, either with ``kd_nm`` (:func:`observed_kd`).
     """
     _check_columns(pairs, ["pair_id", "domain_category"], "pairs")
-    target = _targets_for(pairs, labels_or_targets, target_kind)
+    target = observed_kd(pairs, labels_or_scores)
     categories = ordered_categories(pairs["domain_category"])
     extra = [c for c in categories if c not in CATEGORY_MARKERS]
     fig, axes = plt.subplots(1, 2, figsize=(13.5, 6.0))
-    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
-    cmap = plt.get_cmap("viridis")
+    finite = target[np.isfinite(target)]
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (1.0, 10.0)
+    norm = matplotlib.colors.LogNorm(vmin=lo, vmax=hi if hi > lo else lo * 10)
+    cmap = plt.get_cmap("viridis_r")  # bright = low Kd = strong binding
     for ax, (name, wanted) in zip(axes, (("AlphaFold confidence metrics", PCA_AF_COLUMNS),
                                         ("interface metrics", PCA_INTERFACE_COLUMNS))):
         cols = [c for c in wanted if c in pairs.columns]
@@ -626,53 +519,46 @@ def plot_feature_pca(pairs: pd.DataFrame, labels_or_targets: pd.DataFrame | None
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
                bbox_to_anchor=(0.46, 0.94), title="domain category", title_fontsize=9)
     _suptitle(fig, _title(title_prefix, "PCA of the feature table (standardised, median-imputed), "
-                        "coloured by binding score"), fontsize=12)
+                        "coloured by observed Kd"), fontsize=12)
     fig.tight_layout(rect=(0, 0.02, 0.9, 0.88))
     cax = fig.add_axes((0.915, 0.2, 0.015, 0.6))
-    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=TARGET_LABEL)
+    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=KD_LABEL)
     _save(fig, out_png)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # All figures of one model
 # ---------------------------------------------------------------------------------------------------------
-def baseline_scores_from_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """``pair_id`` + the single-metric baseline columns that ``pairs`` holds."""
-    return pairs[["pair_id", *[c for c in BASELINE_METRICS if c in pairs.columns]]].copy()
-
-
 def write_all_plots(
     history: pd.DataFrame,
     predictions: pd.DataFrame,
     metrics: pd.DataFrame,
+    oof: pd.DataFrame,
     pairs: pd.DataFrame,
-    baseline_scores: pd.DataFrame | None,
     out: dict | str | Path,
-    split: str = "test",
     title_prefix: str = "",
     model: str | None = None,
-    bars_split: str | None = None,
+    n_folds: int | None = None,
+    group_by: str | None = None,
 ) -> dict[str, Path]:
     """The five figures of one model; returns {name: path} (names: ``FILES`` keys).
 
     ``out``: {name: path} for every ``FILES`` key (the rule's outputs), or a folder (``FILES`` names in it).
-
-    ``baseline_scores`` None: the baseline columns of ``pairs``. The PCA is coloured by the score
-    table's ``target``. ``model`` picks one model of a metrics table holding several. The bar chart
-    uses ``bars_split``: by default the out-of-fold ``cv`` rows when the table has them (every labelled
-    pair is held out once, so per-domain intervals are far narrower than on the small test split).
+    Performance comes from the cross-validation only: the metric bars from the ``cv`` rows of ``metrics``,
+    predicted vs observed Kd and the ROC curves from ``oof`` (every repeat's out-of-fold tables,
+    :mod:`.cv_plots`); ``n_folds`` and ``group_by`` name the design in their titles. The PCA is coloured by
+    the observed Kd of the score table. ``model`` picks one model of a metrics table holding several.
     """
-    if bars_split is None:
-        bars_split = "cv" if (metrics["split"] == "cv").any() else split
+    from .cv_plots import oof_table, plot_cv_pred_vs_obs, plot_cv_roc_curves  # cv_plots imports this module
+
     if isinstance(out, dict):
         paths = {name: Path(out[name]) for name in FILES}
     else:
         paths = {name: Path(out) / file for name, file in FILES.items()}
-    if baseline_scores is None:
-        baseline_scores = baseline_scores_from_pairs(pairs)
+    table = oof_table(oof, predictions)
     plot_training_curves(history, paths["training_curves"], title_prefix=title_prefix)
-    plot_pred_vs_obs(predictions, paths["pred_vs_obs"], split=split, title_prefix=title_prefix)
-    plot_metric_bars(metrics, paths["metric_bars"], split=bars_split, title_prefix=title_prefix, model=model)
-    plot_roc_curves(predictions, baseline_scores, paths["roc_curves"], split=split, title_prefix=title_prefix)
+    plot_cv_pred_vs_obs(table, paths["pred_vs_obs"], title_prefix, n_folds=n_folds, group_by=group_by)
+    plot_metric_bars(metrics, paths["metric_bars"], split="cv", title_prefix=title_prefix, model=model)
+    plot_cv_roc_curves(table, paths["roc_curves"], title_prefix, n_folds=n_folds, group_by=group_by)
     plot_feature_pca(pairs, predictions, paths["feature_pca"], title_prefix=title_prefix)
     return paths
