@@ -55,6 +55,7 @@ rule rank_candidates:
         failed=FEATURE_TABLES["failed"],
         scores=[f"{RANKING}/model_scores.tsv"] if RANK_MODEL else [],
         calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
+        tf_fasta=config["tf_fasta"],
     output:
         tsv=expand(f"{RANKING}/{{domain}}.tsv", domain=RANK_DOMAINS),
         xlsx=f"{RANKING}/ranking.xlsx",
@@ -78,6 +79,7 @@ rule rank_candidates:
         order_by=config["rank"]["order_by"],
         workbook_rows=config["rank"]["workbook_rows"],
         page_rows=config["rank"]["page_rows"],
+        tiling=config["tiling"],
     script:
         "../scripts/rank_candidates.py"
 

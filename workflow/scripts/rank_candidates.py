@@ -6,11 +6,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
+from tfbind.ranking.coordinates import tile_coordinates  # noqa: E402
 from tfbind.ranking.outputs import RankOutputs, rank_candidates  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 domains = list(smk.params.domains)
+tiling = smk.params.tiling  # numbers the interface residues in the protein
+coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
 rank_candidates(
     smk.input.pairs,
     smk.input.failed,
@@ -28,4 +31,5 @@ rank_candidates(
     page_rows=smk.params.page_rows,
     order_by=smk.params.order_by,
     calibration_path=smk.input.calibration[0] if smk.input.calibration else None,
+    coords=coords,
 )
