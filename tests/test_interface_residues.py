@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import shared_fixtures
+from helpers import biopython_interface_residues, shared_fixtures
 from tfbind.metrics.confidence import pair_blocks
 from tfbind.metrics.interface_residues import (
     CONTACT_CUTOFF,
@@ -85,43 +85,6 @@ def test_renumbering_adds_the_tile_offset():
         parse("L1 12L")
 
 
-def _reference_residues(pdb, pae, tf_chain, domain_chain, pae_cutoff, dist_cutoff=8.0, both_ways=True,
-                        strict=False):
-    """Interface residues of ``tf_chain`` computed independently: Biopython's parser and NeighborSearch on
-    the CB atoms (CA for Gly) and the PAE matrix from the JSON, indexed by residue order in the file."""
-    from Bio.PDB import NeighborSearch, PDBParser
-
-    model = PDBParser(QUIET=True).get_structure("m", str(pdb))[0]
-    order, rep = {}, []
-    for chain in model:
-        for res in chain:
-            if res.id[0] != " ":
-                continue
-            order[(chain.id, res.id[1])] = len(order)
-            rep.append((chain.id, res, res["CA"] if res.get_resname() == "GLY" else res["CB"]))
-    search = NeighborSearch([atom for _, _, atom in rep])
-    chosen = []
-    for chain_id, res, atom in rep:
-        if chain_id != tf_chain:
-            continue
-        i = order[(chain_id, res.id[1])]
-        for other in search.search(atom.coord, dist_cutoff + 1e-6):
-            partner = other.get_parent()
-            if partner.get_parent().id != domain_chain:
-                continue
-            d = float(np.linalg.norm(other.coord - atom.coord))
-            if (strict and d >= dist_cutoff) or d > dist_cutoff:
-                continue
-            j = order[(domain_chain, partner.id[1])]
-            if pae[i, j] < pae_cutoff and (not both_ways or pae[j, i] < pae_cutoff):
-                chosen.append(res)
-                break
-    from Bio.PDB.Polypeptide import three_to_index, index_to_one
-
-    return " ".join(f"{index_to_one(three_to_index(r.get_resname()))}{k}"
-                    for k, r in enumerate(model[tf_chain], start=1) if r in chosen)
-
-
 @pytest.fixture(scope="module")
 def colabfold_model():
     folder = shared_fixtures() / "colabfold_5b8c"
@@ -140,7 +103,7 @@ def test_real_colabfold_model_matches_neighbor_search(colabfold_model, tf_chain,
     seq = pred.sequences[tf_chain]
     got = residue_text(interface_mask(blocks.contacts, blocks.pae_ab, blocks.pae_ba, cutoff),
                        tile_positions(seq, seq), seq)
-    expected = _reference_residues(pdb, pae, tf_chain, domain_chain, cutoff)
+    expected = biopython_interface_residues(pdb, pae, tf_chain, domain_chain, cutoff)
     assert got == expected
     assert 3 <= len(got.split()) < len(seq)  # an interface, not the whole chain
 
@@ -173,8 +136,8 @@ def test_extraction_writes_the_top_models_residues_in_tile_positions(colabfold_m
     rows, summary = extract_pair(pair, {"TILE_1": tf}, {"DOM": dom}, settings)
     # the ColabFold cutoff of features.interface_pae_cutoff applies (4 A: fewer residues than at 15)
     assert summary["interface_residues_tile"]
-    assert summary["interface_residues_tile"] == _reference_residues(pdb, pae, "A", "B", 4.0)
-    assert summary["interface_residues_tile"] != _reference_residues(pdb, pae, "A", "B", 15.0)
+    assert summary["interface_residues_tile"] == biopython_interface_residues(pdb, pae, "A", "B", 4.0)
+    assert summary["interface_residues_tile"] != biopython_interface_residues(pdb, pae, "A", "B", 15.0)
     assert not math.isnan(summary["iptm"])
 
 
