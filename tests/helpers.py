@@ -113,3 +113,42 @@ def report_opening_text(report) -> str:
     found = re.search(r"var workflow_desc = (.*?);\n", page, re.S)
     assert found, f"{report}: no workflow_desc (not a Snakemake HTML report?)"
     return json.loads(found.group(1))
+
+
+def biopython_interface_residues(pdb, pae, tf_chain: str, domain_chain: str, pae_cutoff: float,
+                                 dist_cutoff: float = 8.0):
+    """Interface residues of ``tf_chain`` (``"L12 F15"``, positions in the chain) computed independently of the
+    pipeline: Biopython's PDB parser and NeighborSearch on the CB atoms (CA for Gly), CB-CB <= ``dist_cutoff``
+    to a ``domain_chain`` residue with ``pae[i, j] < pae_cutoff`` and ``pae[j, i] < pae_cutoff`` (``pae``: the
+    matrix of the run's JSON, rows/columns in the residue order of the file)."""
+    import numpy as np
+    from Bio.PDB import NeighborSearch, PDBParser
+    from Bio.PDB.Polypeptide import index_to_one, three_to_index
+
+    model = PDBParser(QUIET=True).get_structure("m", str(pdb))[0]
+    order, rep = {}, []
+    for chain in model:
+        for res in chain:
+            if res.id[0] != " ":
+                continue
+            order[(chain.id, res.id[1])] = len(order)
+            rep.append((chain.id, res, res["CA"] if res.get_resname() == "GLY" else res["CB"]))
+    search = NeighborSearch([atom for _, _, atom in rep])
+    chosen = []
+    for chain_id, res, atom in rep:
+        if chain_id != tf_chain:
+            continue
+        i = order[(chain_id, res.id[1])]
+        for other in search.search(atom.coord, dist_cutoff + 1e-6):
+            partner = other.get_parent()
+            if partner.get_parent().id != domain_chain:
+                continue
+            d = float(np.linalg.norm(other.coord - atom.coord))
+            if d > dist_cutoff:
+                continue
+            j = order[(domain_chain, partner.id[1])]
+            if pae[i, j] < pae_cutoff and pae[j, i] < pae_cutoff:
+                chosen.append(res)
+                break
+    return " ".join(f"{index_to_one(three_to_index(r.get_resname()))}{k}"
+                    for k, r in enumerate(model[tf_chain], start=1) if r in chosen)

@@ -257,3 +257,27 @@ def test_a_broken_domain_fasta_stops_the_start_with_one_line(tmp_path, inputs):
     assert line in out.splitlines(), out[-2000:]
     # no traceback into the package
     assert "InputError" not in out and "sequences.py" not in out, out[-2000:]
+
+
+def test_unlabelled_interface_residues_are_numbered_in_the_protein(unlabelled):
+    # demo tiles GENE_N with tiling.step 80, first_index 1: tile N starts at protein residue (N - 1) * 80 + 1; a
+    # residue "L92" of tile 2 is position 92 - 81 + 1 = 12 of the tile, and its letter is the tile's 12th
+    from tfbind.metrics.interface_residues import parse
+
+    pairs = pd.read_parquet(unlabelled / "results/features/pairs.parquet").set_index("pair_id")
+    checked = 0
+    for domain in DOMAINS:
+        tsv = pd.read_csv(unlabelled / f"results/ranking/{domain}.tsv", sep="\t", keep_default_na=False)
+        for row in tsv.itertuples():
+            start = (int(row.tf_id.rsplit("_", 1)[1]) - 1) * 80 + 1
+            assert int(row.tile_start) == start
+            sequence = pairs.loc[row.pair_id, "tf_sequence"]
+            tile = parse(pairs.loc[row.pair_id, "interface_residues_tile"])
+            protein = parse(row.interface_residues)
+            assert [n - start + 1 for _, n in protein] == [n for _, n in tile]
+            assert all(sequence[n - start] == letter for letter, n in protein)
+            checked += len(protein)
+    assert checked > 0  # the demo's binders have interface residues
+    # the top-candidate panels: one per candidate up to rank.top_n, named by domain and rank
+    top = unlabelled / "results/ranking/plots/top"
+    assert sorted(p.name for p in top.glob("*.png")) == sorted(f"{d}_rank{n}.png" for d in DOMAINS for n in (1, 2))

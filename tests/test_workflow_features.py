@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -241,3 +242,18 @@ def test_score_table_with_the_cross_domain_profile_option(tmp_path, fixtures_dir
     for (domain, tile) in z:
         other = "TAZ2" if domain == "KIX" else "KIX"
         assert pairs.loc[f"{domain}_and_{tile}", "xd_iptm"] == pytest.approx(z[(other, tile)])
+
+
+def test_interface_residues_of_the_top_model_are_in_pairs_parquet(features_run, fixtures_dir):
+    # 5b8c chain C (the "TF") against chain B: recomputed with Biopython NeighborSearch on the PDB file and the
+    # PAE matrix of the scores JSON, at the ColabFold default of features.interface_pae_cutoff (15 A)
+    from helpers import biopython_interface_residues
+
+    work, _ = features_run
+    pairs = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id")
+    folder = fixtures_dir / "colabfold_5b8c"
+    pae = np.asarray(json.loads(next(folder.glob("*_scores_*.json")).read_text())["pae"], dtype=float)
+    expected = biopython_interface_residues(next(folder.glob("*.pdb")), pae, "C", "B", 15.0)
+    assert len(expected.split()) > 5
+    assert pairs.loc["cf", "interface_residues_tile"] == expected
+    assert pairs.loc["af3", "interface_residues_tile"]  # the same complex from AlphaFold3 (10 A cutoff)

@@ -56,6 +56,7 @@ rule rank_candidates:
         failed=FEATURE_TABLES["failed"],
         scores=[f"{RANKING}/model_scores.tsv"] if RANK_MODEL else [],
         calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
+        tf_fasta=config["tf_fasta"],
     output:
         tsv=expand(f"{RANKING}/{{domain}}.tsv", domain=RANK_DOMAINS),
         xlsx=f"{RANKING}/ranking.xlsx",
@@ -81,6 +82,7 @@ rule rank_candidates:
         order_by=config["rank"]["order_by"],
         workbook_rows=config["rank"]["workbook_rows"],
         page_rows=config["rank"]["page_rows"],
+        tiling=config["tiling"],
     script:
         "../scripts/rank_candidates.py"
 
@@ -118,9 +120,10 @@ rule rank_plots:
         "../scripts/rank_plots.py"
 
 
-# (domain, rank) of the top-candidate panels; none for score tables (no model files to draw).
-RANK_TOP_KEYS = [] if USE_SCORE_TABLE else [(d, n) for d in RANK_DOMAINS for n in range(1, RANK_TOP_N + 1)]
-RANK_TOP = [f"{RANKING}/plots/top/{d}_rank{n}.png" for d, n in RANK_TOP_KEYS]
+# Top-candidate panels, none for score tables (no model files to draw): a folder holding {domain}_rank{n}.png for
+# the best rank.top_n candidates each domain has (how many is known after features) and {domain}_none.png for a
+# domain without any.
+RANK_TOP = [] if USE_SCORE_TABLE else [f"{RANKING}/plots/top"]
 
 
 if RANK_TOP:
@@ -130,15 +133,13 @@ if RANK_TOP:
             ranking=f"{RANKING}/ranking.parquet",
             pairs=FEATURE_TABLES["pairs"],
         output:
-            [
-                report(
-                    f"{RANKING}/plots/top/{d}_rank{n}.png",
-                    caption="../report/rank_top.rst",
-                    category="3. Top candidates",
-                    subcategory=d,
-                )
-                for d, n in RANK_TOP_KEYS
-            ],
+            report(
+                directory(RANK_TOP[0]),
+                patterns=["{domain}_rank{n}.png", "{domain}_none.png"],
+                caption="../report/rank_top.rst",
+                category="3. Top candidates",
+                subcategory="{domain}",
+            ),
         log:
             f"{LOGS}/rank/top_panels.log",
         conda:

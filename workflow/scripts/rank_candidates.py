@@ -7,12 +7,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 
 from tfbind import logs  # noqa: E402
 from tfbind.features.failed import require_pairs  # noqa: E402
+from tfbind.ranking.coordinates import tile_coordinates  # noqa: E402
 from tfbind.ranking.outputs import RankOutputs, rank_candidates  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 require_pairs(smk.input.pairs, smk.input.failed)  # no pair read: fail with the reasons
 domains = list(smk.params.domains)
+tiling = smk.params.tiling  # numbers the interface residues in the protein
+coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
 rank_candidates(
     smk.input.pairs,
     smk.input.failed,
@@ -32,4 +35,5 @@ rank_candidates(
     calibration_path=smk.input.calibration[0] if smk.input.calibration else None,
     model_kind=smk.params.model_kind,
     trained=smk.params.trained,
+    coords=coords,
 )

@@ -1,4 +1,5 @@
-"""Rule rank_top_panels: PAE and contact map of the top model of the top N candidates per domain."""
+"""Rule rank_top_panels: PAE and contact map of the top model of the best rank.top_n candidates per domain
+(as many as a domain has; a note for a domain without any)."""
 
 import sys
 from pathlib import Path
@@ -8,19 +9,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
-from tfbind.ranking import plots  # noqa: E402
+from tfbind.ranking.top_panels import PANEL_COLUMNS, top_panels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 table = pd.read_parquet(smk.input.ranking)
-runs = pd.read_parquet(smk.input.pairs, columns=["pair_id", "prediction", "tf_chain", "domain_chain"])
+table = table[table["rank"] <= smk.params.top_n]  # only the pairs drawn
+runs = pd.read_parquet(smk.input.pairs, columns=["pair_id", "prediction", "tf_chain", "domain_chain", "tf_sequence"])
 table = table.merge(runs, on="pair_id", how="left")
-outputs = iter(smk.output)
-for domain in smk.params.domains:
-    rows = table[table["domain_id"] == domain].set_index("rank")
-    for n in range(1, smk.params.top_n + 1):
-        path = next(outputs)
-        if n in rows.index:
-            plots.top_panel(rows.loc[n].rename(None).to_dict() | {"rank": n}, path)
-        else:
-            plots._message(path, f"{domain}: fewer than {n} candidates were read")
+top_panels(table[[c for c in PANEL_COLUMNS if c in table.columns]], list(smk.params.domains), smk.params.top_n,
+           smk.output[0])

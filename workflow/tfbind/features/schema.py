@@ -69,6 +69,9 @@ PAIR_SCHEMA = pa.schema(
     + [(f"{m}_mean", pa.float64()) for m in CONFIDENCE_METRICS]
     + [("n_models", pa.int64()), ("tf_sequence", pa.string()), ("domain_sequence", pa.string())]
     + [("tf_group", pa.string())]  # the TF FASTA's group= key (grouped CV folds), null when absent
+    # the top model's interface residues of the TF tile, positions in the tile ("L12 F15 W20"; "" none; null for
+    # score tables): tfbind.metrics.interface_residues; the ranking renumbers them into the protein
+    + [("interface_residues_tile", pa.string())]
     + [(d, pa.float64()) for d in DESCRIPTOR_COLUMNS]
     + list(SCORE_TABLE_ONLY_COLUMNS.items())
 )

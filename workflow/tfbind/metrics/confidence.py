@@ -8,6 +8,8 @@ each metric's definition, reference and constants are documented.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..readers.prediction import ModelPrediction
@@ -78,8 +80,38 @@ def _check_shapes(pred: ModelPrediction) -> None:
                              f"for {n} residues")
 
 
+@dataclass(frozen=True)
+class PairBlocks:
+    """The arrays of one TF chain and one domain chain that the confidence metrics share: residue indices
+    (``ia`` TF, ``ib`` domain), the two inter-chain PAE blocks (``pae_ab``: TF rows aligned), the CB-CB
+    distances (``dist_ab``, TF x domain) and the 8 A contact map. Built once per model by
+    :func:`pair_blocks`; the interface residues (:mod:`.interface_residues`) reuse them."""
+
+    ia: np.ndarray
+    ib: np.ndarray
+    pae: np.ndarray
+    pae_ab: np.ndarray
+    pae_ba: np.ndarray
+    dist_ab: np.ndarray
+    contacts: np.ndarray
+
+
+def pair_blocks(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> PairBlocks:
+    """:class:`PairBlocks` of ``tf_chain`` vs ``domain_chain``; ValueError as :func:`confidence_metrics`."""
+    if tf_chain == domain_chain:
+        raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
+    _check_shapes(pred)
+    ia = _chain_index(pred, tf_chain, "TF")
+    ib = _chain_index(pred, domain_chain, "domain")
+    pae = np.asarray(pred.pae, dtype=float)
+    cb = np.asarray(pred.cb_coords, dtype=float)
+    dist_ab = cb_distances(cb[ia], cb[ib])
+    return PairBlocks(ia, ib, pae, _submatrix(pae, ia, ib), _submatrix(pae, ib, ia), dist_ab,
+                      dist_ab <= CONTACT_CUTOFF)
+
+
 def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
-                       ipsae_pae_cutoff: float) -> dict[str, float]:
+                       ipsae_pae_cutoff: float, blocks: PairBlocks | None = None) -> dict[str, float]:
     """Confidence metrics of ``tf_chain`` vs ``domain_chain`` in one predicted model.
 
     Returns a dict with exactly the keys of :data:`METRIC_KEYS` (floats; NaN where undefined):
@@ -100,25 +132,18 @@ def confidence_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
       10 for AF3) and ``iptm_pae`` (ipTM from PAE with d0(n_TF + n_domain)),
       see :mod:`.ipsae_scores`.
 
+    ``blocks``: :func:`pair_blocks` of the same model and chains, when the caller already built them.
+
     Raises ValueError when a chain has no residues, the two chains are the same, or the arrays of
     the prediction do not agree in size.
     """
-    if tf_chain == domain_chain:
-        raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
-    _check_shapes(pred)
-    ia = _chain_index(pred, tf_chain, "TF")
-    ib = _chain_index(pred, domain_chain, "domain")
-
-    pae = np.asarray(pred.pae, dtype=float)
+    if blocks is None:
+        blocks = pair_blocks(pred, tf_chain, domain_chain)
+    ia, ib, pae = blocks.ia, blocks.ib, blocks.pae
+    pae_ab, pae_ba, dist_ab, contacts = blocks.pae_ab, blocks.pae_ba, blocks.dist_ab, blocks.contacts
     plddt = np.asarray(pred.plddt, dtype=float)
-    cb = np.asarray(pred.cb_coords, dtype=float)
     both = np.concatenate([ia, ib])
-
-    pae_ab = _submatrix(pae, ia, ib)
-    pae_ba = _submatrix(pae, ib, ia)
     plddt_a, plddt_b = plddt[ia], plddt[ib]
-    dist_ab = cb_distances(cb[ia], cb[ib])
-    contacts = dist_ab <= CONTACT_CUTOFF
 
     inter = np.concatenate([pae_ab.ravel(), pae_ba.ravel()])
     # ipSAE and ipTM from the two inter-chain blocks already cut (ipsae_scores.ipsae and iptm_pae on the blocks)

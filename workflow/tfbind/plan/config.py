@@ -11,7 +11,13 @@ from pathlib import Path
 from ..errors import InputError
 from ..escape import CONTROL_RE
 from .ids import check_id
-from .settings import DEFAULT_IPSAE_CUTOFF, DEFAULT_MAX_INPUT_MB, DEFAULT_PAIR_TIMEOUT_S, ExtractSettings
+from .settings import (
+    DEFAULT_INTERFACE_PAE_CUTOFF,
+    DEFAULT_IPSAE_CUTOFF,
+    DEFAULT_MAX_INPUT_MB,
+    DEFAULT_PAIR_TIMEOUT_S,
+    ExtractSettings,
+)
 from .archives import archive_limit_bytes
 from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
@@ -64,6 +70,8 @@ def extract_settings(config: dict) -> ExtractSettings:
     features = config.get("features", {})
     cutoff = dict(DEFAULT_IPSAE_CUTOFF)
     cutoff.update(features.get("ipsae_pae_cutoff", {}))
+    interface_cutoff = dict(DEFAULT_INTERFACE_PAE_CUTOFF)
+    interface_cutoff.update(features.get("interface_pae_cutoff", {}))
     return ExtractSettings(
         ipsae_pae_cutoff=cutoff,
         min_identity=float(features.get("chain_min_identity", 0.9)),
@@ -72,6 +80,7 @@ def extract_settings(config: dict) -> ExtractSettings:
         max_input_mb=float(features.get("max_input_mb", DEFAULT_MAX_INPUT_MB)),
         pair_timeout_s=float(features.get("pair_timeout_s", DEFAULT_PAIR_TIMEOUT_S)),
         shape_complementarity=sc_mode(features.get("shape_complementarity", "top")),
+        interface_pae_cutoff={k: float(v) for k, v in interface_cutoff.items()},
     )
 
 

@@ -12,6 +12,9 @@ DEFAULT_PAIR_TIMEOUT_S = 120
 
 # Defaults of the reference ipSAE tool (Dunbrack 2025): PAE cutoff 15 A for AF2-type PAE, 10 A for AF3.
 DEFAULT_IPSAE_CUTOFF = {"alphafold2": 15.0, "colabfold": 15.0, "alphafold3": 10.0}
+# PAE cutoff of the interface residues (tfbind.metrics.interface_residues): ipSAE's, whose reference tool selects
+# its interface residues with the same PAE cutoff (ipsae.py dist1/dist2).
+DEFAULT_INTERFACE_PAE_CUTOFF = dict(DEFAULT_IPSAE_CUTOFF)
 
 # features.shape_complementarity: Sc for the top-ranked model of each run (default: about 1 s per model of a
 # real complex, tfbind.metrics.shape_complementarity), for every model, or for none.
@@ -27,6 +30,7 @@ class ExtractSettings:
     max_input_mb: float = DEFAULT_MAX_INPUT_MB  # larger (decompressed) input files fail the pair
     pair_timeout_s: float = DEFAULT_PAIR_TIMEOUT_S  # a pair taking longer fails (0 = no limit)
     shape_complementarity: str = "top"  # one of SC_MODES
+    interface_pae_cutoff: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERFACE_PAE_CUTOFF))
 
     def __post_init__(self):
         if self.shape_complementarity not in SC_MODES:

@@ -39,7 +39,8 @@ PAGE_ROWS = 1_000
 #: Columns of pairs.parquet that the ranking and the run summary read (those present are read).
 RANKING_INPUT_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "source_format", "prediction",
                          "n_models", "ranking_confidence", "shape_complementarity", "ipsae_min", "iptm", "lis",
-                         "lia", "pdockq2_tf", "pdockq2_domain", "pdockq", "plddt_interface"]  # fmt: skip
+                         "lia", "pdockq2_tf", "pdockq2_domain", "pdockq", "plddt_interface",
+                         "interface_residues_tile"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,13 @@ def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path
                     domains: list[str], model_note: str, out: RankOutputs, workbook_rows: int = WORKBOOK_ROWS,
                     page_rows: int = PAGE_ROWS, order_by: str = "auto",
                     calibration_path: str | Path | None = None, model_kind: str = "",
-                    trained: bool = False) -> pd.DataFrame:
+                    trained: bool = False, coords: pd.DataFrame | None = None) -> pd.DataFrame:
     """Write every output of the ranking step; return the whole ranking table. ``order_by``: rank.order_by
     (:func:`tfbind.ranking.table.scorers`); ``calibration_path``: the model's calibration.json, whose
     out-of-fold AUROC per category the outputs quote for the domains the model ranks; ``model_kind``: where
     the model comes from (tfbind.model.pretrained.MODEL_KINDS, "" without one) and ``trained``: whether this
-    run trained one, for the report's landing text (:mod:`.landing`)."""
+    run trained one, for the report's landing text (:mod:`.landing`); ``coords``: tile coordinates
+    (:func:`tfbind.ranking.coordinates.tile_coordinates`) that number the interface residues in the protein."""
     pairs = read_ranking_inputs(pairs_path)
     scores = pd.read_csv(scores_path, sep="\t", dtype={"pair_id": str, "imputed": str},
                          keep_default_na=False, na_values=[""]) if scores_path else None
@@ -102,7 +104,7 @@ def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path
         scores["applicability"] = scores["applicability"].fillna("")
     log.info("ranking %d pairs of %d domains%s", len(pairs), len(domains), " with model scores" if scores is not None
              else "")
-    table = build_ranking(pairs, scores, order_by)
+    table = build_ranking(pairs, scores, order_by, coords)
     cv_auroc = None
     if calibration_path:
         from ..model.calibration import read_calibration

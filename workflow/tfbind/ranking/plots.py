@@ -1,5 +1,5 @@
-"""Pictures of the ranking (matplotlib, Agg): score heatmap, score tracks per TF gene, top-candidate
-panels (PAE with chain boundaries, inter-chain contact map), and, with labels, observed vs predicted Kd and
+"""Pictures of the ranking (matplotlib, Agg): score heatmap, score tracks per TF gene (the top-candidate
+panels, PAE and inter-chain contact map: :mod:`.top_panels`), and, with labels, observed vs predicted Kd and
 ROC / precision-recall curves from the out-of-fold cross-validation predictions.
 """
 
@@ -146,44 +146,6 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     return index
 
 
-def top_panel(row: pd.Series, path: str | Path) -> None:
-    """PAE matrix (TF and domain chains, boundaries marked) and the inter-chain CB-CB contact map of the
-    pair's top-ranked model, read with :func:`tfbind.readers.read_run`."""
-    from ..readers import read_run
-
-    plt = _plt()
-    fmt = row.get("source_format") or None
-    try:
-        pred = next(iter(read_run(row["prediction"], fmt if fmt in ("alphafold2", "colabfold", "alphafold3") else None)))
-    except Exception as exc:  # an unreadable run is already in failed.tsv; say so in the panel
-        return _message(path, f"{row['pair_id']}: model not readable ({exc})")
-    tf_mask = pred.chain_ids == row["tf_chain"]
-    dom_mask = pred.chain_ids == row["domain_chain"]
-    idx = np.concatenate([np.flatnonzero(tf_mask), np.flatnonzero(dom_mask)])
-    n_tf = int(tf_mask.sum())
-    pae = pred.pae[np.ix_(idx, idx)]
-    tf_xyz, dom_xyz = pred.cb_coords[tf_mask], pred.cb_coords[dom_mask]
-    dist = np.linalg.norm(tf_xyz[:, None, :] - dom_xyz[None, :, :], axis=-1)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained",
-                                 gridspec_kw={"width_ratios": [1, 1.15], "wspace": 0.08})
-    im = a1.imshow(pae, cmap="Greens_r", vmin=0, vmax=30, interpolation="nearest")
-    for a in (a1.axhline, a1.axvline):
-        a(n_tf - 0.5, color="red", lw=1)
-    a1.set_title("PAE (A), top model")
-    a1.set_xlabel(f"scored residue: TF chain {row['tf_chain']} | domain chain {row['domain_chain']}")
-    a1.set_ylabel("aligned residue")
-    fig.colorbar(im, ax=a1, fraction=0.046, pad=0.02, label="expected position error (A)")
-    cm = np.where(dist <= CONTACT_CUTOFF, dist, np.nan)
-    im2 = a2.imshow(cm, cmap="magma", vmin=3, vmax=CONTACT_CUTOFF, aspect="auto", interpolation="nearest")
-    a2.set_title(f"inter-chain contacts (CB-CB <= {CONTACT_CUTOFF:g} A): {int(np.isfinite(cm).sum())}")
-    a2.set_xlabel(f"domain {row['domain_id']} residue (index)")
-    a2.set_ylabel(f"TF {row['tf_id']} residue (index)")
-    fig.colorbar(im2, ax=a2, fraction=0.046, pad=0.03, label="CB-CB distance (A)")
-    fig.suptitle(f"{row['domain_id']} rank {int(row['rank'])}: {row['tf_id']}  consensus {row['consensus']:.2f}, "
-                 f"ipTM {row['iptm']:.2f}, ipSAE {row['ipsae_min']:.2f}, model {pred.model_name}", fontsize=10)
-    _save(fig, path)
-
-
 def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
     """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain.
 
@@ -250,4 +212,4 @@ def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
     _save(fig, path)
 
 
-__all__ = ["heatmap", "observed_vs_predicted", "roc_pr", "top_panel", "tracks"]
+__all__ = ["heatmap", "observed_vs_predicted", "roc_pr", "tracks"]

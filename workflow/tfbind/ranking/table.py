@@ -8,8 +8,9 @@ consensus; pairs without either last; ties broken by ``tf_id``), ``tf_id``, ``do
 ``model_score``), then the evidence: ``consensus``, the single metrics (``tfbind.ranking.consensus
 .EVIDENCE_METRICS``: top-ranked model's values; ``pdockq2`` is the smaller direction, or pDockQ in a domain
 without pDockQ2), ``n_models``, the calls (:mod:`.calls`), ``consensus_metrics`` (which metrics fed the
-consensus), ``source_format``, ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the
-run folder when it cannot be told from the file names; empty for score tables).
+consensus), ``tile_start`` and ``interface_residues`` (:func:`interface_columns`), ``source_format``,
+``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder when it cannot be told
+from the file names; empty for score tables).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..metrics.dockq import CONTACT_CUTOFF
+from ..metrics.interface_residues import renumber
 from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
 from .consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
 
@@ -64,6 +67,14 @@ COLUMN_DEFINITIONS = {
                  "names; empty for score tables)",
     "item": "(about sheet) a column name, or a note on the workbook",
     "definition": "(about sheet) what the item means",
+    "tile_start": "the protein residue number of the tile's first residue (TF FASTA start=, or a GENE_N tile ID "
+                  "with tiling.step); blank when unknown",
+    "interface_residues": "residues of the tile that touch the domain in the top-ranked model: CB-CB (CA for "
+                          f"Gly) <= {CONTACT_CUTOFF:g} A to a domain residue (pDockQ's contact) with PAE below "
+                          "features.interface_pae_cutoff (default 15 A AlphaFold2/ColabFold, 10 A AlphaFold3) "
+                          "both ways; one-letter code and protein residue number (tile_start - 1 + position in "
+                          "the tile), or the position in the tile (1 = its first residue) where tile_start is "
+                          "blank; empty: none (or a score table, which has no model)",
 }
 
 
@@ -95,7 +106,25 @@ def scorer_note(domain_rows: pd.DataFrame, cv_auroc: dict | None = None) -> str:
 def ranking_columns(with_model: bool) -> list[str]:
     return ["rank", "tf_id", "domain_id", "domain_category", "score", "scored_by",
             *(MODEL_COLUMNS if with_model else []), "consensus", *EVIDENCE_METRICS, "n_models", *CALL_COLUMNS,
-            "consensus_metrics", "source_format", "pair_id", "top_model"]
+            "consensus_metrics", "tile_start", "interface_residues", "source_format", "pair_id", "top_model"]
+
+
+def interface_columns(pairs: pd.DataFrame, coords: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``tile_start`` (Int64, NA when unknown) and ``interface_residues`` of every pair: pairs.parquet's
+    ``interface_residues_tile`` (positions in the tile) renumbered into the protein with the tile's start from
+    ``coords`` (:func:`tfbind.ranking.coordinates.tile_coordinates`); kept in tile positions where the start
+    is unknown (or without ``coords``); "" where the pair has none."""
+    start = pd.Series(np.nan, index=pairs.index)
+    if coords is not None and len(coords):
+        start = pairs["tf_id"].map(coords.drop_duplicates("tf_id").set_index("tf_id")["start"]).astype(float)
+    text = pairs.get("interface_residues_tile", pd.Series("", index=pairs.index)).fillna("").astype(str)
+    known = start.notna().to_numpy() & (text != "").to_numpy()
+    out = text.to_numpy(dtype=object).copy()
+    # one string operation per pair that has residues and a start (a 10^6-pair screen: about a second)
+    out[known] = [renumber(t, int(s) - 1) for t, s in zip(text[known], start[known])]
+    # whole residue numbers (Int64: "461" in the TSV, not "461.0"; blank where unknown)
+    return pd.DataFrame({"tile_start": start.round().astype("Int64"), "interface_residues": out},
+                        index=pairs.index)
 
 
 def scorers(table: pd.DataFrame, order_by: str = "auto") -> pd.Series:
@@ -153,10 +182,10 @@ def top_model_file(prediction: str, source_format: str) -> str:
 
 
 def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None,
-                  order_by: str = "auto") -> pd.DataFrame:
+                  order_by: str = "auto", coords: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
     and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``;
-    ``order_by``: :func:`scorers`.
+    ``order_by``: :func:`scorers`; ``coords``: tile coordinates for :func:`interface_columns`.
 
     ``score`` is the value of the rank's order: in a domain ranked by the model (ordered by its predicted
     pKd), ``p_binder`` when the model has a
@@ -172,6 +201,7 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None,
         pd.to_numeric(pairs.get("n_models", pd.Series(np.nan, index=pairs.index)), errors="coerce")
         .rename("n_models"),
         metric_calls(pairs, values),
+        interface_columns(pairs, coords),
     ], axis=1)
     table["source_format"] = pairs.get("source_format", pd.Series("", index=pairs.index)).fillna("")
     fmt = table["source_format"].astype(str)
@@ -273,11 +303,13 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
     return per_domain
 
 
+
+
 def workbook_limit(workbook_rows: int | None) -> int:
     """Rows per domain sheet: ``workbook_rows`` (all when None), at most Excel's limit."""
     return min(workbook_rows or EXCEL_MAX_ROWS, EXCEL_MAX_ROWS)
 
 
 __all__ = ["ALL_METRICS_SHEET", "COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "column_definition",
-           "ranking_columns", "scorer_note", "scorers", "sheet_name", "top_model_file", "workbook_limit",
-           "write_ranking"]
+           "interface_columns", "ranking_columns", "scorer_note", "scorers", "sheet_name", "top_model_file",
+           "workbook_limit", "write_ranking"]
