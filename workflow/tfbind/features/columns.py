@@ -42,6 +42,10 @@ FEATURE_DEFINITIONS = {
     "ipsae_max": "larger ipSAE of the two directions",
     "iptm_pae": "ipTM recomputed from PAE (d0 of both chain lengths), max over directions",
     "n_contact_pairs": "residue pairs with CB-CB <= 8 A (CA for Gly)",
+    "interface_residues_tile": "residues of the tile touching the domain in the top-ranked model (CB-CB <= 8 A, "
+                               "PAE below features.interface_pae_cutoff both ways), one-letter code and position "
+                               "in the tile (1 = its first residue); the ranking's interface_residues gives them "
+                               "in the protein's numbering",
     "n_interface_res_tf": "TF residues with a heavy atom within 5 A of the domain",
     "n_interface_res_domain": "domain residues with a heavy atom within 5 A of the TF",
     "n_interface_res": "interface residues of both chains",
