@@ -4,9 +4,9 @@ Snakemake's ``validate`` reports a schema error with the whole schema and the of
 instance: ...``): a YAML alias bomb (10^6 items in a few lines of anchors and aliases) under an unknown or
 invalid key made it print 5.4 MB. :func:`check_config` runs the same validation first, the same way
 (JSON Schema draft 2020-12, defaults filled in as Snakemake fills them), and on error raises ``InputError``
-listing at most :data:`MAX_ERRORS` problems, each with its dotted key (``features.shard_size``) and at most :data:`MAX_LINE` characters:
-an unknown key with the closest valid one (difflib), a wrong type or value with the value shortened and what is
-allowed. Snakemake's ``validate`` still runs after it, on a config that is then valid.
+listing at most :data:`MAX_ERRORS` problems of at most :data:`MAX_LINE` characters, each with its dotted key
+(``features.shard_size``): an unknown key with the closest valid one (difflib), a wrong type or value with the
+value shortened and what is allowed. Snakemake's ``validate`` still runs after it, on a config that is then valid.
 """
 
 from __future__ import annotations
