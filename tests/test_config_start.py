@@ -148,3 +148,11 @@ def test_config_error_is_a_few_lines_with_the_closest_key(tmp_path, edit, line):
     assert proc.returncode != 0
     assert f"config error: {line} (every key: config/README.md)" in out.splitlines(), out[-3000:]
     assert len(out.splitlines()) < 15 and "properties" not in out and "$schema" not in out, out[-3000:]
+
+
+def test_readme_and_catalog_point_to_the_template():
+    readme = (REPO / "config" / "README.md").read_text().splitlines()
+    assert "start from [`config/screen.yaml`](screen.yaml)" in " ".join(readme[:4])
+    catalog = yaml.safe_load((REPO / ".snakemake-workflow-catalog.yml").read_text())
+    usage = catalog["usage"]["mandatory-flags"]
+    assert "config/screen.yaml" in usage["desc"] and "--configfile config/screen.yaml" in usage["flags"]
