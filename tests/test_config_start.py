@@ -91,7 +91,8 @@ def test_demo_config_pointed_at_own_data_is_refused_at_start(tmp_path):
     assert proc.returncode != 0
     assert ("config error: demo.generate is true, but tf_fasta tf.fasta record 'MYB_25' is not a tile of the "
             "demo; set demo.generate: false (it generates the synthetic demo's runs), or start from "
-            "config/screen.yaml") in out.splitlines(), out[-2000:]
+            "config/screen.yaml with -d <your workdir> (in the checkout, config/config.yaml's demo keys are read "
+            "first)") in out.splitlines(), out[-2000:]
     assert len(out.splitlines()) < 15, out
 
 

@@ -17,7 +17,10 @@ from pathlib import Path
 
 from ..errors import InputError
 
-FIX = "set demo.generate: false (it generates the synthetic demo's runs), or start from config/screen.yaml"
+# Run in the checkout, Snakemake reads config/config.yaml (the demo) before --configfile: its demo.generate
+# stays true under a config of one's own that does not set it, hence the -d.
+FIX = ("set demo.generate: false (it generates the synthetic demo's runs), or start from config/screen.yaml "
+       "with -d <your workdir> (in the checkout, config/config.yaml's demo keys are read first)")
 
 
 def _records(path: Path):
