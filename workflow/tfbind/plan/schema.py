@@ -6,7 +6,8 @@ invalid key made it print 5.4 MB. :func:`check_config` runs the same validation 
 (JSON Schema draft 2020-12, defaults filled in as Snakemake fills them), and on error raises ``InputError``
 listing at most :data:`MAX_ERRORS` problems of at most :data:`MAX_LINE` characters, each with its dotted key
 (``features.shard_size``): an unknown key with the closest valid one (difflib), a wrong type or value with the
-value shortened and what is allowed. Snakemake's ``validate`` still runs after it, on a config that is then valid.
+value shortened and what is allowed. Snakemake's ``validate`` still runs after it, on a config that is then
+valid.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def _describe(error) -> str:
     missing."""
     where = _where(error.absolute_path)
     if error.validator in ("anyOf", "oneOf") and error.context:
-        return _short(f"{where}: none of the alternatives holds: " + " | ".join(c.message for c in error.context))
+        reasons = " | ".join(c.message for c in error.context)
+        return _short(f"{where}: none of the alternatives holds: {reasons}")
     if error.validator == "type":
         types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)

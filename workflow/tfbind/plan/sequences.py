@@ -113,6 +113,7 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     if uniprot:
         shown = ", ".join(f"{first} -> {rid}" for rid, first in list(uniprot.items())[:3])
         more = f" and {len(uniprot) - 3} more" if len(uniprot) > 3 else ""
-        warnings.warn(f"{path}: {len(uniprot)} UniProt header(s) read with the ID rule {' / '.join(sorted(rules))} "
+        rule = " / ".join(sorted(rules))
+        warnings.warn(f"{path}: {len(uniprot)} UniProt header(s) read with the ID rule {rule} "
                       f"(config/README.md 'UniProt headers'): {shown}{more}", InputWarning, stacklevel=2)
     return records

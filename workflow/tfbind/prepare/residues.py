@@ -1,5 +1,5 @@
-"""Residues the predictors read differently: ``X`` (unknown), the one letter beyond the 20 amino acids that the
-FASTA reader admits (B, Z, U, O are refused there).
+"""Residues the predictors read differently: ``X`` (unknown), the one letter beyond the 20 amino acids that
+the FASTA reader admits (B, Z, U, O are refused there).
 
 * AlphaFold Server does not accept ``X`` in a protein chain (users report the import refusing it,
   google-deepmind/alphafold3#400): a job with ``X`` is left out of the server JSON and listed here.

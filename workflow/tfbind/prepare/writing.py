@@ -40,13 +40,13 @@ def write_all(proteins, domains, regions, tiling: dict, seeds: list[int], batch_
     local = alphafold3_jobs.write_local(jobs, out["alphafold3"], seeds)
     log.info("AlphaFold 3 (local): %d JSON files in %s", len(local), out["alphafold3"])
     # X (unknown residue): AlphaFold Server refuses it, the others model it without a side chain (residues.py)
-    rows = residues.nonstandard_rows([(proteins, read_fasta(proteins, "tf_proteins")), (domains, domain_records)],
-                                     jobs, {t.tf_id: t.gene for t in plan.tiles})
+    sources = [(proteins, read_fasta(proteins, "tf_proteins")), (domains, domain_records)]
+    rows = residues.nonstandard_rows(sources, jobs, {t.tf_id: t.gene for t in plan.tiles})
     io.write_tsv(pd.DataFrame(rows, columns=residues.COLUMNS), out["nonstandard"])
     for row in rows:
-        log.warning("%s record %s: %s at %s (%d jobs): left out of the AlphaFold Server JSON (the server does "
-                    "not accept it); ColabFold, AlphaFold 3 and AlphaPulldown model it as an unknown residue "
-                    "without a side chain (Amber relaxation refuses it)", row["file"], row["record"],
+        log.warning("%s record %s: %s at %s (%d jobs): left out of the AlphaFold Server JSON (the server "
+                    "does not accept it); ColabFold, AlphaFold 3 and AlphaPulldown model it as an unknown "
+                    "residue without a side chain (Amber relaxation refuses it)", row["file"], row["record"],
                     row["letter"], row["positions"], row["jobs"])
     server_jobs = [j for j in jobs if not residues.has_nonstandard(j)]
     if len(server_jobs) < len(jobs):

@@ -2,8 +2,8 @@
 
 Two sources, per tile, the first that applies:
 
-1. FASTA header keys ``gene=``, ``start=``, ``end=`` (1-based, inclusive; a UniProt header gives them from ``GN=``
-   and a ``/START-END`` range, ``tfbind.plan.uniprot``), e.g.
+1. FASTA header keys ``gene=``, ``start=``, ``end=`` (1-based, inclusive; a UniProt header gives them from
+   ``GN=`` and a ``/START-END`` range, ``tfbind.plan.uniprot``), e.g.
    ``>MYB_24 gene=MYB start=461 end=540``; ``end`` defaults to ``start + length - 1``;
 2. the tile ID ``GENE_N`` (N = tile index, as AlphaPulldown screens name tiles) with config ``tiling.step``
    (residues between tile starts) and ``tiling.first_index`` (the index of a gene's first tile, 0 or 1):
@@ -30,8 +30,8 @@ COORDINATE_COLUMNS = ["tf_id", "gene", "tile_index", "start", "end", "coordinate
 
 def _headers(path: str | Path) -> list[tuple[str, str, int]]:
     """(id, description after the id, sequence length) of every record. A UniProt header gets the ID the
-    FASTA reader gives it (``tfbind.plan.uniprot``) and its gene and residue range as keys, before the header's
-    own keys so that those take precedence."""
+    FASTA reader gives it (``tfbind.plan.uniprot``) and its gene and residue range as keys, before the
+    header's own keys so that those take precedence."""
     from Bio import SeqIO
 
     rows = []
@@ -39,7 +39,8 @@ def _headers(path: str | Path) -> list[tuple[str, str, int]]:
         rid, description = rec.id, rec.description[len(rec.id):]
         uni = uniprot_id(rid, description, f"{path} >{rec.description}")
         if uni is not None:
-            keys = f" gene={uni.gene}" + (f" start={uni.start} end={uni.end}" if uni.start is not None else "")
+            span = f" start={uni.start} end={uni.end}" if uni.start is not None else ""
+            keys = f" gene={uni.gene}{span}"
             rid, description = uni.id, keys + description
         rows.append((rid, description, len(rec.seq.rstrip("*"))))
     return rows
