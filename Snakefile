@@ -20,6 +20,7 @@ sys.path.insert(0, str(WORKFLOW_DIR))
 
 from tfbind.errors import InputError
 from tfbind.plan.config import check_config_values
+from tfbind.plan.demo_inputs import check_demo_inputs
 from tfbind.plan.schema import check_config
 
 
@@ -30,15 +31,22 @@ report: "workflow/report/workflow.rst"
 
 
 # Paths with a line break and model scopes such as ../x, with a message naming the key; then the schema by the
-# package: Snakemake's own schema error prints the whole offending value, 5.4 MB for a YAML alias bomb of 10^6
-# items; check_config's error is a few short lines (tfbind/plan/schema.py).
+# package: Snakemake's own schema error prints the schema and the whole offending value (5.4 MB for a YAML
+# alias bomb of 10^6 items), check_config's names the key, the closest valid one and what is allowed in a
+# few short lines (tfbind/plan/schema.py); then demo.generate with inputs that are not the demo's.
 try:
     check_config_values(config)
     check_config(config, WORKFLOW_DIR / "schemas" / "config.schema.yaml")
+    check_demo_inputs(config)
 except InputError as exc:
     raise WorkflowError(f"config error: {exc}") from None
 
-validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
+# Reached with a config check_config accepted (the same schema and defaults): it fills nothing new; should
+# the two ever disagree, the first line of its error, not the schema dump.
+try:
+    validate(config, str(WORKFLOW_DIR / "schemas" / "config.schema.yaml"))
+except WorkflowError as exc:
+    raise WorkflowError(f"config error: {str(exc).splitlines()[0][:300]}") from None
 
 
 include: "workflow/rules/common.smk"

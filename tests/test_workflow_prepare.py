@@ -219,3 +219,26 @@ def test_a_predictions_dir_with_nothing_readable_does_not_block_prepare(tmp_path
     proc = snakemake(tmp_path, "prepare", "-n")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "features are not planned: runs: no run of a {domain_id}_and_{tf_id} job of the FASTA records" in proc.stderr
+
+
+def test_unknown_residue_x_is_listed_and_left_out_of_the_server_jobs(tmp_path):
+    """X at residue 5 of SYNP1 (95 residues; tiles 1-80, 11-90, 16-95): only the first tile holds it, so its 4
+    jobs (x 4 domains) are left out of the AlphaFold Server JSON (which refuses X) and kept elsewhere."""
+    records = {r.id: str(r.seq) for r in SeqIO.parse(DEMO / "proteins.fasta", "fasta")}
+    seq = records["SYNP1"][:4] + "X" + records["SYNP1"][5:]
+    (tmp_path / "proteins.fasta").write_text(f">SYNP1\n{seq}\n")
+    config = {"tf_proteins": "proteins.fasta", "domain_fasta": str(DEMO / "domains.fasta"),
+              "tiling": {"window": 80, "step": 10}}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(tmp_path, "prepare")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "results/prepare"
+    table = (out / "nonstandard_residues.tsv").read_text().splitlines()
+    assert table == ["file\trecord\tletter\tpositions\tjobs\talphafold_server",
+                     "proteins.fasta\tSYNP1\tX\t5\t4\tleft out"]
+    server = {job["name"] for p in (out / "alphafold_server").glob("*.json") for job in json.loads(p.read_text())}
+    domains = [r.id for r in SeqIO.parse(DEMO / "domains.fasta", "fasta")]
+    assert server == {f"{d}_and_SYNP1_{n}" for d in domains for n in (2, 3)}
+    assert len(list((out / "alphafold3").glob("*.json"))) == 12  # AlphaFold 3 local reads X as UNK: kept
+    log = (tmp_path / "results/logs/prepare/prepare_jobs.log").read_text()
+    assert "proteins.fasta record SYNP1: X at 5 (4 jobs): left out of the AlphaFold Server JSON" in log

@@ -58,6 +58,7 @@ if PREPARE_ENABLED:
         "alphafold3": f"{PREPARE}/alphafold3",
         "alphafold_server": f"{PREPARE}/alphafold_server",
         "alphapulldown": f"{PREPARE}/alphapulldown",
+        "nonstandard": f"{PREPARE}/nonstandard_residues.tsv",
     }
     PREPARE_TARGETS = dict(PREPARE_OUTPUTS, runs=[f"{PREPARE}/runs/{b}.tsv" for b in PREPARE_BATCHES])
     if STRUCTURE["command"] and not config.get("predictions_dir") and not config.get("pairs"):

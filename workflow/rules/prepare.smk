@@ -17,6 +17,7 @@ if PREPARE_ENABLED:
             alphafold3=directory(PREPARE_OUTPUTS["alphafold3"]),
             alphafold_server=directory(PREPARE_OUTPUTS["alphafold_server"]),
             alphapulldown=directory(PREPARE_OUTPUTS["alphapulldown"]),
+            nonstandard=PREPARE_OUTPUTS["nonstandard"],
         log:
             f"{LOGS}/prepare/prepare_jobs.log",
         conda:

@@ -9,11 +9,13 @@ model uses: ``>KIX_human category=KIX``; without ``category=`` the category is t
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 from .ids import check_id, check_unique
+from .uniprot import uniprot_id
 
 # The 20 standard amino acids plus X (unknown); anything else (B, Z, U, O, gaps, digits) is refused so
 # that sequence descriptors and chain matching never see letters they cannot interpret.
@@ -52,7 +54,9 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     Raises ``InputError`` naming the file and record for: unreadable or empty files, invalid or
     duplicate IDs, empty sequences, letters outside the 20 amino acids plus X, invalid categories, groups or
     genes (``gene=``, read by the ranking's score tracks).
-    A trailing stop ``*`` is removed; lower case is accepted and upper-cased.
+    A trailing stop ``*`` is removed; lower case is accepted and upper-cased. A UniProt header
+    (``>sp|P04637|P53_HUMAN ... GN=TP53``) gets the ID of ``tfbind.plan.uniprot`` (``TP53``; ``TP53_1-80`` for
+    ``.../1-80``, whose group is then ``TP53``), with an ``InputWarning`` naming the file and the IDs read.
     """
     from Bio import SeqIO  # here, not at module level: extraction jobs import this module for SequenceRecord only
 
@@ -61,15 +65,25 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         raise InputError(f"{path}: {kind} FASTA file not found")
     records: dict[str, SequenceRecord] = {}
     ids: list[str] = []
+    uniprot: dict[str, str] = {}  # ID read from a UniProt header -> the header's first word
+    rules: set[str] = set()
     try:
-        parsed = list(SeqIO.parse(path, "fasta"))
+        with path.open() as handle:  # closed here: SeqIO.parse(path) leaves its file to the garbage collector
+            parsed = list(SeqIO.parse(handle, "fasta"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable FASTA file: {str(exc).splitlines()[0]}") from exc
     for n, rec in enumerate(parsed, start=1):
         # the record's name for messages, built only when one is raised (25,000 tiles are parsed at every
         # Snakemake start)
         where = _Where(path, n, rec)
-        rid = check_id(rec.id, "ID", where)
+        uni = uniprot_id(rec.id, rec.description[len(rec.id):], where)
+        rid = check_id(uni.id if uni else rec.id, "ID", where)
+        if uni is not None:
+            if rid in uniprot:
+                raise InputError(f"{where}: reads as ID {rid!r} ({uni.rule}), as does >{uniprot[rid]}: give "
+                                 "them residue ranges (>sp|ACC|NAME/START-END) or IDs of their own")
+            uniprot[rid] = rec.id
+            rules.add(uni.rule)
         seq = str(rec.seq).upper().rstrip("*")
         if not seq:
             raise InputError(f"{where}: empty sequence")
@@ -87,6 +101,8 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
             m = _GROUP.search(rec.description[len(rec.id):])
             if m:
                 group = check_id(m.group(1), "group", where)
+            elif uni is not None and uni.start is not None:
+                group = uni.group  # stretches of one protein share sequence: one group for grouped folds
             for m in _GENE.finditer(rec.description[len(rec.id):]):  # each one: the ranking reads the last
                 check_id(m.group(1), "gene", where)
         ids.append(rid)
@@ -94,4 +110,10 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
     if not ids:
         raise InputError(f"{path}: no FASTA records found (is this a FASTA file?)")
     check_unique(ids, f"{kind} IDs", str(path))
+    if uniprot:
+        shown = ", ".join(f"{first} -> {rid}" for rid, first in list(uniprot.items())[:3])
+        more = f" and {len(uniprot) - 3} more" if len(uniprot) > 3 else ""
+        rule = " / ".join(sorted(rules))
+        warnings.warn(f"{path}: {len(uniprot)} UniProt header(s) read with the ID rule {rule} "
+                      f"(config/README.md 'UniProt headers'): {shown}{more}", InputWarning, stacklevel=2)
     return records

@@ -2,7 +2,8 @@
 
 Two sources, per tile, the first that applies:
 
-1. FASTA header keys ``gene=``, ``start=``, ``end=`` (1-based, inclusive), e.g.
+1. FASTA header keys ``gene=``, ``start=``, ``end=`` (1-based, inclusive; a UniProt header gives them from
+   ``GN=`` and a ``/START-END`` range, ``tfbind.plan.uniprot``), e.g.
    ``>MYB_24 gene=MYB start=461 end=540``; ``end`` defaults to ``start + length - 1``;
 2. the tile ID ``GENE_N`` (N = tile index, as AlphaPulldown screens name tiles) with config ``tiling.step``
    (residues between tile starts) and ``tiling.first_index`` (the index of a gene's first tile, 0 or 1):
@@ -20,17 +21,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..plan.uniprot import uniprot_id
+
 _KEY = re.compile(r"(?:^|\s)(gene|start|end)=(\S+)")
 _TILE_ID = re.compile(r"^(?P<gene>.+?)[_](?P<index>\d+)$")
 COORDINATE_COLUMNS = ["tf_id", "gene", "tile_index", "start", "end", "coordinates"]
 
 
 def _headers(path: str | Path) -> list[tuple[str, str, int]]:
-    """(id, description after the id, sequence length) of every record."""
+    """(id, description after the id, sequence length) of every record. A UniProt header gets the ID the
+    FASTA reader gives it (``tfbind.plan.uniprot``) and its gene and residue range as keys, before the
+    header's own keys so that those take precedence."""
     from Bio import SeqIO
 
-    return [(rec.id, rec.description[len(rec.id):], len(rec.seq.rstrip("*")))
-            for rec in SeqIO.parse(str(path), "fasta")]
+    rows = []
+    for rec in SeqIO.parse(str(path), "fasta"):
+        rid, description = rec.id, rec.description[len(rec.id):]
+        uni = uniprot_id(rid, description, f"{path} >{rec.description}")
+        if uni is not None:
+            span = f" start={uni.start} end={uni.end}" if uni.start is not None else ""
+            keys = f" gene={uni.gene}{span}"
+            rid, description = uni.id, keys + description
+        rows.append((rid, description, len(rec.seq.rstrip("*"))))
+    return rows
 
 
 def tile_coordinates(tf_fasta: str | Path, step: int | None = None, first_index: int = 1) -> pd.DataFrame:
