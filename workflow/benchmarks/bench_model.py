@@ -6,7 +6,7 @@ Usage (from the checkout):
         (--score-table CSV --tf-fasta FASTA --domain-fasta FASTA | --pairs pairs.parquet | --synthetic N_TFS) \\
         [--repeats 5] [--folds 5] [--configs fusion ridge ...] [--compare ridge ...] [--threads 1] [--out table.tsv]
 
-Protocol (the pipeline's ``evaluate`` protocol, README "Evaluation"): the labelled pairs of every domain
+Protocol (the pipeline's ``evaluate`` protocol, docs/evaluation.md): the labelled pairs of every domain
 category (scope ``all``); folds grouped by ``tf_group`` (labels column, else FASTA ``group=``, else the
 tile; ``--group-by``), ``--folds`` folds, fold assignment repeated ``--repeats`` times (seed ``--seed`` +
 repeat). Every fitted predictor is fitted on the training folds only, through the package

@@ -147,7 +147,7 @@ def prepare_targets(wildcards):
     if not PREPARE_ENABLED:
         raise WorkflowError(
             "prepare: config tf_proteins is not set (a FASTA of full-length TF proteins); see README "
-            "'From proteins to a ranked list' and config/prepare_example.yaml"
+            "'From proteins to AlphaFold jobs' and config/prepare_example.yaml"
         )
     return PREPARE_TARGETS
 

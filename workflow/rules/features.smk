@@ -74,7 +74,7 @@ else:
         resources:
             mem_mb=2000,
             # minutes per shard (1000 pairs by default); shape complementarity of every model (`all`) adds about
-            # 1 s per model of a real complex, 5 models a run (README "Performance")
+            # 1 s per model of a real complex, 5 models a run (docs/performance.md)
             runtime=180 if config["features"]["shape_complementarity"] == "all" else 60,
         params:
             # A change of these settings re-runs extraction (Snakemake's params rerun trigger).

@@ -31,7 +31,7 @@ def merge_features(
     :mod:`tfbind.features.cross_domain`: needs every shard, hence here).
 
     The Parquet tables are streamed one shard at a time (:func:`tfbind.io.concat_parquet`), so memory does
-    not grow with the screen (10^6 pairs: README "Scale"). Shard failure tables holding only their header
+    not grow with the screen (10^6 pairs: docs/scale.md). Shard failure tables holding only their header
     (most of them) are recognised by their size and not parsed.
 
     Returns (pairs scored, entries in failed.tsv).

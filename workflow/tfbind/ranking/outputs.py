@@ -1,6 +1,6 @@
 """The ``rank_candidates`` step: pairs.parquet (+ model scores) -> every ranking output, bounded at any scale.
 
-What holds every candidate and what holds the best ones only (README "Ranking"):
+What holds every candidate and what holds the best ones only (docs/outputs.md):
 
 * ``<domain>.tsv`` (one per domain) and ``ranking.parquet``: every ranked pair;
 * ``ranking.xlsx``: the best ``workbook_rows`` (``rank.workbook_rows``, default 10,000) per domain sheet.

@@ -118,7 +118,7 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     if merged.empty:
         p = out_dir / "no_coordinates.png"
         _message(p, "No tile coordinates: add gene=/start=/end= to the TF FASTA headers, or name tiles GENE_N "
-                    "and set tiling.step (README 'Ranking').")
+                    "and set tiling.step (docs/outputs.md).")
     else:
         domains = sorted(merged["domain_id"].unique())
         colours = dict(zip(domains, plt.get_cmap("tab10").colors))

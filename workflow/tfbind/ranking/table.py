@@ -35,11 +35,11 @@ MODEL_COLUMNS = ["p_binder", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", 
 #: by the consensus; ``model`` and ``consensus`` force one scorer for every domain.
 ORDER_BY = ("auto", "model", "consensus")
 #: Mean within-domain binder AUROC of the consensus (ipTM+pTM, pDockQ, shape complementarity; score table) on
-#: the EP300 development set (tfbind.ranking.consensus; README "Ranking").
+#: the EP300 development set (tfbind.ranking.consensus; docs/outputs.md).
 CONSENSUS_REAL_AUROC = 0.632
 
 
-#: What each column of the ranking holds (the workbook's ``about`` sheet; README "Ranking").
+#: What each column of the ranking holds (the workbook's ``about`` sheet; docs/outputs.md).
 COLUMN_DEFINITIONS = {
     "rank": "1 = best in the domain: by the model's predicted pKd where scored_by is model (p_binder follows "
             "it), by the consensus elsewhere; ties by tf_id",
@@ -58,7 +58,7 @@ COLUMN_DEFINITIONS = {
     "imputed": "inputs the model filled with their training median (missing from this pair's run)",
     "model_score": "the model's predicted pKd on the training scale (0-1, 1 = strongest binding)",
     "consensus": "mean over the metrics present of the pair's within-domain rank percentile (1 = best in the "
-                 "domain); see README 'Ranking'",
+                 "domain); see docs/outputs.md",
     "pdockq2": "pDockQ2 of the top-ranked model, the smaller direction (pDockQ in a domain without pDockQ2)",
     **THRESHOLDS,
     "n_calls_positive": "high/yes calls among the calls made for the pair",
