@@ -203,7 +203,10 @@ onsuccess:
     # The run summary, when the ranking is up to date with the feature tables (not after `--until features`).
     _summary, _pairs = Path(RANKING) / "summary.txt", Path(FEATURE_TABLES["pairs"])
     if _summary.is_file() and _pairs.is_file() and _summary.stat().st_mtime >= _pairs.stat().st_mtime:
-        from tfbind.ranking.summary import report_command, snakemake_program  # here: not a parse-time import
+        from tfbind.ranking.summary import (
+            report_command,
+            snakemake_program,
+        )  # here: not a parse-time import
 
         # the report command of this very run (Snakefile, working directory, config files), runnable as printed
         _report = report_command(
