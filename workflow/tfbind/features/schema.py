@@ -75,5 +75,3 @@ PAIR_SCHEMA = pa.schema(
     + [(d, pa.float64()) for d in DESCRIPTOR_COLUMNS]
     + list(SCORE_TABLE_ONLY_COLUMNS.items())
 )
-
-FAILED_COLUMNS = ["pair_id", "stage", "reason"]

@@ -278,7 +278,8 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
     for reading (:func:`tfbind.text_tables.round_for_reading`; ranking.parquet keeps them whole). Returns
     each domain's whole table."""
     from ..io import atomic_path, escape_frame, write_tsv
-    from ..text_tables import format_sheet, round_for_reading
+    from ..text_tables import round_for_reading
+    from .workbook import format_sheet
 
     limit = workbook_limit(workbook_rows)
     where = table.groupby("domain_id", sort=False).indices  # one pass over the rows, not one per domain
