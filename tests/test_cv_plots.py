@@ -11,7 +11,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from tfbind.errors import InputError
-from tfbind.evaluation import cv_plots, plots
+from tfbind.evaluation import cv_plots, model_plots, plots
 from tfbind.evaluation.metrics import (CONSENSUS_PREDICTORS, PREDICTORS, RANK_AVERAGE_PREDICTORS,
                                        cv_metric_rows)
 
@@ -231,12 +231,12 @@ def test_write_all_plots_draws_no_test_split(tmp_path, data):
     pairs = preds[["pair_id", "tf_id", "domain_id", "domain_category"]].assign(
         iptm=np.linspace(0, 1, len(preds)), pdockq=np.linspace(1, 0, len(preds)) ** 2,
         n_contact_pairs=np.arange(len(preds)) % 7, bsa=np.arange(len(preds)) ** 0.5)
-    paths = plots.write_all_plots(synthetic_history(), preds, synthetic_metrics(), oof, pairs, tmp_path / "a",
-                                  title_prefix="model all", n_folds=FOLDS, group_by="tf_group")
+    paths = model_plots.write_all_plots(synthetic_history(), preds, synthetic_metrics(), oof, pairs, tmp_path / "a",
+                                        title_prefix="model all", n_folds=FOLDS, group_by="tf_group")
     for path in paths.values():
         assert_png(path)
     moved = preds.assign(split=np.where(preds["kd_nm"].notna(), "test", "unlabelled"))
-    again = plots.write_all_plots(synthetic_history(), moved, synthetic_metrics(), oof, pairs, tmp_path / "b",
-                                  title_prefix="model all", n_folds=FOLDS, group_by="tf_group")
+    again = model_plots.write_all_plots(synthetic_history(), moved, synthetic_metrics(), oof, pairs, tmp_path / "b",
+                                        title_prefix="model all", n_folds=FOLDS, group_by="tf_group")
     for name in ("pred_vs_obs", "roc_curves"):
         assert again[name].read_bytes() == paths[name].read_bytes()

@@ -127,7 +127,7 @@ def test_default_fusion_beats_iptm_within_domains_on_real_data(tmp_path):
     from tfbind.model.data import join_labels
     from tfbind.model.predict import predict
     from tfbind.model.training import train_scope
-    from tfbind.plan.pairs import read_labels
+    from tfbind.labels import read_labels
     from tfbind.plan.sequences import read_fasta
 
     pairs, _, _ = read_score_table(REAL_DEV / "alphapulldown_scores.csv", read_fasta(REAL_DEV / "tfs.fasta", "tf"),

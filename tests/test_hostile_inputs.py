@@ -22,7 +22,9 @@ from tfbind.features.chains import assign_chains
 from tfbind.features.extract import run_shard
 from tfbind.features.failed import read_failed, write_failed
 from tfbind.features.merge import merge_features
-from tfbind.plan.pairs import discover_pairs, read_labels, read_pairs_table
+from tfbind.labels import read_labels
+from tfbind.plan.discovery import discover_pairs
+from tfbind.plan.pairs import read_pairs_table
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.plan.settings import ExtractSettings
 from tfbind.plan.shards import write_plan

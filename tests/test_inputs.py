@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from tfbind.errors import InputError
-from tfbind.plan.pairs import discover_pairs, read_labels, read_pairs_table
+from tfbind.labels import read_labels
+from tfbind.plan.discovery import discover_pairs
+from tfbind.plan.pairs import read_pairs_table
 from tfbind.plan.sequences import read_fasta
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tfbind.consensus import consensus_of, consensus_scores, metric_columns, metrics_used
 from tfbind.ranking.calls import metric_calls
-from tfbind.ranking.consensus import consensus_of, consensus_scores, metric_columns, metrics_used
 from tfbind.ranking.coordinates import tile_coordinates, tile_order
 from tfbind.ranking.summary import run_summary
 from tfbind.ranking.table import build_ranking, sheet_name

@@ -8,7 +8,7 @@ import pytest
 
 from tfbind.features.schema import MODEL_SCHEMA
 from tfbind.plan.pairs import PAIR_COLUMNS, PairPlan
-from tfbind.plan.shards import read_manifest, write_plan
+from tfbind.plan.shards import read_manifest, shard_archives, write_plan
 from tfbind.io import atomic_path, concat_parquet, rows_to_table, write_parquet
 
 
@@ -44,6 +44,28 @@ def test_shrinking_plan_removes_stale_manifests(tmp_path):
     write_plan(PairPlan(pairs(25)), tmp_path, shard_size=10)
     write_plan(PairPlan(pairs(5)), tmp_path, shard_size=10)
     assert sorted(p.name for p in tmp_path.glob("shard_*.tsv")) == ["shard_00000.tsv"]
+
+
+def test_shard_archives_follow_the_manifests(tmp_path):
+    """The archive folders each shard reads come from the same cutting as its manifest: 25 pairs in shards of
+    10, pairs 3 and 24 read from archive A, pairs 9 and 10 from archive B (worked out by hand)."""
+    table = pairs(25)
+    table["prediction"] = [f"runs/p{i}" for i in range(25)]
+    for i, folder in ((3, "A"), (9, "B"), (10, "B"), (24, "A")):
+        table.loc[i, "prediction"] = f"results/archives/{folder}/job_{i}/model.cif"
+    archives = {"A": "runs/A.zip", "B": "runs/B.zip"}
+    got = shard_archives(table["prediction"].tolist(), archives, shard_size=10)
+    assert got == {"shard_00000": ["results/archives/A", "results/archives/B"],
+                   "shard_00001": ["results/archives/B"], "shard_00002": ["results/archives/A"]}
+    names = write_plan(PairPlan(table), tmp_path, shard_size=10)
+    for name in names:  # the manifest of each shard holds exactly the pairs that need its archives
+        read = {"/".join(p.split("/")[:3]) for p in read_manifest(tmp_path / f"{name}.tsv")["prediction"]
+                if p.startswith("results/archives/")}
+        assert read == set(got.get(name, []))
+    assert shard_archives(table["prediction"].tolist(), {}, shard_size=10) == {}  # no archive: nothing to cut
+    for cut in (lambda: shard_archives(["x"], archives, 0), lambda: write_plan(PairPlan(table), tmp_path, 0)):
+        with pytest.raises(ValueError, match="shard_size must be at least 1"):
+            cut()
 
 
 def test_unmatched_inputs_are_listed(tmp_path):

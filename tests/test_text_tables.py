@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 
 from helpers import REPO, run_in, write_demo_config
 from tfbind.features.schema import PAIR_SCHEMA
-from tfbind.io import rows_to_table, write_parquet
+from tfbind.io import parquet_to_tsv, rows_to_table, write_parquet
 from tfbind.ranking.outputs import RankOutputs, rank_candidates
 from tfbind.ranking.table import column_definition
-from tfbind.text_tables import parquet_to_tsv, round_for_reading, significant
+from tfbind.text_tables import round_for_reading, significant
 
 
 def digits(column: str) -> int:

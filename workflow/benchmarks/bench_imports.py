@@ -24,7 +24,7 @@ GROUPS = {
     "extract_shard job, previous imports (Bio.SeqIO, Bio.Align)": ["tfbind.features.extract", "Bio.SeqIO", "Bio.Align"],
     "train_model job": ["tfbind.model.training"],
     "evaluate_model job": ["tfbind.evaluation.evaluate", "tfbind.model.training"],
-    "plot_model job": ["tfbind.evaluation.plots"],
+    "plot_model job": ["tfbind.evaluation.model_plots"],
 }
 
 

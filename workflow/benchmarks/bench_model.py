@@ -76,7 +76,7 @@ DEFAULT_CONFIGS = ["fusion", "fusion_network_only", "fusion_no_sequence", "fusio
 
 def load(args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pairs, labels)."""
-    from tfbind.plan.pairs import read_labels
+    from tfbind.labels import read_labels
 
     if args.synthetic:
         from tfbind.model.synthetic import synthetic_tables

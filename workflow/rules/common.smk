@@ -3,12 +3,12 @@
 from snakemake.exceptions import WorkflowError
 
 from tfbind.plan import config as tfconfig
-from tfbind.plan.archives import shard_archives
 from tfbind.errors import InputError
+from tfbind.labels import read_labels
 from tfbind.model import gpus_requested, merge_config
 from tfbind.model.pretrained import rank_model
-from tfbind.plan.pairs import check_some_prediction_exists, read_labels
-from tfbind.plan.shards import write_plan
+from tfbind.plan.pairs import check_some_prediction_exists
+from tfbind.plan.shards import shard_archives, write_plan
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template

@@ -9,8 +9,8 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.calibrate import calibrate_scope  # noqa: E402
+from tfbind.labels import read_labels  # noqa: E402
 from tfbind.model.calibration import plot_reliability, write_calibration  # noqa: E402
-from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

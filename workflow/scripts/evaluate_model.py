@@ -9,7 +9,7 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.evaluate import evaluate_scope, read_oof, write_outputs  # noqa: E402
-from tfbind.plan.pairs import read_labels  # noqa: E402
+from tfbind.labels import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
-from tfbind.text_tables import parquet_to_tsv  # noqa: E402
+from tfbind.io import parquet_to_tsv  # noqa: E402
 from tfbind.features.alphapulldown_table import import_score_table  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake

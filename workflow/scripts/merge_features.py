@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
 from tfbind import logs  # noqa: E402
-from tfbind.text_tables import parquet_to_tsv  # noqa: E402
+from tfbind.io import parquet_to_tsv  # noqa: E402
 from tfbind.features.failed import merge_warnings  # noqa: E402
 from tfbind.features.merge import merge_features  # noqa: E402
 

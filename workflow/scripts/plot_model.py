@@ -9,7 +9,7 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.evaluation.evaluate import read_oof  # noqa: E402
-from tfbind.evaluation.plots import write_all_plots  # noqa: E402
+from tfbind.evaluation.model_plots import write_all_plots  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

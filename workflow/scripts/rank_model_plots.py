@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> imp
 import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
-from tfbind.plan.pairs import read_labels  # noqa: E402
+from tfbind.labels import read_labels  # noqa: E402
 from tfbind.ranking import plots  # noqa: E402
 from tfbind.ranking.cv import cv_curves, cv_kd, read_cv_oof  # noqa: E402
 

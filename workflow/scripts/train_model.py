@@ -9,9 +9,9 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.features.failed import require_pairs  # noqa: E402
+from tfbind.labels import read_labels  # noqa: E402
 from tfbind.model.outputs import TrainOutputs  # noqa: E402
 from tfbind.model.training import train_scope  # noqa: E402
-from tfbind.plan.pairs import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

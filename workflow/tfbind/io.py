@@ -130,3 +130,31 @@ def concat_parquet(paths: Iterable[str | Path], schema: pa.Schema, out: str | Pa
             if buffer:
                 writer.write_table(pa.concat_tables(buffer), row_group_size=row_group_size)
     return n_rows
+
+
+#: Rows per batch when a Parquet table is written as TSV (one row group of a merged table).
+TSV_BATCH_ROWS = 65_536
+
+
+def parquet_to_tsv(parquet: str | Path, tsv: str | Path, batch_rows: int = TSV_BATCH_ROWS) -> int:
+    """The Parquet table ``parquet`` as a TSV file (every column; numbers
+    :func:`tfbind.text_tables.round_for_reading`, text by the escape rules of :func:`escape_frame`, empty cells
+    for missing values; the cells of :func:`tfbind.text_tables.tsv_cells`), streamed ``batch_rows`` rows at a
+    time, so memory does not grow with the table (10^6 pairs). Written atomically; returns the row count."""
+    import pyarrow.compute as pc
+
+    from .text_tables import tsv_cells
+
+    source = pq.ParquetFile(parquet)
+    names = source.schema_arrow.names
+    n = 0
+    with atomic_path(tsv) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+        handle.write("\t".join(escape_cell(str(c)) for c in names) + "\n")  # the header, even without rows
+        for batch in source.iter_batches(batch_size=batch_rows, use_threads=False):
+            if not batch.num_rows:
+                continue
+            columns = [tsv_cells(name, batch.column(j)) for j, name in enumerate(names)]
+            lines = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
+            handle.write("\n".join(lines.to_pylist()) + "\n")
+            n += batch.num_rows
+    return n

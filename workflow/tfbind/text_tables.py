@@ -13,7 +13,6 @@ files that a later step reads back (``model_scores.tsv``, ``oof.tsv``) are not r
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +23,6 @@ KD_SIGNIFICANT = 3
 KD_COLUMN = re.compile(r"^kd_.*nm$")
 #: Widest workbook column, in characters (long paths and sequences are cut on screen, not in the cell).
 MAX_WIDTH = 50
-#: Rows per batch when a Parquet table is written as TSV (one row group of a merged table).
-TSV_BATCH_ROWS = 65_536
 
 
 def significant(values: np.ndarray, digits: int) -> np.ndarray:
@@ -85,7 +82,7 @@ def round_for_reading(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _text(name: str, array):
+def tsv_cells(name: str, array):
     """One column of a record batch as the TSV cells that pandas' ``to_csv`` writes after
     :func:`round_for_reading` and :func:`tfbind.io.escape_frame` (missing values empty), built with Arrow's
     compute kernels: pandas' float formatting took 10 of the 20 seconds per 10^5 pairs."""
@@ -124,31 +121,5 @@ def _text(name: str, array):
     return pc.fill_null(text, "")
 
 
-def parquet_to_tsv(parquet: str | Path, tsv: str | Path, batch_rows: int = TSV_BATCH_ROWS) -> int:
-    """The Parquet table ``parquet`` as a TSV file (every column; numbers :func:`round_for_reading`, text by
-    the escape rules of :func:`tfbind.io.escape_frame`, empty cells for missing values), streamed
-    ``batch_rows`` rows at a time, so memory does not grow with the table (10^6 pairs). Written atomically;
-    returns the row count."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from .escape import escape_cell
-    from .io import atomic_path
-
-    source = pq.ParquetFile(parquet)
-    names = source.schema_arrow.names
-    n = 0
-    with atomic_path(tsv) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write("\t".join(escape_cell(str(c)) for c in names) + "\n")  # the header, even without rows
-        for batch in source.iter_batches(batch_size=batch_rows, use_threads=False):
-            if not batch.num_rows:
-                continue
-            columns = [_text(name, batch.column(j)) for j, name in enumerate(names)]
-            lines = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
-            handle.write("\n".join(lines.to_pylist()) + "\n")
-            n += batch.num_rows
-    return n
-
-
-__all__ = ["KD_COLUMN", "KD_SIGNIFICANT", "MAX_WIDTH", "SIGNIFICANT", "digits_of", "parquet_to_tsv",
-           "round_for_reading", "rounded", "significant", "whole"]
+__all__ = ["KD_COLUMN", "KD_SIGNIFICANT", "MAX_WIDTH", "SIGNIFICANT", "digits_of", "round_for_reading", "rounded",
+           "significant", "tsv_cells", "whole"]

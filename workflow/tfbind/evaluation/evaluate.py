@@ -42,7 +42,7 @@ from .metrics import (DIFFERENCE_COLUMNS, METRIC_COLUMNS, PREDICTORS, RANK_AVERA
 from .scores import labelled_pairs, model_files, model_scores
 from ..model.outputs import TrainOutputs
 from ..outputs import OutputFiles
-from ..ranking.consensus import consensus_of
+from ..consensus import consensus_of
 
 
 log = logging.getLogger("tfbind.evaluation")

@@ -51,7 +51,7 @@ TARGET_PREDICTORS = ("fusion", "domain_mean", "ridge", "ridge_prior", "gbm")
 RANKING_PREDICTORS = ("iptm", "ranking_confidence", "ipsae_min", "pdockq", "shape_complementarity", "lis")
 #: Fitted predictors whose ranking is a rank average (``train.rank_average_ridge``): ranking metrics only.
 RANK_AVERAGE_PREDICTORS = ("fusion_ridge",)
-#: Unfitted scores of the whole screen (tfbind.ranking.consensus: no labels): ranking metrics only.
+#: Unfitted scores of the whole screen (tfbind.consensus: no labels): ranking metrics only.
 CONSENSUS_PREDICTORS = ("consensus",)
 #: Order of the metrics table: the model, the trivial baseline, the single metrics, the fitted baselines,
 #: the ranking's consensus.

@@ -3,7 +3,7 @@ interface features, and (``cv_plots``) the out-of-fold predicted vs observed Kd 
 
 Every ``plot_*`` function takes DataFrames (never paths), writes one PNG to ``out_png`` and returns
 nothing; ``title_prefix`` (usually the model scope, e.g. ``model all``) starts every title.
-``write_all_plots`` writes the five figures of one model into a folder.
+``model_plots.write_all_plots`` writes the five figures of one model into a folder.
 
 Input tables (formats of the other stages):
 
@@ -525,40 +525,3 @@ def plot_feature_pca(pairs: pd.DataFrame, labels_or_scores: pd.DataFrame | None,
     fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=KD_LABEL)
     _save(fig, out_png)
 
-
-# ---------------------------------------------------------------------------------------------------------
-# All figures of one model
-# ---------------------------------------------------------------------------------------------------------
-def write_all_plots(
-    history: pd.DataFrame,
-    predictions: pd.DataFrame,
-    metrics: pd.DataFrame,
-    oof: pd.DataFrame,
-    pairs: pd.DataFrame,
-    out: dict | str | Path,
-    title_prefix: str = "",
-    model: str | None = None,
-    n_folds: int | None = None,
-    group_by: str | None = None,
-) -> dict[str, Path]:
-    """The five figures of one model; returns {name: path} (names: ``FILES`` keys).
-
-    ``out``: {name: path} for every ``FILES`` key (the rule's outputs), or a folder (``FILES`` names in it).
-    Performance comes from the cross-validation only: the metric bars from the ``cv`` rows of ``metrics``,
-    predicted vs observed Kd and the ROC curves from ``oof`` (every repeat's out-of-fold tables,
-    :mod:`.cv_plots`); ``n_folds`` and ``group_by`` name the design in their titles. The PCA is coloured by
-    the observed Kd of the score table. ``model`` picks one model of a metrics table holding several.
-    """
-    from .cv_plots import oof_table, plot_cv_pred_vs_obs, plot_cv_roc_curves  # cv_plots imports this module
-
-    if isinstance(out, dict):
-        paths = {name: Path(out[name]) for name in FILES}
-    else:
-        paths = {name: Path(out) / file for name, file in FILES.items()}
-    table = oof_table(oof, predictions)
-    plot_training_curves(history, paths["training_curves"], title_prefix=title_prefix)
-    plot_cv_pred_vs_obs(table, paths["pred_vs_obs"], title_prefix, n_folds=n_folds, group_by=group_by)
-    plot_metric_bars(metrics, paths["metric_bars"], split="cv", title_prefix=title_prefix, model=model)
-    plot_cv_roc_curves(table, paths["roc_curves"], title_prefix, n_folds=n_folds, group_by=group_by)
-    plot_feature_pca(pairs, predictions, paths["feature_pca"], title_prefix=title_prefix)
-    return paths

@@ -201,22 +201,3 @@ def extraction_failure(run_path: str | Path) -> str | None:
             break
     return None
 
-
-def shard_archives(
-    pairs_prediction: list[str], archives: dict[str, str], shard_size: int
-) -> dict[str, list[str]]:
-    """Shard name -> extraction folders (``results/archives/<name>``) its pairs read from (shards are
-    consecutive runs of ``shard_size`` pairs, as ``tfbind.plan.shards.write_plan`` cuts them)."""
-    from .shards import shard_name
-
-    out: dict[str, list[str]] = {}
-    if not archives:  # the common case costs nothing at parse time
-        return out
-    prefix = ARCHIVE_DIR + "/"
-    for i, prediction in enumerate(pairs_prediction):
-        if prediction.startswith(prefix):
-            folder = prefix + prediction[len(prefix):].split("/", 1)[0]
-            folders = out.setdefault(shard_name(i // shard_size), [])
-            if folder not in folders:
-                folders.append(folder)
-    return out

@@ -19,7 +19,8 @@ from .settings import (
     ExtractSettings,
 )
 from .archives import archive_limit_bytes
-from .pairs import PairPlan, discover_pairs, read_pairs_table, with_sequences
+from .discovery import discover_pairs
+from .pairs import PairPlan, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
 
 

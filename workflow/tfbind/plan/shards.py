@@ -8,19 +8,33 @@ the shards whose pairs changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import repeat
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
 from ..escape import escape_control
+from .archives import ARCHIVE_DIR
 from .pairs import MANIFEST_COLUMNS, PAIR_COLUMNS, PairPlan
 
 SHARD_GLOB = "shard_*.tsv"
+T = TypeVar("T")
 
 
 def shard_name(index: int) -> str:
     return f"shard_{index:05d}"
+
+
+def cut_shards(items: Sequence[T], shard_size: int) -> list[tuple[str, Sequence[T]]]:
+    """``(shard name, its items)`` for consecutive runs of ``shard_size`` items in input order: the one
+    cutting of the pairs into shards, used for the manifests (:func:`write_plan`) and for the archives each
+    shard reads (:func:`shard_archives`), so that the two cannot disagree."""
+    if shard_size < 1:
+        raise ValueError("features.shard_size must be at least 1")
+    return [(shard_name(i), items[start:start + shard_size])
+            for i, start in enumerate(range(0, len(items), shard_size))]
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -75,8 +89,6 @@ def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[st
     plan_dir = Path(plan_dir)
     columns = MANIFEST_COLUMNS if set(MANIFEST_COLUMNS) <= set(plan.pairs.columns) else PAIR_COLUMNS
     pairs = plan.pairs[columns]
-    if shard_size < 1:
-        raise ValueError("features.shard_size must be at least 1")
     header = "\t".join(columns) + "\n"
     lines = _tsv_lines(pairs)
     # a tab or newline inside a value shows as extra ones in the lines (C-speed counts, not a regex per
@@ -84,15 +96,35 @@ def write_plan(plan: PairPlan, plan_dir: str | Path, shard_size: int) -> list[st
     tabs, newlines = (sum(map(str.count, lines, repeat(c))) for c in ("\t", "\n"))
     if tabs != len(lines) * (len(columns) - 1) or newlines != len(lines):
         raise ValueError("pairs table values must not contain tabs or newlines")
-    shards = [shard_name(i) for i in range(-(-len(lines) // shard_size))]
-    for i, name in enumerate(shards):
-        write_if_changed(plan_dir / f"{name}.tsv", header + "".join(lines[i * shard_size : (i + 1) * shard_size]))
+    cut = cut_shards(lines, shard_size)
+    shards = [name for name, _ in cut]
+    for name, shard_lines in cut:
+        write_if_changed(plan_dir / f"{name}.tsv", header + "".join(shard_lines))
     for stale in plan_dir.glob(SHARD_GLOB):
         if stale.stem not in shards:
             stale.unlink()
     unmatched = pd.DataFrame(plan.unmatched, columns=["name", "reason"])
     write_if_changed(plan_dir / "unmatched.tsv", _tsv(unmatched))
     return list(shards)
+
+
+def shard_archives(
+    pairs_prediction: list[str], archives: dict[str, str], shard_size: int
+) -> dict[str, list[str]]:
+    """Shard name -> extraction folders (``results/archives/<name>``) its pairs read from (the shards of
+    :func:`cut_shards`, as :func:`write_plan` writes them)."""
+    out: dict[str, list[str]] = {}
+    if not archives:  # the common case costs nothing at parse time
+        return out
+    prefix = ARCHIVE_DIR + "/"
+    for name, predictions in cut_shards(pairs_prediction, shard_size):
+        for prediction in predictions:
+            if prediction.startswith(prefix):
+                folder = prefix + prediction[len(prefix):].split("/", 1)[0]
+                folders = out.setdefault(name, [])
+                if folder not in folders:
+                    folders.append(folder)
+    return out
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The screen's answer: ranked candidate tiles per domain, with or without labels.
 
-* :mod:`.consensus`  the parameter-free consensus score (mean of within-domain rank percentiles);
+* :mod:`tfbind.consensus`  the parameter-free consensus score (mean of within-domain rank percentiles; its own
+  module below both ranking and evaluation, which both use it);
 * :mod:`.calls`      per-metric calls against published thresholds (each cited);
 * :mod:`.table`      the ranking tables (one per domain), TSV and the Excel workbook;
 * :mod:`.model_scores`  fusion-model scores joined to the ranking (this run's model or ``predict.model_file``);

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .consensus import metric_columns
+from ..consensus import metric_columns
 
 IPTM_HIGH = 0.8
 IPTM_LOW = 0.6
@@ -55,7 +55,7 @@ def _yes_no(condition: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def metric_calls(pairs: pd.DataFrame, values: pd.DataFrame | None = None) -> pd.DataFrame:
     """CALL_COLUMNS for every row of ``pairs`` (index of ``pairs``); ``values``: its
-    :func:`~.consensus.metric_columns` when the caller has them (``pdockq2`` there may be pDockQ)."""
+    :func:`tfbind.consensus.metric_columns` when the caller has them (``pdockq2`` there may be pDockQ)."""
     m = metric_columns(pairs) if values is None else values
     iptm = m["iptm"].to_numpy(dtype=float)
     lis, lia = m["lis"].to_numpy(dtype=float), m["lia"].to_numpy(dtype=float)

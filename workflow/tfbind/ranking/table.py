@@ -5,8 +5,8 @@ consensus; pairs without either last; ties broken by ``tf_id``), ``tf_id``, ``do
 ``domain_category``, ``score`` (the value of that order: p_binder, the model score or the consensus) and
 ``scored_by`` (``model`` or ``consensus``: :func:`scorers`), with a model its columns
 (:mod:`.model_scores`: ``p_binder``, the predicted Kd and its interval, ``applicability``, ``imputed``,
-``model_score``), then the evidence: ``consensus``, the single metrics (``tfbind.ranking.consensus
-.EVIDENCE_METRICS``: top-ranked model's values; ``pdockq2`` is the smaller direction, or pDockQ in a domain
+``model_score``), then the evidence: ``consensus``, the single metrics (``tfbind.consensus.EVIDENCE_METRICS``:
+top-ranked model's values; ``pdockq2`` is the smaller direction, or pDockQ in a domain
 without pDockQ2), ``n_models``, the calls (:mod:`.calls`), ``consensus_metrics`` (which metrics fed the
 consensus), ``tile_start`` and ``interface_residues`` (:func:`interface_columns`), ``source_format``,
 ``pair_id`` and ``top_model`` (the top-ranked model's coordinate file, or the run folder when it cannot be told
@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
 from ..metrics.dockq import CONTACT_CUTOFF
 from ..metrics.interface_residues import renumber
 from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
-from .consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
 
 #: Model columns of the ranking (with a model), from tfbind.ranking.model_scores.
 MODEL_COLUMNS = ["p_binder", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", "applicability", "imputed",
@@ -35,7 +35,7 @@ MODEL_COLUMNS = ["p_binder", "kd_pred_nm", "kd_pred_low_nm", "kd_pred_high_nm", 
 #: by the consensus; ``model`` and ``consensus`` force one scorer for every domain.
 ORDER_BY = ("auto", "model", "consensus")
 #: Mean within-domain binder AUROC of the consensus (ipTM+pTM, pDockQ, shape complementarity; score table) on
-#: the EP300 development set (tfbind.ranking.consensus; docs/outputs.md).
+#: the EP300 development set (tfbind.consensus; docs/outputs.md).
 CONSENSUS_REAL_AUROC = 0.632
 
 

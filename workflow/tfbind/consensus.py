@@ -21,6 +21,9 @@ The metrics come from three different sources (the predictor's own confidence ip
 contacts and pLDDT through pDockQ2, the interface geometry through shape complementarity, plus the PAE through
 ipSAE), so no one source outweighs the others; ``metrics.tsv`` (runs with labels) compares the consensus with
 each single metric.
+
+Used by the ranking (its tables) and by the evaluation (the consensus as a predictor of held-out pairs), so
+it is a module of its own below both (layers: ``tests/test_architecture.py``).
 """
 
 from __future__ import annotations
