@@ -27,11 +27,12 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..defaults import defaults
 from ..errors import InputError
 from ..plan.ids import check_id
 from ..plan.sequences import SequenceRecord, read_fasta
 
-DEFAULT_WINDOW = 80
+DEFAULT_WINDOW = defaults("tiling.window")  # the config schema's, for library use
 DEFAULT_STEP = 10  # the published EP300 screen (tiling.step null = this, for prepare)
 REGION_COLUMNS = ("gene", "start", "end")
 
