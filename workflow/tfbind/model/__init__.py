@@ -62,12 +62,12 @@ def gpus_requested(cfg: dict) -> int:
     "Performance"); the default feature model trains in seconds on a CPU, so ``auto`` asks for none and still
     uses a GPU when the node it lands on has one.
     """
-    device = str(cfg.get("device", "auto"))
+    device = str(cfg["device"])
     if device == "cpu":
         return 0
     if device.startswith("cuda"):
         return 1
-    return int(cfg.get("residue_encoder", "none") != "none")
+    return int(cfg["residue_encoder"] != "none")
 
 
 def merge_config(user: dict | None) -> dict:
