@@ -6,14 +6,17 @@ import pytest
 
 from tfbind.errors import InputError
 from tfbind.evaluation.evaluate import (
-    OOF_COLUMNS, cv_split, evaluate_scope, read_oof, run_cv_fold, scope_folds, write_outputs,
+    OOF_COLUMNS, cv_split, evaluate_scope, labelled_table, read_oof, run_cv_fold, write_outputs,
 )
+from tfbind.model import merge_config
+from tfbind.model.folds import grouped_folds
 from tfbind.evaluation.metrics import METRIC_COLUMNS, PREDICTORS
 from tfbind.evaluation.scores import SCORE_COLUMNS, model_scores
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 
 TINY = {"ensemble": 2, "epochs": 20, "device": "cpu", "rank_average_ridge": True}
+TINY_MERGED = merge_config(TINY)  # the workflow merges the train config once, when it is parsed
 N_FOLDS = 3
 N_REPEATS = 2
 
@@ -37,7 +40,7 @@ def model_dir(tables, tmp_path_factory):
 @pytest.fixture(scope="module")
 def folds(tables):
     pairs, labels = tables
-    return scope_folds(pairs, labels, "all", TINY, N_FOLDS, seed=0)
+    return grouped_folds(labelled_table(pairs, labels, "all", TINY_MERGED, "tf_group"), N_FOLDS, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +49,10 @@ def oof_tables(tables, folds, tmp_path_factory):
     pairs, labels = tables
     root = tmp_path_factory.mktemp("cv")
     out = []
+    table = labelled_table(pairs, labels, "all", TINY_MERGED, "tf_group")
     for repeat in range(N_REPEATS):
-        f = folds if repeat == 0 else scope_folds(pairs, labels, "all", TINY, N_FOLDS, seed=repeat)
-        out += [run_cv_fold(pairs, labels, "all", TINY, f, k, root / f"r{repeat}_fold{k}", threads=1,
+        f = folds if repeat == 0 else grouped_folds(table, N_FOLDS, seed=repeat)
+        out += [run_cv_fold(pairs, table, "all", TINY_MERGED, f, k, root / f"r{repeat}_fold{k}", threads=1,
                             repeat=repeat) for k in range(N_FOLDS)]
     return out, root
 
@@ -199,11 +203,12 @@ def test_cv_on_two_tf_groups_predicts_finite_kd(tmp_path):
     predicted Kd was 0 or inf. Now they are finite and near the measured range (synthetic Kd lie within
     10^0.5..10^4.3 nM: offsets 2.5..4 minus 2 x ipTM in 0.1..0.9, noise 0.1)."""
     pairs, labels = synthetic_tables(n_tfs=2, domains_per_category=3, seed=3)
-    cfg = {"ensemble": 2, "epochs": 30, "min_pairs": 4, "device": "cpu"}
-    folds = scope_folds(pairs, labels, "all", cfg, 2, seed=0)
+    cfg = merge_config({"ensemble": 2, "epochs": 30, "min_pairs": 4, "device": "cpu"})
+    table = labelled_table(pairs, labels, "all", cfg, "tf_group")
+    folds = grouped_folds(table, 2, seed=0)
     assert folds.groupby(pairs.set_index("pair_id")["tf_id"]).nunique().max() == 1  # a TF is one fold
     for fold in (0, 1):
-        oof = run_cv_fold(pairs, labels, "all", cfg, folds, fold, tmp_path / f"fold{fold}", threads=1)
+        oof = run_cv_fold(pairs, table, "all", cfg, folds, fold, tmp_path / f"fold{fold}", threads=1)
         kd = oof.loc[oof["predictor"] == "fusion", "kd_pred_nm"].to_numpy(dtype=float)
         assert len(kd) == 12 and np.isfinite(kd).all()
         assert (kd > 10 ** -1.5).all() and (kd < 10 ** 6.3).all(), kd  # within 2 decades of the range

@@ -134,7 +134,7 @@ def test_default_fusion_beats_iptm_within_domains_on_real_data(tmp_path):
                                    read_fasta(REAL_DEV / "domains.fasta", "domain"))
     labels = read_labels(REAL_DEV / "labels.tsv")
     cfg = merge_config({"device": "cpu"})
-    table = join_labels(pairs, labels, "all", cfg["features"], 10)
+    table = join_labels(pairs, labels, "all", cfg["features"], 10, "tf_group")
     assert table.attrs["group_source"] == "labels tf_group"
     fold = grouped_folds(table, 5, seed=0).to_numpy()
     cats = table["domain_category"].to_numpy()

@@ -253,7 +253,7 @@ def test_kd_beyond_the_float_range_is_a_warning_naming_the_pair(trained, tables,
 def test_held_out_rows_do_not_change_the_model(tables, tmp_path):
     pairs, labels = tables
     cfg = merge_config(TINY)
-    table = join_labels(pairs, labels, "all", cfg["features"], 10)
+    table = join_labels(pairs, labels, "all", cfg["features"], 10, "tf_group")
     split = make_split(table, "stratified", cfg["seed"])  # depends on categories and Kd only
     held_out = table.loc[split != "train", "pair_id"]
     wild = pairs.copy()
@@ -325,13 +325,13 @@ def test_checkpoint_save_load_roundtrip(tmp_path):
 # ------------------------------------------------------------------------------------------------
 def test_group_resolution():
     table = pd.DataFrame({"tf_id": ["a_1", "a_2", "b_1"]})
-    groups, source = resolve_groups(table)
+    groups, source = resolve_groups(table, "tf_group")
     assert groups.tolist() == ["a_1", "a_2", "b_1"] and source == "tf_id"
     labelled = table.assign(tf_group=["A", "A", ""])  # an empty group falls back to the tile
-    groups, source = resolve_groups(labelled)
+    groups, source = resolve_groups(labelled, "tf_group")
     assert groups.tolist() == ["A", "A", "b_1"] and source == "labels tf_group"
     fasta = table.assign(tf_group_pairs=["G", "G", "H"])
-    groups, source = resolve_groups(fasta)
+    groups, source = resolve_groups(fasta, "tf_group")
     assert groups.tolist() == ["G", "G", "H"] and source == "TF FASTA group= key"
     assert resolve_groups(labelled, "tf_id")[0].tolist() == ["a_1", "a_2", "b_1"]
     with pytest.raises(InputError, match="group_by"):
@@ -341,16 +341,16 @@ def test_group_resolution():
 def test_join_labels_carries_groups_from_labels_and_pairs():
     pairs, labels = synthetic_tables(n_tfs=6, seed=5)
     genes = {tf: f"G{i // 2}" for i, tf in enumerate(sorted(pairs["tf_id"].unique()))}
-    table = join_labels(pairs, labels.assign(tf_group=labels["tf_id"].map(genes)), "all", {}, 10)
+    table = join_labels(pairs, labels.assign(tf_group=labels["tf_id"].map(genes)), "all", {}, 10, "tf_group")
     assert table["group"].tolist() == table["tf_id"].map(genes).tolist()
-    table = join_labels(pairs.assign(tf_group=pairs["tf_id"].map(genes)), labels, "all", {}, 10)
+    table = join_labels(pairs.assign(tf_group=pairs["tf_id"].map(genes)), labels, "all", {}, 10, "tf_group")
     assert table.attrs["group_source"] == "TF FASTA group= key"
 
 
 def test_group_tf_split_keeps_groups_apart():
     pairs, labels = synthetic_tables(n_tfs=30, seed=5)
     genes = {tf: f"G{i // 3}" for i, tf in enumerate(sorted(pairs["tf_id"].unique()))}
-    table = join_labels(pairs, labels.assign(tf_group=labels["tf_id"].map(genes)), "all", {}, 10)
+    table = join_labels(pairs, labels.assign(tf_group=labels["tf_id"].map(genes)), "all", {}, 10, "tf_group")
     split = split_group_tf(table, seed=42)
     per_gene = pd.DataFrame({"g": table["group"], "split": split}).groupby("g")["split"].nunique()
     assert (per_gene == 1).all() and set(split) == {"train", "val", "test"}
@@ -369,7 +369,7 @@ def test_member_validation_groups():
 def test_stratified_split_proportions():
     pairs, labels = synthetic_tables(n_tfs=50, seed=6)
     pairs.loc[pairs.index[:3], "domain_category"] = "TINY"  # a 3-row category still gets a training row
-    table = join_labels(pairs, labels, "all", DEFAULT_TRAIN_CONFIG["features"], 10)
+    table = join_labels(pairs, labels, "all", DEFAULT_TRAIN_CONFIG["features"], 10, "tf_group")
     split = split_stratified(table, seed=42)
     fractions = pd.Series(split).value_counts(normalize=True)
     assert abs(fractions["train"] - 0.8) < 0.02

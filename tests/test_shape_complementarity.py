@@ -25,7 +25,6 @@ from tfbind.metrics.shape_complementarity import (
     model_shape_complementarity,
     structure_shape_complementarity,
 )
-from tfbind.plan.config import extract_settings
 from tfbind.plan.sequences import SequenceRecord
 from tfbind.plan.settings import ExtractSettings
 from tfbind.readers import read_run
@@ -271,8 +270,8 @@ def test_settings():
     with pytest.raises(ValueError, match="features.shape_complementarity: 'some' is not one of top, all, off"):
         ExtractSettings(shape_complementarity="some")
     # YAML 1.1 reads an unquoted `off` as false
-    assert extract_settings({"features": {"shape_complementarity": False}}).shape_complementarity == "off"
-    assert extract_settings({"features": {"shape_complementarity": "all"}}).shape_complementarity == "all"
+    assert ExtractSettings.from_config({"features": {"shape_complementarity": False}}).shape_complementarity == "off"
+    assert ExtractSettings.from_config({"features": {"shape_complementarity": "all"}}).shape_complementarity == "all"
     top, every, off = (ExtractSettings(shape_complementarity=m) for m in ("top", "all", "off"))
     assert [top.computes_sc(True), top.computes_sc(False)] == [True, False]
     assert [every.computes_sc(True), every.computes_sc(False), off.computes_sc(True)] == [True, True, False]

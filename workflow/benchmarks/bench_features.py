@@ -52,6 +52,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.plan import config as tfconfig  # noqa: E402
+from tfbind.plan.settings import ExtractSettings  # noqa: E402
 from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
 from tfbind.errors import PredictionError  # noqa: E402
 from tfbind.readers import colabfold, detect_format  # noqa: E402
@@ -198,7 +199,7 @@ def main() -> None:
     clock = CLOCKS[args.clock]
     config = yaml.safe_load(Path(args.config).read_text())
     plan = tfconfig.plan_pairs(config)
-    settings = tfconfig.extract_settings(config)
+    settings = ExtractSettings.from_config(config)
     tfs, domains = read_fasta(config["tf_fasta"], "tf"), read_fasta(config["domain_fasta"], "domain")
     pairs = plan.pairs.to_dict("records")
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.sasa]

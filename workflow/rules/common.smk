@@ -5,14 +5,15 @@ from snakemake.exceptions import WorkflowError
 from tfbind.plan import config as tfconfig
 from tfbind.errors import InputError
 from tfbind.labels import read_labels
-from tfbind.model import gpus_requested, merge_config
+from tfbind.model import gpus_requested
 from tfbind.model.pretrained import rank_model
 from tfbind.plan.pairs import check_some_prediction_exists
 from tfbind.plan.shards import shard_archives, write_plan
 from tfbind.plan.sequences import SequenceRecord
+from tfbind.plan.settings import WorkflowSettings
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template
-from tfbind.prepare.tiling import DEFAULT_WINDOW, check_step, plan_from_config
+from tfbind.prepare.tiling import check_step, plan_from_config
 
 RESULTS = "results"
 FEATURES = f"{RESULTS}/features"
@@ -37,7 +38,7 @@ TF_RECORDS = None
 PREPARE_BATCHES = []
 if PREPARE_ENABLED:
     try:
-        check_step(config["tiling"].get("window", DEFAULT_WINDOW), config["tiling"].get("step"))
+        check_step(config["tiling"]["window"], config["tiling"].get("step"))
     except InputError as exc:
         raise WorkflowError(f"config error: {exc}") from None
     try:
@@ -129,12 +130,14 @@ if TRAIN_ENABLED:
         read_labels(config["labels"])
     except InputError as exc:
         raise WorkflowError(f"input error: {exc}") from None
+# Every stage's settings, built once from the validated config (the schema filled its defaults) with the
+# cross-key rules the schema cannot say (tfbind.plan.settings): rules hand them to their scripts as params.
 try:
-    TRAIN_CONFIG = merge_config(config.get("train", {}))
-except InputError as exc:
+    SETTINGS = WorkflowSettings.from_config(config)
+except (InputError, ValueError) as exc:
     raise WorkflowError(f"config error: {exc}") from None
 # GPUs asked by train_model and cv_fold (resources gpu=...): none for the default feature model.
-TRAIN_GPUS = gpus_requested(TRAIN_CONFIG)
+TRAIN_GPUS = gpus_requested(SETTINGS.train)
 
 
 def demo_runs(wildcards):

@@ -2,9 +2,8 @@
 # metrics against baselines, plots with report captions. Scoring new pairs (`predict`): predict.smk.
 
 SCORES = f"{RESULTS}/scores"
-FOLDS = list(range(config["evaluate"]["cv_folds"]))
-REPEATS = list(range(config["evaluate"].get("cv_repeats", 5)))
-GROUP_BY = config["evaluate"].get("group_by", "tf_group")
+FOLDS = list(range(SETTINGS.evaluate.cv_folds))
+REPEATS = list(range(SETTINGS.evaluate.cv_repeats))
 
 
 wildcard_constraints:
@@ -34,10 +33,10 @@ rule cv_fold:
         mem_mb=8000,
         runtime=240,
     params:
-        train=TRAIN_CONFIG,
-        n_folds=config["evaluate"]["cv_folds"],
-        seed=config["evaluate"]["seed"],
-        group_by=GROUP_BY,
+        train=SETTINGS.train,
+        n_folds=SETTINGS.evaluate.cv_folds,
+        seed=SETTINGS.evaluate.seed,
+        group_by=SETTINGS.evaluate.group_by,
     script:
         "../scripts/cv_fold.py"
 
@@ -83,7 +82,7 @@ rule evaluate_model:
         runtime=60,
     params:
         # An evaluation key change re-runs evaluation only (not training, not extraction).
-        evaluate=config["evaluate"],
+        settings=SETTINGS.evaluate.as_dict(),
     script:
         "../scripts/evaluate_model.py"
 
@@ -123,8 +122,8 @@ rule plot_model:
         mem_mb=2000,
         runtime=20,
     params:
-        n_folds=config["evaluate"]["cv_folds"],
-        group_by=GROUP_BY,
+        n_folds=SETTINGS.evaluate.cv_folds,
+        group_by=SETTINGS.evaluate.group_by,
     script:
         "../scripts/plot_model.py"
 

@@ -75,11 +75,11 @@ else:
             mem_mb=2000,
             # minutes per shard (1000 pairs by default); shape complementarity of every model (`all`) adds about
             # 1 s per model of a real complex, 5 models a run (docs/performance.md)
-            runtime=180 if config["features"]["shape_complementarity"] == "all" else 60,
+            runtime=180 if SETTINGS.extract.shape_complementarity == "all" else 60,
         params:
-            # A change of these settings re-runs extraction (Snakemake's params rerun trigger).
-            features=config["features"],
-            on_error=config["on_error"],
+            # What the job runs with (ExtractSettings, built once in common.smk): a change re-runs extraction
+            # (Snakemake's params rerun trigger compares exactly this value).
+            settings=SETTINGS.extract.as_dict(),
         script:
             "../scripts/extract_shard.py"
 

@@ -165,7 +165,7 @@ if TRAIN_ENABLED:
         input:
             oof=expand(
                 f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
-                fold=range(config["evaluate"]["cv_folds"]),
+                fold=range(SETTINGS.evaluate.cv_folds),
             ),
             pairs=FEATURE_TABLES["pairs"],
             labels=config["labels"],

@@ -26,8 +26,8 @@ rule train_model:
         runtime=240,
     params:
         # Any change of a training key re-runs training (and what depends on it), not extraction.
-        train=TRAIN_CONFIG,
-        group_by=config["evaluate"].get("group_by", "tf_group"),
+        train=SETTINGS.train,
+        group_by=SETTINGS.evaluate.group_by,
     script:
         "../scripts/train_model.py"
 

@@ -9,7 +9,8 @@ import pandas as pd  # noqa: E402
 
 from tfbind import logs  # noqa: E402
 from tfbind.features.failed import require_pairs  # noqa: E402
-from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds  # noqa: E402
+from tfbind.evaluation.evaluate import FoldOutputs, labelled_table, run_cv_fold  # noqa: E402
+from tfbind.model.folds import grouped_folds  # noqa: E402
 from tfbind.model.outputs import TrainOutputs  # noqa: E402
 from tfbind.labels import read_labels  # noqa: E402
 
@@ -17,15 +18,15 @@ smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 require_pairs(smk.input.pairs)  # no pair read: fail with the reasons (failed.tsv)
 pairs = pd.read_parquet(smk.input.pairs)
-labels = read_labels(smk.input.labels)
 scope = smk.wildcards.model
 repeat = int(smk.wildcards.repeat)
+# The labelled pairs joined once (train: merged when the workflow was parsed) for the folds, model and baselines.
+table = labelled_table(pairs, read_labels(smk.input.labels), scope, smk.params.train, smk.params.group_by)
 # Every fold job of a repeat derives the same grouped folds (seed + repeat), so folds need no shared state.
-folds = scope_folds(pairs, labels, scope, smk.params.train, smk.params.n_folds, smk.params.seed + repeat,
-                    smk.params.group_by)
+folds = grouped_folds(table, smk.params.n_folds, smk.params.seed + repeat)
 out = FoldOutputs(
     Path(smk.output.oof),
     TrainOutputs(Path(smk.output.model), Path(smk.output.history), Path(smk.output.split)),
 )
-run_cv_fold(pairs, labels, scope, smk.params.train, folds, int(smk.wildcards.fold), out, threads=smk.threads,
-            repeat=repeat, group_by=smk.params.group_by)
+run_cv_fold(pairs, table, scope, smk.params.train, folds, int(smk.wildcards.fold), out, threads=smk.threads,
+            repeat=repeat)

@@ -13,13 +13,12 @@ from tfbind.labels import read_labels  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
-config = {k: v for k, v in smk.params.evaluate.items() if k in ("bootstrap", "seed", "group_by")}
 scores, metrics = evaluate_scope(
     smk.input.model,
     pd.read_parquet(smk.input.pairs),
     read_labels(smk.input.labels),
     [read_oof(p) for p in smk.input.oof],
-    config,
+    smk.params.settings,  # EvaluateSettings.as_dict(), built when the workflow was parsed
     split=smk.input.split,
 )
 outputs = {"predictions_tsv": smk.output.predictions, "predictions_parquet": smk.output.parquet,

@@ -5,17 +5,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
-from tfbind.plan import config as tfconfig  # noqa: E402
 from tfbind import logs  # noqa: E402
 from tfbind.features.extract import run_shard  # noqa: E402
+from tfbind.plan.settings import ExtractSettings  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
+# The settings the rule's params hold (built once when the workflow was parsed): what runs is what triggers a rerun.
+settings = ExtractSettings.from_dict(smk.params.settings)
+logs.logging.getLogger("extract_shard").info("settings: %s", settings)
 run_shard(
     smk.input.manifest,
     smk.output.models,
     smk.output.pairs,
     smk.output.failed,
-    tfconfig.extract_settings(smk.config),
+    settings,
     smk.output.warnings,
 )

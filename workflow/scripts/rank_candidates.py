@@ -15,7 +15,7 @@ logs.setup(smk.log[0])
 require_pairs(smk.input.pairs, smk.input.failed)  # no pair read: fail with the reasons
 domains = list(smk.params.domains)
 tiling = smk.params.tiling  # numbers the interface residues in the protein
-coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
+coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling["first_index"])
 rank_candidates(
     smk.input.pairs,
     smk.input.failed,

@@ -21,7 +21,7 @@ log = logging.getLogger("tfbind.ranking")
 # ``score`` is what the ranking follows in each domain (p_binder of the model, or the consensus: scored_by)
 table = pd.read_parquet(smk.input.ranking, columns=["tf_id", "domain_id", "score", "scored_by"])
 tiling = smk.params.tiling
-coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling.get("first_index", 1))
+coords = tile_coordinates(smk.input.tf_fasta, tiling.get("step"), tiling["first_index"])
 log.info("%d ranked pairs, %d tiles, %d TF records in %s", len(table), table["tf_id"].nunique(), len(coords),
          smk.input.tf_fasta)
 shown, total = plots.heatmap(table, coords, smk.output.heatmap, "score", max_tiles=smk.params.heatmap_tiles)

@@ -1,7 +1,8 @@
 """Evaluation of one model scope: cross-validation folds (one job each) and the scope's metrics.
 
-* :func:`scope_folds`  the group-wise folds of the scope's labelled pairs (``folds.grouped_folds``; groups
-  from ``evaluate.group_by``), one fold assignment per repeat (seed = ``evaluate.seed`` + repeat);
+* :func:`labelled_table`  the scope's labelled pairs with their groups (``evaluate.group_by``), joined once per
+  job; their group-wise folds are ``folds.grouped_folds(table, ...)``, one fold assignment per repeat
+  (seed = ``evaluate.seed`` + repeat);
 * :func:`run_cv_fold`  one fold of one repeat: train the fusion model with the held-out fold as ``test``
   and the rest as ``train`` (each ensemble member draws its own validation groups from it), fit the
   baselines on the same ``train`` rows, and return the out-of-fold scores of the held-out pairs
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..defaults import allowed, defaults
 from ..errors import InputError
 from ..io import atomic_path, write_tsv
 from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
@@ -47,13 +49,9 @@ from ..consensus import consensus_of
 
 log = logging.getLogger("tfbind.evaluation")
 
-#: Keys of the ``evaluation`` config with their defaults.
+#: Keys of the ``evaluate`` config with their defaults (the config schema's), and how the scores are computed.
 DEFAULT_EVAL_CONFIG = {
-    "cv_folds": 5,  # grouped folds per repeat
-    "cv_repeats": 5,  # fold assignments (seeds seed, seed + 1, ...)
-    "group_by": "tf_group",  # tf_group (labels column / FASTA group= key / tile) or tf_id
-    "bootstrap": 1000,  # Spearman CI resamples
-    "seed": 0,  # bootstrap seed; fold seed of repeat 0
+    **defaults("evaluate"),
     "device": "cpu",  # for scoring with the fusion model
     "threads": 1,  # BLAS/OpenMP threads of the baselines (None: library default)
 }
@@ -71,26 +69,21 @@ def merge_eval_config(config: dict | None) -> dict:
     for key, low in (("cv_folds", 2), ("cv_repeats", 1)):
         if isinstance(cfg[key], bool) or not isinstance(cfg[key], int) or cfg[key] < low:
             raise InputError(f"evaluate.{key}: expected an integer >= {low}, got {cfg[key]!r}")
-    if cfg["group_by"] not in ("tf_group", "tf_id"):
-        raise InputError(f"evaluate.group_by: {cfg['group_by']!r} is not one of tf_group, tf_id")
+    if cfg["group_by"] not in allowed("evaluate.group_by"):
+        raise InputError(f"evaluate.group_by: {cfg['group_by']!r} is not one of "
+                         f"{', '.join(allowed('evaluate.group_by'))}")
     return cfg
 
 
-def _labelled_table(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
-                    group_by: str = "tf_group"):
-    from ..model import merge_config
+def labelled_table(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict,
+                   group_by: str) -> pd.DataFrame:
+    """The labelled pairs of ``scope`` with their ``group`` of ``group_by`` (the pairs ``train_scope`` would
+    use); ``train_config`` a merged ``train`` config (``merge_config``: the workflow merges it once, when it
+    is parsed). A cross-validation job joins them once: its folds (``grouped_folds(table, ...)``), its fold
+    model and its baselines read this table."""
     from ..model.data import join_labels
 
-    cfg = merge_config(train_config)
-    return cfg, join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
-
-
-def scope_folds(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
-                n_folds: int, seed: int, group_by: str = "tf_group") -> pd.Series:
-    """pair_id -> fold of the labelled pairs of ``scope`` (the pairs ``train_scope`` would use), every
-    group of ``group_by`` in one fold."""
-    _, table = _labelled_table(pairs, labels, scope, train_config, group_by)
-    return grouped_folds(table, n_folds, seed)
+    return join_labels(pairs, labels, scope, train_config["features"], train_config["min_pairs"], group_by)
 
 
 def cv_split(table: pd.DataFrame, folds: pd.Series, fold: int) -> pd.Series:
@@ -133,12 +126,14 @@ def centred_rank_score(score: np.ndarray, categories: np.ndarray, train_mask: np
     return out
 
 
-def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_config: dict | None,
+def run_cv_fold(pairs: pd.DataFrame, table: pd.DataFrame, scope: str, train_config: dict,
                 folds: pd.Series, fold: int, out: FoldOutputs | str | Path, threads: int = 1, *,
-                repeat: int = 0, group_by: str = "tf_group") -> pd.DataFrame:
+                repeat: int = 0) -> pd.DataFrame:
     """Train and score one cross-validation fold; returns (and writes to ``out.oof``) OOF_COLUMNS.
 
-    The fusion model is trained with ``train_scope(..., split=cv_split(...))`` into ``out.train``
+    ``table``: the scope's :func:`labelled_table` (with the groups of ``evaluate.group_by``);
+    ``train_config``: merged (``merge_config``). The fusion model is trained with
+    ``train_table(..., split=cv_split(...))`` into ``out.train``
     (model.pt, history.tsv, split.tsv; ``out`` a folder: those names and oof.tsv in it). One row per
     held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``ridge_prior``/
     ``gbm`` (fitted on the fold's train rows), ``fusion_ridge`` (with ``train.rank_average_ridge``: the
@@ -150,12 +145,12 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     from ..model.checkpoint import load
     from ..model.data import TargetTransform, pkd
     from ..model.predict import predict
-    from ..model.training import resolve_device, train_scope
+    from ..model.training import resolve_device, train_table
 
     out = FoldOutputs.of(out)
-    cfg, table = _labelled_table(pairs, labels, scope, train_config, group_by)
+    cfg = train_config
     split = cv_split(table, folds, fold)
-    train_scope(pairs, labels, scope, cfg, out.train, threads, split=split, group_by=group_by)
+    train_table(table, scope, cfg, out.train, threads, split=split)
     _, meta = load(out.train.model)
     transform = TargetTransform.from_meta(meta["target"])
     table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()), pkd=pkd(table["kd_nm"]))
@@ -267,7 +262,8 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
       model's TRAIN rows and the ranking predictors, on train/val/test; plus ``cv`` rows from ``cv_oof``
       (the :func:`run_cv_fold` tables of every repeat and fold) when given: the mean over repeats with
-      the spread (``metrics.cv_metric_rows``). ``config``: DEFAULT_EVAL_CONFIG keys.
+      the spread (``metrics.cv_metric_rows``). ``config``: DEFAULT_EVAL_CONFIG keys (the workflow's
+      ``EvaluateSettings.as_dict()``, its rule's params).
     """
     from ..model.checkpoint import load
     from ..model.data import TargetTransform, resolve_groups
@@ -345,4 +341,4 @@ def write_outputs(scores: pd.DataFrame, metrics: pd.DataFrame, out: dict | str |
 
 
 __all__ = ["DEFAULT_EVAL_CONFIG", "OOF_COLUMNS", "FoldOutputs", "centred_rank_score", "cv_split", "evaluate_scope",
-           "merge_eval_config", "read_oof", "run_cv_fold", "scope_folds", "write_outputs"]
+           "labelled_table", "merge_eval_config", "read_oof", "run_cv_fold", "write_outputs"]

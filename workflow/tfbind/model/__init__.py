@@ -14,7 +14,7 @@ Modules
 ``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_model.py``
 
 This module holds the training configuration: :data:`DEFAULT_TRAIN_CONFIG` (every key of the ``train``
-config section with its default) and :func:`merge_config`. It imports no torch, so config validation is cheap.
+config section with its default, read from the config schema) and :func:`merge_config`. It imports no torch, so config validation is cheap.
 """
 
 from __future__ import annotations
@@ -22,64 +22,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..defaults import defaults
 from ..errors import InputError
 
-#: The tile's sequence descriptors used by default: composition + activation-domain descriptors
-#: (tfbind.features.descriptors.TF_DESCRIPTOR_COLUMNS, spelled out so that this module stays import-light).
-SEQUENCE_DESCRIPTORS = [
-    "tf_ncpr", "tf_frac_acidic", "tf_frac_basic", "tf_frac_aromatic", "tf_frac_hydrophobic", "tf_frac_pro",
-    "tf_frac_gln", "tf_frac_ser", "tf_frac_W", "tf_frac_F", "tf_frac_Y", "tf_frac_L", "tf_frac_WFYL",
-    "tf_frac_his", "tf_frac_gly", "tf_frac_ala", "tf_frac_aliph", "tf_fcr", "tf_kd_mean", "tf_kappa",
-    "tf_wfyl_acid_adj3", "tf_wfyl_acid_adj4", "tf_wfyl_x_acidic", "tf_max_wfyl_15", "tf_max_motif_15",
-    "tf_max_acid_ncpr_15",
-]
-
 #: Every key of the ``train`` config section with its default: the recipe measured on real EP300
-#: measurements (docs/model.md). Types and ranges: workflow/schemas/config.schema.yaml.
-DEFAULT_TRAIN_CONFIG: dict[str, Any] = {
-    # Input groups: numeric columns of pairs.parquet. A column without a value in any training row is
-    # dropped with a warning (listed in the training summary and model.pt); a group may be empty.
-    "features": {
-        "alphafold": ["iptm", "ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min"],
-        "interface": [],
-        "sequence": list(SEQUENCE_DESCRIPTORS),
-    },
-    # Columns whose linear weight is shrunk towards +1 (times a fitted scale) instead of towards 0.
-    "prior": ["ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min"],
-    "target": "neglog10_kd",  # pKd, z-scored within each domain category on the training rows
-    "split": "stratified",  # or "group_tf" (groups: evaluate.group_by)
-    "split_fractions": [0.8, 0.1, 0.1],  # train, val (reported only), test
-    "seed": 42,
-    "min_pairs": 10,  # fewer labelled pairs in a scope -> InputError
-    # Ensemble: members differ by seed (init, dropout) and by their own early-stopping validation groups
-    "ensemble": 5,
-    "val_fraction": 0.2,  # of the training groups, per member
-    # Wide path: linear, shared + per-domain weights, ridge penalties (divided by the training rows)
-    "wide": True,
-    "penalty_shared": 100.0,  # on (w_shared - w_prior)^2
-    "penalty_domain": 30.0,  # on w_domain^2
-    # Deep path: per-group Linear -> hidden + GELU, domain embedding, gated fusion, zero-initialised output
-    "deep": True,
-    "hidden_dim": 8,
-    "dropout": 0.1,
-    # Optional components of the original design (off: they did not help on real data, README)
-    "cross_attention": False,  # domain-embedding query over per-feature tokens
-    "residue_encoder": "none",  # "index" or "tokens": encoders of the TF and domain sequences
-    "shared_encoder": False,  # a transformer encoder shared by both sequences (needs residue_encoder tokens)
-    "max_len": 128,  # residues encoded by a residue encoder
-    "num_heads": 1,
-    "num_layers": 1,
-    # Optimisation: Adam, full batch; weight decay on the deep path only
-    "lr": 0.01,
-    "weight_decay": 0.001,
-    "epochs": 400,
-    "patience": 40,  # epochs without a lower validation MSE
-    # The deployed score: the mean of the ensemble's and the prior-shrunk per-domain ridge's predicted
-    # within-domain z (tfbind.model.prior_ridge); false = the network ensemble alone
-    "ridge_blend": True,
-    "rank_average_ridge": False,  # evaluation: add fusion_ridge = within-domain rank average with ridge_prior
-    "device": "auto",  # "auto" (cuda if available), "cpu", "cuda", "cuda:1", ...
-}
+#: measurements (docs/model.md; each key in config/README.md). The values, types and ranges are the config
+#: schema's (workflow/schemas/config.schema.yaml, the one table of defaults); read from it here for library use.
+DEFAULT_TRAIN_CONFIG: dict[str, Any] = defaults("train")
+#: The tile's sequence descriptors used by default (train.features.sequence): composition + activation-domain
+#: descriptors (tfbind.features.descriptors.TF_DESCRIPTOR_COLUMNS; tests/test_settings.py checks they agree).
+SEQUENCE_DESCRIPTORS = list(DEFAULT_TRAIN_CONFIG["features"]["sequence"])
 
 FEATURE_GROUPS = ("alphafold", "interface", "sequence")
 TARGETS = ("neglog10_kd",)
@@ -110,12 +62,12 @@ def gpus_requested(cfg: dict) -> int:
     "Performance"); the default feature model trains in seconds on a CPU, so ``auto`` asks for none and still
     uses a GPU when the node it lands on has one.
     """
-    device = str(cfg.get("device", "auto"))
+    device = str(cfg["device"])
     if device == "cpu":
         return 0
     if device.startswith("cuda"):
         return 1
-    return int(cfg.get("residue_encoder", "none") != "none")
+    return int(cfg["residue_encoder"] != "none")
 
 
 def merge_config(user: dict | None) -> dict:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..defaults import defaults
 from ..errors import InputError
 from ..io import atomic_path
 from . import FEATURE_GROUPS, RESIDUE_ENCODERS, TARGETS
@@ -225,7 +226,7 @@ class _Meta:
                 self.numbers(per_category[c], f"{where}.{key}.{c}", len(columns), positive)
         self.numbers(prep["pooled_mean"], f"{where}.pooled_mean", len(columns))
         self.numbers(prep["pooled_scale"], f"{where}.pooled_scale", len(columns), positive=True)
-        if arch["residue_encoder"] != "none" and prep.get("max_len", 128) != arch["max_len"]:
+        if arch["residue_encoder"] != "none" and prep.get("max_len", defaults("train.max_len")) != arch["max_len"]:
             raise self.refuse(f"{where}.max_len", f"{prep.get('max_len')!r:.40} differs from "
                                                   f"meta.architecture.max_len {arch['max_len']}")
 

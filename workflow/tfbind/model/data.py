@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..defaults import allowed, defaults
 from ..errors import InputError
 from . import FEATURE_GROUPS, feature_list
 
@@ -23,7 +24,7 @@ MODEL_SEQUENCE_COLUMNS = ("tf_sequence", "domain_sequence")
 SCORING_ID_COLUMNS = ("pair_id", "domain_category")  # what scoring needs; training also joins on tf_id, domain_id
 JOIN_COLUMNS = ("tf_id", "domain_id")
 SPLIT_NAMES = ("train", "val", "test")
-GROUP_BY = ("tf_group", "tf_id")
+GROUP_BY = allowed("evaluate.group_by")  # the schema's enum: tf_group, tf_id
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -44,7 +45,7 @@ def check_columns(pairs: pd.DataFrame, features: dict[str, list[str]], what: str
         raise InputError(f"{what}: missing column(s) {', '.join(missing)} (the model uses them)")
 
 
-def resolve_groups(table: pd.DataFrame, group_by: str = "tf_group") -> tuple[pd.Series, str]:
+def resolve_groups(table: pd.DataFrame, group_by: str) -> tuple[pd.Series, str]:
     """(group of every row, where it came from) for grouped splits and folds.
 
     ``group_by: tf_group``: the labels' ``tf_group`` column (e.g. the gene: overlapping tiles of one gene
@@ -67,8 +68,7 @@ def resolve_groups(table: pd.DataFrame, group_by: str = "tf_group") -> tuple[pd.
 
 
 def join_labels(
-    pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int,
-    group_by: str = "tf_group",
+    pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, features: dict, min_pairs: int, group_by: str,
 ) -> pd.DataFrame:
     """The labelled pairs of ``scope`` ("all" or a domain category): pairs rows + ``kd_nm``, ``binder``
     (where labelled) and ``group`` (:func:`resolve_groups`), index 0..n-1.
@@ -330,7 +330,7 @@ class Preprocessor:
         if dropped:
             log.warning("feature column(s) without a value in any of the %d training rows, dropped: %s",
                         len(train), ", ".join(dropped))
-        prep = cls(features, list(categories), dropped=dropped, max_len=int(config.get("max_len", 128)))
+        prep = cls(features, list(categories), dropped=dropped, max_len=int(config.get("max_len", defaults("train.max_len"))))
         if not prep.columns:
             raise InputError("no configured feature column has a value in the training rows "
                              f"(dropped: {', '.join(dropped)})")
@@ -369,7 +369,7 @@ class Preprocessor:
         lookup = {c: i for i, c in enumerate(self.categories)}
         return categories.astype(str).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
 
-    def transform(self, table: pd.DataFrame, residue_encoder: str = "none") -> tuple[dict[str, np.ndarray],
+    def transform(self, table: pd.DataFrame, residue_encoder: str = defaults("train.residue_encoder")) -> tuple[dict[str, np.ndarray],
                                                                                        np.ndarray]:
         """(arrays ``x`` (n, F) float32, ``category`` (n,) int64 [-1 = unseen] and, with a residue encoder
         (``index``/``tokens``), the encoded ``tf_seq``/``domain_seq``; per-row bool 'some input was
@@ -426,7 +426,7 @@ class Preprocessor:
             [float(x) for x in meta["pooled_mean"]],
             [float(x) for x in meta["pooled_scale"]],
             list(meta.get("dropped", [])),
-            int(meta.get("max_len", 128)),
+            int(meta.get("max_len", defaults("train.max_len"))),
         )
 
 

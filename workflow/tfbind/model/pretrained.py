@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..defaults import defaults
 from ..errors import InputError
 
 #: ``predict.pretrained`` values that turn the pretrained model off.
@@ -73,7 +74,7 @@ def rank_model(config: dict, models_dir: str | Path, categories: set[str],
     if trained_dir:
         return RankModel(f"{trained_dir}/model.pt", f"{trained_dir}/calibration.json",
                          f"trained in this run ({trained_dir}/model.pt)", "trained")
-    return pretrained_model(predict.get("pretrained", "ep300"), models_dir, categories)
+    return pretrained_model(predict.get("pretrained", defaults("predict.pretrained")), models_dir, categories)
 
 
 __all__ = ["MODEL_KINDS", "NO_PRETRAINED", "RankModel", "pretrained_model", "rank_model", "shipped_categories"]

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..defaults import defaults
 from ..errors import InputError
 from ..io import write_tsv
 from . import merge_config
@@ -180,7 +181,7 @@ def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
 
 def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
                 out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None,
-                group_by: str = "tf_group") -> dict:
+                group_by: str = defaults("evaluate.group_by")) -> dict:
     """Train one model on the labelled pairs of ``scope`` ("all" or a domain category).
 
     ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG); ``group_by`` the
@@ -194,12 +195,20 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     summary's ``split`` is then ``"given"``. The model is fitted on the ``train`` rows; ``val`` and ``test``
     rows are only scored.
     """
+    cfg = merge_config(config)
+    table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
+    return train_table(table, scope, cfg, out, threads, split=split)
+
+
+def train_table(table: pd.DataFrame, scope: str, cfg: dict, out: TrainOutputs | str | Path, threads: int = 1, *,
+                split: pd.Series | None = None) -> dict:
+    """:func:`train_scope` on the labelled pairs already joined (``join_labels``, with their ``group``) and a
+    ``train`` config already merged (``merge_config``; the workflow's is merged once, when it is parsed): a
+    cross-validation fold joins and merges once for its folds, its model and its baselines."""
     from ..correlation import spearman
 
     start = time.perf_counter()
-    cfg = merge_config(config)
     out = TrainOutputs.of(out)
-    table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
     given = split is not None
     split = given_split(table, split) if given else make_split(table, cfg["split"], cfg["seed"],
                                                                cfg["split_fractions"])

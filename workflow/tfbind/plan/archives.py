@@ -31,7 +31,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-DEFAULT_MAX_ARCHIVE_MB = 2048
+from ..defaults import defaults
+
+DEFAULT_MAX_ARCHIVE_MB = defaults("features.max_archive_mb")  # the config schema's, for library use
 ARCHIVE_DIR = "results/archives"
 # Written into an archive's extraction folder when extraction failed; readers of its runs report it.
 ERROR_FILE = ".tfbind_extraction_failed"

@@ -11,13 +11,6 @@ from pathlib import Path
 from ..errors import InputError
 from ..escape import CONTROL_RE
 from .ids import check_id
-from .settings import (
-    DEFAULT_INTERFACE_PAE_CUTOFF,
-    DEFAULT_IPSAE_CUTOFF,
-    DEFAULT_MAX_INPUT_MB,
-    DEFAULT_PAIR_TIMEOUT_S,
-    ExtractSettings,
-)
 from .archives import archive_limit_bytes
 from .discovery import discover_pairs
 from .pairs import PairPlan, read_pairs_table, with_sequences
@@ -65,29 +58,6 @@ def check_config_values(config: dict) -> None:
                 continue  # another type: the schema says so; no pretrained model: nothing to name
             check_id(item, "model scope" if key != "predict.pretrained" else "pretrained model name",
                      f"config {key}")
-
-
-def extract_settings(config: dict) -> ExtractSettings:
-    features = config.get("features", {})
-    cutoff = dict(DEFAULT_IPSAE_CUTOFF)
-    cutoff.update(features.get("ipsae_pae_cutoff", {}))
-    interface_cutoff = dict(DEFAULT_INTERFACE_PAE_CUTOFF)
-    interface_cutoff.update(features.get("interface_pae_cutoff", {}))
-    return ExtractSettings(
-        ipsae_pae_cutoff=cutoff,
-        min_identity=float(features.get("chain_min_identity", 0.9)),
-        sasa=bool(features.get("sasa", True)),
-        on_error=config.get("on_error", "skip"),
-        max_input_mb=float(features.get("max_input_mb", DEFAULT_MAX_INPUT_MB)),
-        pair_timeout_s=float(features.get("pair_timeout_s", DEFAULT_PAIR_TIMEOUT_S)),
-        shape_complementarity=sc_mode(features.get("shape_complementarity", "top")),
-        interface_pae_cutoff={k: float(v) for k, v in interface_cutoff.items()},
-    )
-
-
-def sc_mode(value) -> str:
-    """``features.shape_complementarity`` as one of ``SC_MODES``: YAML 1.1 reads an unquoted ``off`` as false."""
-    return "off" if value is False else str(value)
 
 
 #: (resolved path, mtime, size) -> records of each domain FASTA read by this process (domain_records).

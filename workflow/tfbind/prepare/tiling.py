@@ -27,11 +27,12 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..defaults import defaults
 from ..errors import InputError
 from ..plan.ids import check_id
 from ..plan.sequences import SequenceRecord, read_fasta
 
-DEFAULT_WINDOW = 80
+DEFAULT_WINDOW = defaults("tiling.window")  # the config schema's, for library use
 DEFAULT_STEP = 10  # the published EP300 screen (tiling.step null = this, for prepare)
 REGION_COLUMNS = ("gene", "start", "end")
 
@@ -71,7 +72,7 @@ def tile_starts(length: int, window: int, step: int) -> list[int]:
     return starts
 
 
-def tile_protein(record: SequenceRecord, window: int, step: int, first_index: int = 1) -> list[Tile]:
+def tile_protein(record: SequenceRecord, window: int, step: int, first_index: int = defaults("tiling.first_index")) -> list[Tile]:
     """Every tile of one protein, in order along the sequence."""
     seq = record.sequence
     tiles = []
@@ -151,7 +152,7 @@ def check_step(window: int, step: int | None) -> int:
 
 
 def plan_tiles(proteins_fasta: str | Path, window: int = DEFAULT_WINDOW, step: int | None = None,
-               first_index: int = 1, regions: str | Path | None = None) -> TilePlan:
+               first_index: int = defaults("tiling.first_index"), regions: str | Path | None = None) -> TilePlan:
     """Read and validate the proteins (and regions) and tile them; ``InputError`` on bad input (and for a
     step larger than the window, :func:`check_step`)."""
     step = check_step(window, step)
@@ -187,7 +188,7 @@ def plan_from_tiling(proteins_fasta: str | Path, tiling: dict) -> TilePlan:
     ``first_index``, ``regions``; each absent or null = its default): the one place that reads it, for the
     plan made when the workflow is parsed and for the rule that writes the tiles."""
     return plan_tiles(proteins_fasta, int(tiling.get("window", DEFAULT_WINDOW)), tiling.get("step"),
-                      int(tiling.get("first_index", 1)), tiling.get("regions") or None)
+                      int(tiling.get("first_index", defaults("tiling.first_index"))), tiling.get("regions") or None)
 
 
 def tiles_fasta(tiles: list[Tile]) -> str:

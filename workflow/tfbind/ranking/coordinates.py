@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..defaults import defaults
 from ..plan.uniprot import uniprot_id
 
 _KEY = re.compile(r"(?:^|\s)(gene|start|end)=(\S+)")
@@ -46,7 +47,7 @@ def _headers(path: str | Path) -> list[tuple[str, str, int]]:
     return rows
 
 
-def tile_coordinates(tf_fasta: str | Path, step: int | None = None, first_index: int = 1) -> pd.DataFrame:
+def tile_coordinates(tf_fasta: str | Path, step: int | None = None, first_index: int = defaults("tiling.first_index")) -> pd.DataFrame:
     """COORDINATE_COLUMNS per TF record; ``coordinates`` = "header", "id+step" or "" (none known)."""
     rows = []
     for tf_id, description, length in _headers(tf_fasta):

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..defaults import defaults
 from ..io import atomic_path
 from .html import ranking_page
 from .landing import landing_html
@@ -33,8 +34,8 @@ from .table import build_ranking, scorer_note, workbook_limit, write_ranking
 
 log = logging.getLogger("tfbind.ranking")
 
-WORKBOOK_ROWS = 10_000
-PAGE_ROWS = 1_000
+WORKBOOK_ROWS = defaults("rank.workbook_rows")  # the config schema's, for library use
+PAGE_ROWS = defaults("rank.page_rows")
 
 #: Columns of pairs.parquet that the ranking and the run summary read (those present are read).
 RANKING_INPUT_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "source_format", "prediction",
@@ -87,7 +88,7 @@ def shown_rows(per_domain: dict[str, pd.DataFrame], limit: int) -> tuple[dict[st
 
 def rank_candidates(pairs_path: str | Path, failed_path: str | Path, scores_path: str | Path | None,
                     domains: list[str], model_note: str, out: RankOutputs, workbook_rows: int = WORKBOOK_ROWS,
-                    page_rows: int = PAGE_ROWS, order_by: str = "auto",
+                    page_rows: int = PAGE_ROWS, order_by: str = defaults("rank.order_by"),
                     calibration_path: str | Path | None = None, model_kind: str = "",
                     trained: bool = False, coords: pd.DataFrame | None = None) -> pd.DataFrame:
     """Write every output of the ranking step; return the whole ranking table. ``order_by``: rank.order_by

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
+from ..defaults import defaults
 from ..metrics.dockq import CONTACT_CUTOFF
 from ..metrics.interface_residues import renumber
 from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
@@ -127,7 +128,7 @@ def interface_columns(pairs: pd.DataFrame, coords: pd.DataFrame | None = None) -
                         index=pairs.index)
 
 
-def scorers(table: pd.DataFrame, order_by: str = "auto") -> pd.Series:
+def scorers(table: pd.DataFrame, order_by: str = defaults("rank.order_by")) -> pd.Series:
     """``model`` or ``consensus`` per row, decided per domain: ``auto`` takes the model for a domain whose
     category the model was trained on (``category_seen``), the consensus elsewhere (and everywhere without a
     model); ``model`` takes the model for every domain it scored; ``consensus`` never."""
@@ -182,7 +183,7 @@ def top_model_file(prediction: str, source_format: str) -> str:
 
 
 def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None,
-                  order_by: str = "auto", coords: pd.DataFrame | None = None) -> pd.DataFrame:
+                  order_by: str = defaults("rank.order_by"), coords: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ranking of every pair of ``pairs`` (all domains; :func:`ranking_columns` order), sorted by domain
     and rank. ``scores``: :func:`tfbind.ranking.model_scores.model_scores` output, joined on ``pair_id``;
     ``order_by``: :func:`scorers`; ``coords``: tile coordinates for :func:`interface_columns`.

@@ -23,10 +23,11 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from tfbind.defaults import defaults
 from tfbind.errors import PredictionError
 
 MIB = 1 << 20
-DEFAULT_MAX_INPUT_MB = 1024
+DEFAULT_MAX_INPUT_MB = defaults("features.max_input_mb")  # the config schema's, for library use
 DEFAULT_MAX_BYTES = DEFAULT_MAX_INPUT_MB * MIB
 _GZIP_MAGIC = b"\x1f\x8b"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
