@@ -43,12 +43,12 @@ ROOT = REPO / "workflow" / PACKAGE
 
 LAYERS: dict[str, int] = {
     PACKAGE: 0, "errors": 0, "escape": 0, "ranges": 0, "logs": 0, "outputs": 0, "correlation": 0,
-    "consensus": 0, "demo": 0,
+    "consensus": 0, "demo": 0, "defaults": 0,
     "text_tables": 1, "readers": 1, "plan": 1,
     "io": 2, "metrics": 2, "labels": 2,
     "features": 3, "prepare": 3,
     "model": 4,
-    "evaluation": 5,
+    "evaluation": 5, "settings": 5,
     "ranking": 6,
 }
 

@@ -9,7 +9,7 @@ import sys
 from helpers import REPO
 
 # The modules workflow/rules/common.smk imports, and the packages they may bring along.
-PARSE_TIME_MODULES = ["tfbind.plan.config", "tfbind.plan.settings", "tfbind.defaults", "tfbind.plan.shards",
+PARSE_TIME_MODULES = ["tfbind.plan.config", "tfbind.plan.settings", "tfbind.settings", "tfbind.defaults", "tfbind.plan.shards",
                       "tfbind.plan.schema", "tfbind.model", "tfbind.errors", "tfbind.labels", "tfbind.prepare.tiling",
                       "tfbind.prepare.jobs", "tfbind.prepare.running"]
 ALLOWED_HEAVY = {"pandas", "numpy", "pyarrow", "Bio"}  # the pair plan is a DataFrame; FASTA via Biopython

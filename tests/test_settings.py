@@ -12,7 +12,8 @@ from helpers import REPO
 from tfbind.errors import InputError
 from tfbind.evaluation.evaluate import DEFAULT_EVAL_CONFIG
 from tfbind.model import DEFAULT_TRAIN_CONFIG, merge_config
-from tfbind.plan.settings import EvaluateSettings, ExtractSettings, WorkflowSettings
+from tfbind.plan.settings import EvaluateSettings, ExtractSettings
+from tfbind.settings import WorkflowSettings
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 PROPS = SCHEMA["properties"]

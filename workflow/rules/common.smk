@@ -10,7 +10,7 @@ from tfbind.model.pretrained import rank_model
 from tfbind.plan.pairs import check_some_prediction_exists
 from tfbind.plan.shards import shard_archives, write_plan
 from tfbind.plan.sequences import SequenceRecord
-from tfbind.plan.settings import WorkflowSettings
+from tfbind.settings import WorkflowSettings
 from tfbind.prepare import jobs as prepare_jobs
 from tfbind.prepare.running import check_template
 from tfbind.prepare.tiling import check_step, plan_from_config

@@ -1,4 +1,4 @@
-"""The run's settings, typed and frozen, built once when the workflow is parsed (``WorkflowSettings.from_config``
+"""The run's settings, typed and frozen, built once when the workflow is parsed (``tfbind.settings.WorkflowSettings.from_config``
 on the validated config, whose defaults the schema filled) and handed to the jobs as rule ``params``: the value
 a job runs with is the value Snakemake compares for its params rerun trigger.
 
@@ -110,20 +110,4 @@ class EvaluateSettings(_Plain):
         return cls(**filled("evaluate", config.get("evaluate")))
 
 
-@dataclass(frozen=True)
-class WorkflowSettings:
-    """Every stage's settings of one run; built once by the Snakefile (workflow/rules/common.smk)."""
-
-    extract: ExtractSettings
-    train: dict  # the ``train`` section merged and checked (tfbind.model.merge_config: its cross-key rules)
-    evaluate: EvaluateSettings
-
-    @classmethod
-    def from_config(cls, config: dict) -> WorkflowSettings:
-        from ..model import merge_config  # import-light: the training config, no torch
-
-        return cls(ExtractSettings.from_config(config), merge_config(config.get("train")),
-                   EvaluateSettings.from_config(config))
-
-
-__all__ = ["SC_MODES", "EvaluateSettings", "ExtractSettings", "WorkflowSettings", "sc_mode"]
+__all__ = ["SC_MODES", "EvaluateSettings", "ExtractSettings", "sc_mode"]
