@@ -147,23 +147,22 @@ def run_cv_fold(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, train_con
     ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc; ``kd_pred_nm`` = the fold model's
     predicted Kd (``model.predict``, not clipped like ``score``) on the ``fusion`` rows, empty on the others.
     """
-    from ..model.checkpoint import load
     from ..model.data import TargetTransform, pkd
     from ..model.predict import predict
-    from ..model.training import resolve_device, train_scope
+    from ..model.training import fit_scope
 
     out = FoldOutputs.of(out)
     cfg, table = _labelled_table(pairs, labels, scope, train_config, group_by)
     split = cv_split(table, folds, fold)
-    train_scope(pairs, labels, scope, cfg, out.train, threads, split=split, group_by=group_by)
-    _, meta = load(out.train.model)
+    # the fold's model as training left it in memory (on its training device): model.pt is not read back
+    model, _ = fit_scope(pairs, labels, scope, cfg, out.train, threads, split=split, group_by=group_by)
+    meta = model.meta
     transform = TargetTransform.from_meta(meta["target"])
     table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()), pkd=pkd(table["kd_nm"]))
     names = split.reindex(table["pair_id"]).to_numpy()
     held, train = names == "test", names == "train"
     cats = table["domain_category"].astype(str).to_numpy()
-    device = resolve_device(str(cfg["device"]))
-    fusion = predict(out.train.model, table, device)
+    fusion = predict(model, table)
     fitted = {"fusion": fusion["score"].to_numpy()}
     base = fit_predict(table, train, cfg["features"], list(meta["preprocess"]["categories"]), threads)
     for name in ("domain_mean", "ridge", "gbm"):
@@ -260,8 +259,8 @@ def _cv_long(cv_oof: list[pd.DataFrame], scores: pd.DataFrame, pairs: pd.DataFra
 def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
                    cv_oof: list[pd.DataFrame] | None, config: dict | None = None,
                    split: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt) trained on ``split``
-    (split.tsv; default: beside the model). Writes nothing.
+    """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt; or a LoadedModel) trained on
+    ``split`` (split.tsv; default: beside the model file). Writes nothing; reads the model once.
 
     * scores: :func:`tfbind.evaluation.scores.model_scores` (every pair of the scope);
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
@@ -269,13 +268,15 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
       (the :func:`run_cv_fold` tables of every repeat and fold) when given: the mean over repeats with
       the spread (``metrics.cv_metric_rows``). ``config``: DEFAULT_EVAL_CONFIG keys.
     """
-    from ..model.checkpoint import load
+    from ..model.checkpoint import LoadedModel, load
     from ..model.data import TargetTransform, resolve_groups
 
     cfg = merge_eval_config(config)
-    model, split = model_files(model, split)
-    _, meta = load(model)
-    scope = str(meta["scope"])
+    if not isinstance(model, LoadedModel):
+        model, split = model_files(model, split)
+    model = load(model, cfg["device"])
+    meta = model.meta
+    scope = model.scope
     train_cfg = meta["train_config"]
     features = train_cfg["features"]
     categories = list(meta["preprocess"]["categories"])

@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..io import write_tsv
 from . import merge_config
 from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
-from .checkpoint import save
+from .checkpoint import LoadedModel, save
 from .outputs import TrainOutputs
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
 from .prior_ridge import blend, fit_prior_ridge
@@ -181,7 +181,15 @@ def given_split(table: pd.DataFrame, split: pd.Series) -> np.ndarray:
 def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
                 out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None,
                 group_by: str = "tf_group") -> dict:
-    """Train one model on the labelled pairs of ``scope`` ("all" or a domain category).
+    """:func:`fit_scope`'s summary (the rule train_model, which scores nothing)."""
+    return fit_scope(pairs, labels, scope, config, out, threads, split=split, group_by=group_by)[1]
+
+
+def fit_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
+              out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None,
+              group_by: str = "tf_group") -> tuple[LoadedModel, dict]:
+    """(the trained model, in memory as :func:`tfbind.model.checkpoint.load` would read it back, summary):
+    train one model on the labelled pairs of ``scope`` ("all" or a domain category).
 
     ``config`` is the ``train`` config section (merged over DEFAULT_TRAIN_CONFIG); ``group_by`` the
     ``evaluate.group_by`` setting (groups of split ``group_tf`` and of the members' validation sets).
@@ -272,11 +280,11 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
         "train_config": cfg,
         "summary": summary,
     }
-    save(out.model, ensemble, meta)
+    trained = LoadedModel(ensemble.eval(), save(out.model, ensemble, meta), str(out.model), str(device))
     write_tsv(pd.DataFrame(history, columns=HISTORY_COLUMNS), out.history)
     write_tsv(pd.DataFrame({"pair_id": table["pair_id"], "split": split}), out.split)
     summary["model"] = str(out.model)
     log.info("scope %s: %d members, epochs %s, dropped columns: %s, val spearman %.3f, test spearman %.3f "
              "(%.1f s)", scope, cfg["ensemble"], summary["epochs_run"], ", ".join(prep.dropped) or "none",
              results["val_spearman"], results["test_spearman"], summary["seconds"])
-    return summary
+    return trained, summary
