@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..model.outputs import PREDICTION_NAMES  # noqa: F401 - re-exported: the score table's names
+from ..model.outputs import PREDICTION_NAMES
 from .metrics import binder_labels, category_ceilings
 
 log = logging.getLogger("tfbind.evaluation")

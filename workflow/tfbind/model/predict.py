@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .checkpoint import LoadedModel, load
-from .outputs import NAMED_COLUMNS, PREDICTION_NAMES
 from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_tensors
+from .outputs import NAMED_COLUMNS, PREDICTION_NAMES
 from .prior_ridge import blend
 from .training import member_scores
 
