@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from tfbind.errors import InputError
 from tfbind.evaluation import cv_plots, model_plots, plots
+from tfbind.plotting import roc_curve
 from tfbind.evaluation.metrics import (CONSENSUS_PREDICTORS, PREDICTORS, RANK_AVERAGE_PREDICTORS,
                                        cv_metric_rows)
 
@@ -111,12 +112,12 @@ def test_metric_bars_use_one_colour_per_predictor(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------------------------
 def test_tpr_at_hand_worked_steps():
     # scores 4 > 3 > 2 > 1 with labels 1, 0, 1, 0: up 0.5, right 0.5, up 0.5, right 0.5
-    fpr, tpr, auc = plots.roc_curve([1, 0, 1, 0], [4, 3, 2, 1])
+    fpr, tpr, auc = roc_curve([1, 0, 1, 0], [4, 3, 2, 1])
     assert auc == pytest.approx(0.75)
     grid = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
     assert cv_plots.tpr_at(fpr, tpr, grid) == pytest.approx([0.5, 0.5, 1.0, 1.0, 1.0])
     # a tie of one binder and one non-binder: one diagonal segment
-    fpr, tpr, _ = plots.roc_curve([1, 0], [1.0, 1.0])
+    fpr, tpr, _ = roc_curve([1, 0], [1.0, 1.0])
     assert cv_plots.tpr_at(fpr, tpr, grid) == pytest.approx(grid)
 
 

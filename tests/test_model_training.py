@@ -196,7 +196,8 @@ def test_predicted_kd_and_interval_from_the_members(trained, tables):
     out, _ = trained
     pairs, _ = tables
     got = predict(out / "model.pt", pairs)
-    model, meta = checkpoint.load(out / "model.pt")
+    loaded = checkpoint.load(out / "model.pt")
+    model, meta = loaded.network, loaded.meta
     prep = Preprocessor.from_meta(meta["preprocess"])
     arrays, _ = prep.transform(pairs)
     with torch.no_grad():
@@ -227,7 +228,7 @@ def test_missing_values_imputed_with_training_median(trained, tables):
     rows.loc[rows.index[1], "pdockq"] = np.nan
     got = predict(out / "model.pt", rows)
     assert got["imputed"].tolist() == [False, True, False, False]
-    _, meta = checkpoint.load(out / "model.pt")
+    meta = checkpoint.load(out / "model.pt").meta
     filled = rows.copy()
     filled.loc[rows.index[1], "pdockq"] = meta["preprocess"]["medians"]["pdockq"]
     np.testing.assert_allclose(predict(out / "model.pt", filled)["score"], got["score"], rtol=1e-6)
@@ -313,7 +314,8 @@ def test_checkpoint_save_load_roundtrip(tmp_path):
     checkpoint.save(tmp_path / "m.pt", model, {"note": "x", "values": (1, 2.5, np.float64(3.0)),
                                                "keys": {np.str_("KIX"): 1.0},
                                                **_scoring_meta(cfg["features"], ["KIX"])})
-    loaded, meta = checkpoint.load(tmp_path / "m.pt")
+    read = checkpoint.load(tmp_path / "m.pt")
+    loaded, meta = read.network, read.meta
     assert meta["values"] == [1, 2.5, 3.0] and meta["note"] == "x" and meta["keys"] == {"KIX": 1.0}
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())
     with pytest.raises(TypeError):
@@ -418,7 +420,7 @@ def test_ridge_blend_weights_are_the_prior_ridge_of_each_domain(tables, tmp_path
 
     pairs, labels = tables
     train_scope(pairs, labels, "all", TINY, tmp_path / "blend")
-    _, meta = checkpoint.load(tmp_path / "blend" / "model.pt")
+    meta = checkpoint.load(tmp_path / "blend" / "model.pt").meta
     prep = Preprocessor.from_meta(meta["preprocess"])
     split = pd.read_csv(tmp_path / "blend" / "split.tsv", sep="\t")
     table = pairs.merge(labels, on=["tf_id", "domain_id"]).merge(split, on="pair_id")
@@ -433,5 +435,5 @@ def test_ridge_blend_weights_are_the_prior_ridge_of_each_domain(tables, tmp_path
         candidates = [prior_ridge.ridge_towards(x[rows], z[rows], w0, a) for a in prior_ridge.ALPHAS]
         assert min(np.abs(np.asarray(w) - cand).max() for cand in candidates) < 1e-6, c
     train_scope(pairs, labels, "all", {**TINY, "ridge_blend": False}, tmp_path / "alone")
-    _, meta_alone = checkpoint.load(tmp_path / "alone" / "model.pt")
+    meta_alone = checkpoint.load(tmp_path / "alone" / "model.pt").meta
     assert meta_alone["ridge"] == {}

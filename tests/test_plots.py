@@ -127,19 +127,6 @@ def test_best_epoch_is_lowest_val_loss_ties_earlier():
     assert plots.best_epoch(h.assign(val_loss=np.nan)) is None
 
 
-def test_roc_auc_equals_mann_whitney():
-    rng = np.random.default_rng(1)
-    y = rng.integers(0, 2, 60)
-    s = np.round(rng.normal(y * 0.8, 1.0), 1)  # rounded: many ties
-    fpr, tpr, auc = plots.roc_curve(y, s)
-    u = stats.mannwhitneyu(s[y == 1], s[y == 0]).statistic
-    assert auc == pytest.approx(u / ((y == 1).sum() * (y == 0).sum()))
-    assert fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
-    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
-    with pytest.raises(ValueError):
-        plots.roc_curve([1, 1, 1], [0.1, 0.2, 0.3])
-
-
 def test_pca_matches_eigen_decomposition():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(50, 4)) @ rng.normal(size=(4, 4))

@@ -83,9 +83,9 @@ def test_heatmap_title_says_best_n_of_m_and_draws_the_kept_tiles(tmp_path, monke
         ax = fig.axes[0]
         seen.update(title=ax.get_title(), ticks=[t.get_text() for t in ax.get_xticklabels()],
                     rows=[t.get_text() for t in ax.get_yticklabels()], data=ax.images[0].get_array())
-        plots._plt().close(fig)
+        plots.pyplot().close(fig)
 
-    monkeypatch.setattr(plots, "_save", capture)
+    monkeypatch.setattr(plots, "save", capture)
     assert plots.heatmap(table, coords, tmp_path / "h.png", max_tiles=3) == (3, 6)
     assert seen["ticks"] == ["A_1", "B_1", "D_1"] and seen["rows"] == ["KIX", "TAZ2"]
     assert "best 3 of 6 tiles" in seen["title"] and "3 left out" in seen["title"]
@@ -118,13 +118,13 @@ def test_track_files_differ_for_genes_whose_names_clash(tmp_path, monkeypatch):
                 "AB": "AB.png", "ab": "ab_2.png"}
     table, coords = _table(tiles)
     titles = {}
-    save = plots._save
+    save = plots.save
 
     def capture(fig, path):  # which gene's track went into which file
         titles[path.name] = fig.axes[0].get_title().split(":")[0]
         save(fig, path)
 
-    monkeypatch.setattr(plots, "_save", capture)
+    monkeypatch.setattr(plots, "save", capture)
     index = plots.tracks(table, coords, tmp_path, max_genes=50)
     assert dict(zip(index["gene"], index["file"])) == expected
     assert titles == {file: gene for gene, file in expected.items()}

@@ -61,9 +61,9 @@ def test_contact_map_axes_are_numbered_in_the_protein_and_mark_the_interface(fix
             x=(list(contact.get_xticks()), [t.get_text() for t in contact.get_xticklabels()]),
             marks=(list(marks.get_yticks()), [t.get_text() for t in marks.get_yticklabels()]),
             ylabel=contact.get_ylabel(), xlabel=contact.get_xlabel())
-        tp._plt().close(fig)
+        tp.pyplot().close(fig)
 
-    monkeypatch.setattr(tp, "_save", capture)
+    monkeypatch.setattr(tp, "save", capture)
     tp.top_panel(row, tmp_path / "p.png")
     # TF chain: 139 residues numbered 101..239 (start 101): step 20 (139 / 10 > 12), 120..220 at rows n - 101
     assert seen["y"] == ([n - 101 for n in range(120, 240, 20)], [str(n) for n in range(120, 240, 20)])

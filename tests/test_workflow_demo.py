@@ -75,7 +75,7 @@ def test_trained_model_outputs(trained_demo):
         assert member["epoch"].tolist() == list(range(1, len(member) + 1))
     split = pd.read_csv(model_dir / "split.tsv", sep="\t")
     assert set(split["split"]) == {"train", "val", "test"} and len(split) == 192
-    _, meta = load(model_dir / "model.pt")
+    meta = load(model_dir / "model.pt").meta
     # shape_complementarity is computed for the top model of every run (features.shape_complementarity: top): the
     # docked demo tiles have a value, so no listed column is dropped
     pairs = pd.read_parquet(trained_demo / "results" / "features" / "pairs.parquet")

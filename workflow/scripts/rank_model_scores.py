@@ -9,12 +9,11 @@ from tfbind import logs  # noqa: E402
 from tfbind.features.failed import require_pairs  # noqa: E402
 from tfbind.io import write_tsv  # noqa: E402
 from tfbind.model.calibration import read_calibration  # noqa: E402
-from tfbind.ranking.model_scores import model_scores, read_model_inputs  # noqa: E402
+from tfbind.ranking.model_scores import rank_model_scores  # noqa: E402
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
 require_pairs(smk.input.pairs)  # no pair read: fail with the reasons (failed.tsv)
 calibration = read_calibration(smk.input.calibration[0]) if smk.input.calibration else None
-scores = model_scores(smk.input.model, read_model_inputs(smk.input.model, smk.input.pairs), calibration,
-                      threads=smk.threads)
+scores = rank_model_scores(smk.input.model, smk.input.pairs, calibration, threads=smk.threads)
 write_tsv(scores, smk.output[0])

@@ -31,10 +31,10 @@ def cv_auroc(oof: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def calibrate_scope(model_path: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame, split_path: str | Path,
+def calibrate_scope(model, pairs: pd.DataFrame, labels: pd.DataFrame, split_path: str | Path,
                     oof_paths: list[str | Path]) -> dict:
-    """:func:`build_calibration` of a model scope from the run's files: the deployed model (``model.pt``,
-    its ``split.tsv``: the ``train`` rows are the pairs it was fitted on) and the out-of-fold tables of every
+    """:func:`build_calibration` of a model scope from the run's files: the deployed model (``model.pt`` or a
+    LoadedModel, read once; its ``split.tsv``: the ``train`` rows are the pairs it was fitted on) and the out-of-fold tables of every
     repeat (``results/scores/<scope>/cv/repeat_*/fold_*/oof.tsv``)."""
     lab = labelled_pairs(pairs, labels)
     oof = pd.concat([read_oof(p) for p in oof_paths], ignore_index=True)
@@ -43,10 +43,10 @@ def calibrate_scope(model_path: str | Path, pairs: pd.DataFrame, labels: pd.Data
     split = pd.read_csv(split_path, sep="\t", dtype={"pair_id": str})
     trained = set(split.loc[split["split"] == "train", "pair_id"])
     train = pairs[pairs["pair_id"].isin(trained)].merge(lab[["pair_id", "kd_nm"]], on="pair_id")
-    _, meta = load(model_path)
-    columns = feature_list(meta["preprocess"]["features"])
-    scores = predict(model_path, train)["score"].to_numpy(dtype=float)
-    return build_calibration(oof, train.reset_index(drop=True), scores, columns, Path(model_path).name,
+    model = load(model)
+    columns = feature_list(model.features)
+    scores = predict(model, train)["score"].to_numpy(dtype=float)
+    return build_calibration(oof, train.reset_index(drop=True), scores, columns, Path(model.source).name,
                              cv_auroc(oof))
 
 

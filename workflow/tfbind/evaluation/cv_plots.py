@@ -23,9 +23,10 @@ import pandas as pd
 
 from ..correlation import spearman
 from ..errors import InputError
+from ..plotting import roc_curve, save
 from .metrics import CONSENSUS_PREDICTORS, RANK_AVERAGE_PREDICTORS, RANKING_PREDICTORS
-from .plots import (CATEGORY_MARKERS, _DASHES, _grid, _marker, _note, _panel_domains, _save, _suptitle,
-                    _title, ordered_categories, predictor_color, predictor_colors, predictor_label, roc_curve)
+from .plots import (CATEGORY_MARKERS, _DASHES, _grid, _marker, _note, _panel_domains, _suptitle, _title,
+                    ordered_categories, predictor_color, predictor_colors, predictor_label)
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def plot_cv_pred_vs_obs(table: pd.DataFrame, out_png: str | Path, title_prefix: 
                         n_folds: int | None = None, group_by: str | None = None) -> None:
     """Out-of-fold predicted vs observed Kd (nM, log axes) of the fusion model, one panel per domain category
     (+ all domains): a dot per pair at the median of its repeats' predictions, a bar over their range."""
-    _save(cv_pred_vs_obs_figure(table, title_prefix, n_folds, group_by), out_png)
+    save(cv_pred_vs_obs_figure(table, title_prefix, n_folds, group_by), out_png)
 
 
 def cv_pred_vs_obs_figure(table: pd.DataFrame, title_prefix: str = "", n_folds: int | None = None,
@@ -290,7 +291,7 @@ def plot_cv_roc_curves(table: pd.DataFrame, out_png: str | Path, title_prefix: s
     _suptitle(fig, _title(title_prefix, f"out-of-fold ROC curves, binder vs non-binder, {len(labelled)} "
                           f"labelled pairs, {design} (curves and AUC: mean ± SD over repeats)"), fontsize=11)
     fig.tight_layout()
-    _save(fig, out_png)
+    save(fig, out_png)
 
 
 __all__ = ["FPR_GRID", "ROC_PREDICTORS", "cv_kd_per_pair", "cv_kd_points", "cv_kd_stats",

@@ -142,23 +142,22 @@ def run_cv_fold(pairs: pd.DataFrame, table: pd.DataFrame, scope: str, train_conf
     ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc; ``kd_pred_nm`` = the fold model's
     predicted Kd (``model.predict``, not clipped like ``score``) on the ``fusion`` rows, empty on the others.
     """
-    from ..model.checkpoint import load
     from ..model.data import TargetTransform, pkd
     from ..model.predict import predict
-    from ..model.training import resolve_device, train_table
+    from ..model.training import fit_table
 
     out = FoldOutputs.of(out)
     cfg = train_config
     split = cv_split(table, folds, fold)
-    train_table(table, scope, cfg, out.train, threads, split=split)
-    _, meta = load(out.train.model)
+    # the fold's model as training left it in memory (on its training device): model.pt is not read back
+    model, _ = fit_table(table, scope, cfg, out.train, threads, split=split)
+    meta = model.meta
     transform = TargetTransform.from_meta(meta["target"])
     table = table.assign(target=transform.transform(table["kd_nm"].to_numpy()), pkd=pkd(table["kd_nm"]))
     names = split.reindex(table["pair_id"]).to_numpy()
     held, train = names == "test", names == "train"
     cats = table["domain_category"].astype(str).to_numpy()
-    device = resolve_device(str(cfg["device"]))
-    fusion = predict(out.train.model, table, device)
+    fusion = predict(model, table)
     fitted = {"fusion": fusion["score"].to_numpy()}
     base = fit_predict(table, train, cfg["features"], list(meta["preprocess"]["categories"]), threads)
     for name in ("domain_mean", "ridge", "gbm"):
@@ -255,8 +254,8 @@ def _cv_long(cv_oof: list[pd.DataFrame], scores: pd.DataFrame, pairs: pd.DataFra
 def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
                    cv_oof: list[pd.DataFrame] | None, config: dict | None = None,
                    split: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt) trained on ``split``
-    (split.tsv; default: beside the model). Writes nothing.
+    """(score table, metrics) of the ``model`` (model.pt; a folder: its model.pt; or a LoadedModel) trained on
+    ``split`` (split.tsv; default: beside the model file). Writes nothing; reads the model once.
 
     * scores: :func:`tfbind.evaluation.scores.model_scores` (every pair of the scope);
     * metrics (METRIC_COLUMNS, ``model`` = the scope): the fusion score, the baselines fitted on the
@@ -265,13 +264,15 @@ def evaluate_scope(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
       the spread (``metrics.cv_metric_rows``). ``config``: DEFAULT_EVAL_CONFIG keys (the workflow's
       ``EvaluateSettings.as_dict()``, its rule's params).
     """
-    from ..model.checkpoint import load
+    from ..model.checkpoint import LoadedModel, load
     from ..model.data import TargetTransform, resolve_groups
 
     cfg = merge_eval_config(config)
-    model, split = model_files(model, split)
-    _, meta = load(model)
-    scope = str(meta["scope"])
+    if not isinstance(model, LoadedModel):
+        model, split = model_files(model, split)
+    model = load(model, cfg["device"])
+    meta = model.meta
+    scope = model.scope
     train_cfg = meta["train_config"]
     features = train_cfg["features"]
     categories = list(meta["preprocess"]["categories"])

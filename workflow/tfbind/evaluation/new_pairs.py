@@ -8,12 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..model.predict import predict
-from .scores import PREDICTION_NAMES
+from ..model.predict import named_predictions, rank_in_domain
 
 log = logging.getLogger(__name__)
 
-#: Column names as in every text output (tfbind.evaluation.scores.PREDICTION_NAMES).
+#: Column names as in every text output (tfbind.model.predict.PREDICTION_NAMES).
 PREDICTION_COLUMNS = ["pair_id", "tf_id", "domain_id", "domain_category", "model_score", "kd_pred_unclipped_nm",
                       "kd_pred_low_unclipped_nm", "kd_pred_high_unclipped_nm", "rank_in_domain", "imputed",
                       "category_seen"]  # fmt: skip
@@ -29,9 +28,9 @@ def read_feature_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t")
 
 
-def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu",
-                threads: int | None = None) -> pd.DataFrame:
-    """Score every pair with the model (its saved scalers, imputation and target transform).
+def score_pairs(model, pairs: pd.DataFrame, device=None, threads: int | None = None) -> pd.DataFrame:
+    """Score every pair with the model (a LoadedModel or a model.pt; its saved scalers, imputation and target
+    transform): :func:`tfbind.model.predict.named_predictions`, the ranking's names.
 
     Refuses (``InputError`` naming them) a table without the columns the model was trained on; pairs with
     missing feature values are scored with the model's training medians; ``imputed`` names those inputs.
@@ -41,14 +40,10 @@ def score_pairs(model_path: str | Path, pairs: pd.DataFrame, device: str = "cpu"
     for column in ("tf_id", "domain_id"):
         if column not in pairs.columns:
             raise InputError(f"feature table lacks the column {column!r}")
-    predicted = predict(model_path, pairs, device, threads=threads)
-    n_imputed = int(predicted["imputed"].sum())
-    scored = predicted[["pair_id", *PREDICTION_NAMES]].rename(columns=PREDICTION_NAMES).merge(
-        pairs[["pair_id", "tf_id", "domain_id", "domain_category"]], on="pair_id", how="left"
-    )
-    scored["rank_in_domain"] = (
-        scored.groupby("domain_category")["model_score"].rank(method="min", ascending=False).astype(int)
-    )
+    predicted = named_predictions(model, pairs, device, threads=threads)
+    n_imputed = int((predicted["imputed"] != "").sum())
+    scored = predicted.merge(pairs[["pair_id", "tf_id", "domain_id", "domain_category"]], on="pair_id", how="left")
+    scored["rank_in_domain"] = rank_in_domain(scored)
     if n_imputed:
         log.warning("%d of %d pairs had missing features, imputed with the training medians", n_imputed,
                     len(scored))

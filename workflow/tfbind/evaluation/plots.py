@@ -20,8 +20,10 @@ test split holds a handful of pairs per domain, too few to draw as a result.
 
 Colours are fixed per predictor (``PREDICTOR_COLORS``, :func:`predictor_colors`; every predictor its own
 colour) and markers per domain category (``CATEGORY_MARKERS``) so that figures can be compared side by
-side. The numbers drawn into a figure are computed by small public helpers (``best_epoch``, ``roc_curve``,
-``pca``, ``cv_plots.cv_kd_stats``, ``cv_plots.cv_roc``) that tests and other stages can call directly.
+side. The numbers drawn into a figure are computed by small public helpers (``best_epoch``, ``pca``,
+``cv_plots.cv_kd_stats``, ``cv_plots.cv_roc``; the ROC: ``tfbind.plotting.roc_curve``) that tests and other
+stages can call directly. Style, PNG writing and the ROC come from :mod:`tfbind.plotting`, as for the ranking's
+figures.
 """
 
 from __future__ import annotations
@@ -32,23 +34,18 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # files only, no display (cluster nodes, CI)
+from ..plotting import pyplot, save
+from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from ..io import atomic_path  # noqa: E402
-from .metrics import CONSENSUS_PREDICTORS, RANKING_PREDICTORS, TARGET_PREDICTORS  # noqa: E402
-
+plt = pyplot()  # Agg and the package's style (tfbind.plotting)
 log = logging.getLogger(__name__)
-
-DPI = 130
 
 #: Canonical order of the EP300 co-activator domain categories (others follow alphabetically).
 CATEGORIES = ("KIX", "NCBD", "TAZ1", "TAZ2")
@@ -126,14 +123,6 @@ def _suptitle(fig: Figure, text: str, **kwargs) -> None:
     kwargs.setdefault("fontsize", 12)
     width = max(30, int(fig.get_figwidth() * 120 / kwargs["fontsize"]))
     fig.suptitle(textwrap.fill(text, width=width), **kwargs)
-
-
-def _save(fig: Figure, out_png: str | Path) -> None:
-    out = Path(out_png)
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=DPI, facecolor="white", format="png")
-    plt.close(fig)
-    log.info("wrote %s", out)
 
 
 def _check_columns(table: pd.DataFrame, columns, what: str) -> None:
@@ -257,7 +246,7 @@ def plot_training_curves(history: pd.DataFrame, out_png: str | Path, title_prefi
     _suptitle(fig, _title(title_prefix, f"training curves of {n_members} ensemble member(s) ({note})"),
               fontsize=12)
     fig.tight_layout()
-    _save(fig, out_png)
+    save(fig, out_png)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -359,7 +348,7 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "c
             ax.set_yticks([])
             _note(ax, f"no {what} values: the metrics table has no rows for the {split} split")
         _suptitle(fig, _title(title_prefix, f"metrics, {split} split"), fontsize=12)
-        _save(fig, out_png)
+        save(fig, out_png)
         return
 
     any_missing = False
@@ -380,34 +369,12 @@ def plot_metric_bars(metrics: pd.DataFrame, out_png: str | Path, split: str = "c
                  "class only, or a score constant within the domain, as the domain mean); no bar is drawn.",
                  fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.02, 1, 0.92))
-    _save(fig, out_png)
+    save(fig, out_png)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # 4. ROC curves
 # ---------------------------------------------------------------------------------------------------------
-def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, float]:
-    """(false positive rates, true positive rates, AUC) of ``scores`` (higher = positive) for 0/1 ``labels``.
-
-    Tied scores form one step (their diagonal segment counts half, as in the Mann-Whitney AUC). Raises
-    ValueError when only one class is present.
-    """
-    y = np.asarray(labels, dtype=float)
-    s = np.asarray(scores, dtype=float)
-    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("ROC needs both classes")
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last_of_tie = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]
-    tps = np.cumsum(y == 1)[last_of_tie]
-    fps = np.cumsum(y == 0)[last_of_tie]
-    tpr = np.r_[0.0, tps / n_pos]
-    fpr = np.r_[0.0, fps / n_neg]
-    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
-    return fpr, tpr, auc
-
-
 _DASHES = ("--", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (3, 1, 1, 1, 1, 1)))
 
 
@@ -523,5 +490,5 @@ def plot_feature_pca(pairs: pd.DataFrame, labels_or_scores: pd.DataFrame | None,
     fig.tight_layout(rect=(0, 0.02, 0.9, 0.88))
     cax = fig.add_axes((0.915, 0.2, 0.015, 0.6))
     fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, label=KD_LABEL)
-    _save(fig, out_png)
+    save(fig, out_png)
 

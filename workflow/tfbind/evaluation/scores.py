@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..model.outputs import PREDICTION_NAMES
 from .metrics import binder_labels, category_ceilings
 
 log = logging.getLogger("tfbind.evaluation")
@@ -18,13 +19,6 @@ SCORE_COLUMNS = [
     "kd_pred_low_unclipped_nm", "kd_pred_high_unclipped_nm", "imputed", "category_seen", "kd_nm",
     "target", "binder", "binder_source", "rank_in_domain",
 ]
-#: The model's outputs (tfbind.model.predict) under the names every text output uses for them: the ranking's
-#: ``model_score`` and ``imputed`` (the inputs filled in); its ``kd_pred_*_nm`` are clipped to the training Kd
-#: range, these are not, hence ``_unclipped`` (one name, one quantity: README "Output columns").
-PREDICTION_NAMES = {"score": "model_score", "kd_pred_nm": "kd_pred_unclipped_nm",
-                    "kd_pred_low_nm": "kd_pred_low_unclipped_nm", "kd_pred_high_nm": "kd_pred_high_unclipped_nm",
-                    "imputed_inputs": "imputed", "category_seen": "category_seen"}
-
 #: What each column of the score table (predictions.tsv / .parquet) holds.
 COLUMN_DOCS = {
     "pair_id": "pair identifier (pairs.parquet)",
@@ -111,29 +105,31 @@ def scope_pairs(pairs: pd.DataFrame, scope: str, categories: list[str]) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
-                device: str = "cpu", split: str | Path | None = None) -> pd.DataFrame:
-    """SCORE_COLUMNS for every pair of the ``model``'s scope (model.pt, or a folder holding it), with the
-    train/val/test names of ``split`` (split.tsv; default: beside the model).
+def model_scores(model, pairs: pd.DataFrame, labels: pd.DataFrame, device=None,
+                 split: str | Path | None = None) -> pd.DataFrame:
+    """SCORE_COLUMNS for every pair of the ``model``'s scope (a LoadedModel, model.pt, or a folder holding
+    it), with the train/val/test names of ``split`` (split.tsv; default: beside the model file).
 
     Sorted by domain_category, then rank_in_domain. Labelled pairs of the scope missing from split.tsv
     (the labels changed since training) raise InputError.
     """
-    from ..model.checkpoint import load
+    from ..model.checkpoint import LoadedModel, load
     from ..model.data import TargetTransform
-    from ..model.predict import predict
+    from ..model.predict import named_predictions, rank_in_domain
 
-    model, split_path = model_files(model, split)
-    _, meta = load(model)
-    scope = str(meta["scope"])
-    transform = TargetTransform.from_meta(meta["target"])
-    table = scope_pairs(pairs, scope, list(meta["preprocess"]["categories"]))
+    if not isinstance(model, LoadedModel):
+        model, split = model_files(model, split)
+    model = load(model, device)
+    split_path = model_files(model.source, split)[1]
+    scope = model.scope
+    transform = TargetTransform.from_meta(model.meta["target"])
+    table = scope_pairs(pairs, scope, model.categories)
     if table.empty:
         raise InputError(f"scope {scope!r}: no pairs to score in the pairs table")
-    pred = predict(model, table, device)
+    pred = named_predictions(model, table)
     out = table[["pair_id", "tf_id", "domain_id", "domain_category"]].copy()
-    for col, name in PREDICTION_NAMES.items():
-        out[name] = pred[col].to_numpy()
+    for name in PREDICTION_NAMES.values():
+        out[name] = pred[name].to_numpy()
     lab = labelled_pairs(pairs, labels).set_index("pair_id")
     out["kd_nm"] = out["pair_id"].map(lab["kd_nm"]).astype(float)
     labelled = out["kd_nm"].notna()
@@ -151,8 +147,7 @@ def model_scores(model: str | Path, pairs: pd.DataFrame, labels: pd.DataFrame,
     out["target"] = np.where(labelled, transform.transform(out["kd_nm"].fillna(1.0).to_numpy()), np.nan)
     out["binder"] = out["pair_id"].map(lab["binder"]).astype(float)
     out["binder_source"] = out["pair_id"].map(lab["binder_source"]).fillna("").astype(str)
-    out["rank_in_domain"] = (out.groupby("domain_category")["model_score"].rank(method="min", ascending=False)
-                             .astype(int))
+    out["rank_in_domain"] = rank_in_domain(out)
     out = out.sort_values(["domain_category", "rank_in_domain", "pair_id"], kind="stable")
     return out[SCORE_COLUMNS].reset_index(drop=True)
 

@@ -174,11 +174,9 @@ def plot_reliability(calibration: dict, path: str | Path, title: str = "") -> No
     """The reliability diagram of ``calibration["reliability"]``: observed binder fraction against the mean
     p_binder per bin (marker area ~ pairs in the bin), the diagonal of perfect calibration, and the pairs per
     bin underneath."""
-    import matplotlib
+    from ..plotting import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rel = calibration["reliability"]
     bins = pd.DataFrame(rel["bins"])
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.2, 6.2), height_ratios=[3, 1], sharex=True)
@@ -198,9 +196,7 @@ def plot_reliability(calibration: dict, path: str | Path, title: str = "") -> No
     bottom.set_xlabel("predicted p_binder")
     bottom.set_ylabel("pairs")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
-    plt.close(fig)
+    save(fig, path)
 
 
 __all__ = ["FORMAT", "apply_platt", "build_calibration", "cross_fitted", "fit_platt", "plot_reliability",

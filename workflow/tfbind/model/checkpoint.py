@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import platform
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +67,15 @@ def _plain(value, where: str = "meta"):
     raise TypeError(f"{where}: {type(value).__name__} is not plain data")
 
 
-def save(path: str | Path, model: FusionEnsemble, meta: dict) -> None:
-    """Write ``model.pt``: state dict (on CPU) + meta (architecture config and versions added)."""
+def save(path: str | Path, model: FusionEnsemble, meta: dict) -> dict:
+    """Write ``model.pt``: state dict (on CPU) + meta (architecture config and versions added); returns the
+    meta as written (what :func:`load` would read back), so that the trainer can hand on a
+    :class:`LoadedModel` without reading the file again."""
     meta = _plain({**meta, "architecture": model.config, "versions": versions()})
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp:
         torch.save({"format": FORMAT, "state_dict": state, "meta": meta}, tmp)
+    return meta
 
 
 def _read(path: str | Path, device) -> dict:
@@ -276,14 +280,58 @@ def check(payload: dict, path: str | Path) -> dict:
     return meta
 
 
-def load(path: str | Path, device="cpu") -> tuple[FusionEnsemble, dict]:
-    """(model in eval mode on ``device``, meta) from ``model.pt``, its meta checked against its weights
-    before the network is built (:func:`check`)."""
-    payload = _read(path, device)
-    meta = check(payload, path)
+@dataclass
+class LoadedModel:
+    """One model in memory: the network (eval mode, on ``device``), its checked plain-data meta and the file it
+    comes from (``source``: named in logs and in the ranking's ``model_file`` column).
+
+    Made by :func:`load` (from ``model.pt``) or by the trainer (``tfbind.model.training.fit_scope``, the model
+    it just wrote). Every job reads its model once and passes this object on: ``predict`` and the scoring
+    functions above it accept it wherever they accept a path.
+    """
+
+    network: FusionEnsemble
+    meta: dict
+    source: str
+    device: str = "cpu"
+
+    @property
+    def scope(self) -> str:
+        return str(self.meta["scope"])
+
+    @property
+    def features(self) -> dict[str, list[str]]:
+        """Input column names per feature group (the preprocessing's)."""
+        return self.meta["preprocess"]["features"]
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.meta["preprocess"]["categories"])
+
+    @property
+    def encodes_residues(self) -> bool:
+        return self.network.config["residue_encoder"] != "none"
+
+    def to(self, device) -> LoadedModel:
+        """This model on ``device`` (moved in place; None: where it is)."""
+        if device is not None and str(device) != self.device:
+            self.network.to(device)
+            self.device = str(device)
+        return self
+
+
+def load(source: str | Path | LoadedModel, device=None) -> LoadedModel:
+    """The model of ``source``: a ``model.pt`` read (on ``device``, default CPU) with its meta checked against
+    its weights before the network is built (:func:`check`), or a :class:`LoadedModel` handed on as it is
+    (moved to ``device`` when one is given). The one reader of model files."""
+    if isinstance(source, LoadedModel):
+        return source.to(device)
+    device = "cpu" if device is None else device
+    payload = _read(source, device)
+    meta = check(payload, source)
     model = FusionEnsemble(meta["architecture"])
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:
-        raise InputError(f"{path}: weights do not fit the stored architecture: {exc}") from exc
-    return model.to(device).eval(), meta
+        raise InputError(f"{source}: weights do not fit the stored architecture: {exc}") from exc
+    return LoadedModel(model.to(device).eval(), meta, str(source), str(device))

@@ -17,6 +17,10 @@ prior-shrunk ridge's z_r when the model was trained with ``ridge_blend`` (z_m <-
 * ``category_seen``: False for a domain category the model was not trained on: such pairs are scored with
   the shared weights only and pooled standardisation (logged as a warning).
 
+:func:`named_predictions` gives the same quantities under the names every output file uses for them
+(:data:`PREDICTION_NAMES`): the ranking's model scores, the evaluation's score table and the ``predict``
+target's table are all made from it.
+
 An input missing for every pair (e.g. ``shape_complementarity`` from runs that are not AlphaPulldown score
 tables) is imputed for all of them: a WARNING, and the table's ``attrs["missing_for_every_pair"]`` lists
 those inputs (the ranking's run summary says it from the ``imputed`` column).
@@ -31,8 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .checkpoint import load
+from .checkpoint import LoadedModel, load
 from .data import Preprocessor, TargetTransform, check_columns, kd_from_pkd, to_tensors
+from .outputs import NAMED_COLUMNS, PREDICTION_NAMES
 from .prior_ridge import blend
 from .training import member_scores
 
@@ -83,16 +88,20 @@ def _warn_unrepresentable(pair_ids: pd.Series, pkd: np.ndarray, kd: np.ndarray, 
                     shown)
 
 
-def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: int | None = None) -> pd.DataFrame:
+def predict(model: str | Path | LoadedModel, pairs: pd.DataFrame, device=None,
+            threads: int | None = None) -> pd.DataFrame:
     """One row per row of ``pairs`` (same order), PREDICTION_COLUMNS (module doc).
 
-    ``threads``: torch threads for the scoring (the job's Snakemake ``threads``; None = torch's default).
-    Raises InputError naming the feature columns the model uses that ``pairs`` lacks.
+    ``model``: a :class:`~tfbind.model.checkpoint.LoadedModel` (used as it is: a job loads its model once) or
+    a ``model.pt`` path (loaded here). ``device``: where to score (None: the loaded model's device, CPU for a
+    path). ``threads``: torch threads for the scoring (the job's Snakemake ``threads``; None = torch's
+    default). Raises InputError naming the feature columns the model uses that ``pairs`` lacks.
     """
-    model, meta = load(model_path, device)
+    loaded = load(model, device)
+    model, meta, device = loaded.network, loaded.meta, loaded.device
     prep = Preprocessor.from_meta(meta["preprocess"])
     encoder = model.config["residue_encoder"]
-    check_columns(pairs, prep.features, what=f"pairs table scored with {model_path}",
+    check_columns(pairs, prep.features, what=f"pairs table scored with {loaded.source}",
                   sequences=encoder != "none")
     arrays, imputed = prep.transform(pairs, encoder)
     seen = arrays["category"] >= 0
@@ -112,7 +121,7 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
     with np.errstate(over="ignore", under="ignore"):  # said once below, per pair, instead of numpy's warning
         kd = {"mid": kd_from_pkd(pkd), "low": kd_from_pkd(hi), "high": kd_from_pkd(lo)}
     _warn_unrepresentable(pairs["pair_id"], pkd, kd["mid"], transform)
-    log.info("scored %d pairs with %s (%d with imputed inputs)", len(pairs), model_path, int(imputed.sum()))
+    log.info("scored %d pairs with %s (%d with imputed inputs)", len(pairs), loaded.source, int(imputed.sum()))
     out = pd.DataFrame(
         {"pair_id": pairs["pair_id"].to_numpy(), "score": transform.score(pkd), "kd_pred_nm": kd["mid"],
          "kd_pred_low_nm": kd["low"], "kd_pred_high_nm": kd["high"], "imputed": imputed,
@@ -123,4 +132,22 @@ def predict(model_path: str | Path, pairs: pd.DataFrame, device="cpu", threads: 
     return out
 
 
-__all__ = ["INTERVAL_PERCENTILES", "PREDICTION_COLUMNS", "predict"]
+def named_predictions(model: str | Path | LoadedModel, pairs: pd.DataFrame, device=None,
+                      threads: int | None = None) -> pd.DataFrame:
+    """:func:`predict` under the output files' names: NAMED_COLUMNS, one row per row of ``pairs`` (same
+    order); ``attrs`` as predict's."""
+    predicted = predict(model, pairs, device, threads)
+    out = predicted[["pair_id", *PREDICTION_NAMES]].rename(columns=PREDICTION_NAMES)
+    with np.errstate(divide="ignore"):  # a Kd of 0 (said by predict) is a pKd of inf
+        out["model_pkd"] = -np.log10(predicted["kd_pred_nm"].to_numpy(dtype=float) * 1e-9)
+    out.attrs = dict(predicted.attrs)
+    return out[NAMED_COLUMNS]
+
+
+def rank_in_domain(table: pd.DataFrame) -> pd.Series:
+    """Rank of ``model_score`` within ``domain_category`` (1 = highest; ties share the lowest rank)."""
+    return table.groupby("domain_category")["model_score"].rank(method="min", ascending=False).astype(int)
+
+
+__all__ = ["INTERVAL_PERCENTILES", "NAMED_COLUMNS", "PREDICTION_COLUMNS", "PREDICTION_NAMES", "named_predictions",
+           "predict", "rank_in_domain"]

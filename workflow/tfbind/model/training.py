@@ -35,7 +35,7 @@ from ..errors import InputError
 from ..io import write_tsv
 from . import merge_config
 from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
-from .checkpoint import save
+from .checkpoint import LoadedModel, save
 from .outputs import TrainOutputs
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
 from .prior_ridge import blend, fit_prior_ridge
@@ -195,16 +195,31 @@ def train_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: d
     summary's ``split`` is then ``"given"``. The model is fitted on the ``train`` rows; ``val`` and ``test``
     rows are only scored.
     """
+    return fit_scope(pairs, labels, scope, config, out, threads, split=split, group_by=group_by)[1]
+
+
+def fit_scope(pairs: pd.DataFrame, labels: pd.DataFrame, scope: str, config: dict,
+              out: TrainOutputs | str | Path, threads: int = 1, *, split: pd.Series | None = None,
+              group_by: str = defaults("evaluate.group_by")) -> tuple[LoadedModel, dict]:
+    """:func:`train_scope` returning (the trained model, in memory as :func:`tfbind.model.checkpoint.load` would
+    read it back, the summary)."""
     cfg = merge_config(config)
     table = join_labels(pairs, labels, scope, cfg["features"], cfg["min_pairs"], group_by)
-    return train_table(table, scope, cfg, out, threads, split=split)
+    return fit_table(table, scope, cfg, out, threads, split=split)
 
 
 def train_table(table: pd.DataFrame, scope: str, cfg: dict, out: TrainOutputs | str | Path, threads: int = 1, *,
                 split: pd.Series | None = None) -> dict:
-    """:func:`train_scope` on the labelled pairs already joined (``join_labels``, with their ``group``) and a
+    """:func:`fit_table`'s summary (the rule train_model, which scores nothing)."""
+    return fit_table(table, scope, cfg, out, threads, split=split)[1]
+
+
+def fit_table(table: pd.DataFrame, scope: str, cfg: dict, out: TrainOutputs | str | Path, threads: int = 1, *,
+              split: pd.Series | None = None) -> tuple[LoadedModel, dict]:
+    """:func:`fit_scope` on the labelled pairs already joined (``join_labels``, with their ``group``) and a
     ``train`` config already merged (``merge_config``; the workflow's is merged once, when it is parsed): a
-    cross-validation fold joins and merges once for its folds, its model and its baselines."""
+    cross-validation fold joins and merges once for its folds, its model and its baselines, and scores the model
+    it holds in memory (model.pt is written, not read back)."""
     from ..correlation import spearman
 
     start = time.perf_counter()
@@ -281,11 +296,11 @@ def train_table(table: pd.DataFrame, scope: str, cfg: dict, out: TrainOutputs | 
         "train_config": cfg,
         "summary": summary,
     }
-    save(out.model, ensemble, meta)
+    trained = LoadedModel(ensemble.eval(), save(out.model, ensemble, meta), str(out.model), str(device))
     write_tsv(pd.DataFrame(history, columns=HISTORY_COLUMNS), out.history)
     write_tsv(pd.DataFrame({"pair_id": table["pair_id"], "split": split}), out.split)
     summary["model"] = str(out.model)
     log.info("scope %s: %d members, epochs %s, dropped columns: %s, val spearman %.3f, test spearman %.3f "
              "(%.1f s)", scope, cfg["ensemble"], summary["epochs_run"], ", ".join(prep.dropped) or "none",
              results["val_spearman"], results["test_spearman"], summary["seconds"])
-    return summary
+    return trained, summary

@@ -1,4 +1,4 @@
-"""Pictures of the ranking (matplotlib, Agg): score heatmap, score tracks per TF gene (the top-candidate
+"""Pictures of the ranking (:mod:`tfbind.plotting`: style, PNG writing, the ROC): score heatmap, score tracks per TF gene (the top-candidate
 panels, PAE and inter-chain contact map: :mod:`.top_panels`), and, with labels, observed vs predicted Kd and
 ROC / precision-recall curves from the out-of-fold cross-validation predictions.
 """
@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_path, write_tsv
+from ..io import write_tsv
+from ..plotting import message, pyplot, roc_curve, save
 from .plot_selection import gene_index, select_tiles
 
 log = logging.getLogger("tfbind.ranking")
@@ -20,29 +21,6 @@ log = logging.getLogger("tfbind.ranking")
 CONTACT_CUTOFF = 8.0  # CB-CB (CA for Gly), Angstrom: the contact definition of pDockQ and the feature tables
 # tile names on the heatmap axis up to this many tiles (the rank.heatmap_tiles default); gene names above
 MAX_TILE_LABELS = 200
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-
-
-def _message(path: str | Path, text: str) -> None:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 1.6))
-    ax.axis("off")
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
-    _save(fig, path)
 
 
 def scorer_caption(table: pd.DataFrame) -> str:
@@ -61,9 +39,9 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
     ``max_tiles`` tiles, the ``max_tiles`` best in any domain (:func:`plot_selection.select_tiles`), and the
     title says "best N of M tiles"; with a ``scored_by`` column, which scorer each domain's value holds.
     Returns (tiles drawn, tiles in the table)."""
-    plt = _plt()
+    plt = pyplot()
     if table.empty:
-        _message(path, "no pairs were read")
+        message(path, "no pairs were read")
         return 0, 0
     order, total = select_tiles(table, coords, max_tiles if max_tiles else len(table), value)
     shown = table[table["tf_id"].isin(order)]
@@ -96,7 +74,7 @@ def heatmap(table: pd.DataFrame, coords: pd.DataFrame, path: str | Path, value: 
                   f"every tile is in the per-domain ranking tables)")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label=value)
-    _save(fig, path)
+    save(fig, path)
     return n, total
 
 
@@ -107,7 +85,7 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     ``max_genes`` whose best tile scores highest. Writes ``index.tsv`` in ``out_dir`` (every gene, best first:
     :data:`plot_selection.INDEX_COLUMNS`, whether it was drawn and why not) and returns that table. Writes a
     note PNG when no tile has coordinates."""
-    plt = _plt()
+    plt = pyplot()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = gene_index(table, coords, max_genes if max_genes else max(len(table), 1), value)
@@ -117,7 +95,7 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     merged = table.merge(known[known["gene"].isin(drawn)], on="tf_id", how="inner")
     if merged.empty:
         p = out_dir / "no_coordinates.png"
-        _message(p, "No tile coordinates: add gene=/start=/end= to the TF FASTA headers, or name tiles GENE_N "
+        message(p, "No tile coordinates: add gene=/start=/end= to the TF FASTA headers, or name tiles GENE_N "
                     "and set tiling.step (docs/outputs.md).")
     else:
         domains = sorted(merged["domain_id"].unique())
@@ -139,7 +117,7 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
             ax.set_title(f"{gene}: {value} of each tile along the protein" + (f"\n({caption})" if caption else ""),
                          fontsize=9 if caption else None)
             ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-            _save(fig, out_dir / files[gene])
+            save(fig, out_dir / files[gene])
             if k % 10 == 0:
                 log.info("score tracks: %d of %d drawn", k, len(drawn))
     write_tsv(index, out_dir / "index.tsv")
@@ -151,7 +129,7 @@ def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
 
     A Kd that a log axis cannot show (0, inf, NaN: a fold model that extrapolated beyond the float range)
     is not drawn; the title and the log say how many, so the figure is never silently thinner."""
-    plt = _plt()
+    plt = pyplot()
     kd = oof["kd_nm"].to_numpy(dtype=float)
     pred = oof["kd_pred_nm"].to_numpy(dtype=float)
     drawable = np.isfinite(kd) & (kd > 0) & np.isfinite(pred) & (pred > 0)
@@ -162,7 +140,7 @@ def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
                     ", ".join(map(str, oof.loc[~drawable, "pair_id"].iloc[:5])))
     oof = oof[drawable]
     if oof.empty:
-        _message(path, f"no out-of-fold pair with a finite, positive observed and predicted Kd ({hidden} not "
+        message(path, f"no out-of-fold pair with a finite, positive observed and predicted Kd ({hidden} not "
                        "drawn)")
         return
     fig, ax = plt.subplots(figsize=(6, 5.4))
@@ -177,15 +155,15 @@ def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
     ax.set_title("Fusion model, cross-validation (each pair predicted by the fold model that did not see it)"
                  + note, fontsize=9)
     ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    _save(fig, path)
+    save(fig, path)
 
 
 def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
     """ROC and precision-recall per domain (rows) for each predictor (``curves``: domain_category,
     predictor, score, binder)."""
-    from sklearn.metrics import auc, precision_recall_curve, roc_curve
+    from sklearn.metrics import precision_recall_curve
 
-    plt = _plt()
+    plt = pyplot()
     domains = sorted(curves["domain_category"].unique())
     fig, axes = plt.subplots(len(domains), 2, figsize=(9, 3.2 * len(domains)), squeeze=False)
     for i, d in enumerate(domains):
@@ -195,9 +173,9 @@ def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
             r = r[np.isfinite(r["score"]) & np.isfinite(r["binder"])]
             if r["binder"].nunique() < 2:
                 continue
-            fpr, tpr, _ = roc_curve(r["binder"], r["score"])
+            fpr, tpr, auc = roc_curve(r["binder"], r["score"])
             prec, rec, _ = precision_recall_curve(r["binder"], r["score"])
-            ax_roc.plot(fpr, tpr, label=f"{name} (AUC {auc(fpr, tpr):.2f})")
+            ax_roc.plot(fpr, tpr, label=f"{name} (AUC {auc:.2f})")
             ax_pr.plot(rec, prec, label=name)
         ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.6, ls="--")
         ax_roc.set(title=f"{d}: ROC", xlabel="false positive rate", ylabel="true positive rate")
@@ -209,7 +187,7 @@ def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
             ax_pr.axhline(base, color="grey", lw=0.6, ls="--")
     fig.suptitle("Out-of-fold (cross-validation) scores vs binder labels, within each domain", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)
 
 
 __all__ = ["heatmap", "observed_vs_predicted", "roc_pr", "tracks"]

@@ -50,7 +50,9 @@ COLUMN_DEFINITIONS = {
                  "did (no model, or a domain category the model was not trained on); rank.order_by",
     "p_binder": "probability of being a binder, calibrated on the model's out-of-fold cross-validation "
                 "predictions (reliability.png); blank for a category without calibration",
-    "kd_pred_nm": "predicted Kd (nM), clipped to the Kd range measured for the category in training",
+    "kd_pred_nm": "predicted Kd (nM), clipped to the Kd range measured for the category in training (a model "
+                  "without calibration.json has no such range: not clipped, applicability says no training "
+                  "ranges)",
     "kd_pred_low_nm": "Kd of the ensemble members' 90th percentile pKd (the spread of the ensemble, not a "
                       "calibrated interval), clipped the same way",
     "kd_pred_high_nm": "Kd of the members' 10th percentile pKd, clipped the same way",

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.interface_residues import parse, tile_positions
-from .plots import CONTACT_CUTOFF, _message, _plt, _save
+from ..plotting import message, pyplot, save
+from .plots import CONTACT_CUTOFF
 
 log = logging.getLogger("tfbind.ranking")
 
@@ -74,11 +75,11 @@ def top_panel(row: dict, path: str | Path) -> None:
     """PAE matrix (TF and domain chains, boundaries marked) and the inter-chain CB-CB contact map of the
     pair's top-ranked model (read with :func:`tfbind.readers.read_run`), axes in residue numbers and the
     interface residues marked (module docstring). ``row``: :data:`PANEL_COLUMNS`."""
-    plt = _plt()
+    plt = pyplot()
     try:
         pred = _read_top_model(row)
     except Exception as exc:  # an unreadable run is already in failed.tsv; say so in the panel
-        return _message(path, f"{row['pair_id']}: model not readable ({exc})")
+        return message(path, f"{row['pair_id']}: model not readable ({exc})")
     tf_mask = pred.chain_ids == row["tf_chain"]
     dom_mask = pred.chain_ids == row["domain_chain"]
     idx = np.concatenate([np.flatnonzero(tf_mask), np.flatnonzero(dom_mask)])
@@ -119,7 +120,7 @@ def top_panel(row: dict, path: str | Path) -> None:
     fig.colorbar(im2, ax=a2, fraction=0.046, pad=0.07, label="CB-CB distance (A)")
     fig.suptitle(f"{row['domain_id']} rank {int(row['rank'])}: {row['tf_id']}  consensus {row['consensus']:.2f}, "
                  f"ipTM {row['iptm']:.2f}, ipSAE {row['ipsae_min']:.2f}, model {pred.model_name}", fontsize=10)
-    _save(fig, path)
+    save(fig, path)
 
 
 def top_panels(table: pd.DataFrame, domains: list[str], top_n: int, out_dir: str | Path) -> list[Path]:
@@ -133,7 +134,7 @@ def top_panels(table: pd.DataFrame, domains: list[str], top_n: int, out_dir: str
         rows = table[(table["domain_id"] == domain) & (table["rank"] <= top_n)].sort_values("rank")
         if rows.empty:
             path = out_dir / f"{domain}_none.png"
-            _message(path, f"{domain}: no candidate was read (failed.tsv says why)")
+            message(path, f"{domain}: no candidate was read (failed.tsv says why)")
             written.append(path)
             continue
         for row in rows.to_dict("records"):
