@@ -46,7 +46,7 @@ LAYERS: dict[str, int] = {
     "consensus": 0, "demo": 0, "defaults": 0,
     "text_tables": 1, "readers": 1, "plan": 1,
     "io": 2, "metrics": 2, "labels": 2,
-    "features": 3, "prepare": 3,
+    "features": 3, "prepare": 3, "plotting": 3,
     "model": 4,
     "evaluation": 5, "settings": 5,
     "ranking": 6,

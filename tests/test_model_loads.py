@@ -8,16 +8,19 @@ import pytest
 import torch
 
 from tfbind.evaluation.calibrate import calibrate_scope
-from tfbind.evaluation.evaluate import evaluate_scope, run_cv_fold, scope_folds
+from tfbind.evaluation.evaluate import evaluate_scope, labelled_table, run_cv_fold
 from tfbind.evaluation.new_pairs import PREDICTION_COLUMNS, score_pairs
 from tfbind.evaluation.scores import model_scores as evaluation_scores
+from tfbind.model import merge_config
 from tfbind.model.checkpoint import LoadedModel, load
+from tfbind.model.folds import grouped_folds
 from tfbind.model.predict import predict
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 from tfbind.ranking.model_scores import MODEL_SCORE_COLUMNS, model_scores, rank_model_scores
 
 TINY = {"ensemble": 2, "epochs": 10, "device": "cpu"}
+CFG = merge_config(TINY)  # the workflow merges the train section once, when it is parsed
 N_FOLDS = 3
 
 
@@ -28,8 +31,9 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     train_scope(pairs, labels, "all", TINY, root / "model", threads=1)
     pairs.to_parquet(root / "pairs.parquet")
-    folds = scope_folds(pairs, labels, "all", TINY, N_FOLDS, seed=0)
-    return pairs, labels, root, folds
+    table = labelled_table(pairs, labels, "all", CFG, "tf_group")
+    folds = grouped_folds(table, N_FOLDS, seed=0)
+    return pairs, labels, root, (table, folds)
 
 
 @pytest.fixture
@@ -47,8 +51,8 @@ def reads(monkeypatch):
 
 
 def test_cv_fold_scores_the_model_training_left_in_memory(run, reads, tmp_path):
-    pairs, labels, _, folds = run
-    oof = run_cv_fold(pairs, labels, "all", TINY, folds, 0, tmp_path, threads=1)
+    pairs, _, _, (table, folds) = run
+    oof = run_cv_fold(pairs, table, "all", CFG, folds, 0, tmp_path, threads=1)
     assert reads == []  # model.pt is written, never read back
     reads.clear()
     # the in-memory model scores exactly as the file it wrote
@@ -71,10 +75,10 @@ def test_predict_takes_a_loaded_model_or_a_path(run, reads):
 
 
 def test_every_job_reads_its_model_once(run, reads, tmp_path):
-    pairs, labels, root, folds = run
+    pairs, labels, root, (table, folds) = run
     oof_paths = []
     for k in range(N_FOLDS):
-        run_cv_fold(pairs, labels, "all", TINY, folds, k, tmp_path / f"fold{k}", threads=1)
+        run_cv_fold(pairs, table, "all", CFG, folds, k, tmp_path / f"fold{k}", threads=1)
         oof_paths.append(tmp_path / f"fold{k}" / "oof.tsv")
     assert reads == []
     model_pt = str(root / "model" / "model.pt")
