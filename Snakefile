@@ -4,8 +4,8 @@
 #   snakemake --cores 2 features       # one stage: feature tables only
 #   snakemake -s <checkout>/Snakefile -d <workdir> --configfile <workdir>/config.yaml features
 #
-# Rules are thin; the logic is the tfbind package in workflow/tfbind, put on sys.path here (and by
-# every rule script) so that no job needs the project installed.
+# Rules are thin; the logic is the tfbind package in workflow/tfbind, found where this Snakefile is (a checkout, a
+# module's local path, or a git source exported into the source cache): workflow/rules/checkout.smk.
 
 import sys
 from pathlib import Path
@@ -15,8 +15,12 @@ from snakemake.utils import min_version, validate
 
 min_version("8.0")
 
-WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
-sys.path.insert(0, str(WORKFLOW_DIR))
+# The folder of this Snakefile (a Snakemake SourceFile); under `module`, workflow.basedir is the host's.
+TFBIND_SOURCE = workflow.current_basedir
+
+
+include: "workflow/rules/checkout.smk"
+
 
 from tfbind.errors import InputError
 from tfbind.plan.config import check_config_values

@@ -1,17 +1,14 @@
 """Rule cv_fold: train and score one grouped cross-validation fold (of one repeat) of a model scope."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.features.failed import require_pairs  # noqa: E402
-from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds  # noqa: E402
-from tfbind.model.outputs import TrainOutputs  # noqa: E402
-from tfbind.plan.pairs import read_labels  # noqa: E402
+from tfbind import logs
+from tfbind.features.failed import require_pairs
+from tfbind.evaluation.evaluate import FoldOutputs, run_cv_fold, scope_folds
+from tfbind.model.outputs import TrainOutputs
+from tfbind.plan.pairs import read_labels
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
