@@ -130,24 +130,30 @@ except WorkflowError as exc:
 
 
 include: RULES_DIR / "common.smk"
+# Every rule is defined for every config, so that `--list-rules`, `--lint` and `use rule * from` see one
+# workflow; the config chooses what runs through the targets (rule all's inputs, rule rank's, rule
+# features'), and a rule asked for without its inputs (e.g. `train` without labels) fails with a line saying
+# which key is missing (common.smk: labels_input, prepare_targets, tf_proteins_input; rank.smk:
+# rank_model_input). One exception, features.smk: the AlphaFold route (extract_archive, extract_shard,
+# merge_features) and the score-table route (import_score_table, config score_table) write the same feature
+# tables, so exactly one of them is defined (both would make every feature table ambiguous).
+#
+# What the workflow writes when it is *parsed* (every run, `-n`, `--lint` and `--list-rules` included), each
+# rewritten only when its content changes so that finished jobs stay up to date:
+#   - results/features/plan/shard_NNNNN.tsv and unmatched.tsv: the pair plan cut into shards
+#     (common.smk, tfbind.plan.shards.write_plan), when the features are planned and no score table is used;
+#     manifests of shards that no longer exist are deleted;
+#   - results/prepare/batches/batch_NNNNN.tsv: the structure-prediction job batches (common.smk,
+#     tfbind.prepare.jobs.write_batches), with tf_proteins and structure_prediction.command (stale ones deleted);
+# and what it changes in the in-memory config: predictions_dir (the command's outdir) and tf_fasta (the
+# prepared tiles.fasta) with tf_proteins (common.smk), and the schema's defaults filled in (check_config).
 include: RULES_DIR / "prepare.smk"
-
-
-# With tf_proteins and nothing to read yet, the workflow is the prepare stage alone (common.smk).
-if FEATURES_PLANNED:
-
-    include: RULES_DIR / "demo.smk"
-    include: RULES_DIR / "features.smk"
-
-    if TRAIN_ENABLED:
-
-        include: RULES_DIR / "train.smk"
-        include: RULES_DIR / "evaluate.smk"
-
-    if TRAIN_ENABLED or config["predict"]["model_file"]:
-
-        include: RULES_DIR / "predict.smk"
-    include: RULES_DIR / "rank.smk"
+include: RULES_DIR / "demo.smk"
+include: RULES_DIR / "features.smk"
+include: RULES_DIR / "train.smk"
+include: RULES_DIR / "evaluate.smk"
+include: RULES_DIR / "predict.smk"
+include: RULES_DIR / "rank.smk"
 
 
 rule all:

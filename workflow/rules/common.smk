@@ -35,6 +35,16 @@ PREPARE_ENABLED = bool(config.get("tf_proteins"))
 STRUCTURE = config["structure_prediction"]
 TF_RECORDS = None
 PREPARE_BATCHES = []
+PREPARE_OUTPUTS = {
+    "tiles_fasta": f"{PREPARE}/tiles.fasta",
+    "tiles": f"{PREPARE}/tiles.tsv",
+    "jobs": f"{PREPARE}/jobs.tsv",
+    "colabfold": f"{PREPARE}/colabfold/jobs.csv",
+    "alphafold3": f"{PREPARE}/alphafold3",
+    "alphafold_server": f"{PREPARE}/alphafold_server",
+    "alphapulldown": f"{PREPARE}/alphapulldown",
+    "nonstandard": f"{PREPARE}/nonstandard_residues.tsv",
+}
 if PREPARE_ENABLED:
     try:
         check_step(config["tiling"].get("window", DEFAULT_WINDOW), config["tiling"].get("step"))
@@ -50,16 +60,6 @@ if PREPARE_ENABLED:
             )
     except (InputError, ValueError) as exc:
         raise WorkflowError(f"input error: {exc}") from None
-    PREPARE_OUTPUTS = {
-        "tiles_fasta": f"{PREPARE}/tiles.fasta",
-        "tiles": f"{PREPARE}/tiles.tsv",
-        "jobs": f"{PREPARE}/jobs.tsv",
-        "colabfold": f"{PREPARE}/colabfold/jobs.csv",
-        "alphafold3": f"{PREPARE}/alphafold3",
-        "alphafold_server": f"{PREPARE}/alphafold_server",
-        "alphapulldown": f"{PREPARE}/alphapulldown",
-        "nonstandard": f"{PREPARE}/nonstandard_residues.tsv",
-    }
     PREPARE_TARGETS = dict(PREPARE_OUTPUTS, runs=[f"{PREPARE}/runs/{b}.tsv" for b in PREPARE_BATCHES])
     if STRUCTURE["command"] and not config.get("predictions_dir") and not config.get("pairs"):
         config["predictions_dir"] = STRUCTURE["outdir"]  # where the runs of the command land
@@ -96,6 +96,9 @@ if FEATURES_PLANNED and not USE_SCORE_TABLE:
         # prepare: the workflow stays the prepare stage and says why.
         FEATURES_PLANNED = False
         PREPARE_NOTE = f"features are not planned: {exc}"
+# The shard rules are defined for every config (Snakefile: which rules are conditional); with no pair plan
+# they have no shard and no archive to make.
+SHARDS, ARCHIVES, SHARD_ARCHIVES = [], {}, {}
 if not FEATURES_PLANNED:
     print(
         f"prepare: {PREPARE_NOTE}: the workflow is the prepare stage",
@@ -152,6 +155,22 @@ def prepare_targets(wildcards):
     return PREPARE_TARGETS
 
 
+def tf_proteins_input(wildcards):
+    """Rule prepare_jobs' TF proteins FASTA (config tf_proteins), or prepare_targets' error."""
+    prepare_targets(wildcards)
+    return config["tf_proteins"]
+
+
 def shard_archives_input(wildcards):
     """The extracted zip archives (results/archives/<name>) a shard's pairs are read from."""
     return SHARD_ARCHIVES.get(wildcards.shard, [])
+
+
+def labels_input(wildcards):
+    """The labels table of the rules that train or score against labels; without config labels a clear error
+    instead of a missing input (those rules are defined for every config, and asked for only with labels)."""
+    if not TRAIN_ENABLED:
+        raise WorkflowError(
+            "config labels is not set: training, evaluation and calibration need a labels table (config/README.md)"
+        )
+    return config["labels"]
