@@ -43,7 +43,7 @@ min_version("8.0")
 # would be found first there; the project installs none (pyproject.toml).
 #
 # The files below are included from CHECKOUT by absolute path: Snakemake 9.27 joins a path relative to a git
-# source's top folder as "/path", which `git show ref:/path` cannot find (LocalGitFile.join,
+# source's top folder with a leading slash, which `git show` cannot find (LocalGitFile.join,
 # HostingProviderFile.join), so `include: "workflow/rules/x.smk"` fails from a git source; from CHECKOUT every
 # later file (rules, scripts, conda envs, captions) is a local file, wherever the Snakefile came from.
 
@@ -102,7 +102,7 @@ configfile: "config/config.yaml"
 report: str(WORKFLOW_DIR / "report" / "workflow.rst")
 
 
-# (`report:` joins even an absolute path to a git source's folder: the same "/path" as above.)
+# (`report:` joins even an absolute path to a git source's folder: the same leading slash as above.)
 if (
     not isinstance(workflow.current_basedir, LocalSourceFile)
     and not workflow.modifier.skip_global_report_caption
@@ -133,8 +133,8 @@ include: RULES_DIR / "common.smk"
 # Every rule is defined for every config, so that `--list-rules`, `--lint` and `use rule * from` see one
 # workflow; the config chooses what runs through the targets (rule all's inputs, rule rank's, rule
 # features'), and a rule asked for without its inputs (e.g. `train` without labels) fails with a line saying
-# which key is missing (common.smk: labels_input, prepare_targets, tf_proteins_input; rank.smk:
-# rank_model_input). One exception, features.smk: the AlphaFold route (extract_archive, extract_shard,
+# which key is missing (common.smk: labels_input, prepare_targets, tf_proteins_input, rank_model_input).
+# One exception, features.smk: the AlphaFold route (extract_archive, extract_shard,
 # merge_features) and the score-table route (import_score_table, config score_table) write the same feature
 # tables, so exactly one of them is defined (both would make every feature table ambiguous).
 #
@@ -154,12 +154,4 @@ include: RULES_DIR / "train.smk"
 include: RULES_DIR / "evaluate.smk"
 include: RULES_DIR / "predict.smk"
 include: RULES_DIR / "rank.smk"
-
-
-rule all:
-    default_target: True
-    input:
-        rules.features.input if FEATURES_PLANNED else [],
-        rules.evaluate.input if FEATURES_PLANNED and TRAIN_ENABLED else [],
-        rules.rank.input if FEATURES_PLANNED else [],
-        list(PREPARE_TARGETS.values()) if PREPARE_ENABLED else [],
+include: RULES_DIR / "targets.smk"

@@ -174,3 +174,10 @@ def labels_input(wildcards):
             "config labels is not set: training, evaluation and calibration need a labels table (config/README.md)"
         )
     return config["labels"]
+
+
+def rank_model_input(wildcards):
+    """The ranking's model file; asked for (model_scores.tsv) only when there is one (RANK_MODEL, rank.smk)."""
+    if not RANK_MODEL:
+        raise WorkflowError(f"rank_model_scores: no model to score with: {RANK_MODEL_NOTE}")
+    return RANK_MODEL

@@ -29,13 +29,6 @@ RANK_MODEL_NOTE = (
 )
 
 
-def rank_model_input(wildcards):
-    """The ranking's model file; asked for (model_scores.tsv) only when there is one (RANK_MODEL)."""
-    if not RANK_MODEL:
-        raise WorkflowError(f"rank_model_scores: no model to score with: {RANK_MODEL_NOTE}")
-    return RANK_MODEL
-
-
 rule rank_model_scores:
     input:
         model=rank_model_input,
