@@ -36,6 +36,16 @@ PREPARE_ENABLED = bool(config.get("tf_proteins"))
 STRUCTURE = config["structure_prediction"]
 TF_RECORDS = None
 PREPARE_BATCHES = []
+PREPARE_OUTPUTS = {
+    "tiles_fasta": f"{PREPARE}/tiles.fasta",
+    "tiles": f"{PREPARE}/tiles.tsv",
+    "jobs": f"{PREPARE}/jobs.tsv",
+    "colabfold": f"{PREPARE}/colabfold/jobs.csv",
+    "alphafold3": f"{PREPARE}/alphafold3",
+    "alphafold_server": f"{PREPARE}/alphafold_server",
+    "alphapulldown": f"{PREPARE}/alphapulldown",
+    "nonstandard": f"{PREPARE}/nonstandard_residues.tsv",
+}
 if PREPARE_ENABLED:
     try:
         check_step(config["tiling"]["window"], config["tiling"].get("step"))
@@ -51,16 +61,6 @@ if PREPARE_ENABLED:
             )
     except (InputError, ValueError) as exc:
         raise WorkflowError(f"input error: {exc}") from None
-    PREPARE_OUTPUTS = {
-        "tiles_fasta": f"{PREPARE}/tiles.fasta",
-        "tiles": f"{PREPARE}/tiles.tsv",
-        "jobs": f"{PREPARE}/jobs.tsv",
-        "colabfold": f"{PREPARE}/colabfold/jobs.csv",
-        "alphafold3": f"{PREPARE}/alphafold3",
-        "alphafold_server": f"{PREPARE}/alphafold_server",
-        "alphapulldown": f"{PREPARE}/alphapulldown",
-        "nonstandard": f"{PREPARE}/nonstandard_residues.tsv",
-    }
     PREPARE_TARGETS = dict(PREPARE_OUTPUTS, runs=[f"{PREPARE}/runs/{b}.tsv" for b in PREPARE_BATCHES])
     if STRUCTURE["command"] and not config.get("predictions_dir") and not config.get("pairs"):
         config["predictions_dir"] = STRUCTURE["outdir"]  # where the runs of the command land
@@ -97,6 +97,9 @@ if FEATURES_PLANNED and not USE_SCORE_TABLE:
         # prepare: the workflow stays the prepare stage and says why.
         FEATURES_PLANNED = False
         PREPARE_NOTE = f"features are not planned: {exc}"
+# The shard rules are defined for every config (Snakefile: which rules are conditional); with no pair plan
+# they have no shard and no archive to make.
+SHARDS, ARCHIVES, SHARD_ARCHIVES = [], {}, {}
 if not FEATURES_PLANNED:
     print(
         f"prepare: {PREPARE_NOTE}: the workflow is the prepare stage",
@@ -131,7 +134,7 @@ if TRAIN_ENABLED:
     except InputError as exc:
         raise WorkflowError(f"input error: {exc}") from None
 # Every stage's settings, built once from the validated config (the schema filled its defaults) with the
-# cross-key rules the schema cannot say (tfbind.plan.settings): rules hand them to their scripts as params.
+# cross-key rules the schema cannot say (tfbind.settings): rules hand them to their scripts as params.
 try:
     SETTINGS = WorkflowSettings.from_config(config)
 except (InputError, ValueError) as exc:
@@ -155,6 +158,29 @@ def prepare_targets(wildcards):
     return PREPARE_TARGETS
 
 
+def tf_proteins_input(wildcards):
+    """Rule prepare_jobs' TF proteins FASTA (config tf_proteins), or prepare_targets' error."""
+    prepare_targets(wildcards)
+    return config["tf_proteins"]
+
+
 def shard_archives_input(wildcards):
     """The extracted zip archives (results/archives/<name>) a shard's pairs are read from."""
     return SHARD_ARCHIVES.get(wildcards.shard, [])
+
+
+def labels_input(wildcards):
+    """The labels table of the rules that train or score against labels; without config labels a clear error
+    instead of a missing input (those rules are defined for every config, and asked for only with labels)."""
+    if not TRAIN_ENABLED:
+        raise WorkflowError(
+            "config labels is not set: training, evaluation and calibration need a labels table (config/README.md)"
+        )
+    return config["labels"]
+
+
+def rank_model_input(wildcards):
+    """The ranking's model file; asked for (model_scores.tsv) only when there is one (RANK_MODEL, rank.smk)."""
+    if not RANK_MODEL:
+        raise WorkflowError(f"rank_model_scores: no model to score with: {RANK_MODEL_NOTE}")
+    return RANK_MODEL

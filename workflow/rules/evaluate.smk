@@ -15,7 +15,7 @@ wildcard_constraints:
 rule cv_fold:
     input:
         pairs=FEATURE_TABLES["pairs"],
-        labels=config["labels"],
+        labels=labels_input,
     output:
         oof=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
         model=f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/model.pt",
@@ -46,7 +46,7 @@ rule evaluate_model:
         model=f"{MODELS}/{{model}}/model.pt",
         split=f"{MODELS}/{{model}}/split.tsv",
         pairs=FEATURE_TABLES["pairs"],
-        labels=config["labels"],
+        labels=labels_input,
         oof=expand(
             f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
             repeat=REPEATS,
@@ -141,7 +141,7 @@ rule calibrate_model:
         model=f"{MODELS}/{{model}}/model.pt",
         split=f"{MODELS}/{{model}}/split.tsv",
         pairs=FEATURE_TABLES["pairs"],
-        labels=config["labels"],
+        labels=labels_input,
         oof=expand(
             f"{SCORES}/{{model}}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
             repeat=REPEATS,

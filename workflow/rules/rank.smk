@@ -29,25 +29,23 @@ RANK_MODEL_NOTE = (
 )
 
 
-if RANK_MODEL:
-
-    rule rank_model_scores:
-        input:
-            model=RANK_MODEL,
-            calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
-            pairs=FEATURE_TABLES["pairs"],
-        output:
-            f"{RANKING}/model_scores.tsv",
-        log:
-            f"{LOGS}/rank/model_scores.log",
-        conda:
-            "../../envs/evaluation.yaml"
-        threads: 2
-        resources:
-            mem_mb=4000,
-            runtime=30,
-        script:
-            "../scripts/rank_model_scores.py"
+rule rank_model_scores:
+    input:
+        model=rank_model_input,
+        calibration=[RANK_CALIBRATION] if RANK_CALIBRATION else [],
+        pairs=FEATURE_TABLES["pairs"],
+    output:
+        f"{RANKING}/model_scores.tsv",
+    log:
+        f"{LOGS}/rank/model_scores.log",
+    conda:
+        "../../envs/evaluation.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/rank_model_scores.py"
 
 
 rule rank_candidates:
@@ -123,72 +121,70 @@ rule rank_plots:
 # Top-candidate panels, none for score tables (no model files to draw): a folder holding {domain}_rank{n}.png for
 # the best rank.top_n candidates each domain has (how many is known after features) and {domain}_none.png for a
 # domain without any.
-RANK_TOP = [] if USE_SCORE_TABLE else [f"{RANKING}/plots/top"]
+RANK_TOP_DIR = f"{RANKING}/plots/top"
+RANK_TOP = [] if USE_SCORE_TABLE else [RANK_TOP_DIR]
 
 
-if RANK_TOP:
-
-    rule rank_top_panels:
-        input:
-            ranking=f"{RANKING}/ranking.parquet",
-            pairs=FEATURE_TABLES["pairs"],
-        output:
-            report(
-                directory(RANK_TOP[0]),
-                patterns=["{domain}_rank{n}.png", "{domain}_none.png"],
-                caption="../report/rank_top.rst",
-                category="3. Top candidates",
-                subcategory="{domain}",
-            ),
-        log:
-            f"{LOGS}/rank/top_panels.log",
-        conda:
-            "../../envs/ranking.yaml"
-        resources:
-            mem_mb=2000,
-            runtime=30,
-        params:
-            domains=RANK_DOMAINS,
-            top_n=RANK_TOP_N,
-        script:
-            "../scripts/rank_top_panels.py"
+rule rank_top_panels:
+    input:
+        ranking=f"{RANKING}/ranking.parquet",
+        pairs=FEATURE_TABLES["pairs"],
+    output:
+        report(
+            directory(RANK_TOP_DIR),
+            patterns=["{domain}_rank{n}.png", "{domain}_none.png"],
+            caption="../report/rank_top.rst",
+            category="3. Top candidates",
+            subcategory="{domain}",
+        ),
+    log:
+        f"{LOGS}/rank/top_panels.log",
+    conda:
+        "../../envs/ranking.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        domains=RANK_DOMAINS,
+        top_n=RANK_TOP_N,
+    script:
+        "../scripts/rank_top_panels.py"
 
 
-RANK_MODEL_PLOTS = []
-if TRAIN_ENABLED:
-    RANK_MODEL_PLOTS = [
-        f"{RANKING}/plots/cv_observed_vs_predicted.png",
-        f"{RANKING}/plots/cv_roc_pr.png",
-    ]
+RANK_MODEL_PLOTS = [
+    f"{RANKING}/plots/cv_observed_vs_predicted.png",
+    f"{RANKING}/plots/cv_roc_pr.png",
+]
 
-    rule rank_model_plots:
-        input:
-            oof=expand(
-                f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
-                fold=range(SETTINGS.evaluate.cv_folds),
-            ),
-            pairs=FEATURE_TABLES["pairs"],
-            labels=config["labels"],
-        output:
-            observed=report(
-                RANK_MODEL_PLOTS[0],
-                caption="../report/rank_cv_observed.rst",
-                category="4. Model (cross-validation)",
-            ),
-            curves=report(
-                RANK_MODEL_PLOTS[1],
-                caption="../report/rank_cv_curves.rst",
-                category="4. Model (cross-validation)",
-            ),
-        log:
-            f"{LOGS}/rank/model_plots.log",
-        conda:
-            "../../envs/evaluation.yaml"
-        resources:
-            mem_mb=2000,
-            runtime=20,
-        script:
-            "../scripts/rank_model_plots.py"
+
+rule rank_model_plots:
+    input:
+        oof=expand(
+            f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
+            fold=range(SETTINGS.evaluate.cv_folds),
+        ),
+        pairs=FEATURE_TABLES["pairs"],
+        labels=labels_input,
+    output:
+        observed=report(
+            RANK_MODEL_PLOTS[0],
+            caption="../report/rank_cv_observed.rst",
+            category="4. Model (cross-validation)",
+        ),
+        curves=report(
+            RANK_MODEL_PLOTS[1],
+            caption="../report/rank_cv_curves.rst",
+            category="4. Model (cross-validation)",
+        ),
+    log:
+        f"{LOGS}/rank/model_plots.log",
+    conda:
+        "../../envs/evaluation.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../scripts/rank_model_plots.py"
 
 
 rule rank:
@@ -196,7 +192,7 @@ rule rank:
         rules.rank_candidates.output,
         rules.rank_plots.output,
         RANK_TOP,
-        RANK_MODEL_PLOTS,
+        RANK_MODEL_PLOTS if TRAIN_ENABLED else [],
 
 
 onsuccess:

@@ -8,7 +8,7 @@ MODELS = f"{RESULTS}/models"
 rule train_model:
     input:
         pairs=FEATURE_TABLES["pairs"],
-        labels=config["labels"],
+        labels=labels_input,
     output:
         model=f"{MODELS}/{{model}}/model.pt",
         history=f"{MODELS}/{{model}}/history.tsv",

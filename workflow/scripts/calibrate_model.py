@@ -1,16 +1,11 @@
 """Rule calibrate_model: calibration.json (p_binder, Kd and input ranges) and its reliability plot."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.evaluation.calibrate import calibrate_scope  # noqa: E402
-from tfbind.labels import read_labels  # noqa: E402
-from tfbind.model.calibration import plot_reliability, write_calibration  # noqa: E402
+from tfbind import logs
+from tfbind.evaluation.calibrate import calibrate_scope
+from tfbind.labels import read_labels
+from tfbind.model.calibration import plot_reliability, write_calibration
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,18 +1,15 @@
 """Rule cv_fold: train and score one grouped cross-validation fold (of one repeat) of a model scope."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.features.failed import require_pairs  # noqa: E402
-from tfbind.evaluation.evaluate import FoldOutputs, labelled_table, run_cv_fold  # noqa: E402
-from tfbind.model.folds import grouped_folds  # noqa: E402
-from tfbind.model.outputs import TrainOutputs  # noqa: E402
-from tfbind.labels import read_labels  # noqa: E402
+from tfbind import logs
+from tfbind.evaluation.evaluate import FoldOutputs, labelled_table, run_cv_fold
+from tfbind.features.failed import require_pairs
+from tfbind.labels import read_labels
+from tfbind.model.folds import grouped_folds
+from tfbind.model.outputs import TrainOutputs
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,14 +1,11 @@
 """Rule demo_predictions: write the synthetic demo's AlphaFold runs of one shard (all three formats)."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.demo import write_predictions  # noqa: E402
-from tfbind.plan.shards import read_manifest  # noqa: E402
-from tfbind.io import atomic_path  # noqa: E402
+from tfbind import logs
+from tfbind.demo import write_predictions
+from tfbind.io import atomic_path
+from tfbind.plan.shards import read_manifest
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,15 +1,10 @@
 """Rule evaluate_model: score table and metrics (fusion vs baselines, per split and domain, with CV)."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.evaluation.evaluate import evaluate_scope, read_oof, write_outputs  # noqa: E402
-from tfbind.labels import read_labels  # noqa: E402
+from tfbind import logs
+from tfbind.evaluation.evaluate import evaluate_scope, read_oof, write_outputs
+from tfbind.labels import read_labels
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,13 +1,9 @@
 """Rule extract_archive: one zip of predictions_dir -> results/archives/<name>/ (checked, size-capped)."""
 
 import logging
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.plan.archives import ArchiveError, archive_limit_bytes, extract_archive, record_failure  # noqa: E402
+from tfbind import logs
+from tfbind.plan.archives import ArchiveError, archive_limit_bytes, extract_archive, record_failure
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,13 +1,10 @@
 """Rule extract_shard: the AlphaFold runs of one shard -> models/pairs Parquet + failed TSV."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
-from tfbind import logs  # noqa: E402
-from tfbind.features.extract import run_shard  # noqa: E402
-from tfbind.plan.settings import ExtractSettings  # noqa: E402
+from tfbind import logs
+from tfbind.features.extract import run_shard
+from tfbind.plan.settings import ExtractSettings
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

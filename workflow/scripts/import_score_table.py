@@ -1,13 +1,10 @@
 """Rule import_score_table: an AlphaPulldown score table -> the features stage's three outputs."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
 
-from tfbind import logs  # noqa: E402
-from tfbind.io import parquet_to_tsv  # noqa: E402
-from tfbind.features.alphapulldown_table import import_score_table  # noqa: E402
+from tfbind import logs
+from tfbind.features.alphapulldown_table import import_score_table
+from tfbind.io import parquet_to_tsv
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0], echo=True)

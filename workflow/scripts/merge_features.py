@@ -1,15 +1,11 @@
 """Rule merge_features: shard tables -> results/features/{models,pairs}.parquet, failed.tsv, warnings.tsv."""
 
 import logging
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.io import parquet_to_tsv  # noqa: E402
-from tfbind.features.failed import merge_warnings  # noqa: E402
-from tfbind.features.merge import merge_features  # noqa: E402
+from tfbind import logs
+from tfbind.features.failed import merge_warnings
+from tfbind.features.merge import merge_features
+from tfbind.io import parquet_to_tsv
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0], echo=True)  # echo: the skipped-pairs summary belongs on the console too

@@ -1,15 +1,10 @@
 """Rule plot_model: the evaluation plots of one model scope (PNG, with report captions)."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.evaluation.evaluate import read_oof  # noqa: E402
-from tfbind.evaluation.model_plots import write_all_plots  # noqa: E402
+from tfbind import logs
+from tfbind.evaluation.evaluate import read_oof
+from tfbind.evaluation.model_plots import write_all_plots
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,13 +1,8 @@
 """Rule predict_pairs: score a feature table (labels not needed) with a trained model."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.evaluation.new_pairs import read_feature_table, score_pairs  # noqa: E402
-from tfbind.io import write_tsv  # noqa: E402
+from tfbind import logs
+from tfbind.evaluation.new_pairs import read_feature_table, score_pairs
+from tfbind.io import write_tsv
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

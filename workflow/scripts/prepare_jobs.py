@@ -1,12 +1,7 @@
 """Rule prepare_jobs: tile the TF proteins and write the AlphaFold job inputs of every (domain, tile) pair."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.prepare.writing import write_all  # noqa: E402
+from tfbind import logs
+from tfbind.prepare.writing import write_all
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,14 +1,11 @@
 """Rule rank_candidates: ranking per domain (TSV, workbook, Parquet), run summary, the report's ranking page."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-from tfbind import logs  # noqa: E402
-from tfbind.features.failed import require_pairs  # noqa: E402
-from tfbind.ranking.coordinates import tile_coordinates  # noqa: E402
-from tfbind.ranking.outputs import RankOutputs, rank_candidates  # noqa: E402
+from tfbind import logs
+from tfbind.features.failed import require_pairs
+from tfbind.ranking.coordinates import tile_coordinates
+from tfbind.ranking.outputs import RankOutputs, rank_candidates
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

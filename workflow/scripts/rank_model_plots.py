@@ -1,16 +1,11 @@
 """Rule rank_model_plots: observed vs predicted Kd, ROC and precision-recall from the out-of-fold predictions."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.labels import read_labels  # noqa: E402
-from tfbind.ranking import plots  # noqa: E402
-from tfbind.ranking.cv import cv_curves, cv_kd, read_cv_oof  # noqa: E402
+from tfbind import logs
+from tfbind.labels import read_labels
+from tfbind.ranking import plots
+from tfbind.ranking.cv import cv_curves, cv_kd, read_cv_oof
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

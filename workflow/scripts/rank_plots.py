@@ -1,18 +1,14 @@
 """Rule rank_plots: score heatmap (tiles x domains, the best rank.heatmap_tiles tiles) and score tracks
 of the best rank.track_genes TF genes, with tracks/index.tsv listing every gene."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+import logging
 
-import logging  # noqa: E402
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.ranking import plots  # noqa: E402
-from tfbind.ranking.coordinates import tile_coordinates  # noqa: E402
+from tfbind import logs
+from tfbind.ranking import plots
+from tfbind.ranking.coordinates import tile_coordinates
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,15 +1,11 @@
 """Rule rank_top_panels: PAE and contact map of the top model of the best rank.top_n candidates per domain
 (as many as a domain has; a note for a domain without any)."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.ranking.top_panels import PANEL_COLUMNS, top_panels  # noqa: E402
+from tfbind import logs
+from tfbind.ranking.top_panels import PANEL_COLUMNS, top_panels
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

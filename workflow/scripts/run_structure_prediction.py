@@ -1,15 +1,10 @@
 """Rule run_structure_prediction: one batch of AlphaFold jobs through structure_prediction.command."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
-
-import pandas as pd  # noqa: E402
-
-from tfbind import io, logs  # noqa: E402
-from tfbind.prepare.jobs import read_batch  # noqa: E402
-from tfbind.prepare.running import MANIFEST_COLUMNS, run_batch  # noqa: E402
+from tfbind import io, logs
+from tfbind.prepare.jobs import read_batch
+from tfbind.prepare.running import MANIFEST_COLUMNS, run_batch
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])

@@ -1,17 +1,14 @@
 """Rule train_model: pairs.parquet + labels -> results/models/{model}/model.pt, history.tsv, split.tsv."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workflow/ -> import tfbind
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tfbind import logs  # noqa: E402
-from tfbind.features.failed import require_pairs  # noqa: E402
-from tfbind.labels import read_labels  # noqa: E402
-from tfbind.model.outputs import TrainOutputs  # noqa: E402
-from tfbind.model.training import train_scope  # noqa: E402
+from tfbind import logs
+from tfbind.features.failed import require_pairs
+from tfbind.labels import read_labels
+from tfbind.model.outputs import TrainOutputs
+from tfbind.model.training import train_scope
 
 smk = snakemake  # noqa: F821 - injected by Snakemake
 logs.setup(smk.log[0])
