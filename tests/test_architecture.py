@@ -36,6 +36,7 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+
 from helpers import REPO
 
 PACKAGE = "tfbind"

@@ -7,8 +7,16 @@ import pytest
 
 from tfbind.errors import InputError
 from tfbind.evaluation.calibrate import cv_auroc
-from tfbind.model.calibration import (apply_platt, build_calibration, cross_fitted, fit_platt, read_calibration,
-                                      reliability, training_ranges, write_calibration)
+from tfbind.model.calibration import (
+    apply_platt,
+    build_calibration,
+    cross_fitted,
+    fit_platt,
+    read_calibration,
+    reliability,
+    training_ranges,
+    write_calibration,
+)
 
 
 def _draw(n=20_000, seed=0):

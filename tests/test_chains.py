@@ -2,8 +2,8 @@
 
 import pytest
 
-from tfbind.features.chains import assign_chains, identity
 from tfbind.errors import PredictionError
+from tfbind.features.chains import assign_chains, identity
 
 TF = "DDLLWEFSSPQ"
 DOM = "GIRKQWHEDITQDLRNHLVHK"

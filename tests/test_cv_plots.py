@@ -12,9 +12,8 @@ from sklearn.metrics import roc_auc_score
 
 from tfbind.errors import InputError
 from tfbind.evaluation import cv_plots, model_plots, plots
+from tfbind.evaluation.metrics import CONSENSUS_PREDICTORS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows
 from tfbind.plotting import roc_curve
-from tfbind.evaluation.metrics import (CONSENSUS_PREDICTORS, PREDICTORS, RANK_AVERAGE_PREDICTORS,
-                                       cv_metric_rows)
 
 CATS = ("KIX", "NCBD", "TAZ1")
 N_PER_CAT, N_UNLABELLED, REPEATS, FOLDS = 12, 3, 3, 4

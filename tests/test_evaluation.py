@@ -6,12 +6,18 @@ import pytest
 
 from tfbind.errors import InputError
 from tfbind.evaluation.evaluate import (
-    OOF_COLUMNS, cv_split, evaluate_scope, labelled_table, read_oof, run_cv_fold, write_outputs,
+    OOF_COLUMNS,
+    cv_split,
+    evaluate_scope,
+    labelled_table,
+    read_oof,
+    run_cv_fold,
+    write_outputs,
 )
-from tfbind.model import merge_config
-from tfbind.model.folds import grouped_folds
 from tfbind.evaluation.metrics import METRIC_COLUMNS, PREDICTORS
 from tfbind.evaluation.scores import SCORE_COLUMNS, model_scores
+from tfbind.model import merge_config
+from tfbind.model.folds import grouped_folds
 from tfbind.model.synthetic import synthetic_tables
 from tfbind.model.training import train_scope
 

@@ -9,11 +9,22 @@ from scipy import stats
 
 from tfbind.errors import InputError
 from tfbind.evaluation import baselines
-from tfbind.model.folds import grouped_folds, read_folds, write_folds
 from tfbind.evaluation.metrics import (
-    BOOTSTRAP_CHUNK, METRIC_COLUMNS, accuracy, auprc, auroc, binder_labels, category_ceilings, metric_rows,
-    predictor_metrics, r2, spearman, spearman_ci, top25_accuracy,
+    BOOTSTRAP_CHUNK,
+    METRIC_COLUMNS,
+    accuracy,
+    auprc,
+    auroc,
+    binder_labels,
+    category_ceilings,
+    metric_rows,
+    predictor_metrics,
+    r2,
+    spearman,
+    spearman_ci,
+    top25_accuracy,
 )
+from tfbind.model.folds import grouped_folds, read_folds, write_folds
 from tfbind.model.synthetic import synthetic_tables
 
 

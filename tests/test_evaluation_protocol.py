@@ -10,8 +10,7 @@ from tfbind.evaluation import baselines
 from tfbind.evaluation.evaluate import centred_rank_score
 from tfbind.evaluation.metrics import METRIC_COLUMNS, cv_metric_rows
 from tfbind.evaluation.summary import best_predictor_summary
-from tfbind.model import merge_config
-from tfbind.model import prior_ridge
+from tfbind.model import merge_config, prior_ridge
 from tfbind.model.synthetic import synthetic_tables
 
 REAL_DEV = REPO.parent / "shared" / "real_dev"
@@ -121,13 +120,13 @@ def test_summary_names_the_best_predictor_per_domain():
 def test_default_fusion_beats_iptm_within_domains_on_real_data(tmp_path):
     """5 gene-grouped folds, one repeat: the default fusion's mean within-domain binder AUROC (rank_score)
     is above ipTM's (0.590 on these data)."""
-    from tfbind.model.folds import grouped_folds
     from tfbind.evaluation.metrics import auroc
     from tfbind.features.alphapulldown_table import read_score_table
+    from tfbind.labels import read_labels
     from tfbind.model.data import join_labels
+    from tfbind.model.folds import grouped_folds
     from tfbind.model.predict import predict
     from tfbind.model.training import train_scope
-    from tfbind.labels import read_labels
     from tfbind.plan.sequences import read_fasta
 
     pairs, _, _ = read_score_table(REAL_DEV / "alphapulldown_scores.csv", read_fasta(REAL_DEV / "tfs.fasta", "tf"),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from test_layouts import af3_pair, assert_same, score, server_zip  # noqa: F401 - af3_pair is a fixture
+
 from tfbind.errors import InputError
 from tfbind.features.failed import common_reasons, quote_reason, require_pairs, write_failed
 from tfbind.plan.archives import extract_archive

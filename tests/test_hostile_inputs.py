@@ -2,14 +2,14 @@
 or a silent wrong number. Runs are damaged copies of ../shared/fixtures built in tmp_path."""
 
 import json
-import shutil
-from pathlib import Path
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -522,7 +522,7 @@ def test_long_ids_are_refused_at_start_up_naming_file_and_record(tmp_path):
     proteins.write_text(f">{'G' * 88}\n{'A' * 100}\n")  # tiles G..._1 .. G..._3: 90 characters
     assert [t.tf_id for t in plan_tiles(proteins, window=80, step=10).tiles][-1] == "G" * 88 + "_3"
     proteins.write_text(f">{'G' * 89}\n{'A' * 100}\n")
-    with pytest.raises(InputError, match=rf"proteins\.fasta record G{{89}} .*tile ID 'G{{40}}'\.\.\. is 91"):
+    with pytest.raises(InputError, match=r"proteins\.fasta record G{89} .*tile ID 'G{40}'\.\.\. is 91"):
         plan_tiles(proteins, window=80, step=10)
 
 

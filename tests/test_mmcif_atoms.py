@@ -18,7 +18,7 @@ from helpers import FIXTURES
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
 from tfbind.readers.bounded import read_input
-from tfbind.readers.mmcif_atoms import _Declined, _decimals, _tokens, atom_table_from_mmcif, read_atoms
+from tfbind.readers.mmcif_atoms import _decimals, _Declined, _tokens, atom_table_from_mmcif, read_atoms
 from tfbind.readers.structure import atom_table, read_structure, residue_table
 
 AF3_FIXTURE = FIXTURES / "af3_server_5b8c"

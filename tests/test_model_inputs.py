@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from test_readers import AF3, AP, CF, CF_TAG
+
 from tfbind.metrics import confidence_metrics
 from tfbind.readers import read_run
 

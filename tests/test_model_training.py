@@ -8,12 +8,18 @@ import pytest
 import torch
 
 from tfbind.errors import InputError
-from tfbind.model import DEFAULT_TRAIN_CONFIG, merge_config
-from tfbind.model import checkpoint
+from tfbind.model import DEFAULT_TRAIN_CONFIG, checkpoint, merge_config
 from tfbind.model.architecture import FusionEnsemble
 from tfbind.model.data import (
-    Preprocessor, TargetTransform, join_labels, kd_from_pkd, make_split, prior_weights, resolve_groups,
-    split_group_tf, split_stratified,
+    Preprocessor,
+    TargetTransform,
+    join_labels,
+    kd_from_pkd,
+    make_split,
+    prior_weights,
+    resolve_groups,
+    split_group_tf,
+    split_stratified,
 )
 from tfbind.model.predict import PREDICTION_COLUMNS, predict
 from tfbind.model.synthetic import synthetic_tables

@@ -6,11 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
+from test_mmcif_atoms import assert_same_residues, assert_same_table
 
 from helpers import FIXTURES
-from test_mmcif_atoms import assert_same_residues, assert_same_table
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
 from tfbind.readers import pdb_atoms

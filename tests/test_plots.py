@@ -1,14 +1,12 @@
 """Evaluation figures (tfbind.evaluation.plots): every function writes a readable PNG, the numbers drawn
 equal independently computed ones, and degenerate inputs (NaN metrics, one-class domains) do not crash."""
 
-import re
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from tfbind.evaluation import plots
 

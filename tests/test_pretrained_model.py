@@ -130,8 +130,9 @@ def test_order_by_consensus_and_pretrained_none(label_free, tmp_path):
 def test_real_runs_of_every_format_are_scored_with_no_imputed_input(tmp_path):
     """The three real fixture runs (AlphaPulldown, ColabFold, AlphaFold3), their domains declared KIX: every
     input of the shipped model is computed from the run's own files, so nothing is imputed."""
-    from helpers import FIXTURES, shared_fixtures
     from test_workflow_features import AP, chain_sequences, fasta
+
+    from helpers import FIXTURES, shared_fixtures
 
     shared_fixtures()
     ap = chain_sequences(FIXTURES / AP / "ranked_0.pdb")

@@ -6,14 +6,14 @@ import math
 import pandas as pd
 import pytest
 
-from tfbind.features.schema import PAIR_SCHEMA
 from tfbind.errors import InputError
-from tfbind.plan.jobnames import split_job_name, unmatched_reason
 from tfbind.features.alphapulldown_table import (
     read_score_table,
 )
-from tfbind.plan.sequences import SequenceRecord, read_fasta
+from tfbind.features.schema import PAIR_SCHEMA
 from tfbind.io import rows_to_table
+from tfbind.plan.jobnames import split_job_name, unmatched_reason
+from tfbind.plan.sequences import SequenceRecord, read_fasta
 
 TABLES = ["alphapulldown_output.csv", "LIA_LIS_output.csv"]
 

@@ -3,7 +3,6 @@ config key is written a second time as a literal in a rule file, a script or the
 
 import ast
 import re
-from dataclasses import fields
 
 import pytest
 import yaml

@@ -22,7 +22,6 @@ from tfbind.metrics import shape_complementarity as scmod
 from tfbind.metrics.shape_complementarity import (
     SC_KEYS,
     compute,
-    model_shape_complementarity,
     structure_shape_complementarity,
 )
 from tfbind.plan.sequences import SequenceRecord

@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tfbind.features.schema import MODEL_SCHEMA
+from tfbind.io import atomic_path, concat_parquet, rows_to_table, write_parquet
 from tfbind.plan.pairs import PAIR_COLUMNS, PairPlan
 from tfbind.plan.shards import read_manifest, shard_archives, write_plan
-from tfbind.io import atomic_path, concat_parquet, rows_to_table, write_parquet
 
 
 def pairs(n: int) -> pd.DataFrame:

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 import yaml
 from openpyxl import load_workbook

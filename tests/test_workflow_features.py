@@ -32,7 +32,7 @@ def chain_sequences(pdb: Path) -> dict[str, str]:
     (The AlphaPulldown test run repeats residue numbers inside chain C, so a reader that merges
     residues by number would get this wrong; PAE has one row per CA record.)
     """
-    from Bio.PDB.Polypeptide import three_to_index, index_to_one
+    from Bio.PDB.Polypeptide import index_to_one, three_to_index
 
     seqs: dict[str, str] = {}
     for line in pdb.read_text().splitlines():

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_layouts import AF3, server_zip
 
 from helpers import FIXTURES, REPO, run_snakemake, shared_fixtures
-from test_layouts import AF3, server_zip
 
 pytestmark = pytest.mark.slow
 

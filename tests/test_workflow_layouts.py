@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_layouts import AF3, CF, CF_TAG, colabfold_batch, copy_run, server_zip
 
 from helpers import FIXTURES, run_in, shared_fixtures
-from test_layouts import AF3, CF, CF_TAG, colabfold_batch, copy_run, server_zip
 
 pytestmark = pytest.mark.slow
 

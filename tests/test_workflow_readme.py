@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_layouts import AP, CF, af3_local, colabfold_batch, copy_run, server_zip
 
 from helpers import REPO, report_opening_text, shared_fixtures
-from test_layouts import AP, CF, af3_local, colabfold_batch, copy_run, server_zip
 
 pytestmark = pytest.mark.slow
 

@@ -40,6 +40,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_model import SINGLES, auroc, load, spearman  # noqa: E402
+
 from tfbind.evaluation.baselines import ridge_prior  # noqa: E402
 from tfbind.evaluation.metrics import binder_labels, paired_auroc_difference  # noqa: E402
 from tfbind.model import merge_config  # noqa: E402

@@ -56,10 +56,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tfbind.evaluation.baselines import fit_predict, ridge_prior, training_percentile  # noqa: E402
 from tfbind.evaluation.evaluate import centred_rank_score  # noqa: E402
-from tfbind.model.folds import grouped_folds  # noqa: E402
 from tfbind.evaluation.metrics import binder_labels, paired_auroc_difference  # noqa: E402
 from tfbind.model import merge_config  # noqa: E402
 from tfbind.model.data import join_labels, pkd  # noqa: E402
+from tfbind.model.folds import grouped_folds  # noqa: E402
 
 SINGLES = ("iptm", "ranking_confidence", "pdockq", "shape_complementarity", "ipsae_min", "lis")
 FUSION_VARIANTS = {

@@ -41,8 +41,8 @@ import torch  # noqa: E402
 
 from tfbind.model import merge_config  # noqa: E402
 from tfbind.model.architecture import BindingFusionModel, architecture_config  # noqa: E402
-from tfbind.model.encoding import AMINO_ACIDS  # noqa: E402
 from tfbind.model.data import Preprocessor, TargetTransform, join_labels, prior_weights, to_tensors  # noqa: E402
+from tfbind.model.encoding import AMINO_ACIDS  # noqa: E402
 from tfbind.model.predict import predict  # noqa: E402
 from tfbind.model.synthetic import synthetic_tables  # noqa: E402
 from tfbind.model.training import fit_member, member_split, torch_settings, train_scope  # noqa: E402

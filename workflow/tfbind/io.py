@@ -19,8 +19,6 @@ import pyarrow.parquet as pq
 
 from .escape import NEEDS_ESCAPE_PATTERN, escape_cell
 
-
-
 log = logging.getLogger("tfbind.io")
 
 _UMASK = os.umask(0)

@@ -25,8 +25,20 @@ from ..correlation import spearman
 from ..errors import InputError
 from ..plotting import roc_curve, save
 from .metrics import CONSENSUS_PREDICTORS, RANK_AVERAGE_PREDICTORS, RANKING_PREDICTORS
-from .plots import (CATEGORY_MARKERS, _DASHES, _grid, _marker, _note, _panel_domains, _suptitle, _title,
-                    ordered_categories, predictor_color, predictor_colors, predictor_label)
+from .plots import (
+    _DASHES,
+    CATEGORY_MARKERS,
+    _grid,
+    _marker,
+    _note,
+    _panel_domains,
+    _suptitle,
+    _title,
+    ordered_categories,
+    predictor_color,
+    predictor_colors,
+    predictor_label,
+)
 
 log = logging.getLogger(__name__)
 

@@ -34,18 +34,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..consensus import consensus_of
 from ..defaults import allowed, defaults
 from ..errors import InputError
 from ..io import atomic_path, write_tsv
-from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
-from ..model.folds import grouped_folds
-from .metrics import (DIFFERENCE_COLUMNS, METRIC_COLUMNS, PREDICTORS, RANK_AVERAGE_PREDICTORS, cv_metric_rows,
-                      fusion_differences, metric_rows)
-from .scores import labelled_pairs, model_files, model_scores
 from ..model.outputs import TrainOutputs
 from ..outputs import OutputFiles
-from ..consensus import consensus_of
-
+from .baselines import RANKING_COLUMNS, feature_columns, fit_predict, rank_average, ranking_scores, ridge_prior
+from .metrics import (
+    DIFFERENCE_COLUMNS,
+    METRIC_COLUMNS,
+    PREDICTORS,
+    RANK_AVERAGE_PREDICTORS,
+    cv_metric_rows,
+    fusion_differences,
+    metric_rows,
+)
+from .scores import labelled_pairs, model_files, model_scores
 
 log = logging.getLogger("tfbind.evaluation")
 

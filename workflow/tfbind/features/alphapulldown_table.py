@@ -55,17 +55,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .schema import MODEL_SCHEMA, PAIR_SCHEMA
-from .cross_domain import add_profile_to_parquet
-from .descriptors import pair_descriptors
 from ..errors import InputError
+from ..escape import escape_control
+from ..io import rows_to_table, write_parquet
 from ..plan.ids import check_columns, check_unique
 from ..plan.jobnames import split_job_name, unmatched_reason
 from ..plan.sequences import SequenceRecord, read_fasta
-from ..escape import escape_control
-from ..io import rows_to_table, write_parquet
 from ..ranges import RANGES, check_scalar, looks_numeric, parse_number
+from .cross_domain import add_profile_to_parquet
+from .descriptors import pair_descriptors
 from .failed import write_failed
+from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import write_tsv
+
 #: Columns of failed.tsv and warnings.tsv. Here, not in .schema, so that the steps that only check for failures
 #: (train, cv_fold, rank: :func:`require_pairs`) do not import the metric modules the Parquet schema names.
 FAILED_COLUMNS = ["pair_id", "stage", "reason"]

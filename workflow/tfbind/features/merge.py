@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cross_domain import add_profile_to_parquet
-from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 from ..io import concat_parquet
+from .cross_domain import add_profile_to_parquet
 from .failed import read_failed, write_failed
+from .schema import MODEL_SCHEMA, PAIR_SCHEMA
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .descriptors import DESCRIPTOR_COLUMNS
 from ..metrics.confidence import METRIC_KEYS
 from ..metrics.interface import INTERFACE_KEYS
 from ..metrics.shape_complementarity import SC_KEYS
+from .descriptors import DESCRIPTOR_COLUMNS
 
 # Identity of a model row.
 ID_SCHEMA = {

@@ -8,7 +8,6 @@ is fitted on the TRAINING rows of the scope only and kept as plain data (:meth:`
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -36,8 +36,8 @@ from ..io import write_tsv
 from . import merge_config
 from .architecture import BindingFusionModel, FusionEnsemble, architecture_config
 from .checkpoint import LoadedModel, save
-from .outputs import TrainOutputs
 from .data import SPLIT_NAMES, Preprocessor, TargetTransform, join_labels, make_split, prior_weights, to_tensors
+from .outputs import TrainOutputs
 from .prior_ridge import blend, fit_prior_ridge
 
 log = logging.getLogger("tfbind.model")

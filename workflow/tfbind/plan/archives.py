@@ -23,7 +23,6 @@ the other archives and runs are read.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat

@@ -10,12 +10,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..escape import CONTROL_RE
-from .ids import check_id
 from .archives import archive_limit_bytes
 from .discovery import discover_pairs
+from .ids import check_id
 from .pairs import PairPlan, read_pairs_table, with_sequences
 from .sequences import SequenceRecord, read_fasta
-
 
 #: Config keys (dotted) that hold paths. They reach file names, the pairs table and the report's text
 #: (workflow/report/workflow.rst prints the input paths in a literal block, which a line break would end).
