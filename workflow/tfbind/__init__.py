@@ -2,7 +2,7 @@
 
 The package lives inside the workflow (``workflow/tfbind``) so that every Snakemake job can import it
 without installing the project: the Snakefile puts ``workflow/`` on ``sys.path`` and Snakemake passes its
-``sys.path`` on to every rule script (``workflow/rules/checkout.smk``).
+``sys.path`` on to every rule script (the Snakefile, ``CHECKOUT``).
 
 Its modules import downwards only, without cycles (the layer table and its check:
 ``tests/test_architecture.py``): errors, escape, ranges, logs, outputs, correlation, consensus, defaults and
