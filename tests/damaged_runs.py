@@ -90,13 +90,15 @@ def cf_pae_value(dest: Path, value, label: str) -> tuple[Path, str]:
 def cf_pae_true(dest: Path) -> tuple[Path, str]:
     run = copy_run(CF, dest)
     _edit_json(_cf_scores(run), lambda d: d["pae"][150].__setitem__(300, True))
-    return run, rf"{re.escape(_cf_scores(run).name)}: model alphafold2_multimer_v3_model_4_seed_000: PAE holds bool values"
+    return run, (rf"{re.escape(_cf_scores(run).name)}: "
+                 r"model alphafold2_multimer_v3_model_4_seed_000: PAE holds bool values")
 
 
 def cf_iptm(dest: Path, value: float) -> tuple[Path, str]:
     run = copy_run(CF, dest)
     _edit_json(_cf_scores(run), lambda d: d.__setitem__("iptm", value))
-    return run, rf"{re.escape(_cf_scores(run).name)}: model .*: iptm {value} is out of range \(valid: a finite number in 0..1\)"
+    return run, (rf"{re.escape(_cf_scores(run).name)}: model .*: "
+                 rf"iptm {value} is out of range \(valid: a finite number in 0..1\)")
 
 
 def cf_plddt_unit_scale(dest: Path) -> tuple[Path, str]:

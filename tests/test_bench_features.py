@@ -41,7 +41,8 @@ def test_ipsae_is_timed_on_the_colabfold_runs_only(bench, fake_ipsae):
     seconds, n = result
     assert n == 1 and seconds >= 0  # the ColabFold fixture holds one model (model_4)
     stem = "5b8c_{}_alphafold2_multimer_v3_model_4_seed_000"
-    expected = (str(fx / dr.CF / (stem.format("scores") + ".json")), str(fx / dr.CF / (stem.format("unrelaxed") + ".pdb")),
+    expected = (str(fx / dr.CF / (stem.format("scores") + ".json")),
+                str(fx / dr.CF / (stem.format("unrelaxed") + ".pdb")),
                 10.0, 10.0)
     assert fake_ipsae[0][:4] == expected and len(fake_ipsae) == 2  # once per repeat
 
@@ -60,7 +61,7 @@ def test_no_colabfold_run_says_which_formats_were_found(bench, fake_ipsae):
 
 
 def test_a_colabfold_run_that_cannot_be_planned_is_printed_not_hidden(bench, fake_ipsae, tmp_path, capsys):
-    fx = shared_fixtures()
+    shared_fixtures()  # skips the test when the shared fixtures are absent
     run = dr.copy_run(dr.CF, tmp_path / "cf")
     next(run.glob("*.pdb")).unlink()  # scores without their model
     reason = bench.time_ipsae([{"pair_id": "cf", "prediction": str(run), "format": "colabfold"}], 10.0, repeat=1,

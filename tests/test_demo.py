@@ -81,9 +81,11 @@ def test_inputs_deterministic_and_committed(tmp_path):
     committed = REPO / "resources" / "demo"
     for name in INPUT_FILES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
-        assert (committed / name).is_file(), f"resources/demo/{name} missing (python -m tfbind.demo inputs resources/demo)"
+        assert (committed / name).is_file(), \
+            f"resources/demo/{name} missing (python -m tfbind.demo inputs resources/demo)"
         assert (committed / name).read_bytes() == (a / name).read_bytes(), \
-            f"resources/demo/{name} differs from a fresh generation: regenerate with python -m tfbind.demo inputs resources/demo"
+            (f"resources/demo/{name} differs from a fresh generation: "
+             "regenerate with python -m tfbind.demo inputs resources/demo")
 
 
 def test_inputs_content(tmp_path):
@@ -213,7 +215,8 @@ def test_alphafold2_layout(preds):
                 assert float(res["ranking_confidence"]) == pytest.approx(dbg["iptm+ptm"][name], abs=1e-5)
             else:
                 pae = json.loads((run / f"pae_{name}.json").read_text())
-                assert isinstance(pae, list) and set(pae[0]) == {"predicted_aligned_error", "max_predicted_aligned_error"}
+                assert isinstance(pae, list)
+                assert set(pae[0]) == {"predicted_aligned_error", "max_predicted_aligned_error"}
                 m = np.array(pae[0]["predicted_aligned_error"])
                 assert m.shape == (n, n) and m.min() >= 0 and m.max() <= 31.75
                 assert np.allclose(m, np.round(m, 1))

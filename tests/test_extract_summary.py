@@ -21,7 +21,8 @@ def test_means_over_many_models_with_missing_values():
         row["iptm"] = math.nan if rank % 3 else row["iptm"]  # some models without ipTM
         row["ranking_confidence"] = math.nan  # none with it
         rows.append(row)
-    tf, domain = SequenceRecord("TF1", "MDEWFLSPAAQ", "tf"), SequenceRecord("KIX", "GVRKGWHEHVTQDLRSHLVHKLVQAIFP", "KIX")
+    tf = SequenceRecord("TF1", "MDEWFLSPAAQ", "tf")
+    domain = SequenceRecord("KIX", "GVRKGWHEHVTQDLRSHLVHKLVQAIFP", "KIX")
     out = summarise_pair(rows, tf, domain)
     top = next(r for r in rows if r["model_rank"] == 0)
     assert all(out[m] == top[m] for m in CONFIDENCE_METRICS if not math.isnan(top[m]))

@@ -66,7 +66,8 @@ def test_no_pair_found_lists_entries_job_names_ids_and_both_fixes(tmp_path):
     assert "1 domain IDs: KIX" in text and "2 TF IDs: MYB_25, MYB_26" in text
     assert "e.g. KIX_and_MYB_25" in text
     assert "rename each run" in text
-    assert "config 'pairs:'" in text and "pair_id, tf_id, domain_id, prediction[, tf_chain, domain_chain, format]" in text
+    assert "config 'pairs:'" in text
+    assert "pair_id, tf_id, domain_id, prediction[, tf_chain, domain_chain, format]" in text
     assert "config/README.md" in text
 
 
@@ -144,7 +145,8 @@ def test_pairs_table_none_of_whose_runs_exists_is_refused_naming_paths_and_base(
     assert text.startswith(f"{tmp_path / 'pairs.tsv'}: none of the 8 prediction paths exists")
     assert f"'{tmp_path}/wrong/KIX_and_MYB_0'" in text and f"'{tmp_path}/wrong/KIX_and_MYB_4'" in text
     assert "KIX_and_MYB_5" not in text and "and 3 more" in text
-    assert f"resolved against predictions_dir '{tmp_path / 'wrong'}' ({tmp_path / 'wrong'}, which does not exist)" in text
+    assert (f"resolved against predictions_dir '{tmp_path / 'wrong'}' "
+            f"({tmp_path / 'wrong'}, which does not exist)") in text
     # one run there is enough: the others fail one by one later, the run goes on
     (tmp_path / "wrong" / "KIX_and_MYB_7").mkdir(parents=True)
     check_some_prediction_exists(plan.pairs, tmp_path / "pairs.tsv", tmp_path / "wrong")
@@ -166,7 +168,8 @@ def test_no_pair_read_fails_naming_failed_tsv_and_the_common_reasons(tmp_path):
         require_pairs(_empty_pairs(tmp_path / "pairs.parquet"))
     text = str(err.value)
     assert text.startswith(f"no pair was read: all 4 pairs or inputs failed, see {failed} ")
-    assert "\n  3 x chains: runs/p0: TF and domain chains are ambiguous (and 2 like it naming other files or pairs)" in text
+    assert ("\n  3 x chains: runs/p0: TF and domain chains are ambiguous "
+            "(and 2 like it naming other files or pairs)") in text
     assert "\n  1 x discover: job name 'x' is odd" in text
 
 

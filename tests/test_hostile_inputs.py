@@ -358,14 +358,16 @@ def test_range_table_is_documented_in_the_bad_inputs_page():
         ("iptm", "-3", r"column 'iptm': iptm -3.0 is out of range \(valid: a finite number in 0..1\)"),
         ("iptm", "42", r"column 'iptm': iptm 42.0 is out of range"),
         ("Polar", "1.5", r"column 'Polar': frac_polar 1.5 is out of range"),
-        ("contact_pairs", "-2", r"column 'contact_pairs': n_contact_pairs -2.0 is out of range \(valid: a whole number >= 0\)"),
+        ("contact_pairs", "-2",
+         r"column 'contact_pairs': n_contact_pairs -2.0 is out of range \(valid: a whole number >= 0\)"),
         ("mpDockQ/pDockQ", "NaN0", None),  # words stay missing values (AlphaPulldown's "No interface detected")
     ],
 )
 def test_score_table_cells(tmp_path, header, cell, reason):
     from tfbind.features.alphapulldown_table import read_score_table
 
-    tfs = {"MYB_24": SequenceRecord("MYB_24", "MKV", "MYB_24"), "KLF15_10": SequenceRecord("KLF15_10", "MKVL", "KLF15_10")}
+    tfs = {"MYB_24": SequenceRecord("MYB_24", "MKV", "MYB_24"),
+           "KLF15_10": SequenceRecord("KLF15_10", "MKVL", "KLF15_10")}
     domains = {"KIX": SequenceRecord("KIX", "GSA", "KIX")}
     path = tmp_path / "table.csv"
     path.write_text(f"jobs,{header}\nKIX_and_MYB_24,{cell}\nKIX_and_KLF15_10,1\n")

@@ -232,7 +232,8 @@ def test_colabfold_batch_folder_is_split_into_one_run_per_job(fixtures_dir, tmp_
     seqs = next(read_run(fixtures_dir / CF)).sequences
     tfs = {t: SequenceRecord(t, seqs["C"], t) for t in ("MYB_25", "MYB_26")}
     domains = {"KIX": SequenceRecord("KIX", seqs["B"], "KIX")}
-    colabfold_batch(fixtures_dir, tmp_path / "runs" / "colabfold_out", ["KIX_and_MYB_25", "KIX_and_MYB_26", "NCBD_and_X"])
+    colabfold_batch(fixtures_dir, tmp_path / "runs" / "colabfold_out",
+                    ["KIX_and_MYB_25", "KIX_and_MYB_26", "NCBD_and_X"])
     plan = discover_pairs(tmp_path / "runs", tfs, domains)
     assert plan.pairs["pair_id"].tolist() == ["KIX_and_MYB_25", "KIX_and_MYB_26"]
     assert [Path(p).name for p in plan.pairs["prediction"]] == [

@@ -38,7 +38,6 @@ def test_merge_features_collects_failures_of_every_shard(tmp_path):
     from tfbind.features.merge import merge_features
     from tfbind.features.schema import PAIR_SCHEMA
 
-    parts = {}
     for k in range(3):
         write_parquet(rows_to_table([{"pair_id": f"p{k}", "model_rank": 0}], MODEL_SCHEMA), tmp_path / f"m{k}.parquet")
         write_parquet(rows_to_table([{"pair_id": f"p{k}", "n_models": 1}], PAIR_SCHEMA), tmp_path / f"p{k}.parquet")

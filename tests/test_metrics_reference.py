@@ -18,8 +18,9 @@ import pytest
 
 gemmi = pytest.importorskip("gemmi")
 
-from tfbind.metrics import METRIC_KEYS, confidence_metrics
-from tfbind.readers.prediction import ModelPrediction
+# After the skip: tfbind.metrics imports gemmi at module level.
+from tfbind.metrics import METRIC_KEYS, confidence_metrics  # noqa: E402
+from tfbind.readers.prediction import ModelPrediction  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 CF_DIR = FIXTURES / "colabfold_5b8c"

@@ -58,7 +58,8 @@ def test_same_atom_table_as_gemmi_on_the_alphafold_server_fixture():
         # and the residue table built on top of it
         a, b = residue_table(None, cif, fast), residue_table(read_structure(cif), cif)
         for f in fields(b):
-            assert np.array_equal(np.asarray(getattr(a, f.name), dtype=object), np.asarray(getattr(b, f.name), dtype=object)) \
+            assert np.array_equal(np.asarray(getattr(a, f.name), dtype=object),
+                                  np.asarray(getattr(b, f.name), dtype=object)) \
                 if f.name == "sequences" else np.array_equal(getattr(a, f.name), getattr(b, f.name)), f.name
 
 

@@ -9,9 +9,9 @@ import sys
 from helpers import REPO
 
 # The modules workflow/rules/common.smk imports, and the packages they may bring along.
-PARSE_TIME_MODULES = ["tfbind.plan.config", "tfbind.plan.settings", "tfbind.settings", "tfbind.defaults", "tfbind.plan.shards",
-                      "tfbind.plan.schema", "tfbind.model", "tfbind.errors", "tfbind.labels", "tfbind.prepare.tiling",
-                      "tfbind.prepare.jobs", "tfbind.prepare.running"]
+PARSE_TIME_MODULES = ["tfbind.plan.config", "tfbind.plan.settings", "tfbind.settings", "tfbind.defaults",
+                      "tfbind.plan.shards", "tfbind.plan.schema", "tfbind.model", "tfbind.errors", "tfbind.labels",
+                      "tfbind.prepare.tiling", "tfbind.prepare.jobs", "tfbind.prepare.running"]
 ALLOWED_HEAVY = {"pandas", "numpy", "pyarrow", "Bio"}  # the pair plan is a DataFrame; FASTA via Biopython
 FORBIDDEN = ["torch", "sklearn", "matplotlib", "scipy", "gemmi", "freesasa", "orjson", "tfbind.features",
              "tfbind.readers", "tfbind.metrics", "tfbind.evaluation", "tfbind.model.training"]

@@ -22,7 +22,8 @@ def _pairs(**columns):
 
 def test_consensus_hand_worked():
     # ipTM+pTM ranks (ascending) 1,2,3 -> pct 1/3, 2/3, 1; Sc 3,1,2 -> 1, 1/3, 2/3; ipSAE missing for p1
-    pairs = _pairs(ranking_confidence=[0.2, 0.5, 0.9], shape_complementarity=[0.3, 0.1, 0.2], ipsae_min=[10.0, np.nan, 30.0])
+    pairs = _pairs(ranking_confidence=[0.2, 0.5, 0.9], shape_complementarity=[0.3, 0.1, 0.2],
+                   ipsae_min=[10.0, np.nan, 30.0])
     c = consensus_scores(pairs).set_index("pair_id")
     # ipSAE among p0, p2: pct 1/2, 1
     assert c.loc["p0", "consensus"] == pytest.approx((1 / 3 + 1 + 1 / 2) / 3)
@@ -45,7 +46,8 @@ def test_pdockq2_is_the_smaller_direction_and_pdockq_stands_in_for_score_tables(
     pairs = _pairs(pdockq2_tf=[0.3, 0.1], pdockq2_domain=[0.2, 0.4], pdockq=[0.9, 0.0])
     t = build_ranking(pairs.assign(ranking_confidence=[0.5, 0.6]))
     assert list(t.sort_values("pair_id")["pdockq2"]) == [0.2, 0.1]
-    table = _pairs(pdockq=[0.3, 0.1], ranking_confidence=[0.7, 0.2])  # an AlphaPulldown score table: no pDockQ2, no ipSAE
+    # an AlphaPulldown score table: no pDockQ2, no ipSAE
+    table = _pairs(pdockq=[0.3, 0.1], ranking_confidence=[0.7, 0.2])
     assert metrics_used(metric_columns(table)) == ["ranking_confidence", "pdockq"]
     assert list(build_ranking(table)["tf_id"]) == ["t0", "t1"]
 

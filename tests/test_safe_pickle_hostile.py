@@ -35,7 +35,7 @@ def B(data: bytes) -> bytes:
     return pickle.BINBYTES + struct.pack("<I", len(data)) + data
 
 
-def I(n: int) -> bytes:
+def Int(n: int) -> bytes:
     return pickle.BININT + struct.pack("<i", n)
 
 
@@ -53,12 +53,12 @@ NONE, FALSE, TRUE = pickle.NONE, pickle.NEWFALSE, pickle.NEWTRUE
 def dtype(spec: str, order: str = "|", build: bool = True) -> bytes:
     made = G("numpy", "dtype") + T(U(spec), FALSE, TRUE) + pickle.REDUCE
     if build:
-        made += T(I(3), U(order), NONE, NONE, NONE, I(-1), I(-1), I(0x3F)) + pickle.BUILD
+        made += T(Int(3), U(order), NONE, NONE, NONE, Int(-1), Int(-1), Int(0x3F)) + pickle.BUILD
     return made
 
 
 def shape(*dims: int) -> bytes:
-    return T(*(I(d) for d in dims))
+    return T(*(Int(d) for d in dims))
 
 
 # The stock unpickler turns this into an object array over the bytes 'AAAAAAAA' (a pointer).
@@ -88,11 +88,11 @@ def _numeric_only(obj) -> bool:
         (P(G("numpy", "ndarray") + T(shape(16000, 16000)) + pickle.REDUCE), "calling <numpy ndarray>"),
         # _reconstruct + BUILD with object dtype over raw bytes
         (P(G("numpy._core.multiarray", "_reconstruct") + T(G("numpy", "ndarray"), shape(0), B(b"b"))
-           + pickle.REDUCE + T(I(1), shape(1), dtype("O"), FALSE, B(b"A" * 8)) + pickle.BUILD),
+           + pickle.REDUCE + T(Int(1), shape(1), dtype("O"), FALSE, B(b"A" * 8)) + pickle.BUILD),
          "numeric and boolean dtypes only"),
         # a declared shape larger than the data given
         (P(G("numpy._core.multiarray", "_reconstruct") + T(G("numpy", "ndarray"), shape(0), B(b"b"))
-           + pickle.REDUCE + T(I(1), shape(16000, 16000), dtype("f8", "<"), FALSE, B(b"A" * 8)) + pickle.BUILD),
+           + pickle.REDUCE + T(Int(1), shape(16000, 16000), dtype("f8", "<"), FALSE, B(b"A" * 8)) + pickle.BUILD),
          "needs 2048000000 bytes, got 8"),
         (P(G("numpy._core.numeric", "_frombuffer") + T(B(b"A" * 8), dtype("V8"), shape(1), U("C")) + pickle.REDUCE),
          "numeric and boolean dtypes only"),
@@ -100,8 +100,8 @@ def _numeric_only(obj) -> bool:
          "numeric and boolean dtypes only"),
         (P(G("numpy._core.multiarray", "scalar") + T(dtype("U1"), B(b"A" * 4)) + pickle.REDUCE),
          "numeric and boolean dtypes only"),
-        (P(G("builtins", "bytearray") + T(I(10**9)) + pickle.REDUCE), "only from text or bytes"),
-        (P(G("builtins", "bytes") + T(I(10**9)) + pickle.REDUCE), "only from text or bytes"),
+        (P(G("builtins", "bytearray") + T(Int(10**9)) + pickle.REDUCE), "only from text or bytes"),
+        (P(G("builtins", "bytes") + T(Int(10**9)) + pickle.REDUCE), "only from text or bytes"),
         (P(G("builtins", "dict") + T() + pickle.REDUCE + pickle.EMPTY_DICT + pickle.BUILD), "BUILD on dict"),
         # an array that never gets its data
         (P(G("numpy._core.multiarray", "_reconstruct") + T(G("numpy", "ndarray"), shape(0), B(b"b"))
@@ -148,14 +148,14 @@ _ARGS = [
     T(B(b"A" * 8), dtype("i8"), shape(1), U("F")),
     T(dtype("O"), B(b"A" * 8)),
     T(dtype("?"), B(b"\x01")),
-    T(I(1), shape(1), dtype("O"), FALSE, B(b"A" * 8)),
-    T(I(1), shape(1), dtype("f4"), FALSE, B(b"A" * 4)),
-    T(I(3), U("|"), NONE, NONE, NONE, I(-1), I(-1), I(0x3F)),
-    T(I(3), U("<"), T(U("O"), shape(1)), NONE, NONE, I(8), I(8), I(0)),
+    T(Int(1), shape(1), dtype("O"), FALSE, B(b"A" * 8)),
+    T(Int(1), shape(1), dtype("f4"), FALSE, B(b"A" * 4)),
+    T(Int(3), U("|"), NONE, NONE, NONE, Int(-1), Int(-1), Int(0x3F)),
+    T(Int(3), U("<"), T(U("O"), shape(1)), NONE, NONE, Int(8), Int(8), Int(0)),
     pickle.EMPTY_LIST + B(b"A" * 8) + pickle.APPEND,
-    pickle.EMPTY_DICT + U("a") + I(1) + pickle.SETITEM,
+    pickle.EMPTY_DICT + U("a") + Int(1) + pickle.SETITEM,
     T(U("abc"), U("latin1")),
-    T(I(2**31 - 1)),
+    T(Int(2**31 - 1)),
 ]
 
 

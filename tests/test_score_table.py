@@ -261,7 +261,8 @@ def test_malformed_tables_raise(tmp_path):
         read_score_table(path, TFS, DOMAINS)
     with pytest.raises(InputError, match="duplicate column names"):
         read_score_table(_write(tmp_path, "jobs,sc, sc\nKIX_and_MYB_24,0.5,0.5\n"), TFS, DOMAINS)
-    with pytest.raises(InputError, match=r"line 2: column 'hb': n_hbonds 2.5 is out of range \(valid: a whole number >= 0\)"):
+    with pytest.raises(InputError,
+                       match=r"line 2: column 'hb': n_hbonds 2.5 is out of range \(valid: a whole number >= 0\)"):
         read_score_table(_write(tmp_path, "jobs,hb\nKIX_and_MYB_24,2.5\n"), TFS, DOMAINS)
 
 

@@ -13,7 +13,8 @@ from tfbind.plan.shards import read_manifest, shard_archives, write_plan
 
 
 def pairs(n: int) -> pd.DataFrame:
-    rows = [{c: "" for c in PAIR_COLUMNS} | {"pair_id": f"p{i:03d}", "tf_id": f"t{i}", "domain_id": "KIX"} for i in range(n)]
+    rows = [{c: "" for c in PAIR_COLUMNS} | {"pair_id": f"p{i:03d}", "tf_id": f"t{i}", "domain_id": "KIX"}
+            for i in range(n)]
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
@@ -75,7 +76,8 @@ def test_unmatched_inputs_are_listed(tmp_path):
 
 def test_tables_have_the_fixed_schema_even_when_empty(tmp_path):
     write_parquet(rows_to_table([], MODEL_SCHEMA), tmp_path / "empty.parquet")
-    write_parquet(rows_to_table([{"pair_id": "p1", "model_rank": 0, "iptm": 0.5}], MODEL_SCHEMA), tmp_path / "one.parquet")
+    write_parquet(rows_to_table([{"pair_id": "p1", "model_rank": 0, "iptm": 0.5}], MODEL_SCHEMA),
+                  tmp_path / "one.parquet")
     n = concat_parquet([tmp_path / "empty.parquet", tmp_path / "one.parquet"], MODEL_SCHEMA, tmp_path / "all.parquet")
     table = pq.read_table(tmp_path / "all.parquet")
     assert n == 1 and table.schema.equals(MODEL_SCHEMA)

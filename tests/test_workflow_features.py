@@ -114,7 +114,8 @@ def test_alphapulldown_values_come_from_ranking_debug(features_run, fixtures_dir
     assert pair["iptm_mean"] == pytest.approx(sum(ranking["iptm"].values()) / 5)
 
 
-@pytest.mark.parametrize("pair_id, table", [("cf", "colabfold_5b8c/*_15_15.txt"), ("af3", "af3_server_5b8c/*_10_10.txt")])
+@pytest.mark.parametrize("pair_id, table",
+                         [("cf", "colabfold_5b8c/*_15_15.txt"), ("af3", "af3_server_5b8c/*_10_10.txt")])
 def test_ipsae_matches_reference_with_an_extra_chain(features_run, fixtures_dir, pair_id, table):
     work, _ = features_run
     ref = ipsae_reference(next(fixtures_dir.glob(table)))

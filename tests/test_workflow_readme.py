@@ -84,7 +84,8 @@ def test_every_layout_is_read_and_ranked(first_hour):
     parquet = pd.read_parquet(screen / "results" / "features" / "pairs.parquet").set_index("pair_id")
     text = pairs.set_index("pair_id")
     for column in ("iptm", "pdockq", "ipsae_min", "plddt_interface"):
-        assert text[column].to_numpy() == pytest.approx(parquet.loc[text.index, column].to_numpy(), rel=1e-3, nan_ok=True)
+        assert text[column].to_numpy() == pytest.approx(parquet.loc[text.index, column].to_numpy(),
+                                                        rel=1e-3, nan_ok=True)
     kix = pd.read_csv(screen / "results" / "ranking" / "KIX.tsv", sep="\t")
     assert sorted(kix["tf_id"]) == ["MYB_25", "MYB_26", "MYB_27"]
     assert set(kix["scored_by"]) == {"model"}  # the pretrained EP300 model knows KIX

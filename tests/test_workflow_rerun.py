@@ -124,7 +124,8 @@ def test_appending_100_pairs_to_the_demo_touches_only_the_new_shards(tmp_path):
     demo.to_csv(work / "pairs.tsv", sep="\t", index=False)
     # 100-pair shards as in the demo's config (the default, 1000, would hold the whole demo in one shard)
     config = {"tf_fasta": str(tf_fasta), "domain_fasta": str(DEMO / "domains.fasta"), "pairs": "pairs.tsv",
-              "predictions_dir": "runs", "labels": str(DEMO / "labels.tsv"), "features": {"shard_size": 100}}  # fmt: skip
+              "predictions_dir": "runs", "labels": str(DEMO / "labels.tsv"),
+              "features": {"shard_size": 100}}  # fmt: skip
     (work / "config.yaml").write_text(yaml.safe_dump(config))
     assert snakemake(work, "features").returncode == 0
     assert planned_jobs(work, "features") == {}

@@ -182,7 +182,8 @@ def main(argv=None) -> int:
     cats = table["domain_category"].astype(str).to_numpy()
     print(f"# bench_heldout.py: trained on {int((~is_test).sum())} labelled pairs of "
           f"{len(set(groups[~is_test]))} groups, tested on {int(is_test.sum())} pairs of "
-          f"{len(set(groups[is_test]))} unseen groups ({'--split-genes %g' % args.split_genes if args.split_genes else 'test set'}); "
+          f"{len(set(groups[is_test]))} unseen groups "
+          f"({'--split-genes %g' % args.split_genes if args.split_genes else 'test set'}); "
           f"fusion trained {args.repeats}x; total {time.perf_counter() - started:.0f} s")
     print("# test binders per domain: " + ", ".join(
         f"{d} {int(np.nansum(table['binder'].to_numpy()[is_test & (cats == d)]))}/{int((is_test & (cats == d)).sum())}"

@@ -70,8 +70,8 @@ FUSION_VARIANTS = {
     "fusion_cross_attention": {"cross_attention": True},
     "fusion_tokens": {"residue_encoder": "tokens", "shared_encoder": True, "max_len": 96},
 }
-DEFAULT_CONFIGS = ["fusion", "fusion_network_only", "fusion_no_sequence", "fusion_wide_only", "fusion_cross_attention", "fusion_ridge",
-                   "ridge", "ridge_prior", "gbm", "single"]
+DEFAULT_CONFIGS = ["fusion", "fusion_network_only", "fusion_no_sequence", "fusion_wide_only", "fusion_cross_attention",
+                   "fusion_ridge", "ridge", "ridge_prior", "gbm", "single"]
 
 
 def load(args) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -261,7 +261,8 @@ def main(argv=None) -> int:
                     help="add the xd_ profile of these metrics to the pairs and run fusion_cross_domain")
     ap.add_argument("--compare", nargs="*", default=["ridge", "ridge_prior", "best-single"],
                     help="predictors the default fusion is compared with, per domain (paired gene bootstrap); "
-                         "best-single = the single metric with the highest mean AUROC among those with values in every domain")
+                         "best-single = the single metric with the highest mean AUROC among those with values "
+                         "in every domain")
     ap.add_argument("--out", help="also write the table as TSV")
     args = ap.parse_args(argv)
     if not args.synthetic and not (args.labels and (args.pairs or (args.score_table and args.tf_fasta

@@ -13,7 +13,8 @@ manifest = read_manifest(smk.input.manifest)
 written = []
 # Each run goes to its pair's prediction folder (predictions_dir/{pair_id} in the demo's pairs table).
 for folder, runs in manifest.groupby(manifest["prediction"].map(lambda p: str(Path(p).parent))):
-    written += write_predictions(Path(folder), seed=smk.params.seed, pair_ids=[Path(p).name for p in runs["prediction"]])
+    written += write_predictions(Path(folder), seed=smk.params.seed,
+                                 pair_ids=[Path(p).name for p in runs["prediction"]])
 logs.logging.getLogger("tfbind.demo").info("wrote %d demo runs", len(written))
 with atomic_path(smk.output[0]) as tmp:
     tmp.write_text("pair_id\n" + "".join(f"{p}\n" for p in written))

@@ -20,7 +20,8 @@ __all__ = ["write_inputs", "write_predictions", "make_tiles", "make_pairs", "pai
 PICKLE_EVERY = 8
 
 
-README = """\
+README = (
+    """\
 # Demo inputs: SYNTHETIC data (not measurements, not real predictions)
 
 Everything in this folder is **synthetic**, written by `python -m tfbind.demo inputs resources/demo
@@ -31,12 +32,21 @@ regenerate.
 
 | file | content |
 |---|---|
-| `domains.fasta` | the four EP300 co-activator domains, real sequences (`>ID category=CATEGORY`): KIX, TAZ1, TAZ2, NCBD |
-| `tf.fasta` | 48 synthetic 80-residue TF tiles `SYNTFpp_tt` (16 made-up proteins x 3 tiles) |
-| `pairs.tsv` | one row per tile x domain (192): `pair_id` = `{{domain}}_and_{{tile}}` (AlphaPulldown naming), `prediction` = run folder name relative to the predictions folder, `format` = `alphafold2` (KIX, AlphaPulldown folder), `colabfold` (TAZ1), `alphafold3` (TAZ2: local AF3 layout; NCBD: AlphaFold Server layout) |
-| `proteins.fasta` | not written by this generator (made once by hand): two made-up full-length TFs (`SYNP1`, 95 residues; `SYNP2`, 236), random residues with one acidic-hydrophobic stretch each; the input of the prepare example (`config/prepare_example.yaml`) |
-| `regions.tsv` | not written by this generator (made by hand): made-up regions of the two proteins (`gene, start, end`, 1-based inclusive; SYNP1 41-60 is its acidic-hydrophobic stretch), for `tiling.regions` of the prepare example: 7 of its 20 tiles are kept |
-| `labels.tsv` | `kd_nm` (synthetic dissociation constant, nM) and `binder` (1 when below the assay ceiling) |
+"""
+    "| `domains.fasta` | the four EP300 co-activator domains, real sequences (`>ID category=CATEGORY`): KIX, "
+    "TAZ1, TAZ2, NCBD |\n"
+    "| `tf.fasta` | 48 synthetic 80-residue TF tiles `SYNTFpp_tt` (16 made-up proteins x 3 tiles) |\n"
+    "| `pairs.tsv` | one row per tile x domain (192): `pair_id` = `{{domain}}_and_{{tile}}` (AlphaPulldown "
+    "naming), `prediction` = run folder name relative to the predictions folder, `format` = `alphafold2` "
+    "(KIX, AlphaPulldown folder), `colabfold` (TAZ1), `alphafold3` (TAZ2: local AF3 layout; NCBD: AlphaFold "
+    "Server layout) |\n"
+    "| `proteins.fasta` | not written by this generator (made once by hand): two made-up full-length TFs "
+    "(`SYNP1`, 95 residues; `SYNP2`, 236), random residues with one acidic-hydrophobic stretch each; the "
+    "input of the prepare example (`config/prepare_example.yaml`) |\n"
+    "| `regions.tsv` | not written by this generator (made by hand): made-up regions of the two proteins "
+    "(`gene, start, end`, 1-based inclusive; SYNP1 41-60 is its acidic-hydrophobic stretch), for "
+    "`tiling.regions` of the prepare example: 7 of its 20 tiles are kept |\n"
+    """| `labels.tsv` | `kd_nm` (synthetic dissociation constant, nM) and `binder` (1 when below the assay ceiling) |
 
 ## How the tiles are made
 All draws use `numpy.random.default_rng` seeded from `seed`. Each tile gets one of four classes
@@ -87,6 +97,7 @@ almost independent of the composition and label noise dominates.
   ColabFold and AlphaFold3. Every {pickle_every}th KIX run (by tile index) writes `result_<model>.pkl.gz`
   instead of `pae_<model>.json`.
 """
+)
 
 
 def write_inputs(outdir: Path, seed: int = 7) -> None:

@@ -34,8 +34,8 @@ def cv_auroc(oof: pd.DataFrame) -> dict[str, float]:
 def calibrate_scope(model, pairs: pd.DataFrame, labels: pd.DataFrame, split_path: str | Path,
                     oof_paths: list[str | Path]) -> dict:
     """:func:`build_calibration` of a model scope from the run's files: the deployed model (``model.pt`` or a
-    LoadedModel, read once; its ``split.tsv``: the ``train`` rows are the pairs it was fitted on) and the out-of-fold tables of every
-    repeat (``results/scores/<scope>/cv/repeat_*/fold_*/oof.tsv``)."""
+    LoadedModel, read once; its ``split.tsv``: the ``train`` rows are the pairs it was fitted on) and the
+    out-of-fold tables of every repeat (``results/scores/<scope>/cv/repeat_*/fold_*/oof.tsv``)."""
     lab = labelled_pairs(pairs, labels)
     oof = pd.concat([read_oof(p) for p in oof_paths], ignore_index=True)
     oof = oof[oof["predictor"] == "fusion"].merge(lab[["pair_id", "binder", "kd_nm"]], on="pair_id")

@@ -143,9 +143,10 @@ def run_cv_fold(pairs: pd.DataFrame, table: pd.DataFrame, scope: str, train_conf
     held-out pair and predictor: ``fusion`` (the fold's model), ``domain_mean``/``ridge``/``ridge_prior``/
     ``gbm`` (fitted on the fold's train rows), ``fusion_ridge`` (with ``train.rank_average_ridge``: the
     mean of the two models' percentiles among their training rows of the domain) and the ranking
-    predictors and the ranking's consensus (raw columns). ``target`` = the fold model's target transform of kd_nm (clipped to [0, 1]);
-    ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc; ``kd_pred_nm`` = the fold model's
-    predicted Kd (``model.predict``, not clipped like ``score``) on the ``fusion`` rows, empty on the others.
+    predictors and the ranking's consensus (raw columns). ``target`` = the fold model's target transform of
+    kd_nm (clipped to [0, 1]); ``pkd`` = -log10(Kd [M]); ``rank_score`` as in the module doc; ``kd_pred_nm`` =
+    the fold model's predicted Kd (``model.predict``, not clipped like ``score``) on the ``fusion`` rows, empty
+    on the others.
     """
     from ..model.data import TargetTransform, pkd
     from ..model.predict import predict

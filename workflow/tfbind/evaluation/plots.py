@@ -150,8 +150,9 @@ def ordered_predictors(values) -> list[str]:
 
 
 def predictor_colors(names) -> dict[str, str]:
-    """{name: colour} for the predictors ``names`` (in their order), all different: the fixed ``PREDICTOR_COLORS`` (the same in
-    every figure), then for the other names (sorted) ``EXTRA_COLORS`` and evenly spaced hues."""
+    """{name: colour} for the predictors ``names`` (in their order), all different: the fixed
+    ``PREDICTOR_COLORS`` (the same in every figure), then for the other names (sorted) ``EXTRA_COLORS`` and
+    evenly spaced hues."""
     names = list(dict.fromkeys(str(n) for n in names))
     out = {n: PREDICTOR_COLORS[n] for n in names if n in PREDICTOR_COLORS}
     others = sorted(n for n in names if n not in out)

@@ -152,4 +152,5 @@ def model_scores(model, pairs: pd.DataFrame, labels: pd.DataFrame, device=None,
     return out[SCORE_COLUMNS].reset_index(drop=True)
 
 
-__all__ = ["COLUMN_DOCS", "PREDICTION_NAMES", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split", "scope_pairs", "model_scores"]
+__all__ = ["COLUMN_DOCS", "PREDICTION_NAMES", "SCORE_COLUMNS", "labelled_pairs", "model_files", "read_split",
+           "scope_pairs", "model_scores"]

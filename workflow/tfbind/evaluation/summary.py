@@ -34,7 +34,8 @@ def _versus(row) -> str:
         return ""
     verdict = ("a tie on these data" if lo <= 0 <= hi else
                "the fusion model is better on these data" if lo > 0 else f"`{row.predictor}` is better on these data")
-    return f" (fusion minus `{row.predictor}`: {point:+.3f}, gene-bootstrap 95 % interval [{lo:+.3f}, {hi:+.3f}]: {verdict})"
+    return (f" (fusion minus `{row.predictor}`: {point:+.3f}, "
+            f"gene-bootstrap 95 % interval [{lo:+.3f}, {hi:+.3f}]: {verdict})")
 
 
 def best_predictor_summary(metrics: pd.DataFrame) -> str:

@@ -153,7 +153,8 @@ def _parse_number(text: str, column: str, out: str, where: str) -> tuple[float |
     number = parse_number(value)
     if number is None:
         if looks_numeric(value):
-            raise BadCell(f"{where}: column {column!r}: {escape_control(value)!r} is not a finite number in plain notation")
+            raise BadCell(f"{where}: column {column!r}: {escape_control(value)!r} "
+                          "is not a finite number in plain notation")
         return None, "non_numeric"
     if out in RANGES:
         check_scalar(number, out, f"{where}: column {column!r}", BadCell, allow_nan=False)

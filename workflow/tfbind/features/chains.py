@@ -66,7 +66,8 @@ def assign_chains(
     chains = list(chain_sequences)
     for name, value in (("tf_chain", tf_chain), ("domain_chain", domain_chain)):
         if value and value not in chain_sequences:
-            raise PredictionError(f"{where}: {name} {value!r} is not a chain of the prediction (chains: {', '.join(chains)})", "chains")
+            raise PredictionError(f"{where}: {name} {value!r} is not a chain of the prediction "
+                                  f"(chains: {', '.join(chains)})", "chains")
 
     def best(target: str, exclude: str) -> tuple[str, float]:
         exact = [c for c in chains if c != exclude and chain_sequences[c] == target]
@@ -91,7 +92,8 @@ def assign_chains(
         return chain, score
 
     # The exact/overridden side is fixed first so that it cannot be taken by the other side's search.
-    if tf_chain or (not domain_chain and tf_sequence in chain_sequences.values() and domain_sequence not in chain_sequences.values()):
+    if tf_chain or (not domain_chain and tf_sequence in chain_sequences.values()
+                    and domain_sequence not in chain_sequences.values()):
         tf, tf_id = pick(tf_chain, tf_sequence, domain_chain, "TF")
         dom, dom_id = pick(domain_chain, domain_sequence, tf, "domain")
     else:

@@ -11,8 +11,8 @@ first is less likely to be a specific binder of any one of them. For metric m of
 so ``xd_m`` is 0 for a tile as confident as the average tile elsewhere and positive for one placed
 confidently everywhere. It is NaN for a tile without a value of m against any other domain (e.g. folded
 against one domain only); a domain whose metric is constant or has fewer than two values has no z and does
-not count as "another domain" for any tile. The statistics are taken over the screen being featurised (labelled or not); the columns enter
-the model only when listed in ``train.features`` (docs/model.md).
+not count as "another domain" for any tile. The statistics are taken over the screen being featurised (labelled
+or not); the columns enter the model only when listed in ``train.features`` (docs/model.md).
 
 On the EP300 development set (gene-grouped CV, 5 x 5; docs/evaluation.md) adding ``xd_`` of ipTM, ipTM+pTM,
 pDockQ, shape complementarity and LIS to the default features left the mean within-domain binder AUROC where it

@@ -14,7 +14,8 @@ Modules
 ``synthetic``     planted-signal pairs/labels tables for the tests and ``workflow/benchmarks/bench_model.py``
 
 This module holds the training configuration: :data:`DEFAULT_TRAIN_CONFIG` (every key of the ``train``
-config section with its default, read from the config schema) and :func:`merge_config`. It imports no torch, so config validation is cheap.
+config section with its default, read from the config schema) and :func:`merge_config`. It imports no torch, so
+config validation is cheap.
 """
 
 from __future__ import annotations

@@ -329,7 +329,8 @@ class Preprocessor:
         if dropped:
             log.warning("feature column(s) without a value in any of the %d training rows, dropped: %s",
                         len(train), ", ".join(dropped))
-        prep = cls(features, list(categories), dropped=dropped, max_len=int(config.get("max_len", defaults("train.max_len"))))
+        prep = cls(features, list(categories), dropped=dropped,
+                   max_len=int(config.get("max_len", defaults("train.max_len"))))
         if not prep.columns:
             raise InputError("no configured feature column has a value in the training rows "
                              f"(dropped: {', '.join(dropped)})")
@@ -368,8 +369,8 @@ class Preprocessor:
         lookup = {c: i for i, c in enumerate(self.categories)}
         return categories.astype(str).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
 
-    def transform(self, table: pd.DataFrame, residue_encoder: str = defaults("train.residue_encoder")) -> tuple[dict[str, np.ndarray],
-                                                                                       np.ndarray]:
+    def transform(self, table: pd.DataFrame,
+                  residue_encoder: str = defaults("train.residue_encoder")) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """(arrays ``x`` (n, F) float32, ``category`` (n,) int64 [-1 = unseen] and, with a residue encoder
         (``index``/``tokens``), the encoded ``tf_seq``/``domain_seq``; per-row bool 'some input was
         imputed'). Logs the imputed counts."""

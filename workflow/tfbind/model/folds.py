@@ -17,8 +17,8 @@ FOLD_COLUMNS = ["pair_id", "fold"]
 def grouped_folds(table: pd.DataFrame, n_folds: int, seed: int) -> pd.Series:
     """pair_id -> fold (0..n_folds-1), every group in one fold, fold sizes balanced; deterministic for a seed.
 
-    ``table`` holds the labelled pairs of one scope (``pair_id``, ``tf_id``, optional ``group``; rows with a NaN ``kd_nm``,
-    where that column exists, are left out: only labelled pairs get a fold). TFs are shuffled with
+    ``table`` holds the labelled pairs of one scope (``pair_id``, ``tf_id``, optional ``group``; rows with a NaN
+    ``kd_nm``, where that column exists, are left out: only labelled pairs get a fold). TFs are shuffled with
     ``numpy.random.default_rng(seed)``, then dealt largest first (stable, so equal-sized TFs keep the
     shuffled order) each to the fold with the fewest pairs so far (ties: lowest fold number). Fold sizes
     then differ by at most the size of the largest TF group. The Series is named ``fold``, indexed by

@@ -9,7 +9,8 @@ Two steps, kept apart so that the workflow's parse time stays light:
   as Info-ZIP stores it), an encrypted entry, a file stored with a compression method Python's ``zipfile``
   cannot decompress (APPNOTE 4.4.5: only 0 stored, 8 deflate, 12 bzip2 and 14 LZMA are read; Windows
   Explorer writes 9, Deflate64, for large files, and 7-Zip can write 98, PPMd), a name given twice, or a
-  declared uncompressed total above ``features.max_archive_mb``. The jobs it holds (:func:`archive_jobs`) are then planned like folders;
+  declared uncompressed total above ``features.max_archive_mb``. The jobs it holds (:func:`archive_jobs`) are
+  then planned like folders;
 * the rule ``extract_archive`` extracts it once into ``results/archives/<name>/``
   (:func:`extract_archive`) with the same checks, counting the bytes actually written so that an archive
   whose headers understate its sizes is stopped at the same limit.

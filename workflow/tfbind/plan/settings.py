@@ -1,6 +1,7 @@
-"""The run's settings, typed and frozen, built once when the workflow is parsed (``tfbind.settings.WorkflowSettings.from_config``
-on the validated config, whose defaults the schema filled) and handed to the jobs as rule ``params``: the value
-a job runs with is the value Snakemake compares for its params rerun trigger.
+"""The run's settings, typed and frozen, built once when the workflow is parsed
+(``tfbind.settings.WorkflowSettings.from_config`` on the validated config, whose defaults the schema filled) and
+handed to the jobs as rule ``params``: the value a job runs with is the value Snakemake compares for its params
+rerun trigger.
 
 Kept apart from the code that uses them so that building them imports nothing heavy (the Snakefile builds them
 for every run, ``-n`` and ``--lint`` included; tests/test_parse_time_imports.py). Params must be plain data

@@ -72,7 +72,8 @@ def tile_starts(length: int, window: int, step: int) -> list[int]:
     return starts
 
 
-def tile_protein(record: SequenceRecord, window: int, step: int, first_index: int = defaults("tiling.first_index")) -> list[Tile]:
+def tile_protein(record: SequenceRecord, window: int, step: int,
+                 first_index: int = defaults("tiling.first_index")) -> list[Tile]:
     """Every tile of one protein, in order along the sequence."""
     seq = record.sequence
     tiles = []

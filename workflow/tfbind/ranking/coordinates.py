@@ -47,7 +47,8 @@ def _headers(path: str | Path) -> list[tuple[str, str, int]]:
     return rows
 
 
-def tile_coordinates(tf_fasta: str | Path, step: int | None = None, first_index: int = defaults("tiling.first_index")) -> pd.DataFrame:
+def tile_coordinates(tf_fasta: str | Path, step: int | None = None,
+                     first_index: int = defaults("tiling.first_index")) -> pd.DataFrame:
     """COORDINATE_COLUMNS per TF record; ``coordinates`` = "header", "id+step" or "" (none known)."""
     rows = []
     for tf_id, description, length in _headers(tf_fasta):

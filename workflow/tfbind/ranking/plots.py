@@ -1,6 +1,6 @@
-"""Pictures of the ranking (:mod:`tfbind.plotting`: style, PNG writing, the ROC): score heatmap, score tracks per TF gene (the top-candidate
-panels, PAE and inter-chain contact map: :mod:`.top_panels`), and, with labels, observed vs predicted Kd and
-ROC / precision-recall curves from the out-of-fold cross-validation predictions.
+"""Pictures of the ranking (:mod:`tfbind.plotting`: style, PNG writing, the ROC): score heatmap, score tracks per
+TF gene (the top-candidate panels, PAE and inter-chain contact map: :mod:`.top_panels`), and, with labels,
+observed vs predicted Kd and ROC / precision-recall curves from the out-of-fold cross-validation predictions.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from ..features.failed import common_reasons
 
 
 def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], model: str,
-                ranking_dir: str, report_hint: str | None = None, scorer_notes: dict[str, str] | None = None, imputed: pd.DataFrame | None = None) -> list[str]:
+                ranking_dir: str, report_hint: str | None = None, scorer_notes: dict[str, str] | None = None,
+                imputed: pd.DataFrame | None = None) -> list[str]:
     """Lines of text (plain, no markup). ``scorer_notes``: domain -> which scorer ranked it
     (:func:`tfbind.ranking.table.scorer_note`); ``imputed``: the model scores (``imputed`` column), whose
     rows with imputed inputs are counted per input."""
@@ -75,7 +76,8 @@ def report_command(snakefile: str | Path, workdir: str | Path, configfiles: Sequ
     """The ``snakemake --report`` command of the run that used ``snakefile`` in ``workdir`` with the
     ``--configfile`` files and ``--config`` items given on its command line: absolute paths, shell-quoted,
     so that it runs as printed from any folder. A run in the checkout itself with its Snakefile and no
-    config options gets the short form (its user is in the checkout). No ``--use-conda``: the report needs no environments."""
+    config options gets the short form (its user is in the checkout). No ``--use-conda``: the report needs no
+    environments."""
     snakefile, workdir = Path(snakefile).absolute(), Path(workdir).absolute()
     words = list(program)
     n_program = len(words)
