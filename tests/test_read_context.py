@@ -18,7 +18,7 @@ import pytest
 from helpers import FIXTURES
 from tfbind.readers import read_run
 from tfbind.readers.atoms import read_atoms
-from tfbind.readers.context import ReadContext, fingerprint
+from tfbind.readers.context import ReadContext, content_key
 from tfbind.readers.structure import residue_table
 
 PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "tfbind"
@@ -67,7 +67,8 @@ def module_memos(source: str, name: str = "<source>") -> list[str]:
 
 def test_the_scan_finds_the_memo_patterns_it_forbids():
     """The check below would see the one-slot memos the readers used to keep, and nothing in pure code."""
-    memo = "_last: list = [None, None]\n\ndef read(x):\n    if _last[0] != x:\n        _last[:] = x, x * 2\n    return _last[1]\n"
+    memo = ("_last: list = [None, None]\n\ndef read(x):\n    if _last[0] != x:\n        _last[:] = x, x * 2\n"
+            "    return _last[1]\n")
     cache = "_SEEN = {}\n\ndef info(x):\n    return _SEEN.setdefault(x, len(x))\n"
     placeholder = "_state = None\n\ndef keep(x):\n    global _state\n    _state = x\n"
     assert len(module_memos(memo)) == 1 and len(module_memos(cache)) == 1
@@ -102,18 +103,18 @@ def test_layout_for_keeps_one_value_per_kind_by_key_value():
     assert context.latest("a") == ((b"x", 1), "third")  # a failed build keeps nothing
 
 
-def test_fingerprint_follows_contents_not_identity():
+def test_content_key_follows_contents_not_identity():
     a = np.array(["CA", "CB"])
-    assert fingerprint(a) == fingerprint(a.copy()) == fingerprint(np.array(["CA", "CB"]))
+    assert content_key(a) == content_key(a.copy()) == content_key(np.array(["CA", "CB"]))
     b = a.copy()
     b[1] = "CG"
-    assert fingerprint(b) != fingerprint(a)
+    assert content_key(b) != content_key(a)
     # same bytes, other dtype or shape: other contents
-    assert fingerprint(np.arange(4, dtype=np.int64)) != fingerprint(np.arange(4, dtype=np.int64).reshape(2, 2))
-    assert fingerprint(np.zeros(2, dtype=np.int64)) != fingerprint(np.zeros(2, dtype=np.float64))
-    assert fingerprint("ab", "c") != fingerprint("a", "bc")
+    assert content_key(np.arange(4, dtype=np.int64)) != content_key(np.arange(4, dtype=np.int64).reshape(2, 2))
+    assert content_key(np.zeros(2, dtype=np.int64)) != content_key(np.zeros(2, dtype=np.float64))
+    assert content_key("ab", "c") != content_key("a", "bc")
     with pytest.raises(TypeError):
-        fingerprint(object())
+        content_key(object())
 
 
 @pytest.mark.skipif(not AF3.is_dir(), reason="../shared/fixtures is absent")

@@ -71,7 +71,7 @@ import gemmi
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..readers.context import ReadContext, context_or_new, fingerprint
+from ..readers.context import ReadContext, context_or_new, content_key
 from ..readers.prediction import ModelPrediction
 from .dockq import CONTACT_CUTOFF
 from .interface_sasa import (
@@ -167,8 +167,8 @@ def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarr
 
 
 #: The AtomTable fields that :func:`_layout_atoms` reads (everything but the coordinates).
-_LAYOUT_FIELDS = ("res_in_interface", "res_chain", "res_chain_index", "res_name", "res_letter", "atom_residue",
-                  "atom_name", "atom_element")
+_LAYOUT_FIELDS = ("res_in_interface", "res_chain", "res_chain_index", "res_name", "res_num", "res_letter",
+                  "atom_residue", "atom_name", "atom_element")
 
 
 def chain_atoms(structure, tf_chain: str, domain_chain: str, model_name: str = "",
@@ -177,11 +177,11 @@ def chain_atoms(structure, tf_chain: str, domain_chain: str, model_name: str = "
     :class:`~tfbind.readers.structure.AtomTable` of one). What depends on the residues and atoms alone
     (selection, flags, residue numbering) is derived once for the models of a run that share them: kept in
     ``context`` (:class:`~tfbind.readers.context.ReadContext`; None: a fresh one), keyed by the two chains and
-    a fingerprint of the table fields it is derived from (:data:`_LAYOUT_FIELDS`)."""
+    the contents of the table fields it is derived from (:data:`_LAYOUT_FIELDS`)."""
     from ..readers.structure import AtomTable, atom_table
 
     atoms = structure if isinstance(structure, AtomTable) else atom_table(structure)
-    key = (tf_chain, domain_chain, fingerprint(*(getattr(atoms, name) for name in _LAYOUT_FIELDS)))
+    key = (tf_chain, domain_chain, content_key(*(getattr(atoms, name) for name in _LAYOUT_FIELDS)))
     template, sel = context_or_new(context).layout_for(
         "interface_atoms", key, lambda: _layout_atoms(atoms, tf_chain, domain_chain, model_name))
     return replace(template, xyz=atoms.xyz[sel])

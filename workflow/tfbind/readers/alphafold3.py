@@ -56,7 +56,7 @@ from tfbind.ranges import parse_number
 from tfbind.readers.atoms import read_atoms
 from tfbind.readers.bounded import read_input
 from tfbind.readers.confined import run_file
-from tfbind.readers.context import ReadContext, context_or_new, fingerprint
+from tfbind.readers.context import ReadContext, context_or_new, content_key
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.model_scores import ranking_confidence
 from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
@@ -292,12 +292,12 @@ def _plan(path: Path, context: ReadContext) -> list[AlphaFold3Plan]:
 
 def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path, context: ReadContext) -> np.ndarray:
     """Index of the one token kept per polymer residue (the CA token of multi-token residues). The models of
-    a run have the same tokens and residues: the reduction is kept in ``context``, keyed by the token lists
-    (as tuples) and a fingerprint of the residue fields it reads; read-only."""
+    a run have the same tokens and residues: the reduction is kept in ``context`` (read-only), keyed by the
+    token lists (as tuples) and the contents of the residue fields it reads (``context.content_key``)."""
     chains, res_ids = conf.get("token_chain_ids"), conf.get("token_res_ids")
     if type(chains) is not list or type(res_ids) is not list:  # refused or converted by _reduce_tokens
         return _reduce_tokens(table, conf, path)
-    key = (tuple(chains), tuple(res_ids), fingerprint(table.chain_ids, table.label_seq, table.n_heavy_atoms,
+    key = (tuple(chains), tuple(res_ids), content_key(table.chain_ids, table.label_seq, table.n_heavy_atoms,
                                                       table.ca_heavy_index))
 
     def build() -> np.ndarray:
@@ -369,11 +369,11 @@ def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict
 def _same_strings(values: list, expected: np.ndarray, context: ReadContext) -> bool:
     """``[str(v) for v in values] == expected.tolist()``, vectorised when every value is a str. The answer is
     kept in ``context`` (the atom_chain_ids of the models of one run are the same list): keyed by the values
-    as a tuple and a fingerprint of ``expected``; a tuple equal to a tuple of str holds the same str (only a
+    as a tuple and the contents of ``expected``; a tuple equal to a tuple of str holds the same str (only a
     str equals a str), so the answer holds for it."""
     if not isinstance(values, list):
         return [str(v) for v in values] == expected.tolist()
-    return context.layout_for("alphafold3_atom_chains", (tuple(values), fingerprint(expected)),
+    return context.layout_for("alphafold3_atom_chains", (tuple(values), content_key(expected)),
                               lambda: _compare_strings(values, expected))
 
 

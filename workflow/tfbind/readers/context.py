@@ -16,8 +16,7 @@ by value:
   the bytes of the file outside the per-model columns (coordinates, B-factors), with the entity types;
 * the residue layout (``tfbind.readers.structure.residue_table``), AlphaFold3's token reduction and
   atom chain check (``tfbind.readers.alphafold3``) and the interface atoms (``tfbind.metrics.interface``):
-  a :func:`fingerprint` (BLAKE2b digest) of the contents of the arrays the value is derived from, taken
-  at each call.
+  the contents of the arrays the value is derived from (:func:`content_key`), taken at each call.
 
 So a cached value is only ever returned for inputs equal, byte for byte, to those it was built from; a
 caller that changes an array between calls gets a value built from the changed array. Values handed out of
@@ -29,7 +28,6 @@ Library use needs no context: every reader and metric that takes one builds a fr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -79,33 +77,34 @@ def context_or_new(context: ReadContext | None, max_bytes: int | None = None) ->
     return ReadContext(DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
 
 
-def fingerprint(*parts) -> bytes:
-    """A 16-byte BLAKE2b digest of the contents of ``parts``: numpy arrays (dtype, shape and data), str, bytes,
-    numbers, None and tuples/lists of them. Equal digests mean equal contents (a cryptographic hash: no
-    collision is known). Reads the arrays' memory in place (no copy for contiguous arrays)."""
-    h = hashlib.blake2b(digest_size=16)
+def content_key(*parts) -> bytes:
+    """The contents of ``parts`` as one bytes value, for a cache key compared by value: numpy arrays (dtype,
+    shape and data), str, bytes, numbers, None and tuples/lists of them, each with its type and length, so that
+    equal keys mean equal contents (no hash: on a small machine BLAKE2b of the 28 KB of an 800-atom model's
+    layout fields takes about 110 us, copying them 10 us and comparing two equal keys 2 us)."""
+    out: list[bytes] = []
 
     def add(part) -> None:
         if isinstance(part, np.ndarray):
-            h.update(f"a{part.dtype.str}{part.shape}".encode())
-            h.update(np.ascontiguousarray(part).view(np.uint8).reshape(-1) if part.size else b"")
+            out.append(f"a{part.dtype.str}{part.shape}:".encode())
+            out.append(part.tobytes())
         elif isinstance(part, (tuple, list)):
-            h.update(f"t{len(part)}(".encode())
+            out.append(f"t{len(part)}(".encode())
             for p in part:
                 add(p)
-            h.update(b")")
+            out.append(b")")
         elif isinstance(part, bytes):
-            h.update(b"b%d:" % len(part))
-            h.update(part)
+            out.append(b"b%d:" % len(part))
+            out.append(part)
         elif isinstance(part, str):
             data = part.encode("utf-8", "surrogatepass")
-            h.update(b"s%d:" % len(data))
-            h.update(data)
+            out.append(b"s%d:" % len(data))
+            out.append(data)
         elif part is None or isinstance(part, (bool, int, float)):
-            h.update(f"{type(part).__name__}:{part!r};".encode())
+            out.append(f"{type(part).__name__}:{part!r};".encode())
         else:
-            raise TypeError(f"fingerprint: cannot take a {type(part).__name__}")
+            raise TypeError(f"content_key: cannot take a {type(part).__name__}")
 
     for part in parts:
         add(part)
-    return h.digest()
+    return b"".join(out)

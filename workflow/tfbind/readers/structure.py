@@ -33,7 +33,7 @@ import orjson
 
 from tfbind.errors import PredictionError
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
-from tfbind.readers.context import ReadContext, context_or_new, fingerprint
+from tfbind.readers.context import ReadContext, context_or_new, content_key
 
 _HYDROGENS = {"H", "D"}
 _NUMBER_TYPES = {int, float}
@@ -372,12 +372,12 @@ def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = Non
 
     ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise).
     ``context``: where the residue layout (everything but the coordinates and B-factors) is kept for the next
-    model of the run, keyed by a fingerprint of the atom table fields it is derived from (read-only arrays).
+    model of the run, keyed by the contents of the atom table fields it is derived from (read-only arrays).
     """
     if atoms is None:
         atoms = atom_table(st)
     context = context_or_new(context)
-    key = fingerprint(*(getattr(atoms, name) for name in _RESIDUE_LAYOUT_FIELDS))
+    key = content_key(*(getattr(atoms, name) for name in _RESIDUE_LAYOUT_FIELDS))
     rep, fields = context.layout_for("residues", key, lambda: _read_only(_residue_layout(atoms, path)))
     return ResidueTable(
         cb_coords=atoms.xyz[rep],
