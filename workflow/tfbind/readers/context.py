@@ -13,7 +13,8 @@ the number of runs read. A key is built from what the cached value depends on an
 by value:
 
 * the atom layouts of mmCIF and PDB files (``tfbind.readers.mmcif_atoms``, ``tfbind.readers.pdb_atoms``):
-  the bytes of the file outside the per-model columns (coordinates, B-factors), with the entity types;
+  the bytes of the file outside the per-model columns (coordinates, B-factors); for mmCIF with the
+  ``_atom_site`` item names and the entity types;
 * the residue layout (``tfbind.readers.structure.residue_table``), AlphaFold3's token reduction and
   atom chain check (``tfbind.readers.alphafold3``) and the interface atoms (``tfbind.metrics.interface``):
   the contents of the arrays the value is derived from (:func:`content_key`), taken at each call.
