@@ -18,7 +18,9 @@ from helpers import FIXTURES
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
 from tfbind.readers.bounded import read_input
-from tfbind.readers.mmcif_atoms import _decimals, _Declined, _tokens, atom_table_from_mmcif, read_atoms
+from tfbind.readers.atom_text import Declined, decimals, tokens
+from tfbind.readers.atoms import read_atoms
+from tfbind.readers.mmcif_atoms import atom_table_from_mmcif
 from tfbind.readers.structure import atom_table, read_structure, residue_table
 
 AF3_FIXTURE = FIXTURES / "af3_server_5b8c"
@@ -106,7 +108,7 @@ def test_decimal_parser_equals_python_float():
     body = np.frombuffer(data, dtype=np.uint8)
     starts = np.array([0] + [i + 1 for i, c in enumerate(data) if c == 32])
     ends = np.array([i for i, c in enumerate(data) if c == 32] + [len(data)])
-    values = _decimals(_tokens(body, starts, ends))
+    values = decimals(tokens(body, starts, ends))
     expected = np.array([float(t) for t in texts])
     assert np.array_equal(values, expected)
     assert np.array_equal(np.signbit(values), np.signbit(expected))  # -0.000 stays negative zero
@@ -117,10 +119,10 @@ def test_decimal_parser_reads_right_aligned_fields_and_declines_broken_ones():
     inside a value is not a decimal."""
     texts = ["  -1.500", " 123.250", "  -0.001", "   7.5  ", "0.000001", "       0"]
     tok = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(len(texts), 8)
-    assert _decimals(tok).tolist() == [float(t) for t in texts]
+    assert decimals(tok).tolist() == [float(t) for t in texts]
     for bad in ["  1. 500", "  1.5-00", " - 1.500", "   1-1.0", "        "]:
-        with pytest.raises(_Declined):
-            _decimals(np.frombuffer(bad.encode(), dtype=np.uint8).reshape(1, 8))
+        with pytest.raises(Declined):
+            decimals(np.frombuffer(bad.encode(), dtype=np.uint8).reshape(1, 8))
 
 
 AF3_HEAD = """data_test

@@ -12,7 +12,7 @@ from test_mmcif_atoms import assert_same_residues, assert_same_table
 from helpers import FIXTURES
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
-from tfbind.readers import pdb_atoms
+from tfbind.readers.context import ReadContext
 from tfbind.readers.pdb_atoms import read_pdb_atoms
 from tfbind.readers.structure import atom_table, read_structure, residue_table
 
@@ -21,14 +21,15 @@ CF = FIXTURES / "colabfold_5b8c"
 
 
 def read_in_turn(paths: list[Path]) -> list[bool]:
-    """Read the files one after the other; each table must equal gemmi's; True where the layout was reused."""
-    pdb_atoms._last_layout[:] = [None, None, None]
+    """Read the files one after the other with one context (as a shard does); each table, and the residue table
+    on it, must equal gemmi's; True where the layout was reused."""
+    context = ReadContext()
     reused = []
     for path in paths:
-        st, atoms = read_pdb_atoms(path)
+        st, atoms = read_pdb_atoms(path, context)
         slow = atom_table(read_structure(path))
         assert_same_table(path, atoms, slow)
-        assert_same_residues(path, residue_table(st, path, atoms), residue_table(None, path, slow))
+        assert_same_residues(path, residue_table(st, path, atoms, context), residue_table(None, path, slow))
         reused.append(st is None)
     return reused
 
@@ -72,21 +73,23 @@ def test_coordinates_read_from_the_columns(tmp_path):
     moved = tmp_path / "moved.pdb"
     text[i] = line[:30] + f"{-1.5:8.3f}{123.25:8.3f}{-0.001:8.3f}" + line[54:60] + f"{7.5:6.2f}" + line[66:]
     moved.write_text("".join(text))
-    pdb_atoms._last_layout[:] = [None, None, None]
-    read_pdb_atoms(first)
-    st, atoms = read_pdb_atoms(moved)
+    context = ReadContext()
+    read_pdb_atoms(first, context)
+    st, atoms = read_pdb_atoms(moved, context)
     assert st is None
     assert atoms.xyz[0].tolist() == [-1.5, 123.25, -0.001] and atoms.b_iso[0] == 7.5
     # an exponent in a coordinate: not a plain decimal, read by gemmi (and the same table)
     text[i] = line[:30] + f"{'1.5e1':>8}" + line[38:]
     odd = tmp_path / "odd.pdb"
     odd.write_text("".join(text))
-    st, atoms = read_pdb_atoms(odd)
+    st, atoms = read_pdb_atoms(odd, context)
     assert st is not None and atoms.xyz[0, 0] == 15.0
     # a changed atom name: another layout, read by gemmi
     renamed = tmp_path / "renamed.pdb"
     shutil.copy(second, renamed)
     renamed.write_text(second.read_text().replace(" CA  GLY", " CA1 GLY", 1))
-    read_pdb_atoms(first)
-    st, atoms = read_pdb_atoms(renamed)
+    read_pdb_atoms(first, context)
+    st, atoms = read_pdb_atoms(renamed, context)
     assert st is not None and "CA1" in atoms.atom_name.tolist()
+    # a context of its own (a library call without one): nothing of the first file is reused
+    assert read_pdb_atoms(second)[0] is not None and read_pdb_atoms(second, ReadContext())[0] is not None

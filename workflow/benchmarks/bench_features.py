@@ -23,8 +23,8 @@ simdjson (``readers/json_arrays.py``); it prints the speed-up per format.
 
 The extraction job (``run_shard``) lets glibc keep freed memory (``keep_freed_memory``); so does this benchmark
 unless ``--default-malloc`` is given. The readers and metrics reuse what the models of one run share (the
-atom and residue layout, from the last model read): every pass over the pairs starts on a run other than the
-one the previous pass ended with, so each pass does the work of a production shard, not less.
+atom and residue layout, from the last model read) through a ``ReadContext``; each pass has one of its own,
+as each extraction job has one per shard, so each pass does the work of a production shard, not less.
 
 ``--profile FORMAT`` prints a cProfile of one pass over that format's pairs instead of timing.
 
@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tfbind.errors import PredictionError  # noqa: E402
 from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
 from tfbind.plan import config as tfconfig  # noqa: E402
+from tfbind.readers.context import ReadContext  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 from tfbind.plan.settings import ExtractSettings  # noqa: E402
 from tfbind.readers import colabfold, detect_format  # noqa: E402
@@ -65,8 +66,8 @@ def previous_readers():
     from tfbind.readers import alphafold2, alphafold3, colabfold
     from tfbind.readers.structure import atom_table, load_json, read_structure
 
-    def gemmi_atoms(path, max_bytes):
-        st = read_structure(path, max_bytes)
+    def gemmi_atoms(path, context):
+        st = read_structure(path, context.max_bytes)
         return st, atom_table(st)
 
     def orjson_only(path, max_bytes, vectors=(), skip=()):
@@ -99,10 +100,11 @@ def time_extraction(pairs, tfs, domains, settings, repeat: int, baseline: bool =
     for k in range(repeat):
         for target, context in variants:
             elapsed: dict[str, float] = defaultdict(float)
+            reading = ReadContext(settings.max_input_bytes)  # one per pass, as run_shard has one per shard
             with context():
                 for pair in pairs:
                     start = clock()
-                    rows, summary = extract_pair(pair, tfs, domains, settings)
+                    rows, summary = extract_pair(pair, tfs, domains, settings, context=reading)
                     fmt = summary["source_format"]
                     elapsed[fmt] += clock() - start
                     if k == 0 and target is best:
@@ -135,7 +137,7 @@ def time_ipsae(pairs, cutoff: float, repeat: int, max_bytes: int) -> tuple[float
         if fmt != "colabfold":
             continue
         try:
-            jobs += [(item["scores"], item["structure"]) for item in colabfold._plan(path, max_bytes)]
+            jobs += [(item.scores, item.structure) for item in colabfold._plan(path, ReadContext(max_bytes))]
         except PredictionError as exc:
             print(f"ipsae: ColabFold pair {pair['pair_id']} left out: {exc}")
     if not jobs:
@@ -161,10 +163,11 @@ def profile(pairs, tfs, domains, settings, fmt: str, top: int) -> None:
     for pair in pairs:  # the format of each run, from one warm-up extraction
         if extract_pair(pair, tfs, domains, settings)[1]["source_format"] == fmt:
             chosen.append(pair)
+    reading = ReadContext(settings.max_input_bytes)  # one for the pass, as a shard has
     profiler = cProfile.Profile()
     profiler.enable()
     for pair in chosen:
-        extract_pair(pair, tfs, domains, settings)
+        extract_pair(pair, tfs, domains, settings, context=reading)
     profiler.disable()
     print(f"cProfile, {fmt}, {len(chosen)} pairs, sasa {'on' if settings.sasa else 'off'}, "
           f"sc {settings.shape_complementarity}:")

@@ -53,6 +53,7 @@ from ..metrics.interface_residues import interface_mask, residue_text, tile_posi
 from ..metrics.shape_complementarity import model_shape_complementarity, no_value
 from ..readers.prediction import ModelPrediction
 from ..readers import detect_format, read_run
+from ..readers.context import ReadContext
 from ..plan.sequences import SequenceRecord
 from ..plan.pairs import records_from_manifest
 from ..plan.settings import ExtractSettings
@@ -131,6 +132,7 @@ def _model_row(
     settings: ExtractSettings,
     top: bool,
     tf_sequence: str = "",
+    context: ReadContext | None = None,
 ) -> dict:
     """One models.parquet row; ``top``: the run's top-ranked model (Sc with ``features.shape_complementarity``
     top; the interface residues ``interface_residues_tile``, a pairs.parquet column, in positions of
@@ -162,9 +164,9 @@ def _model_row(
         chain_sequence = pred.sequences[chains.tf_chain]
         row["interface_residues_tile"] = residue_text(
             mask, tile_positions(chain_sequence, tf_sequence or chain_sequence), tf_sequence or chain_sequence)
-    row.update(interface_metrics(pred, chains.tf_chain, chains.domain_chain, sasa=settings.sasa))
+    row.update(interface_metrics(pred, chains.tf_chain, chains.domain_chain, sasa=settings.sasa, context=context))
     if settings.computes_sc(top):
-        sc = model_shape_complementarity(pred, chains.tf_chain, chains.domain_chain)
+        sc = model_shape_complementarity(pred, chains.tf_chain, chains.domain_chain, context)
         if sc.problem:  # a refused model keeps its other metrics: NaN and a note, never a failed pair
             warnings.warn(RunWarning(
                 f"pair {pair['pair_id']}: model {pred.model_name} ({pred.structure_path}): shape complementarity "
@@ -202,8 +204,13 @@ def extract_pair(
     domains: dict[str, SequenceRecord],
     settings: ExtractSettings,
     notes: list[Note] | None = None,
+    context: ReadContext | None = None,
 ) -> tuple[list[dict], dict]:
     """Score every model of one pair's run; raise ``PredictionError`` on any problem with the run.
+
+    ``context``: the reading state shared with the other pairs of the shard (:class:`~tfbind.readers.context.
+    ReadContext`: ``settings.max_input_bytes`` and the layouts its models share); None: a fresh one for this
+    pair.
 
     A run scored from part of its files (no predictor summary, no ``ranking_debug.json``) or read with
     a repair (chain IDs mapped by order) is scored, and so is a model whose Sc the library refused (NaN);
@@ -213,7 +220,12 @@ def extract_pair(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunWarning)
         try:
-            return _extract_pair(pair, tfs, domains, settings)
+            if context is None:
+                context = ReadContext(settings.max_input_bytes)
+            elif context.max_bytes != settings.max_input_bytes:
+                raise ValueError(f"extract_pair: the context's max_bytes {context.max_bytes} is not the settings' "
+                                 f"max_input_bytes {settings.max_input_bytes}")
+            return _extract_pair(pair, tfs, domains, settings, context)
         finally:
             for w in caught:
                 if issubclass(w.category, RunWarning):
@@ -223,7 +235,7 @@ def extract_pair(
                     log.warning("pair %s: %s: %s", pair["pair_id"], w.category.__name__, w.message)
 
 
-def _extract_pair(pair, tfs, domains, settings) -> tuple[list[dict], dict]:
+def _extract_pair(pair, tfs, domains, settings, context: ReadContext) -> tuple[list[dict], dict]:
     tf, domain = tfs[pair["tf_id"]], domains[pair["domain_id"]]
     path = Path(pair["prediction"])
     where = f"pair {pair['pair_id']} ({path})"
@@ -235,7 +247,7 @@ def _extract_pair(pair, tfs, domains, settings) -> tuple[list[dict], dict]:
     chains: ChainAssignment | None = None
     reference_sequences: dict[str, str] | None = None
     rows = []
-    for pred in read_run(path, fmt, settings.max_input_bytes):
+    for pred in read_run(path, fmt, context=context):
         if chains is None:
             chains = assign_chains(
                 pred.sequences,
@@ -253,7 +265,8 @@ def _extract_pair(pair, tfs, domains, settings) -> tuple[list[dict], dict]:
             )
         try:
             # read_run yields the top-ranked model first
-            rows.append(_model_row(pair, domain, pred, chains, settings, top=not rows, tf_sequence=tf.sequence))
+            rows.append(_model_row(pair, domain, pred, chains, settings, top=not rows, tf_sequence=tf.sequence,
+                                   context=context))
         except (ValueError, IndexError) as exc:
             raise PredictionError(f"{where}: model {pred.model_name}: {exc}", "metrics") from exc
     if not rows:
@@ -274,6 +287,8 @@ def run_shard(
     Pairs scored with a warning (``extract_pair``) are scored; each note is logged and, with
     ``out_warnings``, written there (``pair_id, stage, note``)."""
     keep_freed_memory()
+    # one reading context for the shard: its byte limit, and the layouts consecutive models share
+    context = ReadContext(settings.max_input_bytes)
     table = read_manifest(manifest)
     tfs, domains = records_from_manifest(table)
     pairs = table.to_dict("records")
@@ -288,7 +303,7 @@ def run_shard(
         try:
             try:
                 with time_limit(settings.pair_timeout_s):
-                    rows, summary = extract_pair(pair, tfs, domains, settings, notes)
+                    rows, summary = extract_pair(pair, tfs, domains, settings, notes, context)
             except PairTimeout as exc:
                 raise PredictionError(f"pair {pair['pair_id']} ({pair['prediction']}): {exc}", "timeout") from None
         except Exception as exc:  # noqa: BLE001 - any failure of one pair is recorded, not fatal

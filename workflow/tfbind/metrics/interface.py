@@ -65,11 +65,13 @@ When the two chains do not touch, counts and areas are 0 and fractions NaN; with
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import gemmi
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ..readers.context import ReadContext, context_or_new, content_key
 from ..readers.prediction import ModelPrediction
 from .dockq import CONTACT_CUTOFF
 from .interface_sasa import (
@@ -107,28 +109,34 @@ _THREE = {
 # Per-atom flags.
 _DONOR, _ACCEPTOR, _SB_CATION, _SB_ANION, _N_PLUS, _O_MINUS = 1, 2, 4, 8, 16, 32
 
-_SIDE_CHAIN_FLAGS: dict[tuple[str, str], int] = {}
+#: Side-chain flags: (residue, atom names, flags); several rows of one atom add up.
+_SIDE_CHAIN_ROWS = (
+    ("ARG", "NE NH1 NH2", _DONOR | _SB_CATION | _N_PLUS),
+    ("LYS", "NZ", _DONOR | _SB_CATION | _N_PLUS),
+    ("HIS", "ND1 NE2", _DONOR | _ACCEPTOR | _SB_CATION),
+    ("ASN", "ND2", _DONOR),
+    ("ASN", "OD1", _ACCEPTOR),
+    ("GLN", "NE2", _DONOR),
+    ("GLN", "OE1", _ACCEPTOR),
+    ("TRP", "NE1", _DONOR),
+    ("SER", "OG", _DONOR | _ACCEPTOR),
+    ("THR", "OG1", _DONOR | _ACCEPTOR),
+    ("TYR", "OH", _DONOR | _ACCEPTOR),
+    ("ASP", "OD1 OD2", _ACCEPTOR | _SB_ANION | _O_MINUS),
+    ("GLU", "OE1 OE2", _ACCEPTOR | _SB_ANION | _O_MINUS),
+    ("MET", "SD", _ACCEPTOR),
+)
 
 
-def _flag(res: str, atoms: str, bits: int) -> None:
-    for atom in atoms.split():
-        _SIDE_CHAIN_FLAGS[(res, atom)] = _SIDE_CHAIN_FLAGS.get((res, atom), 0) | bits
+def _side_chain_flags(rows) -> dict[tuple[str, str], int]:
+    flags: dict[tuple[str, str], int] = {}
+    for res, atoms, bits in rows:
+        for atom in atoms.split():
+            flags[(res, atom)] = flags.get((res, atom), 0) | bits
+    return flags
 
 
-_flag("ARG", "NE NH1 NH2", _DONOR | _SB_CATION | _N_PLUS)
-_flag("LYS", "NZ", _DONOR | _SB_CATION | _N_PLUS)
-_flag("HIS", "ND1 NE2", _DONOR | _ACCEPTOR | _SB_CATION)
-_flag("ASN", "ND2", _DONOR)
-_flag("ASN", "OD1", _ACCEPTOR)
-_flag("GLN", "NE2", _DONOR)
-_flag("GLN", "OE1", _ACCEPTOR)
-_flag("TRP", "NE1", _DONOR)
-_flag("SER", "OG", _DONOR | _ACCEPTOR)
-_flag("THR", "OG1", _DONOR | _ACCEPTOR)
-_flag("TYR", "OH", _DONOR | _ACCEPTOR)
-_flag("ASP", "OD1 OD2", _ACCEPTOR | _SB_ANION | _O_MINUS)
-_flag("GLU", "OE1 OE2", _ACCEPTOR | _SB_ANION | _O_MINUS)
-_flag("MET", "SD", _ACCEPTOR)
+_SIDE_CHAIN_FLAGS = MappingProxyType(_side_chain_flags(_SIDE_CHAIN_ROWS))  # read-only after import
 
 _STANDARD = frozenset(_THREE.values())
 _EXCLUDED_ENTITIES = (gemmi.EntityType.NonPolymer, gemmi.EntityType.Branched, gemmi.EntityType.Water)
@@ -159,33 +167,23 @@ def _flag_table(atoms, res_parent: np.ndarray, atom_sel: np.ndarray) -> np.ndarr
 
 
 #: The AtomTable fields that :func:`_layout_atoms` reads (everything but the coordinates).
-_LAYOUT_FIELDS = ("res_in_interface", "res_chain", "res_chain_index", "res_name", "res_letter", "atom_residue",
-                  "atom_name", "atom_element")
-# The last layout's interface atoms (without coordinates) and their rows in the AtomTable: (table, chains, result).
-_last_layout: list = [None, None, None]
+_LAYOUT_FIELDS = ("res_in_interface", "res_chain", "res_chain_index", "res_name", "res_num", "res_letter",
+                  "atom_residue", "atom_name", "atom_element")
 
 
-def _same_layout(a, b) -> bool:
-    """Same residues and atoms (names, elements, chains) in the same order: the models of one run."""
-    for name in _LAYOUT_FIELDS:
-        x, y = getattr(a, name), getattr(b, name)
-        if x is not y and not (x.shape == y.shape and np.array_equal(x, y)):
-            return False
-    return True
-
-
-def chain_atoms(structure, tf_chain: str, domain_chain: str, model_name: str = "") -> InterfaceAtoms:
+def chain_atoms(structure, tf_chain: str, domain_chain: str, model_name: str = "",
+                context: ReadContext | None = None) -> InterfaceAtoms:
     """Heavy atoms of the two chains from ``structure`` (a ``gemmi.Structure`` or the
     :class:`~tfbind.readers.structure.AtomTable` of one). What depends on the residues and atoms alone
-    (selection, flags, residue numbering) is derived once for the models of a run that share them."""
+    (selection, flags, residue numbering) is derived once for the models of a run that share them: kept in
+    ``context`` (:class:`~tfbind.readers.context.ReadContext`; None: a fresh one), keyed by the two chains and
+    the contents of the table fields it is derived from (:data:`_LAYOUT_FIELDS`)."""
     from ..readers.structure import AtomTable, atom_table
 
     atoms = structure if isinstance(structure, AtomTable) else atom_table(structure)
-    table, chains, layout = _last_layout
-    if table is None or chains != (tf_chain, domain_chain) or not _same_layout(table, atoms):
-        layout = _layout_atoms(atoms, tf_chain, domain_chain, model_name)
-        _last_layout[:] = atoms, (tf_chain, domain_chain), layout
-    template, sel = layout
+    key = (tf_chain, domain_chain, content_key(*(getattr(atoms, name) for name in _LAYOUT_FIELDS)))
+    template, sel = context_or_new(context).layout_for(
+        "interface_atoms", key, lambda: _layout_atoms(atoms, tf_chain, domain_chain, model_name))
     return replace(template, xyz=atoms.xyz[sel])
 
 
@@ -241,7 +239,7 @@ def _layout_atoms(atoms, tf_chain: str, domain_chain: str, model_name: str) -> t
         res_num=atoms.res_num[atoms.atom_residue[sel]],
     )
     for value in (template.is_tf, template.residue, template.element, template.flags, template.name,
-                  template.res_name, template.res_num):
+                  template.res_name, template.res_num, sel):
         value.flags.writeable = False  # shared by the models of a run
     return template, sel
 
@@ -258,21 +256,23 @@ def _sigma(atoms: InterfaceAtoms) -> np.ndarray:
     return sigma
 
 
-def _structure_of(pred: ModelPrediction) -> gemmi.Structure:
+def _structure_of(pred: ModelPrediction, context: ReadContext | None = None) -> gemmi.Structure:
     if pred.structure is not None:
         return pred.structure
     if pred.structure_path is not None:
         from ..readers.structure import read_structure
 
-        return read_structure(pred.structure_path)
+        return read_structure(pred.structure_path, context_or_new(context).max_bytes)
     raise ValueError(f"model {pred.model_name!r} has neither a structure nor a structure_path")
 
 
-def prediction_atoms(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> InterfaceAtoms:
+def prediction_atoms(pred: ModelPrediction, tf_chain: str, domain_chain: str,
+                     context: ReadContext | None = None) -> InterfaceAtoms:
     """The heavy atoms of ``tf_chain`` and ``domain_chain`` of one model (:func:`chain_atoms` of the
-    readers' atom table when the prediction carries one, else of its structure)."""
+    readers' atom table when the prediction carries one, else of its structure); ``context`` as there."""
     table = getattr(pred, "atoms", None)
-    return chain_atoms(table if table is not None else _structure_of(pred), tf_chain, domain_chain, pred.model_name)
+    source = table if table is not None else _structure_of(pred, context)
+    return chain_atoms(source, tf_chain, domain_chain, pred.model_name, context)
 
 
 def count_contact_pairs(pred: ModelPrediction, tf_chain: str, domain_chain: str) -> int:
@@ -329,7 +329,7 @@ def _polar_contacts(atoms, pi, pj, dist) -> tuple[int, int]:
 
 
 def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
-                      sasa: bool = True) -> dict[str, float]:
+                      sasa: bool = True, context: ReadContext | None = None) -> dict[str, float]:
     """Interface structure metrics of ``tf_chain`` vs ``domain_chain`` in one predicted model.
 
     Returns floats under exactly the keys of :data:`INTERFACE_KEYS`:
@@ -349,11 +349,12 @@ def interface_metrics(pred: ModelPrediction, tf_chain: str, domain_chain: str,
     metrics are NaN. Chains that do not touch give zeros (fractions NaN), never an error.
 
     Raises ValueError when the two chains are the same, a chain has no amino-acid residue in the
-    structure, or the prediction carries no structure.
+    structure, or the prediction carries no structure. ``context``: where the atom selection of the run's
+    layout is kept for its next model (:func:`chain_atoms`; None: nothing kept).
     """
     if tf_chain == domain_chain:
         raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
-    atoms = prediction_atoms(pred, tf_chain, domain_chain)
+    atoms = prediction_atoms(pred, tf_chain, domain_chain, context)
 
     pi, pj, dist = _cross_chain_atom_pairs(atoms)
     res_tf, res_dom, fractions = _interface_residues(atoms, pi, pj, dist)

@@ -35,6 +35,8 @@ under the limit.
 
 from __future__ import annotations
 
+import functools
+
 import freesasa
 import numpy as np
 from scipy.spatial import cKDTree
@@ -65,9 +67,6 @@ MAX_GRID_BOX_VOLUME = 600.0**3
 #: freesasa's neighbour-grid memory per cell (bytes), measured (570 MB for 3.9 million cells).
 _GRID_BYTES_PER_CELL = 150
 
-_PARAMS: dict[int, "freesasa.Parameters"] = {}
-
-
 class GeometryTooLarge(ValueError):
     """The atoms of one freesasa call span a bounding box larger than :data:`MAX_GRID_BOX_VOLUME`."""
 
@@ -95,15 +94,16 @@ def check_grid_box(xyz: np.ndarray, radii: np.ndarray) -> None:
 
 
 def _parameters() -> freesasa.Parameters:
-    """freesasa parameters for the current :data:`SR_POINTS` (cached)."""
-    params = _PARAMS.get(SR_POINTS)
-    if params is None:
-        freesasa.setVerbosity(freesasa.silent)
-        params = _PARAMS[SR_POINTS] = freesasa.Parameters(
-            {"algorithm": freesasa.ShrakeRupley, "probe-radius": PROBE_RADIUS,
-             "n-points": SR_POINTS, "n-threads": 1}
-        )
-    return params
+    """freesasa parameters for the current :data:`SR_POINTS`."""
+    return _parameters_for(SR_POINTS, PROBE_RADIUS)
+
+
+@functools.lru_cache(maxsize=8)
+def _parameters_for(points: int, probe: float) -> freesasa.Parameters:
+    """freesasa parameters (cached: a pure function of its arguments; bounded)."""
+    freesasa.setVerbosity(freesasa.silent)
+    return freesasa.Parameters({"algorithm": freesasa.ShrakeRupley, "probe-radius": probe, "n-points": points,
+                                "n-threads": 1})
 
 
 def element_radius(element: str) -> float:

@@ -101,6 +101,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from shape_complementarity import compute_sc
 
+from ..readers.context import ReadContext
 from .interface import InterfaceAtoms, chain_atoms, prediction_atoms
 
 #: Columns of the feature tables, in order.
@@ -199,15 +200,17 @@ def _atom_labels(message: str, atoms: InterfaceAtoms, order: np.ndarray, chain_a
     return f" [{'; '.join(labels)}]" if labels else ""
 
 
-def model_shape_complementarity(pred, tf_chain: str, domain_chain: str) -> ShapeComplementarity:
+def model_shape_complementarity(pred, tf_chain: str, domain_chain: str,
+                                context: ReadContext | None = None) -> ShapeComplementarity:
     """Sc of ``tf_chain`` (molecule A) against ``domain_chain`` (B) in one predicted model
     (a :class:`~tfbind.readers.prediction.ModelPrediction`), on the atoms the interface metrics use.
 
     Raises ValueError as :func:`tfbind.metrics.interface.interface_metrics` does (same chain twice, a chain
-    without amino-acid residues, no structure); library failures are returned, not raised."""
+    without amino-acid residues, no structure); library failures are returned, not raised. ``context``: the
+    run's (the atom selection kept between its models, :func:`tfbind.metrics.interface.chain_atoms`)."""
     if tf_chain == domain_chain:
         raise ValueError(f"TF chain and domain chain are both {tf_chain!r}; need two different chains")
-    return _from_atoms(prediction_atoms(pred, tf_chain, domain_chain), tf_chain, domain_chain)
+    return _from_atoms(prediction_atoms(pred, tf_chain, domain_chain, context), tf_chain, domain_chain)
 
 
 def structure_shape_complementarity(structure, chain_a: str, chain_b: str) -> ShapeComplementarity:

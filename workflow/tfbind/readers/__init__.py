@@ -3,7 +3,8 @@
 Public API::
 
     detect_format(path) -> "alphafold2" | "colabfold" | "alphafold3"
-    read_run(path, fmt=None, max_bytes=...) -> Iterator[ModelPrediction]   # model_rank 0, 1, ... lazily
+    read_run(path, fmt=None, context=None) -> Iterator[ModelPrediction]   # model_rank 0, 1, ... lazily
+    ReadContext(max_bytes)                                   # per-run reading state (readers.context)
     safe_pickle.load(path) / safe_pickle.loads(data)         # restricted unpickler
 
 ``path`` is a run folder, or one file of the run (its folder is then the run; for folders holding
@@ -21,7 +22,7 @@ from pathlib import Path
 from tfbind.errors import PredictionError
 from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers import alphafold2, alphafold3, colabfold, safe_pickle
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.context import ReadContext, context_or_new
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
 _READERS = {"alphafold2": alphafold2.read_run, "colabfold": colabfold.read_run, "alphafold3": alphafold3.read_run}
@@ -35,7 +36,7 @@ _AF3_SERVER_MODEL = re.compile(r"_model_\d+\.cif$")
 _COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
 _COLABFOLD_MODEL = re.compile(r".+_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")
 
-__all__ = ["FORMATS", "detect_format", "read_run", "safe_pickle", "ModelPrediction", "PredictionError"]
+__all__ = ["FORMATS", "detect_format", "read_run", "safe_pickle", "ModelPrediction", "PredictionError", "ReadContext"]
 
 
 def _format_of_file(name: str) -> str | None:
@@ -85,18 +86,23 @@ def detect_format(path: Path) -> str:
     raise PredictionError(f"{path}: ambiguous output format, files of {', '.join(sorted(found))} found")
 
 
-def read_run(path: Path, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
+def read_run(path: Path, fmt: str | None = None, max_bytes: int | None = None,
+             context: ReadContext | None = None) -> Iterator[ModelPrediction]:
     """Yield every ranked model of one run, top-ranked first (model_rank 0, 1, ...), one at a time.
 
     ``fmt`` is one of ``FORMATS``; ``None`` detects it. Files are located (and ranked) when this is
     called, so missing files fail early; each model's large files are read when it is yielded.
-    ``max_bytes`` caps the decompressed size of every file read (``tfbind.readers.bounded``); every
-    number is range-checked (``tfbind.ranges``).
+    ``context`` (:class:`~tfbind.readers.context.ReadContext`) holds the cap on the decompressed size of every
+    file read (``tfbind.readers.bounded``) and the layouts the models of a run share; a caller reading many
+    runs (an extraction shard) passes one; None: a fresh one per call, with ``max_bytes`` (default
+    ``features.max_input_mb``'s default) as its cap. Every number is range-checked (``tfbind.ranges``).
     """
+    if context is not None and max_bytes is not None and max_bytes != context.max_bytes:
+        raise ValueError(f"read_run: max_bytes {max_bytes} given with a context of max_bytes {context.max_bytes}")
     path = Path(path)
     if not path.exists():
         raise PredictionError(f"{path}: does not exist")
     fmt = fmt or detect_format(path)
     if fmt not in _READERS:
         raise PredictionError(f"{path}: unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    return _READERS[fmt](path, max_bytes)
+    return _READERS[fmt](path, context_or_new(context, max_bytes))

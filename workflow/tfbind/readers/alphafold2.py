@@ -33,18 +33,19 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tfbind.errors import PredictionError, RunWarning
-from tfbind.readers.prediction import ModelPrediction, from_structure
+from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
 from tfbind.readers.model_scores import ptm_from_ranking_confidence, ranking_confidence
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.atoms import read_atoms
 from tfbind.readers.confined import run_file
+from tfbind.readers.context import ReadContext, context_or_new
 from tfbind.readers.json_arrays import load_json_arrays
-from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.structure import (
     as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
 )
@@ -53,16 +54,28 @@ FORMAT = "alphafold2"
 _PICKLE_SUFFIXES = (".pkl", ".pkl.gz", ".pkl.xz")
 
 
+@dataclass(frozen=True)
+class AlphaFold2Plan(ModelPlan):
+    """A ranked model's files and its ``ranking_debug.json`` scores (NaN and ``debug`` None without it)."""
+
+    pae_json: Path | None
+    pickle: Path | None
+    iptm: float
+    ranking_confidence: float
+    debug: Path | None
+
+
 def _first_existing(paths: list[Path]) -> Path | None:
     return next((p for p in paths if p.is_file()), None)
 
 
-def _plan(folder: Path, max_bytes: int) -> list[dict]:
-    """Model name, rank, files and ranking_debug scores of every ranked model (no large file read)."""
+def _plan(folder: Path, context: ReadContext) -> tuple[list[AlphaFold2Plan], dict[int, dict]]:
+    """(the plan of every ranked model: name, rank, files and ranking_debug scores; what was already read of
+    a model to plan it, by rank: see :func:`_plan_without_ranking`). No large file read otherwise."""
     debug_path = folder / "ranking_debug.json"
     if not debug_path.exists() and any(folder.glob("ranked_*.pdb")):
-        return _plan_without_ranking(folder, max_bytes)
-    debug = load_json(debug_path, max_bytes)
+        return _plan_without_ranking(folder, context)
+    debug = load_json(debug_path, context.max_bytes)
     order = require(debug, "order", debug_path)
     if not isinstance(order, list) or not order:
         raise PredictionError(f"{debug_path}: 'order' lists no models")
@@ -93,7 +106,7 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
                 f"result_{model}.pkl[.gz|.xz])"
             )
         plan.append(
-            dict(
+            AlphaFold2Plan(
                 model=model,
                 rank=rank,
                 structure=structure,
@@ -102,10 +115,9 @@ def _plan(folder: Path, max_bytes: int) -> list[dict]:
                 iptm=to_float(iptms.get(model), f"{debug_path}: model {model}: iptm"),
                 ranking_confidence=to_float(confidences.get(model), f"{debug_path}: model {model}: ranking confidence"),
                 debug=debug_path,
-                max_bytes=max_bytes,
             )
         )
-    return plan
+    return plan, {}
 
 
 _RANKED = re.compile(r"^ranked_(\d+)\.pdb$")
@@ -119,16 +131,16 @@ _PLDDT_TOLERANCE = 0.011
 _PICKLE_KEYS = ("ptm", "iptm", "predicted_aligned_error")
 
 
-def _model_plddt(folder: Path, model: str, files: dict, max_bytes: int) -> np.ndarray | None:
+def _model_plddt(folder: Path, model: str, files: dict, context: ReadContext) -> np.ndarray | None:
     """The model's per-residue pLDDT (confidence JSON, else its result pickle, whose fields read later are
     kept in ``files["pickle_data"]``: the pickle is read once)."""
     conf = run_file(folder, f"confidence_{model}.json", files.get("pae_json") or files.get("pickle"), "model name",
                     model)
     if conf.is_file():
-        data = load_json(conf, max_bytes)
+        data = load_json(conf, context.max_bytes)
         values = data.get("confidenceScore") if isinstance(data, dict) else None
     elif files.get("pickle") is not None:
-        result = safe_pickle.load(files["pickle"], max_bytes)
+        result = safe_pickle.load(files["pickle"], context.max_bytes)
         if isinstance(result, dict):
             files["pickle_data"] = {k: result[k] for k in _PICKLE_KEYS if k in result}
         else:
@@ -142,8 +154,10 @@ def _model_plddt(folder: Path, model: str, files: dict, max_bytes: int) -> np.nd
         return None
 
 
-def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
-    """Plan a run that kept ``ranked_<i>.pdb`` and the PAE files but not ``ranking_debug.json``."""
+def _plan_without_ranking(folder: Path, context: ReadContext) -> tuple[list[AlphaFold2Plan], dict[int, dict]]:
+    """Plan a run that kept ``ranked_<i>.pdb`` and the PAE files but not ``ranking_debug.json``; what was read
+    to match a ranked model to its PAE (its parsed structure, its pickle's fields), by rank, is kept for
+    :func:`_load_model` so that each file is read once."""
     ranked = sorted(
         ((int(m.group(1)), p) for p in folder.iterdir() if (m := _RANKED.match(p.name)) and p.is_file()),
         key=lambda t: t[0],
@@ -160,20 +174,20 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
             "ranked_*.pdb files: the run cannot be scored"
         )
     plddts = {}
-    plan = []
+    plan, preloaded = [], {}
     for rank, structure in ranked:
         parsed = None
         if len(models) == 1 and len(ranked) == 1:
             model = next(iter(models))
         else:
-            st = read_structure(structure, max_bytes)
+            st = read_structure(structure, context.max_bytes)
             atoms = atom_table(st)
-            parsed = st, atoms, residue_table(st, structure, atoms)  # kept: read once, at plan and load
+            parsed = st, atoms, residue_table(st, structure, atoms, context)  # kept: read once, at plan and load
             bfactors = np.asarray(parsed[2].cb_bfactor, dtype=float)
             hits = []
             for name, files in models.items():
                 if name not in plddts:
-                    plddts[name] = _model_plddt(folder, name, files, max_bytes)
+                    plddts[name] = _model_plddt(folder, name, files, context)
                 ref = plddts[name]
                 same_shape = ref is not None and ref.shape == bfactors.shape
                 if same_shape and np.all(np.abs(ref - bfactors) <= _PLDDT_TOLERANCE):
@@ -186,20 +200,21 @@ def _plan_without_ranking(folder: Path, max_bytes: int) -> list[dict]:
                 )
             model = hits[0]
         files = models[model]
-        plan.append(dict(model=model, rank=rank, structure=structure, pae_json=files.get("pae_json"),
-                         pickle=files.get("pickle"), iptm=float("nan"), ranking_confidence=float("nan"),
-                         debug=None, max_bytes=max_bytes, parsed=parsed, pickle_data=files.get("pickle_data")))
-    matched = ", ".join(f"{i['rank']}={i['model']}" for i in plan)
+        plan.append(AlphaFold2Plan(model=model, rank=rank, structure=structure, pae_json=files.get("pae_json"),
+                                   pickle=files.get("pickle"), iptm=float("nan"), ranking_confidence=float("nan"),
+                                   debug=None))
+        preloaded[rank] = dict(parsed=parsed, pickle_data=files.get("pickle_data"))
+    matched = ", ".join(f"{i.rank}={i.model}" for i in plan)
     warnings.warn(RunWarning(
         f"{folder}: no ranking_debug.json; {len(plan)} ranked models scored from their structures and PAE "
         f"(ranked_<i>.pdb = model, matched by pLDDT: {matched}); "
         "ipTM, pTM and ranking confidence are NaN unless a result pickle holds ipTM and pTM"
     ), stacklevel=2)
-    return plan
+    return plan, preloaded
 
 
-def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, model: str) -> np.ndarray:
-    data = load_json_arrays(path, max_bytes)  # the matrix as an array, see json_arrays
+def _pae_from_json(path: Path, n_res: int, structure: Path, context: ReadContext, model: str) -> np.ndarray:
+    data = load_json_arrays(path, context.max_bytes)  # the matrix as an array, see json_arrays
     if isinstance(data, list):
         if not data:
             raise PredictionError(f"{path}: empty PAE list")
@@ -208,21 +223,21 @@ def _pae_from_json(path: Path, n_res: int, structure: Path, max_bytes: int, mode
                      model=model)
 
 
-def _load_model(item: dict) -> ModelPrediction:
-    max_bytes = item["max_bytes"]
-    if item.get("parsed") is not None:  # read when the run was planned (matching models by pLDDT)
-        st, atoms, table = item.pop("parsed")
+def _load_model(item: AlphaFold2Plan, context: ReadContext, preloaded: dict) -> ModelPrediction:
+    """One model; ``preloaded``: what planning already read of it (parsed structure, pickle fields), if any."""
+    if preloaded.get("parsed") is not None:  # read when the run was planned (matching models by pLDDT)
+        st, atoms, table = preloaded["parsed"]
     else:
-        st, atoms = read_atoms(item["structure"], max_bytes)  # gemmi, or the run's layout and numpy coordinates
-        table = residue_table(st, item["structure"], atoms)
-    iptm, ptm, conf = item["iptm"], float("nan"), item["ranking_confidence"]
-    sources = {"iptm": item["debug"], "ranking_confidence": item["debug"]} if item["debug"] else {}
+        st, atoms = read_atoms(item.structure, context)  # gemmi, or the run's layout and numpy coordinates
+        table = residue_table(st, item.structure, atoms, context)
+    iptm, ptm, conf = item.iptm, float("nan"), item.ranking_confidence
+    sources = {"iptm": item.debug, "ranking_confidence": item.debug} if item.debug else {}
     result = None
-    if item["pickle"] is not None:
-        pkl = item["pickle"]
-        result = item.pop("pickle_data", None)
+    if item.pickle is not None:
+        pkl = item.pickle
+        result = preloaded.get("pickle_data")
         if result is None:
-            result = safe_pickle.load(pkl, max_bytes)
+            result = safe_pickle.load(pkl, context.max_bytes)
         if not isinstance(result, dict):
             raise PredictionError(f"{pkl}: expected a dict, got {type(result).__name__}")
         ptm = to_float(result.get("ptm"), f"{pkl}: ptm")
@@ -232,27 +247,28 @@ def _load_model(item: dict) -> ModelPrediction:
         if np.isnan(conf):
             # AlphaFold's own formula on the pickle's scores (NaN for a monomer, which has no ipTM)
             conf, sources["ranking_confidence"] = ranking_confidence(iptm, ptm), pkl
-    if np.isnan(ptm) and item["debug"] is not None:
-        ptm, note = ptm_from_ranking_confidence(item["ranking_confidence"], iptm,
-                                                f"{item['debug']}: model {item['model']}")
-        sources["ptm"] = item["debug"]
+    if np.isnan(ptm) and item.debug is not None:
+        ptm, note = ptm_from_ranking_confidence(item.ranking_confidence, iptm, f"{item.debug}: model {item.model}")
+        sources["ptm"] = item.debug
         if note:
             warnings.warn(RunWarning(note), stacklevel=2)
-    if item["pae_json"] is not None:
-        pae_path = item["pae_json"]
-        pae = _pae_from_json(pae_path, table.n_residues, item["structure"], max_bytes, item["model"])
+    if item.pae_json is not None:
+        pae_path = item.pae_json
+        pae = _pae_from_json(pae_path, table.n_residues, item.structure, context, item.model)
     else:
-        pae_path = item["pickle"]
+        pae_path = item.pickle
         pae = as_matrix(require(result, "predicted_aligned_error", pae_path), pae_path,
-                        size=table.n_residues, size_of=str(item["structure"]), model=item["model"])
-    check_pae(pae, table.n_residues, pae_path, item["structure"])
+                        size=table.n_residues, size_of=str(item.structure), model=item.model)
+    check_pae(pae, table.n_residues, pae_path, item.structure)
     sources["pae"] = pae_path
     return from_structure(item, FORMAT, table, st, atoms, plddt=table.cb_bfactor, pae=pae, iptm=iptm, ptm=ptm,
-                          ranking_confidence=conf, structure_path=item["structure"], sources=sources)
+                          ranking_confidence=conf, structure_path=item.structure, sources=sources)
 
 
-def read_run(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
-    """Yield the models of an AlphaFold2 run folder, top-ranked first (files are checked up front)."""
-    folder = Path(folder)
-    plan = _plan(folder if folder.is_dir() else folder.parent, max_bytes)
-    return (_load_model(item) for item in plan)
+def read_run(folder: Path, context: ReadContext | None = None) -> Iterator[ModelPrediction]:
+    """Yield the models of an AlphaFold2 run folder, top-ranked first (files are checked up front).
+    ``context``: the byte limit and the layouts kept between models (None: a fresh one)."""
+    folder, context = Path(folder), context_or_new(context)
+    plan, preloaded = _plan(folder if folder.is_dir() else folder.parent, context)
+    # what planning read of a model is dropped once the model is built
+    return (_load_model(item, context, preloaded.pop(item.rank, {})) for item in plan)

@@ -46,18 +46,20 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tfbind.errors import PredictionError, RunWarning
 from tfbind.ranges import parse_number
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.atoms import read_atoms
+from tfbind.readers.bounded import read_input
 from tfbind.readers.confined import run_file
+from tfbind.readers.context import ReadContext, context_or_new, content_key
 from tfbind.readers.json_arrays import load_json_arrays
-from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.model_scores import ranking_confidence
-from tfbind.readers.prediction import ModelPrediction, from_structure
+from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers.structure import (
     ResidueTable, as_matrix, load_json, require, residue_table, to_float,
 )
@@ -67,6 +69,16 @@ log = logging.getLogger(__name__)
 FORMAT = "alphafold3"
 _SERVER_CIF = re.compile(r"^(?P<job>.+)_model_(?P<n>\d+)\.cif$")
 _SAMPLE_DIR = re.compile(r"^seed-(?P<seed>-?\d+)_sample-(?P<sample>\d+)$")
+
+
+@dataclass(frozen=True)
+class AlphaFold3Plan(ModelPlan):
+    """A ranked model's confidences (the PAE, per-atom pLDDT) and summary file; ``summary`` None when it is
+    missing, ``summary_expected`` then names it for the warning."""
+
+    confidences: Path
+    summary: Path | None
+    summary_expected: Path | None = None
 
 
 def _find_one(folder: Path, suffix: str, exclude: str | None = None) -> Path | None:
@@ -102,12 +114,12 @@ def _no_summary(path: Path, model: str) -> None:
     ), stacklevel=2)
 
 
-def _ranking_csv(folder: Path, max_bytes: int) -> dict[tuple[int, int], float]:
+def _ranking_csv(folder: Path, context: ReadContext) -> dict[tuple[int, int], float]:
     path = next(iter(sorted(folder.glob("*ranking_scores.csv"))), None)
     if path is None:
         return {}
     try:
-        text = read_input(path, max_bytes).decode("utf-8")
+        text = read_input(path, context.max_bytes).decode("utf-8")
         scores = {}
         for r in csv.DictReader(io.StringIO(text, newline="")):
             value = parse_number(r["ranking_score"])
@@ -119,7 +131,7 @@ def _ranking_csv(folder: Path, max_bytes: int) -> dict[tuple[int, int], float]:
         raise PredictionError(f"{path}: bad ranking scores table ({exc})") from exc
 
 
-def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
+def _plan_server(folder: Path, job: str | None) -> list[dict]:
     items = []
     for cif in sorted(folder.glob("*_model_*.cif")):
         m = _SERVER_CIF.match(cif.name)
@@ -131,7 +143,7 @@ def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
             model=f"model_{n}", rank=n, structure=cif,
             confidences=run_file(folder, f"{m['job']}_full_data_{n}.json", cif, "job", m["job"]),
             summary=run_file(folder, f"{m['job']}_summary_confidences_{n}.json", cif, "job", m["job"]),
-            job=m["job"], max_bytes=max_bytes,
+            job=m["job"],
         ))
     if len({i["job"] for i in items}) > 1:
         raise PredictionError(f"{folder}: holds several AlphaFold3 server jobs; pass one of its files")
@@ -145,18 +157,18 @@ def _plan_server(folder: Path, job: str | None, max_bytes: int) -> list[dict]:
     return sorted(items, key=lambda i: i["rank"])
 
 
-def _sample_score(files: dict, scores: dict, key: tuple[int, int]) -> float:
+def _sample_score(files: dict, scores: dict, key: tuple[int, int], context: ReadContext) -> float:
     """A sample's ranking_score: from ranking_scores.csv, else its summary, else NaN (ranked last)."""
     if key in scores:
         return scores[key]
     summary = files["summary"]
     if summary is None:
         return float("nan")
-    value = require(load_json(summary, files["max_bytes"]), "ranking_score", summary)
+    value = require(load_json(summary, context.max_bytes), "ranking_score", summary)
     return to_float(value, f"{summary}: ranking_score")
 
 
-def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
+def _plan_local(folder: Path, context: ReadContext) -> list[dict]:
     """Rank 0 is AlphaFold3's own top model (the top-level files, which AlphaFold3 writes for the sample
     of highest ranking_score); the other samples follow by ``ranking_scores.csv`` (else their summaries'
     ranking_score), highest first. The sample folder holding the top model is not counted again; sample
@@ -165,7 +177,7 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
     samples = [d for d in sorted(folder.iterdir()) if d.is_dir() and _SAMPLE_DIR.match(d.name)]
     if not samples and top is None:
         return []
-    scores = _ranking_csv(folder, max_bytes)
+    scores = _ranking_csv(folder, context)
     items = []
     for d in samples:
         m = _SAMPLE_DIR.match(d.name)
@@ -173,8 +185,7 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
         if files is None:
             raise PredictionError(f"{d}: no model.cif in sample folder")
         key = (int(m["seed"]), int(m["sample"]))
-        files["max_bytes"] = max_bytes
-        items.append(dict(model=d.name, score=_sample_score(files, scores, key), key=key, **files))
+        items.append(dict(model=d.name, score=_sample_score(files, scores, key, context), key=key, **files))
     present = {i["key"] for i in items}
     if scores:
         complete = "all read" if set(scores) <= present else "the others were deleted"
@@ -184,9 +195,9 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
         )
     items.sort(key=lambda i: (-i["score"] if not np.isnan(i["score"]) else np.inf, i["key"]))
     if top is not None:
-        top_key = _top_sample(folder, top, items, scores, max_bytes)
+        top_key = _top_sample(folder, top, items, scores, context)
         name = f"seed-{top_key[0]}_sample-{top_key[1]}" if top_key else folder.name
-        items = [dict(model=name, key=top_key, max_bytes=max_bytes, **top)] + [
+        items = [dict(model=name, key=top_key, **top)] + [
             i for i in items if top_key is None or i["key"] != top_key
         ]
     for rank, item in enumerate(items):
@@ -195,7 +206,7 @@ def _plan_local(folder: Path, max_bytes: int) -> list[dict]:
 
 
 def _top_sample(
-    folder: Path, top: dict, items: list[dict], scores: dict, max_bytes: int
+    folder: Path, top: dict, items: list[dict], scores: dict, context: ReadContext
 ) -> tuple[int, int] | None:
     """Which sample the top-level model is: the highest score of ranking_scores.csv (AlphaFold3 copies
     that sample to the top level), else the sample whose summary ranking_score equals the top-level
@@ -204,18 +215,18 @@ def _top_sample(
     if scores:
         best = max(scores.values())
         tied = sorted(k for k, v in scores.items() if v == best)
-        return tied[0] if len(tied) == 1 else _match_tied(folder, top, items, tied, max_bytes)
+        return tied[0] if len(tied) == 1 else _match_tied(folder, top, items, tied, context)
     if not items:
         return None  # a single-model run: nothing to count twice
     if top["summary"] is not None:
-        data = load_json(top["summary"], max_bytes)
+        data = load_json(top["summary"], context.max_bytes)
         value = to_float(data.get("ranking_score") if isinstance(data, dict) else None,
                          f"{top['summary']}: ranking_score")
         same = sorted(i["key"] for i in items if i["score"] == value)
         if len(same) == 1:
             return same[0]
         if same:
-            return _match_tied(folder, top, items, same, max_bytes)
+            return _match_tied(folder, top, items, same, context)
     warnings.warn(RunWarning(
         f"{folder}: no ranking_scores.csv and no summary to tell which sample folder holds the top-level "
         "model: it is counted as a model of its own"
@@ -223,16 +234,16 @@ def _top_sample(
     return None
 
 
-def _same_files(a: Path, b: Path, max_bytes: int) -> bool:
+def _same_files(a: Path, b: Path, context: ReadContext) -> bool:
     """Whether two files hold the same (decompressed) content; files of one kind and different sizes are
     told apart without reading them."""
     if a.suffix == b.suffix and a.stat().st_size != b.stat().st_size:
         return False
-    return read_input(a, max_bytes) == read_input(b, max_bytes)
+    return read_input(a, context.max_bytes) == read_input(b, context.max_bytes)
 
 
 def _match_tied(folder: Path, top: dict, items: list[dict], tied: list[tuple[int, int]],
-                max_bytes: int) -> tuple[int, int] | None:
+                context: ReadContext) -> tuple[int, int] | None:
     """The one of ``tied`` (samples at the top ranking score) whose files the top-level ones are.
 
     AlphaFold3 writes the top sample's files again at the top level: its confidences file (the PAE and
@@ -244,9 +255,9 @@ def _match_tied(folder: Path, top: dict, items: list[dict], tied: list[tuple[int
     model is counted as a model of its own, with a warning."""
     present = {i["key"]: i for i in items if i["key"] in tied}
     same = [k for k in tied
-            if k in present and _same_files(top["confidences"], present[k]["confidences"], max_bytes)]
+            if k in present and _same_files(top["confidences"], present[k]["confidences"], context)]
     if len(same) > 1:
-        same = [k for k in same if _same_files(top["structure"], present[k]["structure"], max_bytes)] or same
+        same = [k for k in same if _same_files(top["structure"], present[k]["structure"], context)] or same
     if same:
         return same[0]
     names = ", ".join(f"seed-{s}_sample-{k}" for s, k in tied)
@@ -266,36 +277,35 @@ def _match_tied(folder: Path, top: dict, items: list[dict], tied: list[tuple[int
     return None
 
 
-def _plan(path: Path, max_bytes: int) -> list[dict]:
+def _plan(path: Path, context: ReadContext) -> list[AlphaFold3Plan]:
     folder = path if path.is_dir() else path.parent
     job = None
     if path.is_file():
         m = re.match(r"^(?P<job>.+?)_(model|full_data|summary_confidences)_\d+\.(cif|json)$", path.name)
         job = m["job"] if m else None
-    items = _plan_server(folder, job, max_bytes) or _plan_local(folder, max_bytes)
+    items = _plan_server(folder, job) or _plan_local(folder, context)
     if not items:
         raise PredictionError(f"{path}: no AlphaFold3 models found (no *_model_N.cif or *model.cif)")
-    return items
+    return [AlphaFold3Plan(model=i["model"], rank=i["rank"], structure=i["structure"], confidences=i["confidences"],
+                           summary=i["summary"], summary_expected=i.get("summary_expected")) for i in items]
 
 
-# The last reduction computed for a shared (read-only) residue layout: (its chain_ids array, token chain ids,
-# token residue ids, kept token per residue). The models of a run have the same tokens and residues.
-_last_tokens: list = [None, None, None, None]
-
-
-def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
-    """Index of the one token kept per polymer residue (the CA token of multi-token residues)."""
+def _token_index_per_residue(table: ResidueTable, conf: dict, path: Path, context: ReadContext) -> np.ndarray:
+    """Index of the one token kept per polymer residue (the CA token of multi-token residues). The models of
+    a run have the same tokens and residues: the reduction is kept in ``context`` (read-only), keyed by the
+    token lists (as tuples) and the contents of the residue fields it reads (``context.content_key``)."""
     chains, res_ids = conf.get("token_chain_ids"), conf.get("token_res_ids")
-    layout, last_chains, last_res_ids, keep = _last_tokens
-    lists = type(chains) is list and type(res_ids) is list
-    if lists and table.chain_ids is layout and not layout.flags.writeable and chains == last_chains \
-            and res_ids == last_res_ids:
-        return keep
-    keep = _reduce_tokens(table, conf, path)
-    if lists and not table.chain_ids.flags.writeable:
+    if type(chains) is not list or type(res_ids) is not list:  # refused or converted by _reduce_tokens
+        return _reduce_tokens(table, conf, path)
+    key = (tuple(chains), tuple(res_ids), content_key(table.chain_ids, table.label_seq, table.n_heavy_atoms,
+                                                      table.ca_heavy_index))
+
+    def build() -> np.ndarray:
+        keep = _reduce_tokens(table, conf, path)
         keep.flags.writeable = False
-        _last_tokens[:] = table.chain_ids, chains, res_ids, keep
-    return keep
+        return keep
+
+    return context.layout_for("alphafold3_tokens", key, build)
 
 
 def _reduce_tokens(table: ResidueTable, conf: dict, path: Path) -> np.ndarray:
@@ -356,23 +366,23 @@ def _chain_pair_iptm(summary: dict, token_chains: list[str], path: Path) -> dict
     return {(a, b): float(arr[i, j]) for i, a in enumerate(order) for j, b in enumerate(order)}
 
 
-# The last list found equal to an array (the atom_chain_ids of the models of one run, checked against the
-# structure's shared, read-only atom chains): the next model's equal list is not compared element by element.
-_last_same: list = [None, None]
+def _same_strings(values: list, expected: np.ndarray, context: ReadContext) -> bool:
+    """``[str(v) for v in values] == expected.tolist()``, vectorised when every value is a str. The answer is
+    kept in ``context`` (the atom_chain_ids of the models of one run are the same list): keyed by the values
+    as a tuple and the contents of ``expected``; a tuple equal to a tuple of str holds the same str (only a
+    str equals a str), so the answer holds for it."""
+    if not isinstance(values, list):
+        return [str(v) for v in values] == expected.tolist()
+    return context.layout_for("alphafold3_atom_chains", (tuple(values), content_key(expected)),
+                              lambda: _compare_strings(values, expected))
 
 
-def _same_strings(values: list, expected: np.ndarray) -> bool:
-    """``[str(v) for v in values] == expected.tolist()``, vectorised when every value is a str."""
-    if expected is _last_same[1] and not expected.flags.writeable and values == _last_same[0]:
-        return True  # equal to a list of str found equal before, so of str too (str == only str)
+def _compare_strings(values: list, expected: np.ndarray) -> bool:
     if len(values) != expected.shape[0]:
         return False
     if not all(type(v) is str for v in values):
         return [str(v) for v in values] == expected.tolist()
-    same = bool((np.array(values, dtype=str) == expected).all()) if values else True
-    if same:
-        _last_same[:] = values, expected
-    return same
+    return bool((np.array(values, dtype=str) == expected).all()) if values else True
 
 
 def _chain_layout(chains, res_ids) -> dict[str, list[int]]:
@@ -432,15 +442,15 @@ def _match_chain_ids(conf: dict, table: ResidueTable, conf_path: Path, cif: Path
     return conf
 
 
-def _load_model(item: dict) -> ModelPrediction:
-    cif, conf_path, summary_path = item["structure"], item["confidences"], item["summary"]
-    max_bytes = item["max_bytes"]
-    st, atoms = read_atoms(cif, max_bytes)  # numpy from the _atom_site loop, gemmi when it declines
-    table = residue_table(st, cif, atoms)
+def _load_model(item: AlphaFold3Plan, context: ReadContext) -> ModelPrediction:
+    cif, conf_path, summary_path = item.structure, item.confidences, item.summary
+    max_bytes = context.max_bytes
+    st, atoms = read_atoms(cif, context)  # numpy from the _atom_site loop, gemmi when it declines
+    table = residue_table(st, cif, atoms, context)
     # pae as an array; contact_probs, half of the file, is read by no metric: see json_arrays
     conf = load_json_arrays(conf_path, max_bytes, vectors=("atom_plddts",), skip=("contact_probs",))
     if summary_path is None:
-        _no_summary(item["summary_expected"], cif.name)
+        _no_summary(item.summary_expected, cif.name)
     summary = load_json(summary_path, max_bytes) if summary_path is not None else {}
     for path, data in ((conf_path, conf), (summary_path, summary)):
         if not isinstance(data, dict):
@@ -450,8 +460,8 @@ def _load_model(item: dict) -> ModelPrediction:
         raise PredictionError(f"{conf_path}: token_chain_ids is not a list")
     conf = _match_chain_ids(conf, table, conf_path, cif)
     pae = as_matrix(require(conf, "pae", conf_path), conf_path, size=len(tokens), size_of="token_chain_ids",
-                    model=item["model"])
-    keep = _token_index_per_residue(table, conf, conf_path)
+                    model=item.model)
+    keep = _token_index_per_residue(table, conf, conf_path, context)
     atom_plddts = require(conf, "atom_plddts", conf_path)
     if isinstance(atom_plddts, np.ndarray):  # json_arrays: already checked to be a flat list of numbers
         atom_plddts = atom_plddts.astype(float, copy=False)
@@ -465,7 +475,7 @@ def _load_model(item: dict) -> ModelPrediction:
             f"{conf_path}: {atom_plddts.size} atom_plddts but {cif} has {n_atoms} atoms"
         )
     atom_chains = conf.get("atom_chain_ids")
-    if atom_chains is not None and not _same_strings(atom_chains, table.atom_chain_ids):
+    if atom_chains is not None and not _same_strings(atom_chains, table.atom_chain_ids, context):
         raise PredictionError(f"{conf_path}: atom_chain_ids do not follow the atom order of {cif}")
     chain_pair_iptm = _chain_pair_iptm(summary, [str(c) for c in conf["token_chain_ids"]], summary_path)
     # one token per residue, in order (no modified residue, no ligand): the PAE is the residues' already
@@ -482,7 +492,9 @@ def _load_model(item: dict) -> ModelPrediction:
                                    "chain_pair_iptm": summary_path})
 
 
-def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
-    """Yield the models of an AlphaFold3 run (server or local folder, or one of its files), best first."""
-    plan = _plan(Path(path), max_bytes)
-    return (_load_model(item) for item in plan)
+def read_run(path: Path, context: ReadContext | None = None) -> Iterator[ModelPrediction]:
+    """Yield the models of an AlphaFold3 run (server or local folder, or one of its files), best first.
+    ``context``: the byte limit and the layouts kept between models (None: a fresh one)."""
+    context = context_or_new(context)
+    plan = _plan(Path(path), context)
+    return (_load_model(item, context) for item in plan)

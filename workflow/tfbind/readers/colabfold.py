@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tfbind.errors import PredictionError
 from tfbind.ranges import parse_number
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES
+from tfbind.readers.atoms import read_atoms
 from tfbind.readers.confined import run_file
+from tfbind.readers.context import ReadContext, context_or_new
 from tfbind.readers.json_arrays import load_json_arrays
-from tfbind.readers.mmcif_atoms import read_atoms
 from tfbind.readers.model_scores import ranking_confidence
-from tfbind.readers.prediction import ModelPrediction, from_structure
+from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers.structure import (
     as_matrix, check_pae, load_json, require, residue_table, to_float,
 )
@@ -40,6 +41,13 @@ from tfbind.readers.structure import (
 FORMAT = "colabfold"
 _RANK = re.compile(r"(?:^|_)rank_(\d+)(?:_|$)")
 _TAIL_SCALARS = re.compile(rb'"(iptm|ptm)"\s*:\s*(-?[0-9.eE+-]+|NaN|null)')
+
+
+@dataclass(frozen=True)
+class ColabFoldPlan(ModelPlan):
+    """A ranked model's scores file (PAE, pLDDT, ipTM, pTM) beside its coordinate file."""
+
+    scores: Path
 
 
 def scores_files(folder: Path) -> list[Path]:
@@ -52,7 +60,7 @@ def _number(text: bytes) -> float:
     return float("nan") if value is None else value
 
 
-def _peek_scores(path: Path, max_bytes: int) -> dict[str, float]:
+def _peek_scores(path: Path, context: ReadContext) -> dict[str, float]:
     """``ptm``/``iptm`` read from the end of a scores JSON (ColabFold writes them after ``pae``), so
     that ranking does not parse every large file twice; falls back to a full parse."""
     with open(path, "rb") as fh:
@@ -60,7 +68,7 @@ def _peek_scores(path: Path, max_bytes: int) -> dict[str, float]:
         fh.seek(max(0, fh.tell() - 4096))
         found = {k.decode(): _number(v) for k, v in _TAIL_SCALARS.findall(fh.read())}
     if "iptm" not in found:  # not at the end, or a monomer (ranked by mean pLDDT): parse it all
-        data = load_json(path, max_bytes)
+        data = load_json(path, context.max_bytes)
         if not isinstance(data, dict):
             return {}
         found = {k: to_float(data.get(k), f"{path}: {k}") for k in ("ptm", "iptm")}
@@ -83,7 +91,7 @@ def _structure_for(scores: Path, job: str, tag: str) -> Path:
     raise PredictionError(f"{scores}: no matching {job}_relaxed_{tag}.pdb or {job}_unrelaxed_{tag}.pdb")
 
 
-def _plan(path: Path, max_bytes: int) -> list[dict]:
+def _plan(path: Path, context: ReadContext) -> list[ColabFoldPlan]:
     folder = path if path.is_dir() else path.parent
     files = scores_files(folder)
     if path.is_file() and "_scores_" not in path.name:  # a model file selects the job (kept without scores)
@@ -114,33 +122,31 @@ def _plan(path: Path, max_bytes: int) -> list[dict]:
                 structure=_structure_for(f, job, tag),
                 model=_RANK.sub("_", tag).strip("_") if m else tag,
                 rank_in_name=int(m.group(1)) if m else None,
-                max_bytes=max_bytes,
             )
         )
     if all(i["rank_in_name"] is not None for i in items):
         items.sort(key=lambda i: i["rank_in_name"])
     else:
         def score(item):
-            s = _peek_scores(item["scores"], max_bytes)
+            s = _peek_scores(item["scores"], context)
             iptm, ptm = s.get("iptm", np.nan), s.get("ptm", np.nan)
             value = ranking_confidence(iptm, ptm) if not np.isnan(iptm) else s.get("plddt", np.nan)
             return -value if not np.isnan(value) else np.inf
 
         items.sort(key=lambda i: (score(i), i["scores"].name))
-    for rank, item in enumerate(items):
-        item["rank"] = rank
-    return items
+    return [ColabFoldPlan(model=i["model"], rank=rank, structure=i["structure"], scores=i["scores"])
+            for rank, i in enumerate(items)]
 
 
-def _load_model(item: dict) -> ModelPrediction:
-    scores_path, structure_path = item["scores"], item["structure"]
-    scores = load_json_arrays(scores_path, item["max_bytes"])  # pae as an array, see json_arrays
+def _load_model(item: ColabFoldPlan, context: ReadContext) -> ModelPrediction:
+    scores_path, structure_path = item.scores, item.structure
+    scores = load_json_arrays(scores_path, context.max_bytes)  # pae as an array, see json_arrays
     if not isinstance(scores, dict):
         raise PredictionError(f"{scores_path}: expected a JSON object, got {type(scores).__name__}")
-    st, atoms = read_atoms(structure_path, item["max_bytes"])  # gemmi, or the run's layout and numpy coordinates
-    table = residue_table(st, structure_path, atoms)
+    st, atoms = read_atoms(structure_path, context)  # gemmi, or the run's layout and numpy coordinates
+    table = residue_table(st, structure_path, atoms, context)
     pae = check_pae(as_matrix(require(scores, "pae", scores_path), scores_path, size=table.n_residues,
-                              size_of=str(structure_path), model=item["model"]),
+                              size_of=str(structure_path), model=item.model),
                     table.n_residues, scores_path, structure_path)
     plddt = scores.get("plddt")
     if plddt is not None and (not isinstance(plddt, list) or len(plddt) != table.n_residues):
@@ -156,7 +162,9 @@ def _load_model(item: dict) -> ModelPrediction:
                                    "ranking_confidence": scores_path})
 
 
-def read_run(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ModelPrediction]:
-    """Yield the models of a ColabFold job (folder, or one of its scores files), top-ranked first."""
-    plan = _plan(Path(path), max_bytes)
-    return (_load_model(item) for item in plan)
+def read_run(path: Path, context: ReadContext | None = None) -> Iterator[ModelPrediction]:
+    """Yield the models of a ColabFold job (folder, or one of its scores files), top-ranked first.
+    ``context``: the byte limit and the layouts kept between models (None: a fresh one)."""
+    context = context_or_new(context)
+    plan = _plan(Path(path), context)
+    return (_load_model(item, context) for item in plan)

@@ -23,52 +23,43 @@ returns None and the caller reads the file with gemmi: the fast path never decid
 it only declines it.
 
 The models of one run hold the same atoms: everything the table takes from the loop but the coordinates and
-B-factors (and the entity types) is derived once and kept with the bytes it came from (the loop without the
-``Cartn_x/y/z`` and ``B_iso_or_equiv`` values); a file whose bytes are the same reuses it, read-only, and only
-its four per-model columns are parsed. One layout is kept (the last), so memory does not grow.
+B-factors (and the entity types) is derived once and kept in the :class:`~tfbind.readers.context.ReadContext`
+keyed by the bytes it came from (the loop without the ``Cartn_x/y/z`` and ``B_iso_or_equiv`` values, and
+the entity types); a file whose bytes are the same reuses it, read-only, and only its four per-model columns
+are parsed. The context keeps one layout (the last), so memory does not grow.
 
-Numbers: a decimal ``[+-]digits[.digits]`` of at most 15 digits is an exact integer m divided by an exact
-power of ten 10^k; IEEE 754 division rounds that once, correctly, which is the double closest to the
-decimal, i.e. what a correctly rounded parser (gemmi's fast_float, Python's float) returns (Clinger 1990,
-"How to read floating point numbers accurately", PLDI).
+Numbers: :func:`tfbind.readers.atom_text.decimals` (the correctly rounded double of each decimal).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.atom_text import Declined, decimals, tokens
+from tfbind.readers.bounded import read_input
+from tfbind.readers.context import ReadContext, context_or_new
 from tfbind.readers.structure import AtomTable, _residue_info, _upper, atom_table, read_structure
 
 _ENTITY_TYPES = frozenset({"polymer", "non-polymer", "branched", "water"})
 _MISSING = (b".", b"?")
 _REQUIRED = ("group_PDB", "type_symbol", "label_atom_id", "label_comp_id", "label_asym_id", "label_entity_id",
              "label_seq_id", "Cartn_x", "Cartn_y", "Cartn_z", "B_iso_or_equiv", "auth_seq_id", "auth_asym_id")
-_ELEMENTS: dict[str, str] = {}
 
 
-class _Declined(Exception):
-    """Not the simple form: read the file with gemmi."""
-
-
-def read_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
-    """(structure, :class:`AtomTable`) of a coordinate file: structure is None when the numpy path read it
-    (mmCIF here, PDB in :mod:`tfbind.readers.pdb_atoms`), else the ``gemmi.Structure`` that
-    :func:`read_structure` parsed (errors as there)."""
-    path = Path(path)
-    if path.suffix.lower() in (".pdb", ".ent") and path.is_file():
-        from tfbind.readers.pdb_atoms import read_pdb_atoms  # a model of the run before: its layout reused
-
-        return read_pdb_atoms(path, max_bytes)
+def read_mmcif_atoms(path: Path, context: ReadContext | None = None):
+    """(structure, :class:`AtomTable`) of an mmCIF file: structure is None when the numpy path read it, else
+    the ``gemmi.Structure`` that :func:`read_structure` parsed (errors as there)."""
+    path, context = Path(path), context_or_new(context)
     if path.is_file():
-        atoms = atom_table_from_mmcif(read_input(path, max_bytes))
+        atoms = atom_table_from_mmcif(read_input(path, context.max_bytes), context)
         if atoms is not None:
             return None, atoms
-    st = read_structure(path, max_bytes)
+    st = read_structure(path, context.max_bytes)
     return st, atom_table(st)
 
 
@@ -76,7 +67,7 @@ def _entity_types(data: bytes) -> dict[bytes, str]:
     """``_entity.id`` -> ``_entity.type`` (loop or key-value form, plain values only)."""
     first = re.search(rb"^_entity\.", data, re.M)
     if first is None:
-        raise _Declined
+        raise Declined
     before = data[: first.start()].rstrip().rsplit(b"\n", 1)[-1].strip()
     if before == b"loop_":
         head_end = first.start()
@@ -89,27 +80,27 @@ def _entity_types(data: bytes) -> dict[bytes, str]:
             if not line.startswith(b"_entity."):
                 break
             if len(line.split()) != 1:
-                raise _Declined
+                raise Declined
             names.append(line[len(b"_entity."):])
         values = []
         for line in lines[len(names):]:
             values += line.split()
         if b"'" in b"".join(values) or b'"' in b"".join(values) or not names or len(values) % len(names):
-            raise _Declined
+            raise Declined
         cols = {name: values[k::len(names)] for k, name in enumerate(names)}
     else:
         cols = {}
         for m in re.finditer(rb"^_entity\.(\S+)[ \t]+(\S+)[ \t]*$", data, re.M):
             if m.group(2)[:1] in (b"'", b'"', b";"):
-                raise _Declined
+                raise Declined
             cols[m.group(1)] = [m.group(2)]
     if b"id" not in cols or b"type" not in cols:
-        raise _Declined
+        raise Declined
     out = {}
     for eid, etype in zip(cols[b"id"], cols[b"type"]):
         kind = etype.decode("ascii", "replace")  # exact, as gemmi's entity_type_from_string
         if kind not in _ENTITY_TYPES or eid in out:
-            raise _Declined
+            raise Declined
         out[eid] = kind
     return out
 
@@ -145,9 +136,9 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
     """(bytes as uint8, token starts (rows x cols), token ends, column index by item name)."""
     first = data.find(b"\n_atom_site.") + 1
     if first <= 0:
-        raise _Declined
+        raise Declined
     if data[: first].rstrip().rsplit(b"\n", 1)[-1].strip() != b"loop_":
-        raise _Declined
+        raise Declined
     names = []
     pos = first
     while data.startswith(b"_atom_site.", pos):
@@ -155,11 +146,11 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
         eol = len(data) if eol < 0 else eol
         item = data[pos + len(b"_atom_site."): eol].strip()
         if not item or len(item.split()) != 1:
-            raise _Declined
+            raise Declined
         names.append(item.decode("ascii", "replace"))
         pos = eol + 1
     if len(set(names)) != len(names):
-        raise _Declined
+        raise Declined
     rest = np.frombuffer(data, dtype=np.uint8)[pos:]
     # the values end at the first line that starts with a CIF keyword, an item name, a comment or a text field
     line_starts = np.flatnonzero(rest[:-1] == 10) + 1
@@ -169,10 +160,10 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
             end = pos + k
             break
     if data.find(b"\n_atom_site.", end - 1) >= 0:  # _atom_site items in a second place
-        raise _Declined
+        raise Declined
     body = rest[: end - pos]
     if body.size == 0 or _has_bad_byte(body, data[pos:end]):
-        raise _Declined
+        raise Declined
     # token boundaries: starts where a blank is followed by a non-blank, ends where the reverse (with no
     # control characters left, the blanks are the bytes up to the space)
     solid = body > 32
@@ -184,72 +175,22 @@ def _columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str,
         ends = np.append(ends, solid.size)
     ncol = len(names)
     if starts.size == 0 or starts.size % ncol:
-        raise _Declined
+        raise Declined
     return body, starts.reshape(-1, ncol), ends.reshape(-1, ncol), {n: i for i, n in enumerate(names)}
 
 
-def _tokens(body: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """(n, width) uint8 matrix of the tokens, right-padded with zeros (NUL ends a numpy bytes string)."""
-    width = int((ends - starts).max())
-    padded = np.concatenate([body, np.zeros(width, dtype=np.uint8)])
-    idx = starts.astype(np.int32)[:, None] + np.arange(width, dtype=np.int32)
-    tok = padded[idx]
-    tok *= idx < ends.astype(np.int32)[:, None]
-    return tok
+@functools.lru_cache(maxsize=1024)
+def _element_name(symbol: str) -> str:
+    """gemmi's element name of a ``type_symbol`` (a lookup in gemmi's fixed periodic table; bounded cache)."""
+    import gemmi
 
-
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
-
-
-_CLASS = np.full(256, 4, dtype=np.uint8)  # 0 padding (NUL, blank), 1 digit, 2 dot, 3 sign, 4 anything else
-_CLASS[[0, 32]] = 0
-_CLASS[48:58] = 1
-_CLASS[ord(".")] = 2
-_CLASS[[ord("-"), ord("+")]] = 3
-
-
-def _decimals(tok: np.ndarray, integer: bool = False) -> np.ndarray:
-    """Values of ``[+-]digits[.digits]`` tokens (``integer``: ``[+-]digits``) given as a (n, width) uint8
-    matrix padded with NUL or blanks on either side (mmCIF tokens: on the right; PDB's right-aligned columns:
-    on the left), see the module docstring; ``_Declined`` for any other form (padding inside a value, a sign
-    after its first character)."""
-    tok = np.ascontiguousarray(tok.T)  # (width, n): each step below works on one contiguous row
-    width, n = tok.shape
-    cls = _CLASS[tok]
-    filled = cls != 0
-    if (cls == 4).any() or ((cls[1:] == 3) & filled[:-1]).any() or (
-            (filled[1:] & ~filled[:-1]).sum(axis=0) + filled[0] > 1).any():
-        raise _Declined
-    mantissa = np.zeros(n, dtype=np.int64)
-    n_digits = np.zeros(n, dtype=np.int64)
-    frac = np.zeros(n, dtype=np.int64)
-    n_dots = np.zeros(n, dtype=np.int64)
-    for j in range(width):  # Horner's rule, one character position at a time
-        digit = cls[j] == 1
-        mantissa = np.where(digit, mantissa * 10 + tok[j].astype(np.int64) - 48, mantissa)
-        n_digits += digit
-        frac += digit & (n_dots > 0)
-        n_dots += cls[j] == 2
-    if n and (n_dots.max() > (0 if integer else 1) or n_digits.min() == 0 or n_digits.max() > 15):
-        raise _Declined
-    negative = (tok == ord("-")).any(axis=0)  # one sign at most, before the digits
-    if integer:
-        return np.where(negative, -mantissa, mantissa)
-    value = mantissa.astype(np.float64) / _POW10[frac].astype(np.float64)
-    return np.where(negative, -value, value)
+    return gemmi.Element(symbol).name
 
 
 def _element_names(symbols: np.ndarray) -> np.ndarray:
     """gemmi's upper-case element name of every ``type_symbol`` (unknown symbols -> X, as gemmi)."""
-    import gemmi
-
     unique, inverse = np.unique(symbols, return_inverse=True)
-    names = []
-    for s in unique.tolist():
-        name = _ELEMENTS.get(s)
-        if name is None:
-            name = _ELEMENTS[s] = gemmi.Element(s).name
-        names.append(name)
+    names = [_element_name(s) for s in unique.tolist()]
     return _upper(np.array(names, dtype=str)[inverse])
 
 
@@ -262,11 +203,12 @@ def _runs(*keys: np.ndarray) -> np.ndarray:
     return new
 
 
-def atom_table_from_mmcif(data: bytes) -> AtomTable | None:
-    """The :class:`AtomTable` of an mmCIF text in the simple form (module docstring), else None."""
+def atom_table_from_mmcif(data: bytes, context: ReadContext | None = None) -> AtomTable | None:
+    """The :class:`AtomTable` of an mmCIF text in the simple form (module docstring), else None; ``context``
+    keeps the layout for the next model of the run."""
     try:
-        return _atom_table(data)
-    except _Declined:
+        return _atom_table(data, context_or_new(context))
+    except Declined:
         return None
 
 
@@ -285,11 +227,6 @@ class _Layout:
     chain_names: tuple
 
 
-# The last layout read, keyed by the bytes it was derived from: the models of one run share it, so the second
-# and third model skip the residue logic and reuse its (read-only) arrays.
-_last_layout: list = [None, None]
-
-
 def _layout_key(body: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_model: list[int]) -> bytes:
     """The bytes of the loop without the tokens of the per-model columns (which alone differ between models):
     a mask of alternating kept and dropped runs (the tokens, row by row in file order, and what lies between)."""
@@ -303,7 +240,7 @@ def _layout_key(body: np.ndarray, starts: np.ndarray, ends: np.ndarray, per_mode
     return body[np.repeat(runs, np.diff(bounds))].tobytes()
 
 
-def _atom_table(data: bytes) -> AtomTable | None:
+def _atom_table(data: bytes, context: ReadContext) -> AtomTable | None:
     if data.count(b"\ndata_") + data.startswith(b"data_") != 1 or b"_atom_site." not in data:
         return None
     body, starts, ends, col = _columns(data)
@@ -311,14 +248,13 @@ def _atom_table(data: bytes) -> AtomTable | None:
         return None
     per_model = [col[name] for name in _PER_MODEL]
     entities = _entity_types(data)
-    key = (_layout_key(body, starts, ends, per_model), tuple(entities.items()))
-    if _last_layout[0] != key:
-        _last_layout[:] = key, _layout(body, starts, ends, col, entities)
-    layout = _last_layout[1]
+    # the models of one run share it: the second and third model skip the residue logic (module docstring)
+    key = (_layout_key(body, starts, ends, per_model), tuple(col.items()), tuple(entities.items()))
+    layout = context.layout_for("mmcif_atoms", key, lambda: _layout(body, starts, ends, col, entities))
     if layout is None:
         return None
     # the four per-model columns, parsed in one pass (every row: a malformed number anywhere declines the file)
-    values = _decimals(_tokens(body, starts[:, per_model].T.ravel(), ends[:, per_model].T.ravel()))
+    values = decimals(tokens(body, starts[:, per_model].T.ravel(), ends[:, per_model].T.ravel()))
     values = values.reshape(len(per_model), -1)[:, layout.kept_rows]
     b_iso = values[3].astype(np.float32).astype(np.float64)  # gemmi keeps B-factors as float32
     return AtomTable(xyz=np.ascontiguousarray(values[:3].T), b_iso=b_iso,
@@ -327,19 +263,19 @@ def _atom_table(data: bytes) -> AtomTable | None:
 
 def _layout(body, starts, ends, col, entities) -> _Layout | None:
     n = starts.shape[0]
-    tokens: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray] = {}
 
     def token_matrix(name):  # (n, width of this column) bytes of one column, zero-padded
-        if name not in tokens:
-            tokens[name] = _tokens(body, starts[:, col[name]], ends[:, col[name]])
-        return tokens[name]
+        if name not in columns:
+            columns[name] = tokens(body, starts[:, col[name]], ends[:, col[name]])
+        return columns[name]
 
     def text(name):
         tok = token_matrix(name)
         return tok.view(f"S{tok.shape[1]}")[:, 0]
 
     def numbers(name, rows=slice(None), integer=False):
-        return _decimals(token_matrix(name)[rows], integer)
+        return decimals(token_matrix(name)[rows], integer)
 
     def missing_or_one(name) -> bool:
         if name not in col:

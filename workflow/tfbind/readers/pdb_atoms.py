@@ -6,11 +6,12 @@ gemmi's C++ parser plus the atom walk of :func:`tfbind.readers.structure.atom_ta
 alone are: they sit in fixed columns (wwPDB format 3.3, ATOM record: x 31-38, y 39-46, z 47-54, B-factor
 61-66, https://www.wwpdb.org/documentation/file-format-content/format33/sect9.html).
 
-So the first model of a run is read by gemmi, and its table is kept with its *layout*: the file's bytes
-without those four columns of the atom records of the first model. A later file with the same layout
+So the first model of a run is read by gemmi, and its table is kept (in the
+:class:`~tfbind.readers.context.ReadContext` of the run) with its *layout*: the file's bytes without those four
+columns of the atom records of the first model. A later file with the same layout
 (byte for byte) holds the same atoms, residues, chains and entities for gemmi, which reads nothing else of
 those columns: its table is the kept one with its own coordinates and B-factors, parsed with numpy from the
-columns (:func:`tfbind.readers.mmcif_atoms._decimals`: the correctly rounded double of each decimal, as
+columns (:func:`tfbind.readers.atom_text.decimals`: the correctly rounded double of each decimal, as
 gemmi's parser; B-factors stored as float32, as gemmi). A layout is kept only when the gemmi table's atoms
 are exactly the file's atom records in file order (same coordinates and B-factors as the columns give, one
 atom per record: no waters or ligands left out, a single model); anything else (numbers the plain decimal
@@ -24,40 +25,47 @@ from pathlib import Path
 
 import numpy as np
 
-from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
-from tfbind.readers.mmcif_atoms import _Declined, _decimals
+from tfbind.readers.atom_text import Declined, decimals
+from tfbind.readers.bounded import read_input
+from tfbind.readers.context import ReadContext, context_or_new
 from tfbind.readers.structure import AtomTable, atom_table, check_pdb_numbers, read_structure
 
 _PER_MODEL_COLUMNS = np.r_[30:54, 60:66]  # x, y, z (8 characters each) and the B-factor (6), 0-based
 _WIDTH = 8
 _PER_MODEL_FIELDS = ("xyz", "b_iso")
-# The last layout read: (layout bytes, AtomTable fields but the per-model ones, read-only, or None, record
-# offsets).
-_last_layout: list = [None, None, None]
+#: The context's cache slot: key = the layout bytes; value = (AtomTable fields but the per-model ones, read-only,
+#: or None when the file's atoms are not its records in order; the record offsets).
+_KIND = "pdb_atoms"
 
 
-def read_pdb_atoms(path: Path, max_bytes: int = DEFAULT_MAX_BYTES):
-    """(structure, :class:`AtomTable`) of a PDB file: structure is None when the kept layout of the previous
-    model was reused (module docstring), else the ``gemmi.Structure`` (errors as :func:`read_structure`)."""
-    data = read_input(path, max_bytes)
+def read_pdb_atoms(path: Path, context: ReadContext | None = None):
+    """(structure, :class:`AtomTable`) of a PDB file: structure is None when the layout kept in ``context`` by
+    the previous model was reused (module docstring), else the ``gemmi.Structure`` (errors as
+    :func:`read_structure`)."""
+    context = context_or_new(context)
+    data = read_input(path, context.max_bytes)
     check_pdb_numbers(data, path)  # before either path: gemmi reads "********" as 0.0
-    key, layout, starts = _last_layout
+    latest = context.latest(_KIND)
     # the same layout is the same text outside the fixed columns, so the records start where they did: a
     # file of the same length is compared at those offsets before it is searched for its records
-    if layout is None or len(data) != len(key) + starts.size * _PER_MODEL_COLUMNS.size or \
-            _layout_key(data, starts) != key:
+    if latest is not None and len(data) == len(latest[0]) + latest[1][1].size * _PER_MODEL_COLUMNS.size and \
+            _layout_key(data, latest[1][1]) == latest[0]:
+        key, (layout, starts) = latest
+    else:
         starts = _atom_records(data)
-        key = _layout_key(data, starts) if starts is not None else None
-    if key is not None and key == _last_layout[0] and _last_layout[1] is not None:
+        if starts is None:  # no plain atom records: gemmi alone, nothing kept
+            st = read_structure(path, context.max_bytes, data)
+            return st, atom_table(st)
+        key, layout = _layout_key(data, starts), None
+    if layout is not None:
         values = _values(data, starts)
         if values is not None:
-            return None, _with_layout(_last_layout[1], np.ascontiguousarray(values[:, :3]), values[:, 3])
-    st = read_structure(path, max_bytes, data)
+            return None, _with_layout(layout, np.ascontiguousarray(values[:, :3]), values[:, 3])
+    st = read_structure(path, context.max_bytes, data)
     atoms = atom_table(st)
-    if key is not None:
-        _last_layout[:] = key, _layout(atoms, data, starts), starts
-        if _last_layout[1] is not None:  # this model's table on the shared layout too (the same values)
-            atoms = _with_layout(_last_layout[1], atoms.xyz, atoms.b_iso)
+    layout, _ = context.layout_for(_KIND, key, lambda: (_layout(atoms, data, starts), starts))
+    if layout is not None:  # this model's table on the shared layout too (the same values)
+        atoms = _with_layout(layout, atoms.xyz, atoms.b_iso)
     return st, atoms
 
 
@@ -104,8 +112,8 @@ def _values(data: bytes, starts: np.ndarray) -> np.ndarray | None:
     fields_[:3] = raw[:, :24].reshape(n, 3, _WIDTH).transpose(1, 0, 2)
     fields_[3, :, 2:] = raw[:, 24:]
     try:
-        values = _decimals(fields_.reshape(4 * n, _WIDTH)).reshape(4, n).T.copy()
-    except _Declined:
+        values = decimals(fields_.reshape(4 * n, _WIDTH)).reshape(4, n).T.copy()
+    except Declined:
         return None
     values[:, 3] = values[:, 3].astype(np.float32)
     return values

@@ -73,14 +73,24 @@ class ModelPrediction:
         return self.chain_ids == chain
 
 
-def from_structure(item: dict, source_format: str, table, structure, atoms, *, plddt: np.ndarray,
+@dataclass(frozen=True)
+class ModelPlan:
+    """One ranked model of a run as a reader planned it (files located, nothing large read): the model's name,
+    its rank (0 = top) and its coordinate file. Each reader adds the files and scores of its format."""
+
+    model: str
+    rank: int
+    structure: Path
+
+
+def from_structure(plan: ModelPlan, source_format: str, table, structure, atoms, *, plddt: np.ndarray,
                    pae: np.ndarray, structure_path: Path, iptm: float = NAN, ptm: float = NAN,
                    ranking_confidence: float = NAN, ranking_score: float = NAN,
                    chain_pair_iptm: dict | None = None,
                    sources: dict[str, Path] | None = None) -> ModelPrediction:
     """The one way readers build a :class:`ModelPrediction`: the residue arrays from ``table`` (a
     ``tfbind.readers.structure`` residue table of ``structure``), the model's name and rank from the
-    reader's plan ``item``, and the predictor's per-residue pLDDT, PAE and scalar scores.
+    reader's ``plan`` (:class:`ModelPlan`), and the predictor's per-residue pLDDT, PAE and scalar scores.
 
     Every number is checked against :data:`tfbind.ranges.RANGES` (PAE, pLDDT incl. the 0-1 scale,
     ipTM, pTM, chain_pair_iptm, ranking confidence and score; NaN allowed for the scalars the format may lack);
@@ -90,7 +100,7 @@ def from_structure(item: dict, source_format: str, table, structure, atoms, *, p
     sources = sources or {}
 
     def where(field: str) -> str:
-        return f"{sources.get(field, structure_path)}: model {item['model']}"
+        return f"{sources.get(field, structure_path)}: model {plan.model}"
 
     check_array(np.asarray(pae), "pae", where("pae"), PredictionError)
     check_array(np.asarray(plddt), "plddt", where("plddt"), PredictionError)
@@ -100,8 +110,8 @@ def from_structure(item: dict, source_format: str, table, structure, atoms, *, p
     for (a, b), value in (chain_pair_iptm or {}).items():
         check_scalar(value, "chain_pair_iptm", f"{where('chain_pair_iptm')} chains {a}/{b}", PredictionError)
     return ModelPrediction(
-        model_name=item["model"],
-        model_rank=item["rank"],
+        model_name=plan.model,
+        model_rank=plan.rank,
         source_format=source_format,
         chain_ids=table.chain_ids,
         residue_numbers=table.residue_numbers,

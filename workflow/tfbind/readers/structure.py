@@ -21,6 +21,7 @@ repeated segments before parsing, so that gemmi does not merge them (see
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ import orjson
 
 from tfbind.errors import PredictionError
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
+from tfbind.readers.context import ReadContext, context_or_new, content_key
 
 _HYDROGENS = {"H", "D"}
 _NUMBER_TYPES = {int, float}
@@ -104,16 +106,12 @@ class AtomTable:
         return keep
 
 
-_RESIDUE_INFO: dict[str, tuple[bool, bool, str]] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def _residue_info(name: str) -> tuple[bool, bool, str]:
-    """(tabulated, is amino acid, one-letter code or X) of a residue name (cached)."""
-    info = _RESIDUE_INFO.get(name)
-    if info is None:
-        tab = gemmi.find_tabulated_residue(name)
-        info = _RESIDUE_INFO[name] = (tab is not None, tab is not None and tab.is_amino_acid(), _one_letter(name))
-    return info
+    """(tabulated, is amino acid, one-letter code or X) of a residue name: a lookup in gemmi's fixed residue
+    table, cached (bounded) because atom_table asks once per residue."""
+    tab = gemmi.find_tabulated_residue(name)
+    return tab is not None, tab is not None and tab.is_amino_acid(), _one_letter(name)
 
 
 _POLYMER_OR_UNKNOWN = (gemmi.EntityType.Polymer, gemmi.EntityType.Unknown)
@@ -362,24 +360,25 @@ def _one_letter(name: str) -> str:
     return code if len(code) == 1 and code.isalpha() else "X"
 
 
-def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = None) -> ResidueTable:
+#: The AtomTable fields :func:`_residue_layout` reads (everything but the coordinates and B-factors).
+_RESIDUE_LAYOUT_FIELDS = ("res_in_table", "res_chain", "res_name", "res_num", "res_label_seq", "res_letter",
+                          "res_start", "res_model_offset", "atom_residue", "atom_name", "atom_element",
+                          "model_atom_chains")
+
+
+def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = None,
+                  context: ReadContext | None = None) -> ResidueTable:
     """Per-residue arrays of the first model of ``st`` (see the module docstring for the rules).
 
-    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise). When its
-    arrays are the read-only layout the readers share between the models of a run, everything but the
-    coordinates and B-factors is derived once for that layout.
+    ``atoms``: the :func:`atom_table` of ``st`` when already built (it is built here otherwise).
+    ``context``: where the residue layout (everything but the coordinates and B-factors) is kept for the next
+    model of the run, keyed by the contents of the atom table fields it is derived from (read-only arrays).
     """
     if atoms is None:
         atoms = atom_table(st)
-    shared, layout = _last_residues
-    if shared is None or atoms.atom_name is not shared or atoms.atom_name.flags.writeable:
-        layout = _residue_layout(atoms, path)
-        if not atoms.atom_name.flags.writeable:  # a layout shared by the models of a run (readers' caches)
-            for value in layout[1].values():
-                if isinstance(value, np.ndarray):
-                    value.flags.writeable = False
-            _last_residues[:] = atoms.atom_name, layout
-    rep, fields = layout
+    context = context_or_new(context)
+    key = content_key(*(getattr(atoms, name) for name in _RESIDUE_LAYOUT_FIELDS))
+    rep, fields = context.layout_for("residues", key, lambda: _read_only(_residue_layout(atoms, path)))
     return ResidueTable(
         cb_coords=atoms.xyz[rep],
         cb_bfactor=np.round(atoms.b_iso[rep], 2),  # gemmi keeps float32; files have 2 decimals
@@ -387,9 +386,13 @@ def residue_table(st: gemmi.Structure, path: Path, atoms: AtomTable | None = Non
     )
 
 
-# The residue layout of the last shared atom layout (the read-only arrays the readers give the models of one
-# run): (that layout's atom_name array, the layout below).
-_last_residues: list = [None, None]
+def _read_only(layout: tuple[np.ndarray, dict]) -> tuple[np.ndarray, dict]:
+    """The layout with its arrays read-only (shared by the models of a run)."""
+    rep, fields = layout
+    for value in (rep, *fields.values()):
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return layout
 
 
 def _residue_layout(atoms: AtomTable, path: Path) -> tuple[np.ndarray, dict]:
@@ -442,7 +445,7 @@ def _residue_layout(atoms: AtomTable, path: Path) -> tuple[np.ndarray, dict]:
         cb_atom_index=atoms.res_model_offset[sel] + (rep - atoms.res_start[sel]),
         ca_heavy_index=ca_heavy,
         n_heavy_atoms=n_heavy[sel],
-        atom_chain_ids=atoms.model_atom_chains,
+        atom_chain_ids=atoms.model_atom_chains.copy(),  # made read-only with the layout: not the caller's
     )
 
 
