@@ -53,17 +53,10 @@ LAYERS: dict[str, int] = {
     "ranking": 6,
 }
 
-# Violations inside readers/ and metrics/, which the reader-context work of issue 22 rewrites; listed so that
-# this test guards everything else now. Each entry must still occur (test_known_violations_still_exist):
-# when the rewrite removes one, its entry goes too, and from then on the test refuses it.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"tfbind.readers.pdb_atoms", "tfbind.readers.mmcif_atoms"}):
-        "pdb_atoms imports private names of mmcif_atoms, which calls back into it",
-}
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("tfbind.metrics.interface_residues", "tfbind.features.chains"):
-        "interface_residues borrows the chain matching's private aligner (features.chains._aligner)",
-}
+# Known violations, each with its reason; empty since issue 22. An entry must still occur
+# (test_known_violations_still_exist), so that a stale exception cannot hide a new violation.
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ import pytest
 from helpers import FIXTURES
 from tfbind import demo
 from tfbind.demo.labels import DOMAIN_FORMAT
-from tfbind.readers.bounded import read_input
 from tfbind.readers.atom_text import Declined, decimals, tokens
 from tfbind.readers.atoms import read_atoms
+from tfbind.readers.bounded import read_input
 from tfbind.readers.mmcif_atoms import atom_table_from_mmcif
 from tfbind.readers.structure import atom_table, read_structure, residue_table
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import FIXTURES
 
+from helpers import FIXTURES
 from tfbind.readers import read_run
 from tfbind.readers.atoms import read_atoms
 from tfbind.readers.context import ReadContext, content_key

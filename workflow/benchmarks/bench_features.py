@@ -54,10 +54,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tfbind.errors import PredictionError  # noqa: E402
 from tfbind.features.extract import extract_pair, keep_freed_memory  # noqa: E402
 from tfbind.plan import config as tfconfig  # noqa: E402
-from tfbind.readers.context import ReadContext  # noqa: E402
 from tfbind.plan.sequences import read_fasta  # noqa: E402
 from tfbind.plan.settings import ExtractSettings  # noqa: E402
 from tfbind.readers import colabfold, detect_format  # noqa: E402
+from tfbind.readers.context import ReadContext  # noqa: E402
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import PredictionError
+from ..plan.sequences import sequence_aligner
 
 
 @dataclass(frozen=True)
@@ -26,25 +27,13 @@ class ChainAssignment:
 
 
 @lru_cache(maxsize=1)
-def _aligner():
-    from Bio import Align  # imported on the first inexact match only: an extraction job need not pay for it
-
-    aligner = Align.PairwiseAligner()
-    aligner.mode = "global"
-    aligner.match_score = 1.0
-    aligner.mismatch_score = 0.0
-    aligner.open_gap_score = -1.0
-    aligner.extend_gap_score = -0.1
-    return aligner
-
-
 def identity(a: str, b: str) -> float:
     """Identical aligned positions over the length of the longer sequence (1.0 only for equal strings)."""
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
-    alignment = _aligner().align(a, b)[0]
+    alignment = sequence_aligner().align(a, b)[0]
     matches = alignment.counts().identities
     return matches / max(len(a), len(b))
 

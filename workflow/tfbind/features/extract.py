@@ -43,24 +43,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .chains import ChainAssignment, assign_chains
-from .schema import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
 from ..errors import PredictionError, RunWarning
-from .descriptors import pair_descriptors
+from ..io import rows_to_table, write_parquet
 from ..metrics import confidence_metrics, interface_metrics
 from ..metrics.confidence import pair_blocks
 from ..metrics.interface_residues import interface_mask, residue_text, tile_positions
 from ..metrics.shape_complementarity import model_shape_complementarity, no_value
-from ..readers.prediction import ModelPrediction
-from ..readers import detect_format, read_run
-from ..readers.context import ReadContext
-from ..plan.sequences import SequenceRecord
+from ..plan.archives import extraction_failure
 from ..plan.pairs import records_from_manifest
+from ..plan.sequences import SequenceRecord
 from ..plan.settings import ExtractSettings
 from ..plan.shards import read_manifest
-from ..io import rows_to_table, write_parquet
+from ..readers import detect_format, read_run
+from ..readers.context import ReadContext
+from ..readers.prediction import ModelPrediction
+from .chains import ChainAssignment, assign_chains
+from .descriptors import pair_descriptors
 from .failed import write_failed, write_warnings
-from ..plan.archives import extraction_failure
+from .schema import CONFIDENCE_METRICS, MODEL_SCHEMA, PAIR_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +329,8 @@ def run_shard(
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     rate = len(pairs) / elapsed if elapsed > 0 else math.inf
     log.info(
-        "%s: %d pairs scored (%d notes in warnings.tsv), %d skipped, %d model rows in %.1f s (%.1f pairs/s; %.2f s CPU)",
+        "%s: %d pairs scored (%d notes in warnings.tsv), %d skipped, %d model rows in %.1f s "
+        "(%.1f pairs/s; %.2f s CPU)",
         name, len(pair_rows), len(noted), len(failed), len(model_rows), elapsed, rate, cpu,
     )  # fmt: skip
     return len(pair_rows), len(failed)

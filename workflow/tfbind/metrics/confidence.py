@@ -20,7 +20,7 @@ from .dockq import (
     pdockq2_from_contacts,
     pdockq_from_contacts,
 )
-from .ipsae_scores import iptm_pae_of_block, ipsae_of_block
+from .ipsae_scores import ipsae_of_block, iptm_pae_of_block
 from .lis_scores import lis_family
 
 #: Keys of :func:`confidence_metrics`, in output order (other stages read these names).

@@ -71,7 +71,7 @@ import gemmi
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..readers.context import ReadContext, context_or_new, content_key
+from ..readers.context import ReadContext, content_key, context_or_new
 from ..readers.prediction import ModelPrediction
 from .dockq import CONTACT_CUTOFF
 from .interface_sasa import (

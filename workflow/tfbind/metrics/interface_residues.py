@@ -56,12 +56,12 @@ def tile_positions(chain_sequence: str, tile_sequence: str) -> np.ndarray:
     n = len(chain_sequence)
     if chain_sequence == tile_sequence:
         return np.arange(1, n + 1)
-    from ..features.chains import _aligner  # the chain matching's aligner (same scores)
+    from ..plan.sequences import sequence_aligner  # the chain matching's aligner (same scores)
 
     out = np.zeros(n, dtype=int)
     if not n or not tile_sequence:
         return out
-    alignment = _aligner().align(chain_sequence, tile_sequence)[0]
+    alignment = sequence_aligner().align(chain_sequence, tile_sequence)[0]
     for (c0, c1), (t0, _) in zip(*alignment.aligned):
         out[c0:c1] = np.arange(t0 + 1, t0 + 1 + c1 - c0)
     return out

@@ -117,3 +117,17 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         warnings.warn(f"{path}: {len(uniprot)} UniProt header(s) read with the ID rule {rule} "
                       f"(config/README.md 'UniProt headers'): {shown}{more}", InputWarning, stacklevel=2)
     return records
+
+
+def sequence_aligner():
+    """The global pairwise aligner of chain matching (tfbind.features.chains) and of mapping a model's chain onto
+    its tile (tfbind.metrics.interface_residues): match 1, mismatch 0, gap open -1, extend -0.1."""
+    from Bio import Align  # imported on the first inexact match only: an extraction job need not pay for it
+
+    aligner = Align.PairwiseAligner()
+    aligner.mode = "global"
+    aligner.match_score = 1.0
+    aligner.mismatch_score = 0.0
+    aligner.open_gap_score = -1.0
+    aligner.extend_gap_score = -0.1
+    return aligner

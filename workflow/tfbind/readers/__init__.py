@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tfbind.errors import PredictionError
-from tfbind.readers.prediction import ModelPrediction
 from tfbind.readers import alphafold2, alphafold3, colabfold, safe_pickle
 from tfbind.readers.context import ReadContext, context_or_new
+from tfbind.readers.prediction import ModelPrediction
 
 FORMATS = ("alphafold2", "colabfold", "alphafold3")
 _READERS = {"alphafold2": alphafold2.read_run, "colabfold": colabfold.read_run, "alphafold3": alphafold3.read_run}
@@ -31,7 +31,9 @@ _AF3_FILE = re.compile(
     r"(^|_)(model\.cif|(summary_)?confidences\.json|ranking_scores\.csv)$|_(full_data|summary_confidences)_\d+\.json$"
     r"|_model_\d+\.cif$"
 )
-_AF2_FILE = re.compile(r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$")
+_AF2_FILE = re.compile(
+    r"^(ranking_debug\.json|ranked_\d+\.pdb|(un)?relaxed_.+\.pdb|pae_.+\.json|result_.+\.pkl(\.gz|\.xz)?)$"
+)
 _AF3_SERVER_MODEL = re.compile(r"_model_\d+\.cif$")
 _COLABFOLD_FILE = re.compile(r"_scores_.+\.json$")
 _COLABFOLD_MODEL = re.compile(r".+_(un)?relaxed_rank_\d+_.+\.(pdb|cif)$")

@@ -39,15 +39,22 @@ from pathlib import Path
 import numpy as np
 
 from tfbind.errors import PredictionError, RunWarning
-from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers import safe_pickle
-from tfbind.readers.model_scores import ptm_from_ranking_confidence, ranking_confidence
 from tfbind.readers.atoms import read_atoms
 from tfbind.readers.confined import run_file
 from tfbind.readers.context import ReadContext, context_or_new
 from tfbind.readers.json_arrays import load_json_arrays
+from tfbind.readers.model_scores import ptm_from_ranking_confidence, ranking_confidence
+from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    as_matrix, atom_table, check_pae, load_json, read_structure, require, residue_table, to_float,
+    as_matrix,
+    atom_table,
+    check_pae,
+    load_json,
+    read_structure,
+    require,
+    residue_table,
+    to_float,
 )
 
 FORMAT = "alphafold2"

@@ -22,8 +22,8 @@ many were read). Without sample folders the top-level files are the single model
 
 Files that only carry the predictor's own numbers may be missing: without a ``*summary_confidences*``
 file a model is scored from the structure and the PAE (``iptm``, ``ptm``, ``ranking_confidence``,
-``ranking_score`` and ``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data / confidences
-(the PAE) the run fails.
+``ranking_score`` and ``chain_pair_iptm`` NaN) with a ``RunWarning``; without the structure or the full data /
+confidences (the PAE) the run fails.
 
 Chain IDs: when the confidences name the chains differently from the structure but hold the same
 residues chain by chain in order, they are mapped in order (``RunWarning``); when the residues differ
@@ -56,12 +56,17 @@ from tfbind.ranges import parse_number
 from tfbind.readers.atoms import read_atoms
 from tfbind.readers.bounded import read_input
 from tfbind.readers.confined import run_file
-from tfbind.readers.context import ReadContext, context_or_new, content_key
+from tfbind.readers.context import ReadContext, content_key, context_or_new
 from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.model_scores import ranking_confidence
 from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    ResidueTable, as_matrix, load_json, require, residue_table, to_float,
+    ResidueTable,
+    as_matrix,
+    load_json,
+    require,
+    residue_table,
+    to_float,
 )
 
 log = logging.getLogger(__name__)
@@ -465,7 +470,9 @@ def _load_model(item: AlphaFold3Plan, context: ReadContext) -> ModelPrediction:
     atom_plddts = require(conf, "atom_plddts", conf_path)
     if isinstance(atom_plddts, np.ndarray):  # json_arrays: already checked to be a flat list of numbers
         atom_plddts = atom_plddts.astype(float, copy=False)
-    elif not isinstance(atom_plddts, list) or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts):
+    elif not isinstance(atom_plddts, list) or any(
+        isinstance(v, bool) or not isinstance(v, (int, float)) for v in atom_plddts
+    ):
         raise PredictionError(f"{conf_path}: atom_plddts is not a list of numbers")
     else:
         atom_plddts = np.asarray(atom_plddts, dtype=float)

@@ -35,7 +35,12 @@ from tfbind.readers.json_arrays import load_json_arrays
 from tfbind.readers.model_scores import ranking_confidence
 from tfbind.readers.prediction import ModelPlan, ModelPrediction, from_structure
 from tfbind.readers.structure import (
-    as_matrix, check_pae, load_json, require, residue_table, to_float,
+    as_matrix,
+    check_pae,
+    load_json,
+    require,
+    residue_table,
+    to_float,
 )
 
 FORMAT = "colabfold"

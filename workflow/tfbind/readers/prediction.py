@@ -99,14 +99,14 @@ def from_structure(plan: ModelPlan, source_format: str, table, structure, atoms,
     """
     sources = sources or {}
 
-    def where(field: str) -> str:
-        return f"{sources.get(field, structure_path)}: model {plan.model}"
+    def where(name: str) -> str:
+        return f"{sources.get(name, structure_path)}: model {plan.model}"
 
     check_array(np.asarray(pae), "pae", where("pae"), PredictionError)
     check_array(np.asarray(plddt), "plddt", where("plddt"), PredictionError)
-    for field, value in (("iptm", iptm), ("ptm", ptm), ("ranking_confidence", ranking_confidence),
-                         ("ranking_score", ranking_score)):
-        check_scalar(value, field, where(field), PredictionError)
+    for name, value in (("iptm", iptm), ("ptm", ptm), ("ranking_confidence", ranking_confidence),
+                        ("ranking_score", ranking_score)):
+        check_scalar(value, name, where(name), PredictionError)
     for (a, b), value in (chain_pair_iptm or {}).items():
         check_scalar(value, "chain_pair_iptm", f"{where('chain_pair_iptm')} chains {a}/{b}", PredictionError)
     return ModelPrediction(

@@ -154,7 +154,8 @@ def _array(data, dtype, shape, order: str, budget: _Budget) -> np.ndarray:
         raise _Refused(f"array data is {type(data).__name__}, expected bytes")
     count = math.prod(shape)
     if count * dtype.itemsize != len(data):
-        raise _Refused(f"array of shape {shape} and dtype {dtype} needs {count * dtype.itemsize} bytes, got {len(data)}")
+        raise _Refused(f"array of shape {shape} and dtype {dtype} needs {count * dtype.itemsize} bytes, "
+                       f"got {len(data)}")
     budget.take(len(data))
     return np.frombuffer(data, dtype=dtype, count=count).reshape(shape, order=order).copy(order="K")
 
@@ -168,7 +169,8 @@ def _scalar(dtype, data):
 
 def _latin1_encode(text, encoding="latin1") -> bytes:
     """``_codecs.encode`` restricted to the latin1 text -> bytes use of protocol 0-2 pickles."""
-    if not isinstance(text, str) or not isinstance(encoding, str) or encoding.replace("-", "").replace("_", "").lower() not in ("latin1", "iso88591"):
+    if (not isinstance(text, str) or not isinstance(encoding, str)
+            or encoding.replace("-", "").replace("_", "").lower() not in ("latin1", "iso88591")):
         raise _Refused(f"_codecs.encode with encoding {_short(encoding)}")
     return text.encode("latin1")
 

@@ -33,7 +33,7 @@ import orjson
 
 from tfbind.errors import PredictionError
 from tfbind.readers.bounded import DEFAULT_MAX_BYTES, read_input
-from tfbind.readers.context import ReadContext, context_or_new, content_key
+from tfbind.readers.context import ReadContext, content_key, context_or_new
 
 _HYDROGENS = {"H", "D"}
 _NUMBER_TYPES = {int, float}
@@ -533,7 +533,9 @@ def to_float(value, where: str = "") -> float:
     ``where``; other unusable values (a list of several numbers) give NaN."""
     if value is None:
         return float("nan")
-    if isinstance(value, (bool, np.bool_, str, bytes)) or (isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
+    if isinstance(value, (bool, np.bool_, str, bytes)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"
+    ):
         raise PredictionError(f"{where or 'value'}: {value!r} is not a number")
     try:
         arr = np.asarray(value, dtype=float)
