@@ -108,9 +108,11 @@ def test_one_pair_read_succeeds_elsewhere_and_its_report_command_runs(tmp_path):
     command = line[len("report: "):line.rindex(" (first section")]
     assert "--use-conda" not in command
     words = shlex.split(command)
-    assert words[:5] == ["snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work)]
-    # run as printed, from a third folder, with this environment's snakemake first on PATH
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # the snakemake that ran (here `python -m snakemake`, helpers.run_snakemake), then this run's options
+    assert words[:3] == [sys.executable, "-m", "snakemake"]
+    assert words[3:7] == ["-s", str(REPO / "Snakefile"), "-d", str(work)]
+    # run as printed, from a third folder, in a shell whose PATH has no snakemake at all
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
     third = tmp_path / "third"
     third.mkdir()
     report = subprocess.run(words, cwd=third, env=env, capture_output=True, text=True)
