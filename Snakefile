@@ -155,3 +155,11 @@ include: RULES_DIR / "evaluate.smk"
 include: RULES_DIR / "predict.smk"
 include: RULES_DIR / "rank.smk"
 include: RULES_DIR / "targets.smk"
+
+
+# rule all lives in targets.smk (this file defines functions, and the linter wants rules and functions apart).
+# Snakemake forgets a default target set inside an included file (Workflow.include restores the one from before
+# the include), so `snakemake` with no target would make nothing: name it here, unless this is a module, whose
+# host workflow keeps its own default target.
+if workflow.modifier.is_main_snakefile():
+    workflow.default_target = "all"
