@@ -38,7 +38,7 @@ def test_landing_names_domains_scorers_and_best_tiles():
     # the pretrained model's note names the categories it was trained on, not this run's: left out
     assert "NCBD" not in text and "TAZ1" not in text
     trained = landing_html(per_domain, "trained", "trained in this run (results/models/all/model.pt)", True)
-    assert "Model: the model trained in this run (trained in this run (results/models/all/model.pt))" in trained
+    assert "Model: the model trained in this run (results/models/all/model.pt)" in trained
     assert "a model was trained in this run on the labels" in trained
     none = landing_html({"MED25": per_domain["MED25"]}, "", "none", trained=False)
     assert "This run ranked 1 domain:</b> MED25." in none

@@ -58,6 +58,8 @@ def landing_html(per_domain: dict[str, pd.DataFrame], model_kind: str, model_not
     if model_kind:
         # the pretrained model's note lists the categories it was trained on, which need not be this run's
         where = "predict.pretrained" if model_kind == "pretrained" else model_note
+        # the run's own model's note starts "trained in this run (...)": only the file, not the words twice
+        where = where.removeprefix("trained in this run (").removesuffix(")") if model_kind == "trained" else where
         parts.append(f"<p>Model: {_text(MODEL_NAMES.get(model_kind, 'a model'))} ({_text(where)}). The table "
                      "says which domains it ranked (rank.order_by); the consensus of the AlphaFold confidence "
                      "metrics ranks the others.</p>")

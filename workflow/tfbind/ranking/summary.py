@@ -51,7 +51,8 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
             if k == len(imputed):
                 lines.append(f"warning: input {column} missing for every pair: imputed with the training "
                              "median")
-    lines.append(f"ranking: {ranking_dir}/<domain>.tsv and {ranking_dir}/ranking.xlsx (one sheet per domain)")
+    lines.append(f"ranking: {ranking_dir}/<domain>.tsv and {ranking_dir}/ranking.xlsx (a sheet per domain, "
+                 "all_metrics, about)")
     if report_hint:
         lines.append(f"report: {report_hint} (first section: ranked candidates)")
     return lines
