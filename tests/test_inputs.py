@@ -37,6 +37,7 @@ def test_fasta_ids_sequences_and_categories(fastas):
     [
         (">A/B\nACD\n", "'A/B' is not a valid identifier"),
         (">A\nACD\n>A\nEFG\n", "duplicate tf IDs (1): A"),
+        (">KIX\nACD\n>MYB\nACD\n>kix\nEFG\n>Myb\nEFG\n", "tf IDs that differ only in case (2): KIX / kix; MYB / Myb;"),
         (">A\nACDB1\n", "letters outside the 20 amino acids plus X: 1B"),
         (">A\n\n", "empty sequence"),
         (">A group=MY/B\nACD\n", "'MY/B' is not a valid identifier"),
@@ -72,6 +73,7 @@ def test_pairs_table_resolves_relative_predictions(tmp_path, fastas):
     "line, problem",
     [
         ("p1\tMYB_24\tKIX_1\tx\np1\tKLF15_10\tKIX_1\ty\n", "duplicate pair_id (1): p1"),
+        ("P1\tMYB_24\tKIX_1\tx\np1\tKLF15_10\tKIX_1\ty\n", "pair_id that differ only in case (1): P1 / p1;"),
         ("p 1\tMYB_24\tKIX_1\tx\n", "line 2: pair_id 'p 1' is not a valid identifier"),
         ("p1\tNOPE\tKIX_1\tx\n", "line 2: tf_id 'NOPE' is not in the TF FASTA"),
         ("p1\tMYB_24\tKIX_9\tx\n", "line 2: domain_id 'KIX_9' is not in the domain FASTA"),

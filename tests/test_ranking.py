@@ -10,7 +10,7 @@ from tfbind.consensus import consensus_of, consensus_scores, metric_columns, met
 from tfbind.ranking.calls import metric_calls
 from tfbind.ranking.coordinates import tile_coordinates, tile_order
 from tfbind.ranking.summary import run_summary
-from tfbind.ranking.table import build_ranking, sheet_name
+from tfbind.ranking.table import build_ranking, sheet_name, sheet_names, write_ranking
 
 
 def _pairs(**columns):
@@ -146,6 +146,38 @@ def test_summary_warns_of_an_input_missing_for_every_pair():
 
 def test_sheet_names_are_valid():
     assert sheet_name("a/b:c" + "x" * 40) == ("a_b_c" + "x" * 40)[:31]
+
+
+LONG = "EP300_KIX_domain_residues_586_672"  # 33 characters: two such IDs share their first 31
+
+
+def test_sheet_names_are_distinct_without_case_and_apart_from_the_workbooks_own_sheets():
+    domains = ["KIX", "kix", "About", "all_metrics", LONG + "_A", LONG + "_B", "A_B", "A/B"]
+    # by hand: Excel compares names without case; a taken name gets _2, _3 within 31 characters
+    assert sheet_names(domains) == {
+        "KIX": "KIX", "kix": "kix_2", "About": "About_2", "all_metrics": "all_metrics_2",
+        LONG + "_A": LONG[:31], LONG + "_B": LONG[:29] + "_2", "A_B": "A_B", "A/B": "A_B_2"}
+
+
+def test_workbook_keeps_every_domain_whose_sheet_names_clash(tmp_path):
+    """Two domains that Excel would put in one sheet (IDs alike in their first 31 characters, a domain named
+    like the legend sheet): before, the later one replaced the earlier's rows without a word."""
+    import openpyxl
+
+    domains = [LONG + "_A", LONG + "_B", "about"]
+    table = pd.DataFrame({"rank": [1, 1, 1], "tf_id": ["T1", "T2", "T3"], "domain_id": domains,
+                          "score": [0.9, 0.8, 0.7], "consensus_metrics": ["iptm"] * 3,
+                          "pair_id": ["p1", "p2", "p3"]})
+    write_ranking(table, domains, {d: tmp_path / f"{d}.tsv" for d in domains}, tmp_path / "ranking.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "ranking.xlsx")
+    assert book.sheetnames == [LONG[:31], LONG[:29] + "_2", "about_2", "about"]
+    tiles = {name: [row[1] for row in book[name].iter_rows(min_row=2, values_only=True)]
+             for name in book.sheetnames[:3]}
+    assert tiles == {LONG[:31]: ["T1"], LONG[:29] + "_2": ["T2"], "about_2": ["T3"]}
+    legend = {row[0]: row[1] for row in book["about"].iter_rows(min_row=2, values_only=True)}
+    assert legend[f"sheet: {LONG[:31]}"].startswith(f"domain {LONG}_A ")
+    assert legend[f"sheet: {LONG[:29]}_2"].startswith(f"domain {LONG}_B ")
+    assert legend["sheet: about_2"].startswith("domain about ")
 
 
 def test_applicability_and_kd_clipping_hand_worked():

@@ -90,9 +90,24 @@ def check_columns(columns: Iterable[str], known: Iterable[str], where: str, what
     return unknown
 
 
-def check_unique(values: Iterable[str], what: str, where: str) -> None:
-    """Raise ``InputError`` listing every identifier that occurs more than once."""
+def check_unique(values: Iterable[str], what: str, where: str, fold_case: bool = False) -> None:
+    """Raise ``InputError`` listing every identifier that occurs more than once; with ``fold_case``, also those
+    that differ only in case (``KIX`` and ``kix``): identifiers that name files (``results/ranking/<domain>.tsv``,
+    a pair's folder) would share one file on a case-insensitive file system (macOS, Windows), one result
+    overwriting the other, and one Excel sheet."""
+    values = list(values)
     dupes = sorted(v for v, n in Counter(values).items() if n > 1)
     if dupes:
         shown = ", ".join(dupes[:10]) + (" ..." if len(dupes) > 10 else "")
         raise InputError(f"{where}: duplicate {what} ({len(dupes)}): {shown}")
+    if fold_case:
+        spellings: dict[str, list[str]] = {}
+        for v in values:
+            spellings.setdefault(v.casefold(), []).append(v)
+        clashes = sorted(" / ".join(group) for group in spellings.values() if len(group) > 1)
+        if clashes:
+            shown = "; ".join(clashes[:10]) + (" ..." if len(clashes) > 10 else "")
+            raise InputError(
+                f"{where}: {what} that differ only in case ({len(clashes)}): {shown}; they name files, which a "
+                "case-insensitive file system (macOS, Windows) would merge into one: rename one of each"
+            )

@@ -143,7 +143,7 @@ def read_pairs_table(
         # cost seconds at 10^5 pairs)
         prefix = base if base.endswith("/") else base + "/"
         out["prediction"] = out["prediction"].where(~relative, prefix + out["prediction"])
-    check_unique(out["pair_id"].tolist(), "pair_id", str(path))
+    check_unique(out["pair_id"].tolist(), "pair_id", str(path), fold_case=True)
     return PairPlan(out)
 
 

@@ -109,7 +109,7 @@ def read_fasta(path: str | Path, kind: str) -> dict[str, SequenceRecord]:
         records[rid] = SequenceRecord(rid, seq, category, group)
     if not ids:
         raise InputError(f"{path}: no FASTA records found (is this a FASTA file?)")
-    check_unique(ids, f"{kind} IDs", str(path))
+    check_unique(ids, f"{kind} IDs", str(path), fold_case=True)
     if uniprot:
         shown = ", ".join(f"{first} -> {rid}" for rid, first in list(uniprot.items())[:3])
         more = f" and {len(uniprot) - 3} more" if len(uniprot) > 3 else ""

@@ -235,19 +235,45 @@ def build_ranking(pairs: pd.DataFrame, scores: pd.DataFrame | None = None,
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+#: Excel's longest sheet name.
+SHEET_NAME_MAX = 31
+
+
 def sheet_name(domain_id: str) -> str:
     """An Excel sheet name for a domain (at most 31 characters, none of []:*?/\\)."""
-    return _SHEET_BAD.sub("_", str(domain_id))[:31]
+    return _SHEET_BAD.sub("_", str(domain_id))[:SHEET_NAME_MAX]
+
+
+def sheet_names(domains: list[str]) -> dict[str, str]:
+    """domain -> its sheet's name, each distinct. Excel compares sheet names without case, and
+    :func:`sheet_name` may map two domains to one name ("A/B" and "A_B", two long IDs alike in their first 31
+    characters) or a domain onto a sheet of its own (``about``, ``all_metrics``): a later name would replace
+    that sheet's rows without a word. So a name already taken gets ``_2``, ``_3``, ... (cut to keep 31
+    characters); the ``about`` sheet lists each domain whose sheet is not named as the domain is."""
+    taken = {"about", ALL_METRICS_SHEET}
+    names = {}
+    for domain in domains:
+        base = name = sheet_name(domain)
+        k = 2
+        while name.casefold() in taken:
+            suffix = f"_{k}"
+            name, k = base[:SHEET_NAME_MAX - len(suffix)] + suffix, k + 1
+        taken.add(name.casefold())
+        names[domain] = name
+    return names
 
 
 def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None,
                 scorer_notes: dict[str, str] | None = None, model_note: str = "",
-                columns: list[str] | None = None) -> pd.DataFrame:
+                columns: list[str] | None = None, renamed: dict[str, str] | None = None) -> pd.DataFrame:
     """The workbook's legend; ``shown``: domain -> (rows in its sheet, candidates ranked); ``scorer_notes``:
     domain -> which scorer ranked it and how well that ranked real data (:func:`scorer_note`); ``model_note``:
     which model scored the pairs; ``columns``: every column of every sheet, each defined once
-    (:func:`column_definition`; default: the ranking's columns)."""
+    (:func:`column_definition`; default: the ranking's columns); ``renamed``: domain -> its sheet, for the
+    domains whose sheet is named otherwise (:func:`sheet_names`)."""
     rows = [("model", model_note)] if model_note else []
+    rows += [(f"sheet: {sheet}", f"domain {d} (an Excel sheet name is at most 31 characters, none of []:*?/\\, "
+              "and distinct without case)") for d, sheet in (renamed or {}).items()]
     rows += [(f"ranked by: {d}", note) for d, note in (scorer_notes or {}).items()]
     wanted = list(dict.fromkeys([*(columns or ranking_columns(True)), "item", "definition"]))
     rows += [(col, column_definition(col) or "") for col in wanted]
@@ -291,11 +317,13 @@ def write_ranking(table: pd.DataFrame, domains: list[str], tsv_paths: dict[str, 
         write_tsv(rows, tsv_paths[d], for_reading=True, na_rep="")
     used = {d: (rows["consensus_metrics"].iloc[0] if len(rows) else "") for d, rows in per_domain.items()}
     shown = {d: (min(len(rows), limit), len(rows)) for d, rows in per_domain.items()}
-    sheets = {sheet_name(d): rows.head(limit) for d, rows in per_domain.items()}
+    names = sheet_names(list(per_domain))
+    sheets = {names[d]: rows.head(limit) for d, rows in per_domain.items()}
     if all_metrics is not None:
         sheets[ALL_METRICS_SHEET] = all_metrics
     columns = [c for rows in sheets.values() for c in rows.columns]
-    sheets["about"] = about_sheet(used, shown, scorer_notes, model_note, columns)
+    sheets["about"] = about_sheet(used, shown, scorer_notes, model_note, columns,
+                                  {d: n for d, n in names.items() if n != str(d)})
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             # the cells of the TSV files, text escaped by the same rule (tfbind.escape): openpyxl stores a
@@ -315,5 +343,5 @@ def workbook_limit(workbook_rows: int | None) -> int:
 
 
 __all__ = ["ALL_METRICS_SHEET", "COLUMN_DEFINITIONS", "MODEL_COLUMNS", "ORDER_BY", "build_ranking", "column_definition",
-           "interface_columns", "ranking_columns", "scorer_note", "scorers", "sheet_name", "top_model_file",
-           "workbook_limit", "write_ranking"]
+           "interface_columns", "ranking_columns", "scorer_note", "scorers", "sheet_name", "sheet_names",
+           "top_model_file", "workbook_limit", "write_ranking"]
