@@ -13,6 +13,7 @@ from test_layouts import af3_pair, assert_same, score, server_zip  # noqa: F401 
 
 from tfbind.errors import InputError
 from tfbind.features.failed import common_reasons, quote_reason, require_pairs, write_failed
+from tfbind.features.summary import write_features_summary
 from tfbind.plan.archives import extract_archive
 from tfbind.plan.discovery import discover_pairs
 from tfbind.plan.pairs import check_some_prediction_exists, read_pairs_table
@@ -171,6 +172,32 @@ def test_no_pair_read_fails_naming_failed_tsv_and_the_common_reasons(tmp_path):
     assert ("\n  3 x chains: runs/p0: TF and domain chains are ambiguous "
             "(and 2 like it naming other files or pairs)") in text
     assert "\n  1 x discover: job name 'x' is odd" in text
+
+
+def test_features_summary_counts_pairs_per_format_and_quotes_the_reasons(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"pair_id": ["a", "b", "c"], "source_format": ["colabfold", "alphafold3", "colabfold"]}),
+                   tmp_path / "pairs.parquet")
+    write_failed([{"pair_id": "d", "stage": "read", "reason": "runs/d: no PAE file"}], tmp_path / "failed.tsv")
+    out = tmp_path / "summary.txt"
+    write_features_summary(tmp_path / "pairs.parquet", tmp_path / "failed.tsv", out)
+    assert out.read_text().splitlines() == [
+        "tfbind features summary",
+        "pairs read: 3 (2 colabfold, 1 alphafold3)",
+        f"pairs failed: 1 ({tmp_path / 'failed.tsv'})",
+        "  1 x read: runs/d: no PAE file",
+        f"feature tables: {tmp_path}/pairs.parquet and models.parquet (as text: pairs.tsv, models.tsv)",
+    ]
+
+
+def test_features_summary_of_a_run_that_read_no_pair_fails_and_writes_nothing(tmp_path):
+    write_failed([{"pair_id": "d", "stage": "read", "reason": "runs/d: no PAE file"}], tmp_path / "failed.tsv")
+    with pytest.raises(InputError, match=r"no pair was read: all 1 pairs or inputs failed.*\n  1 x read: runs/d"):
+        write_features_summary(_empty_pairs(tmp_path / "pairs.parquet"), tmp_path / "failed.tsv",
+                               tmp_path / "summary.txt")
+    assert not (tmp_path / "summary.txt").exists()
 
 
 def test_one_pair_read_is_enough(tmp_path):

@@ -80,6 +80,12 @@ def test_a_run_whose_every_pair_fails_stops_naming_failed_tsv(tmp_path):
     stage, reason = failed.loc[0, "stage"], failed.loc[0, "reason"]
     assert f"  2 x {stage}: {reason} (and 1 like it naming another file or pair)" in proc.stderr
     assert not (work / "results" / "ranking" / "KIX.tsv").exists()
+    # the features stage alone fails the same way (before, it exited 0 with nothing read), failed.tsv kept
+    proc = run(work, "features")
+    assert proc.returncode != 0
+    assert "no pair was read: all 2 pairs or inputs failed, see results/features/failed.tsv" in proc.stderr
+    assert (work / "results" / "features" / "failed.tsv").is_file()
+    assert not (work / "results" / "features" / "summary.txt").exists()
 
 
 def test_one_pair_read_succeeds_elsewhere_and_its_report_command_runs(tmp_path):
@@ -100,6 +106,9 @@ def test_one_pair_read_succeeds_elsewhere_and_its_report_command_runs(tmp_path):
     ranking = pd.read_csv(work / "results" / "ranking" / "KIX.tsv", sep="\t")
     assert ranking["pair_id"].tolist() == ["KIX_and_MYB_25"]
     summary = proc.stdout[proc.stdout.index("tfbind run summary"):]
+    assert (work / "results" / "features" / "summary.txt").read_text().splitlines()[:3] == [
+        "tfbind features summary", "pairs read: 1 (1 alphafold3)",
+        "pairs failed: 1 (results/features/failed.tsv)"]
     assert "pairs read: 1 (1 alphafold3)" in summary and "pairs failed: 1" in summary
     reason = pd.read_csv(work / "results" / "features" / "failed.tsv", sep="\t").set_index("pair_id").loc[
         "KIX_and_MYB_26"]

@@ -199,7 +199,7 @@ def test_command_template_runs_batches_and_features_read_their_outputs(tmp_path)
 
     # predictions_dir defaults to the command's outdir: the next run plans the features from what it wrote
     assert planned_jobs("features", workdir=work, configfile=work / "config.yaml", cwd=tmp_path) == {
-        "extract_shard": 1, "merge_features": 1, "features": 1}
+        "extract_shard": 1, "merge_features": 1, "features_summary": 1, "features": 1}
     proc = snakemake(work, "features")
     assert proc.returncode == 0, proc.stderr[-3000:]
     pair = pd.read_parquet(work / "results/features/pairs.parquet").set_index("pair_id").loc["TEST_and_APC_1"]

@@ -75,7 +75,7 @@ def test_appending_pairs_reextracts_only_new_shards(trained, demo_pairs):
     demo_pairs.to_csv(trained / "pairs.tsv", sep="\t", index=False)  # 10 -> 12 pairs: shard 2 grows
     write_predictions(trained / "runs", pair_ids=demo_pairs["pair_id"].tolist()[10:])
     jobs = planned_jobs(trained, "features")
-    assert jobs == {"extract_shard": 1, "merge_features": 1, "features": 1}
+    assert jobs == {"extract_shard": 1, "merge_features": 1, "features_summary": 1, "features": 1}
     proc = snakemake(trained, "features", "--printshellcmds", "-n")
     assert "shard_00002" in proc.stdout and "shard_00000.models" not in proc.stdout.split("rule merge_features")[0]
     assert planned_jobs(trained, "--until", "features") .get("extract_shard") == 1
@@ -147,6 +147,6 @@ def test_appending_100_pairs_to_the_demo_touches_only_the_new_shards(tmp_path):
 
     proc = snakemake(work, "features", "-n")
     jobs = planned_jobs(work, "features")
-    assert jobs == {"extract_shard": 2, "merge_features": 1, "features": 1}, proc.stdout[-2000:]
+    assert jobs == {"extract_shard": 2, "merge_features": 1, "features_summary": 1, "features": 1}, proc.stdout[-2000:]
     assert "shard=shard_00001" in proc.stdout and "shard=shard_00002" in proc.stdout
     assert "shard=shard_00000" not in proc.stdout

@@ -11,9 +11,10 @@ from helpers import REPO, run_in, write_demo_config
 ALPHAFOLD_ROUTE = {"demo_predictions", "extract_archive", "extract_shard", "merge_features"}
 SCORE_TABLE_ROUTE = {"demo_predictions", "import_score_table"}
 SHARED = {
-    "all", "prepare", "prepare_jobs", "run_structure_prediction", "features", "train", "train_model", "cv_fold",
-    "evaluate", "evaluate_model", "plot_model", "calibrate", "calibrate_model", "predict", "predict_pairs", "rank",
-    "rank_candidates", "rank_model_scores", "rank_plots", "rank_top_panels", "rank_model_plots",
+    "all", "prepare", "prepare_jobs", "run_structure_prediction", "features", "features_summary", "train",
+    "train_model", "cv_fold", "evaluate", "evaluate_model", "plot_model", "calibrate", "calibrate_model", "predict",
+    "predict_pairs", "rank", "rank_candidates", "rank_model_scores", "rank_plots", "rank_top_panels",
+    "rank_model_plots",
 }
 
 

@@ -106,9 +106,28 @@ else:
             "../scripts/merge_features.py"
 
 
+rule features_summary:
+    # Fails, naming failed.tsv and the most common reasons, when no pair was read: `snakemake features` then
+    # stops as the steps after it would, and failed.tsv (the merge job's, which succeeded) is kept.
+    input:
+        pairs=FEATURE_TABLES["pairs"],
+        failed=FEATURE_TABLES["failed"],
+    output:
+        f"{FEATURES}/summary.txt",
+    log:
+        f"{LOGS}/features/summary.log",
+    localrule: True
+    conda:
+        "../../envs/features.yaml"
+    script:
+        "../scripts/features_summary.py"
+
+
 rule features:
     input:
         **FEATURE_TABLES,
+        # pairs read and failed; fails when none was read
+        summary=f"{FEATURES}/summary.txt",
         # runs scored from part of their files or with Sc left NaN (warnings.tsv: pair_id, stage, note); none for
         # score tables
         warnings=[] if USE_SCORE_TABLE else f"{FEATURES}/warnings.tsv",

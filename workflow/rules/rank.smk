@@ -196,7 +196,8 @@ rule rank:
 
 
 onsuccess:
-    # The run summary, when the ranking is up to date with the feature tables (not after `--until features`).
+    # The run summary, when the ranking is up to date with the feature tables (not after `--until features`);
+    # else the features summary (`snakemake features`).
     _summary, _pairs = Path(RANKING) / "summary.txt", Path(FEATURE_TABLES["pairs"])
     if _summary.is_file() and _pairs.is_file() and _summary.stat().st_mtime >= _pairs.stat().st_mtime:
         from tfbind.ranking.summary import (
@@ -213,3 +214,10 @@ onsuccess:
             snakemake_program(sys.argv[0], sys.executable),
         )
         print(f"\n{_summary.read_text()}report: {_report} (first section: ranked candidates)")
+    elif (
+        (_read := Path(FEATURES) / "summary.txt").is_file()
+        and _pairs.is_file()
+        and (_read.stat().st_mtime >= _pairs.stat().st_mtime)
+    ):
+        # a stage run (`snakemake features`): what it read
+        print(f"\n{_read.read_text()}", end="")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..features.failed import common_reasons
+from ..features.summary import read_lines
 
 
 def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], model: str,
@@ -24,18 +24,8 @@ def run_summary(pairs: pd.DataFrame, failed: pd.DataFrame, domains: list[str], m
     """Lines of text (plain, no markup). ``scorer_notes``: domain -> which scorer ranked it
     (:func:`tfbind.ranking.table.scorer_note`); ``imputed``: the model scores (``imputed`` column), whose
     rows with imputed inputs are counted per input."""
-    lines = ["tfbind run summary"]
-    fmt = pairs["source_format"].fillna("unknown").value_counts() if len(pairs) else pd.Series(dtype=int)
-    per_format = ", ".join(f"{n} {f}" for f, n in fmt.items()) or "none"
-    lines.append(f"pairs read: {len(pairs)} ({per_format})")
-    lines.append(f"domains: {', '.join(domains)}")
-    n_failed = failed["pair_id"].nunique() if len(failed) else 0
-    lines.append(f"pairs failed: {n_failed}" + (" (results/features/failed.tsv)" if n_failed else ""))
-    if n_failed:
-        reasons, more = common_reasons(failed)
-        lines += [f"  {line}" for line in reasons]
-        if more:
-            lines.append(f"  ... and {more} other kinds of reason")
+    read, failed_lines = read_lines(pairs, failed)
+    lines = ["tfbind run summary", read, f"domains: {', '.join(domains)}", *failed_lines]
     lines.append(f"model: {model}")
     for d, note in (scorer_notes or {}).items():
         lines.append(f"  {d} ranked by {note}")
