@@ -9,6 +9,8 @@ import json
 import math
 import os
 import re
+import signal
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 import shape_complementarity as scpkg
 
 from helpers import biopython_heavy_atoms
-from tfbind.features.extract import extract_pair, run_shard
+from tfbind.features.extract import PairTimeout, extract_pair, run_shard, time_limit
 from tfbind.metrics import shape_complementarity as scmod
 from tfbind.metrics.shape_complementarity import (
     SC_KEYS,
@@ -240,6 +242,70 @@ def test_a_rust_panic_is_an_outcome_but_an_interrupt_is_not(monkeypatch):
         compute(*ONE, *ONE)
 
 
+# ------------------------------------------------------------------ the library in a child process (time limit)
+
+
+def _count_children(monkeypatch) -> list:
+    calls = []
+    real = scmod._in_child
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+    monkeypatch.setattr(scmod, "_in_child", spy)
+    return calls
+
+
+def test_a_large_complex_under_a_time_limit_is_computed_in_a_child_with_the_same_values(fixtures_dir, monkeypatch):
+    """5b8c chains A and C (139 + 111 residues, 1,937 heavy atoms): the same three numbers
+    from a child process as in the process, and the child is used only under a time limit above ISOLATE_ATOMS."""
+    st = read_structure(fixtures_dir / CF)
+    in_process = structure_shape_complementarity(st, "A", "C")
+    calls = _count_children(monkeypatch)
+    monkeypatch.setattr(scmod, "ISOLATE_ATOMS", in_process.n_atoms_a + in_process.n_atoms_b - 1)
+    with time_limit(120):
+        isolated = structure_shape_complementarity(st, "A", "C")
+    assert calls == [1] and isolated == in_process and in_process.sc > 0
+    structure_shape_complementarity(st, "A", "C")  # no time limit: in the process
+    monkeypatch.setattr(scmod, "ISOLATE_ATOMS", in_process.n_atoms_a + in_process.n_atoms_b)
+    with time_limit(120):
+        structure_shape_complementarity(st, "A", "C")  # not above the bound: in the process
+    assert calls == [1]
+
+
+def test_the_time_limit_stops_a_library_call_that_ignores_signals(monkeypatch):
+    """A call that holds the time limit's signal off for 30 s, as a long Rust call does (signal handlers run only
+    when it returns): in the child, the pair stops at its 0.5 s limit and the child is killed and reaped."""
+    def stuck(*args, **kwargs):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(30)
+    monkeypatch.setattr(scmod, "compute_sc", stuck)
+    start = time.monotonic()
+    with pytest.raises(PairTimeout), time_limit(0.5):
+        compute(*ONE, *ONE, isolate=True)
+    assert time.monotonic() - start < 10  # not the 30 s of the call
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped
+
+
+def test_a_child_that_dies_costs_that_models_value_only(monkeypatch):
+    monkeypatch.setattr(scmod, "compute_sc", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    result = compute(*ONE, *ONE, isolate=True)
+    assert math.isnan(result.sc) and math.isnan(result.area)
+    assert result.problem == "sc-rs: the library's process ended without a result (killed by signal 9)"
+
+
+def test_library_errors_and_panics_come_back_from_the_child(monkeypatch):
+    PanicException = type("PanicException", (BaseException,), {})
+    for error, expected in ((ValueError("Overlapping atoms detected: 3:PRO:CA"),
+                             "sc-rs: ValueError: Overlapping atoms detected: 3:PRO:CA"),
+                            (PanicException("index out of bounds"), "sc-rs: PanicException: index out of bounds")):
+        _fake_library(monkeypatch, error)
+        assert compute(*ONE, *ONE, isolate=True).problem == expected
+    _fake_library(monkeypatch, ValueError("No molecular dots generated"))
+    assert compute(*ONE, *ONE, isolate=True).columns()["sc_area"] == 0.0  # no interface, as in the process
+
+
 @pytest.mark.parametrize(("sc", "area", "distance", "defined"), [
     (0.0, 0.0, 0.0, False),  # no trimmed dots at all
     (0.0, 0.0745, 0.0, False),  # dots on one surface only (a demo complex): no pair of facing dots
@@ -302,6 +368,27 @@ def test_extraction_gives_the_top_model_its_value(fixtures_dir):
     assert top["sc_median_distance"] == pytest.approx(expected.median_distance, abs=1e-6)
     assert {k: summary[k] for k in SC_KEYS} == {k: top[k] for k in SC_KEYS}
     assert not any(k.startswith(("shape_complementarity_", "sc_area_")) for k in summary)
+
+
+def test_an_extraction_job_computes_a_large_complex_in_a_child_with_the_same_value(fixtures_dir, tmp_path,
+                                                                                   monkeypatch):
+    """The ColabFold run through run_shard (the extraction job, under the default time limit): chains C + B hold
+    1,794 heavy atoms, above ISOLATE_ATOMS, so the library runs in a child; the value equals the library on
+    Biopython-read atoms, as in the process."""
+    import pandas as pd
+
+    pair, tfs, domains = _pair(fixtures_dir, "colabfold_5b8c", "C", "B")
+    manifest = tmp_path / "shard_00000.tsv"
+    pd.DataFrame([{**pair, "domain_category": "D", "tf_sequence": tfs["T"].sequence,
+                   "domain_sequence": domains["D"].sequence}]).to_csv(manifest, sep="\t", index=False)
+    out = {k: tmp_path / f"o.{k}" for k in ("models", "pairs", "failed", "warnings")}
+    calls = _count_children(monkeypatch)
+    settings = ExtractSettings(sasa=False)
+    assert settings.pair_timeout_s > 0 and scmod.ISOLATE_ATOMS < 1794
+    assert run_shard(manifest, out["models"], out["pairs"], out["failed"], settings, out["warnings"]) == (1, 0)
+    assert calls == [1]
+    top = pd.read_parquet(out["pairs"]).iloc[0]
+    assert top["shape_complementarity"] == pytest.approx(_independent(fixtures_dir / CF, "C", "B")[2].sc, abs=1e-6)
 
 
 def test_extraction_modes_on_the_alphapulldown_run(fixtures_dir, tmp_path, monkeypatch):

@@ -21,8 +21,8 @@ Two guards keep one hostile run from taking the shard with it:
   memory grows with the volume of the interface atoms' bounding box rather than the file size, by the box
   limit of ``tfbind.metrics.interface_sasa`` (a ``ValueError``: a failed pair, stage ``metrics``). The longest such call
   is the shape-complementarity library's (about 1-2.5 s per model of a real complex, growing with the
-  square of the interface size: ``tfbind.metrics.shape_complementarity``), so a pair overruns its
-  limit by at most that much;
+  square of the interface size), which runs in a child process that the limit stops when the molecules are
+  larger than a TF tile on a domain (``tfbind.metrics.shape_complementarity``, "Time limit");
 * before a pair is read its id and path go to the shard log, so if the job dies anyway (killed by
   the scheduler for memory or time, a crash in a library) the last line of
   ``results/logs/features/<shard>.log`` names the pair to exclude.

@@ -86,15 +86,30 @@ pairwise, so the time grows with the square of the interface size (dots ~ 15 per
 interface), not with the chain lengths. Measured on the 5b8c fixtures (chains of 139/120/111 residues):
 0.33 s for 427 A^2 of trimmed area, 0.8 s for 720 A^2, 1.2-1.4 s for 990-1,040 A^2; the largest case,
 chain A against chains B and C as one molecule (370 residues, 1,230-1,360 A^2), 2.1-2.5 s. Synthetic demo
-complexes (small interfaces) take about 30 ms. The Rust call cannot be interrupted: the per-pair time
-limit (``features.pair_timeout_s``, SIGALRM) takes effect when it returns, so a pair overruns it by at most
-one call.
+complexes (small interfaces) take about 30 ms.
+
+Time limit
+----------
+The Rust call cannot be interrupted: a signal handler runs only when it returns. So when a time limit is
+armed (``features.pair_timeout_s``: a real-time interval timer, :func:`tfbind.features.extract.time_limit`)
+and the molecules hold more than :data:`ISOLATE_ATOMS` atoms (a complex larger than a TF tile on a domain,
+where one call can take seconds and grows with the square of the interface), the library runs in a forked
+child process: the parent waits on a pipe, which the timer's signal does interrupt, and the child is killed on
+the way out, so a pair stops at its limit and the shard goes on. A child that dies without a result (a crash
+in the library) costs that model's Sc (NaN and a note), not the shard. The fork and the pipe cost about 10 ms,
+within the noise of a 0.35-1.4 s call on such a complex (``workflow/benchmarks/bench_sc_isolation.py``,
+docs/performance.md); smaller complexes, runs without a time limit and platforms without ``fork`` call the
+library in the process.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import signal
+import threading
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -114,6 +129,9 @@ _RADII_VARIABLES = ("ATOMIC_RADII", "ATOMIC_RADII_PATH")
 _NAN = float("nan")
 #: An atom as sc-rs names it in a message: "469:PRO:CA" (its 1-based number, residue, atom).
 _ATOM_NUMBER = re.compile(r"\b(\d+):[A-Z0-9]{1,4}:")
+#: Above this many atoms (both molecules together) the library runs in a child process when a time limit is
+#: armed (module docstring): a TF tile of 80 residues on a 90-residue domain passes about 1,300 heavy atoms.
+ISOLATE_ATOMS = 1500
 
 
 @dataclass(frozen=True)
@@ -148,35 +166,110 @@ def _default_radii():
         os.environ.update(saved)
 
 
-def compute(coords_a, names_a, residues_a, coords_b, names_b, residues_b) -> ShapeComplementarity:
+def _library(coords_a, names_a, residues_a, coords_b, names_b, residues_b) -> tuple[float, float, float]:
+    """(Sc, trimmed area, median distance) from sc-rs, one thread, with its default radii; raises what it raises."""
+    with _default_radii():
+        result = compute_sc(coords_a, list(names_a), list(residues_a), coords_b, list(names_b), list(residues_b),
+                            parallel=False)
+    return float(result.sc), float(result.trimmed_area), float(result.median_distance)
+
+
+def _is_library_error(exc: BaseException) -> bool:
+    # the library signals every problem with ValueError; a Rust panic is pyo3's PanicException, a BaseException.
+    # Anything else (KeyboardInterrupt, the pair's time limit) is not the library's to report.
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _time_limit_armed() -> bool:
+    """A real-time interval timer is running in the main thread (the pair's time limit)."""
+    return (hasattr(os, "fork") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] > 0)
+
+
+def _in_child(call, *args) -> tuple:
+    """``("ok", value)`` or ``("error", exception name, message)`` of ``call(*args)`` run in a forked child
+    process; ``("died", how)`` when the child ended without a result. The parent blocks in a pipe read, which a
+    signal interrupts: the pair's time limit raises through here, and the child is killed and reaped on the way
+    out in every case."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on fork in a process with threads (here: idle BLAS pools); the child runs only the
+        # library and pickle, and leaves with os._exit
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's cleanup (atexit, buffers)
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                outcome = ("ok", call(*args))
+            except BaseException as exc:
+                if not _is_library_error(exc):
+                    raise
+                outcome = ("error", type(exc).__name__, str(exc))
+            data = pickle.dumps(outcome)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            code = 1
+        finally:
+            os._exit(code)
+    try:
+        os.close(write_end)  # in the try: the child is reaped whatever interrupts the parent from here on
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)  # done already, or past the pair's limit
+        except ProcessLookupError:
+            pass
+        _, status = os.waitpid(pid, 0)
+    if data:
+        return pickle.loads(data)  # noqa: S301 - our own child's bytes
+    how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+           else f"exit status {os.waitstatus_to_exitcode(status)}")
+    return ("died", how)
+
+
+def compute(coords_a, names_a, residues_a, coords_b, names_b, residues_b,
+            isolate: bool | None = None) -> ShapeComplementarity:
     """Sc of molecule A (``coords_a`` (n, 3) A, atom names, residue names) against molecule B, one thread.
 
     The atoms are passed as given (select them first; hydrogens should not be among them). Never raises for
-    what the library refuses: the outcome carries NaN and the library's message (module docstring)."""
+    what the library refuses: the outcome carries NaN and the library's message (module docstring).
+    ``isolate``: run the library in a child process (module docstring, "Time limit"); None: when a time limit
+    is armed and the molecules hold more than :data:`ISOLATE_ATOMS` atoms."""
     coords_a = np.ascontiguousarray(coords_a, dtype=float).reshape(-1, 3)
     coords_b = np.ascontiguousarray(coords_b, dtype=float).reshape(-1, 3)
     counts = {"n_atoms_a": coords_a.shape[0], "n_atoms_b": coords_b.shape[0]}
-    try:
-        with _default_radii():
-            result = compute_sc(coords_a, list(names_a), list(residues_a), coords_b, list(names_b),
-                                list(residues_b), parallel=False)
-    except Exception as exc:  # noqa: BLE001 - the library signals every problem with ValueError
-        return _failed(exc, counts)
-    except BaseException as exc:
-        if type(exc).__name__ != "PanicException":  # KeyboardInterrupt, the pair's time limit: not ours
-            raise
-        return _failed(exc, counts)
-    if not (result.trimmed_area > 0 and result.median_distance > 0):
+    if isolate is None:
+        isolate = coords_a.shape[0] + coords_b.shape[0] > ISOLATE_ATOMS and _time_limit_armed()
+    args = (coords_a, names_a, residues_a, coords_b, names_b, residues_b)
+    if isolate:
+        outcome = _in_child(_library, *args)
+        if outcome[0] == "died":
+            return ShapeComplementarity(**counts, problem=f"sc-rs: the library's process ended without a result "
+                                                          f"({outcome[1]})")
+        if outcome[0] == "error":
+            return _failed(outcome[1], outcome[2], counts)
+        sc, area, median = outcome[1]
+    else:
+        try:
+            sc, area, median = _library(*args)
+        except BaseException as exc:
+            if not _is_library_error(exc):
+                raise
+            return _failed(type(exc).__name__, str(exc), counts)
+    if not (area > 0 and median > 0):
         return ShapeComplementarity(0.0, 0.0, **counts)  # no facing dots on one of the surfaces: no interface
-    return ShapeComplementarity(float(result.sc), float(result.trimmed_area), float(result.median_distance),
-                                **counts)
+    return ShapeComplementarity(sc, area, median, **counts)
 
 
-def _failed(exc: BaseException, counts: dict) -> ShapeComplementarity:
-    message = str(exc)
+def _failed(name: str, message: str, counts: dict) -> ShapeComplementarity:
     if message.endswith(_NO_DOTS):
         return ShapeComplementarity(0.0, 0.0, **counts)  # no atom within the separation cutoff: no interface
-    return ShapeComplementarity(**counts, problem=f"sc-rs: {type(exc).__name__}: {message}")
+    return ShapeComplementarity(**counts, problem=f"sc-rs: {name}: {message}")
 
 
 def _from_atoms(atoms: InterfaceAtoms, chain_a: str, chain_b: str) -> ShapeComplementarity:
