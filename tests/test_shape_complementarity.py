@@ -280,12 +280,22 @@ def test_the_time_limit_stops_a_library_call_that_ignores_signals(monkeypatch):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(30)
     monkeypatch.setattr(scmod, "compute_sc", stuck)
+    children = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+    monkeypatch.setattr(scmod.os, "fork", fork)
     start = time.monotonic()
     with pytest.raises(PairTimeout), time_limit(0.5):
         compute(*ONE, *ONE, isolate=True)
     assert time.monotonic() - start < 10  # not the 30 s of the call
+    assert len(children) == 1
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped
+        os.waitpid(children[0], os.WNOHANG)  # the child is gone: killed and reaped
 
 
 def test_a_child_that_dies_costs_that_models_value_only(monkeypatch):
