@@ -149,8 +149,9 @@ def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
     oof = read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "fold_1.tsv"])
     assert len(oof) == 5
     kd = cv_kd(oof, pairs, labels).set_index("pair_id")
-    assert kd[["kd_nm", "kd_pred_nm"]].to_dict("index") == {
-        "KIX_and_a": {"kd_nm": 100.0, "kd_pred_nm": 120.0}, "KIX_and_b": {"kd_nm": 5000.0, "kd_pred_nm": 4000.0}}
+    assert kd[["kd_nm", "kd_pred_nm"]].to_dict("index") == {  # one repeat: its own value (a geometric mean of one)
+        "KIX_and_a": {"kd_nm": 100.0, "kd_pred_nm": pytest.approx(120.0)},
+        "KIX_and_b": {"kd_nm": 5000.0, "kd_pred_nm": pytest.approx(4000.0)}}
     curves = cv_curves(oof, pairs, labels)  # CURVE_PREDICTORS order (fusion, consensus, ipsae_min, iptm)
     assert list(zip(curves["pair_id"], curves["predictor"], curves["score"], curves["binder"])) == [
         ("KIX_and_a", "fusion", 0.4, 1), ("KIX_and_b", "fusion", -0.3, 0),
@@ -160,6 +161,28 @@ def test_cv_tables_from_the_out_of_fold_files_read_once(tmp_path):
     (tmp_path / "old.tsv").write_text(old)
     with pytest.raises(InputError, match=r"old\.tsv: no kd_pred_nm column"):
         read_cv_oof([tmp_path / "fold_0.tsv", tmp_path / "old.tsv"])
+
+
+def test_cv_tables_average_each_pair_over_the_repeats(tmp_path):
+    """Two repeated fold assignments: per pair the geometric mean of the predicted Kd (120 and 480 nM -> 240 nM)
+    and the mean score (0.4 and 0.2 -> 0.3), worked by hand; a pair predicted in one repeat only keeps its
+    value."""
+    from tfbind.ranking.cv import cv_curves, cv_kd, n_repeats, read_cv_oof
+
+    pairs = pd.DataFrame({"pair_id": ["KIX_and_a", "KIX_and_b"], "tf_id": ["a", "b"], "domain_id": ["KIX", "KIX"],
+                          "domain_category": ["KIX", "KIX"]})
+    labels = pd.DataFrame({"tf_id": ["a", "b"], "domain_id": ["KIX", "KIX"], "kd_nm": [100.0, 5000.0],
+                           "binder": [1, 0]})
+    columns = "pair_id\trepeat\tfold\tpredictor\tscore\trank_score\ttarget\tpkd\tkd_pred_nm\n"
+    (tmp_path / "r0.tsv").write_text(columns + "KIX_and_a\t0\t0\tfusion\t0.9\t0.4\t0.8\t7\t120\n"
+                                     "KIX_and_b\t0\t1\tfusion\t0.1\t-0.5\t0.1\t5.3\t4000\n")
+    (tmp_path / "r1.tsv").write_text(columns + "KIX_and_a\t1\t1\tfusion\t0.8\t0.2\t0.8\t7\t480\n")
+    oof = read_cv_oof([tmp_path / "r0.tsv", tmp_path / "r1.tsv"])
+    assert n_repeats(oof) == 2
+    kd = cv_kd(oof, pairs, labels).set_index("pair_id")["kd_pred_nm"]
+    assert kd["KIX_and_a"] == pytest.approx(240.0) and kd["KIX_and_b"] == pytest.approx(4000.0)
+    curves = cv_curves(oof, pairs, labels).set_index("pair_id")["score"]
+    assert curves["KIX_and_a"] == pytest.approx(0.3) and curves["KIX_and_b"] == pytest.approx(-0.5)
 
 
 def test_observed_vs_predicted_leaves_out_kd_a_log_axis_cannot_show(tmp_path, caplog):

@@ -159,9 +159,11 @@ RANK_MODEL_PLOTS = [
 
 rule rank_model_plots:
     input:
+        # every repeat (the evaluation and the calibration read them too): a pair's value is its mean over them
         oof=expand(
-            f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_0/fold_{{fold}}/oof.tsv",
-            fold=range(SETTINGS.evaluate.cv_folds),
+            f"{RESULTS}/scores/{RANK_SCOPE}/cv/repeat_{{repeat}}/fold_{{fold}}/oof.tsv",
+            repeat=REPEATS,
+            fold=FOLDS,
         ),
         pairs=FEATURE_TABLES["pairs"],
         labels=labels_input,

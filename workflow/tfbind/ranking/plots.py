@@ -124,8 +124,9 @@ def tracks(table: pd.DataFrame, coords: pd.DataFrame, out_dir: str | Path, value
     return index
 
 
-def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
-    """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain.
+def observed_vs_predicted(oof: pd.DataFrame, path: str | Path, repeats: int = 1) -> None:
+    """Observed vs predicted Kd (nM, log axes) of the out-of-fold predictions, one colour per domain;
+    ``repeats``: how many repeated fold assignments each pair's prediction is the geometric mean of.
 
     A Kd that a log axis cannot show (0, inf, NaN: a fold model that extrapolated beyond the float range)
     is not drawn; the title and the log say how many, so the figure is never silently thinner."""
@@ -152,15 +153,16 @@ def observed_vs_predicted(oof: pd.DataFrame, path: str | Path) -> None:
     ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), xlabel="observed Kd (nM)",
            ylabel="predicted Kd (nM), out-of-fold")
     note = f"\n{hidden} pair(s) with a predicted Kd of 0, inf or none not drawn" if hidden else ""
-    ax.set_title("Fusion model, cross-validation (each pair predicted by the fold model that did not see it)"
-                 + note, fontsize=9)
+    how = ("each pair predicted by the fold model that did not see it" if repeats <= 1 else
+           f"each pair: geometric mean of {repeats} repeats' predictions by the fold model that did not see it")
+    ax.set_title(f"Fusion model, cross-validation\n({how})" + note, fontsize=9)
     ax.legend(title="domain", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     save(fig, path)
 
 
-def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
+def roc_pr(curves: pd.DataFrame, path: str | Path, repeats: int = 1) -> None:
     """ROC and precision-recall per domain (rows) for each predictor (``curves``: domain_category,
-    predictor, score, binder)."""
+    predictor, score, binder; ``repeats``: how many repeated fold assignments each score is the mean of)."""
     from sklearn.metrics import precision_recall_curve
 
     plt = pyplot()
@@ -185,7 +187,8 @@ def roc_pr(curves: pd.DataFrame, path: str | Path) -> None:
         base = g.drop_duplicates("pair_id")["binder"].mean() if "pair_id" in g else math.nan
         if np.isfinite(base):
             ax_pr.axhline(base, color="grey", lw=0.6, ls="--")
-    fig.suptitle("Out-of-fold (cross-validation) scores vs binder labels, within each domain", fontsize=10)
+    mean = f"\neach pair's score: its mean over {repeats} repeated fold assignments" if repeats > 1 else ""
+    fig.suptitle(f"Out-of-fold (cross-validation) scores vs binder labels, within each domain{mean}", fontsize=10)
     fig.tight_layout()
     save(fig, path)
 
