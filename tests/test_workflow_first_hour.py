@@ -2,7 +2,7 @@
 table none of whose runs exists and a predictions_dir as delivered stop at start-up with the reason; a run whose
 every pair fails stops at the ranking naming failed.tsv; a run with one pair read (an AlphaFold Server zip matched
 by its own name) and one bad pair succeeds, started from another folder with -s/-d/--configfile, and the report
-command its summary prints runs as printed."""
+command its summary prints runs as printed; a homodimer stops without the chain columns and is read with them."""
 
 import os
 import shlex
@@ -129,3 +129,60 @@ def test_one_pair_read_succeeds_elsewhere_and_its_report_command_runs(tmp_path):
     assert words[-2:] == ["--report", str(work / "report.html")]
     assert (work / "report.html").stat().st_size > 10_000  # the report, written where the command says
     assert not (third / "report.html").exists()
+
+
+def homodimer_run(run: Path, job: str) -> str:
+    """A ColabFold run of the demo's KIX domain with itself (chains A and B of one sequence), in ColabFold's own
+    file layout as the demo writes it: a demo complex whose tile is replaced by a copy of the domain 15 A away (its
+    pLDDT and PAE blocks copied likewise). Returns the sequence."""
+    import dataclasses
+
+    import numpy as np
+
+    from tfbind.demo.complexes import build_complex
+    from tfbind.demo.labels import make_pairs, make_tiles
+    from tfbind.demo.writers import write_colabfold
+
+    tiles = make_tiles(7)
+    pair = next(p for p in make_pairs(7, tiles) if p.domain_id == "KIX")
+    cx = build_complex(pair, next(t for t in tiles if t.tf_id == pair.tf_id), 7)
+    n = len(cx.domain.seq)
+    homo = dataclasses.replace(
+        cx, pair=dataclasses.replace(cx.pair, pair_id=job), tile_seq=cx.domain.seq,
+        tf_xyz=[cx.domain.xyz + np.array([15.0, 0.0, 0.0]) for _ in cx.tf_xyz],
+        plddt=[np.concatenate([p[:n], p[:n]]) for p in cx.plddt],
+        pae=[np.block([[p[:n, :n], p[:n, :n]], [p[:n, :n], p[:n, :n]]]) for p in cx.pae])
+    run.mkdir(parents=True)
+    write_colabfold(homo, run)
+    return cx.domain.seq
+
+
+def test_a_homodimer_without_chain_columns_stops_and_with_them_is_read(tmp_path):
+    """Issue 21's example of an empty run that used to succeed: a homodimer, whose two chains both match the TF and
+    the domain, cannot be read without the pairs table's tf_chain/domain_chain; the run stops naming the reason
+    and the fix. With the columns, the same run is read and ranked."""
+    work = tmp_path / "work"
+    seq = homodimer_run(work / "runs" / "KIX_and_KIX2", "KIX_and_KIX2")
+    (work / "tf.fasta").write_text(f">KIX2\n{seq}\n")
+    (work / "domains.fasta").write_text(f">KIX category=KIX\n{seq}\n")
+    (work / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    proc = run(work)
+    assert proc.returncode != 0
+    assert "no pair was read: all 1 pairs or inputs failed, see results/features/failed.tsv" in proc.stderr
+    assert "a homodimer needs the pairs table's tf_chain and domain_chain columns" in proc.stderr
+    failed = pd.read_csv(work / "results" / "features" / "failed.tsv", sep="\t")
+    assert failed["pair_id"].tolist() == ["KIX_and_KIX2"] and failed["stage"].tolist() == ["chains"]
+    assert "chains 'A' and 'B' both match both the TF and the domain sequence" in failed["reason"][0]
+    assert f"1 x chains: {failed['reason'][0]}" in proc.stderr  # quoted as written
+    assert not (work / "results" / "ranking" / "KIX.tsv").exists()
+
+    # the fix the message names: the pairs table with the chains (the demo writes the domain as A, the copy as B)
+    (work / "pairs.tsv").write_text("pair_id\ttf_id\tdomain_id\tprediction\ttf_chain\tdomain_chain\n"
+                                    "KIX_and_KIX2\tKIX2\tKIX\tKIX_and_KIX2\tB\tA\n")
+    config = {**CONFIG, "pairs": "pairs.tsv"}
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = run(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pair = pd.read_parquet(work / "results" / "features" / "pairs.parquet").iloc[0]
+    assert (pair["pair_id"], pair["tf_chain"], pair["domain_chain"]) == ("KIX_and_KIX2", "B", "A")
+    assert pd.read_csv(work / "results" / "ranking" / "KIX.tsv", sep="\t")["pair_id"].tolist() == ["KIX_and_KIX2"]
