@@ -245,14 +245,15 @@ def test_a_rust_panic_is_an_outcome_but_an_interrupt_is_not(monkeypatch):
 # ------------------------------------------------------------------ the library in a child process (time limit)
 
 
-def _count_children(monkeypatch) -> list:
+def _count_calls(monkeypatch, name: str) -> list:
+    """Replace ``scmod.<name>`` by a spy that calls it and appends 1 to the returned list per call."""
     calls = []
-    real = scmod._in_child
+    real = getattr(scmod, name)
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         calls.append(1)
-        return real(*args)
-    monkeypatch.setattr(scmod, "_in_child", spy)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(scmod, name, spy)
     return calls
 
 
@@ -261,7 +262,7 @@ def test_a_large_complex_under_a_time_limit_is_computed_in_a_child_with_the_same
     from a child process as in the process, and the child is used only under a time limit above ISOLATE_ATOMS."""
     st = read_structure(fixtures_dir / CF)
     in_process = structure_shape_complementarity(st, "A", "C")
-    calls = _count_children(monkeypatch)
+    calls = _count_calls(monkeypatch, "_in_child")
     monkeypatch.setattr(scmod, "ISOLATE_ATOMS", in_process.n_atoms_a + in_process.n_atoms_b - 1)
     with time_limit(120):
         isolated = structure_shape_complementarity(st, "A", "C")
@@ -392,7 +393,7 @@ def test_an_extraction_job_computes_a_large_complex_in_a_child_with_the_same_val
     pd.DataFrame([{**pair, "domain_category": "D", "tf_sequence": tfs["T"].sequence,
                    "domain_sequence": domains["D"].sequence}]).to_csv(manifest, sep="\t", index=False)
     out = {k: tmp_path / f"o.{k}" for k in ("models", "pairs", "failed", "warnings")}
-    calls = _count_children(monkeypatch)
+    calls = _count_calls(monkeypatch, "_in_child")
     settings = ExtractSettings(sasa=False)
     assert settings.pair_timeout_s > 0 and scmod.ISOLATE_ATOMS < 1794
     assert run_shard(manifest, out["models"], out["pairs"], out["failed"], settings, out["warnings"]) == (1, 0)
@@ -410,14 +411,7 @@ def test_extraction_modes_on_the_alphapulldown_run(fixtures_dir, tmp_path, monke
 
     pair, tfs, domains = _pair(fixtures_dir, AP, "C", "B")
     notes = []
-    calls = []
-    real = scmod.compute
-
-    def counting(*args):
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(scmod, "compute", counting)
+    calls = _count_calls(monkeypatch, "compute")
     for mode, expected_calls in (("top", 1), ("off", 0), ("all", 5)):
         calls.clear()
         settings = ExtractSettings(sasa=False, pair_timeout_s=0, shape_complementarity=mode)

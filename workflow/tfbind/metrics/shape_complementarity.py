@@ -180,15 +180,27 @@ def _is_library_error(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
+def _outcome(call, *args) -> tuple:
+    """``("ok", value)`` of ``call(*args)``, or ``("error", exception name, message)`` for what the library
+    raised; anything else raises on."""
+    try:
+        return ("ok", call(*args))
+    except BaseException as exc:
+        if not _is_library_error(exc):
+            raise
+        return ("error", type(exc).__name__, str(exc))
+
+
 def _time_limit_armed() -> bool:
-    """A real-time interval timer is running in the main thread (the pair's time limit)."""
+    """A real-time interval timer (the pair's time limit) is running in the main thread, and the platform can
+    fork a child for the library."""
     return (hasattr(os, "fork") and threading.current_thread() is threading.main_thread()
             and signal.getitimer(signal.ITIMER_REAL)[0] > 0)
 
 
 def _in_child(call, *args) -> tuple:
-    """``("ok", value)`` or ``("error", exception name, message)`` of ``call(*args)`` run in a forked child
-    process; ``("died", how)`` when the child ended without a result. The parent blocks in a pipe read, which a
+    """:func:`_outcome` of ``call(*args)`` run in a forked child process; ``("died", how)`` when the child ended
+    without a result. The parent blocks in a pipe read, which a
     signal interrupts: the pair's time limit raises through here, and the child is killed and reaped on the way
     out in every case."""
     read_end, write_end = os.pipe()
@@ -201,13 +213,7 @@ def _in_child(call, *args) -> tuple:
         code = 0
         try:
             os.close(read_end)
-            try:
-                outcome = ("ok", call(*args))
-            except BaseException as exc:
-                if not _is_library_error(exc):
-                    raise
-                outcome = ("error", type(exc).__name__, str(exc))
-            data = pickle.dumps(outcome)
+            data = pickle.dumps(_outcome(call, *args))
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view):]
@@ -246,21 +252,13 @@ def compute(coords_a, names_a, residues_a, coords_b, names_b, residues_b,
     if isolate is None:
         isolate = coords_a.shape[0] + coords_b.shape[0] > ISOLATE_ATOMS and _time_limit_armed()
     args = (coords_a, names_a, residues_a, coords_b, names_b, residues_b)
-    if isolate:
-        outcome = _in_child(_library, *args)
-        if outcome[0] == "died":
-            return ShapeComplementarity(**counts, problem=f"sc-rs: the library's process ended without a result "
-                                                          f"({outcome[1]})")
-        if outcome[0] == "error":
-            return _failed(outcome[1], outcome[2], counts)
-        sc, area, median = outcome[1]
-    else:
-        try:
-            sc, area, median = _library(*args)
-        except BaseException as exc:
-            if not _is_library_error(exc):
-                raise
-            return _failed(type(exc).__name__, str(exc), counts)
+    outcome = _in_child(_library, *args) if isolate else _outcome(_library, *args)
+    if outcome[0] == "died":
+        return ShapeComplementarity(**counts, problem=f"sc-rs: the library's process ended without a result "
+                                                      f"({outcome[1]})")
+    if outcome[0] == "error":
+        return _failed(outcome[1], outcome[2], counts)
+    sc, area, median = outcome[1]
     if not (area > 0 and median > 0):
         return ShapeComplementarity(0.0, 0.0, **counts)  # no facing dots on one of the surfaces: no interface
     return ShapeComplementarity(sc, area, median, **counts)

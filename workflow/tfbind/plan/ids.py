@@ -111,3 +111,20 @@ def check_unique(values: Iterable[str], what: str, where: str, fold_case: bool =
                 f"{where}: {what} that differ only in case ({len(clashes)}): {shown}; they name files, which a "
                 "case-insensitive file system (macOS, Windows) would merge into one: rename one of each"
             )
+
+
+def distinct_names(stems: dict, taken: Iterable[str] = (), max_length: int | None = None) -> dict:
+    """key -> a name for it, each different: its stem, or ``stem_2``, ``stem_3``, ... when that name is taken
+    (by ``taken`` or an earlier key, in the order of ``stems``). Names are compared without case: names of files
+    (macOS, Windows) and of Excel sheets are. With ``max_length`` the stem is cut so that stem and suffix fit."""
+    used = {name.casefold() for name in taken}
+    names = {}
+    for key, stem in stems.items():
+        name, k = stem, 2
+        while name.casefold() in used:
+            suffix = f"_{k}"
+            name, k = (stem[:max_length - len(suffix)] if max_length else stem) + suffix, k + 1
+        used.add(name.casefold())
+        names[key] = name
+    return names
+

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..plan.ids import distinct_names
 from .coordinates import tile_order
 
 INDEX_COLUMNS = ["gene", "best_score", "best_tile", "best_domain", "n_tiles", "drawn", "file", "reason"]
@@ -34,15 +35,8 @@ def track_files(genes) -> dict[str, str]:
     macOS or Windows). Genes whose name is already a file stem keep it; the others take their names in
     name order. Without this, ``A/B`` and ``A_B`` (gene names come from FASTA headers) would share
     ``A_B.png``, one track overwriting the other."""
-    taken, files = set(), {}
-    for gene in sorted(genes, key=lambda g: (file_stem(g) != g, g)):
-        stem = file_stem(gene)
-        name, k = stem, 2
-        while name.casefold() in taken:
-            name, k = f"{stem}_{k}", k + 1
-        taken.add(name.casefold())
-        files[gene] = f"{name}.png"
-    return files
+    ordered = sorted(genes, key=lambda g: (file_stem(g) != g, g))
+    return {gene: f"{name}.png" for gene, name in distinct_names({g: file_stem(g) for g in ordered}).items()}
 
 
 def best_per_tile(table: pd.DataFrame, value: str = "consensus") -> pd.Series:

@@ -27,6 +27,7 @@ from ..consensus import EVIDENCE_METRICS, consensus_scores, metric_columns
 from ..defaults import defaults
 from ..metrics.dockq import CONTACT_CUTOFF
 from ..metrics.interface_residues import renumber
+from ..plan.ids import distinct_names
 from .calls import CALL_COLUMNS, THRESHOLDS, metric_calls
 
 #: Model columns of the ranking (with a model), from tfbind.ranking.model_scores.
@@ -250,17 +251,7 @@ def sheet_names(domains: list[str]) -> dict[str, str]:
     characters) or a domain onto a sheet of its own (``about``, ``all_metrics``): a later name would replace
     that sheet's rows without a word. So a name already taken gets ``_2``, ``_3``, ... (cut to keep 31
     characters); the ``about`` sheet lists each domain whose sheet is not named as the domain is."""
-    taken = {"about", ALL_METRICS_SHEET}
-    names = {}
-    for domain in domains:
-        base = name = sheet_name(domain)
-        k = 2
-        while name.casefold() in taken:
-            suffix = f"_{k}"
-            name, k = base[:SHEET_NAME_MAX - len(suffix)] + suffix, k + 1
-        taken.add(name.casefold())
-        names[domain] = name
-    return names
+    return distinct_names({d: sheet_name(d) for d in domains}, {"about", ALL_METRICS_SHEET}, SHEET_NAME_MAX)
 
 
 def about_sheet(metrics_used: dict[str, str], shown: dict[str, tuple[int, int]] | None = None,
